@@ -1,0 +1,81 @@
+package dev.hydracore.voice.core;
+
+import dev.hydracore.voice.core.auth.Authenticator;
+import dev.hydracore.voice.core.auth.Pepper;
+import dev.hydracore.voice.core.auth.Tenancy;
+import dev.hydracore.voice.core.aws.AwsClients;
+import dev.hydracore.voice.core.crypto.CredentialVault;
+import dev.hydracore.voice.core.store.ApiKeyStore;
+import dev.hydracore.voice.core.store.ChannelStore;
+import dev.hydracore.voice.core.store.InstanceStore;
+import java.time.Clock;
+
+/**
+ * What a handler needs, wired by plain constructors: settings, SDK clients (created lazily, once),
+ * and the stores and services built on them. A function builds one per execution environment;
+ * tests build one per emulator.
+ */
+public final class Services {
+    private final Settings settings;
+    private final AwsClients aws;
+    private final Clock clock;
+    private volatile Authenticator authenticator;
+    private volatile CredentialVault vault;
+
+    public Services(Settings settings, AwsClients aws, Clock clock) {
+        this.settings = settings;
+        this.aws = aws;
+        this.clock = clock;
+    }
+
+    public static Services fromEnvironment() {
+        Settings settings = Settings.fromEnvironment();
+        return new Services(settings, new AwsClients(settings.region()), Clock.systemUTC());
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public AwsClients aws() {
+        return aws;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public InstanceStore instances() {
+        return new InstanceStore(aws.dynamo(), settings.tableName(), clock);
+    }
+
+    public ApiKeyStore apiKeys() {
+        return new ApiKeyStore(aws.dynamo(), settings.tableName());
+    }
+
+    public ChannelStore channels() {
+        return new ChannelStore(aws.dynamo(), settings.tableName(), clock);
+    }
+
+    /** One per Services, so its data-key cache serves every request of the environment. */
+    public synchronized CredentialVault vault() {
+        if (vault == null) {
+            vault = new CredentialVault(aws.kms(), settings.require(Settings.KMS_KEY_ID), settings.dataKeyCacheTtl());
+        }
+        return vault;
+    }
+
+    public Tenancy tenancy() {
+        return new Tenancy(instances());
+    }
+
+    /** One per Services, so its key cache is shared by every request of the environment. */
+    public synchronized Authenticator authenticator() {
+        if (authenticator == null) {
+            authenticator = new Authenticator(apiKeys(),
+                    new Pepper(aws.secrets(), settings.require(Settings.PEPPER_SECRET_ID)),
+                    settings.apiKeyCacheTtl());
+        }
+        return authenticator;
+    }
+}

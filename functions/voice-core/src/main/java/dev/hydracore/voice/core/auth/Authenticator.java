@@ -1,0 +1,87 @@
+package dev.hydracore.voice.core.auth;
+
+import dev.hydracore.voice.core.http.ApiException;
+import dev.hydracore.voice.core.http.HttpRequest;
+import dev.hydracore.voice.core.store.ApiKeyStore;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * API-key authentication: {@code Authorization: Bearer <key>} or {@code X-Api-Key: <key>} (both
+ * allowed if they agree). A key that was found valid is trusted for at most the configured cache
+ * TTL (default 30 s): that is the revocation bound. Unknown keys are not cached.
+ */
+public final class Authenticator {
+    private static final int MAX_CACHED_KEYS = 10_000;
+
+    private final ApiKeyStore keys;
+    private final Pepper pepper;
+    private final long ttlNanos;
+    private final LongSupplier nanoTime;
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+    private record Cached(Caller caller, long expiresAtNanos) {}
+
+    public Authenticator(ApiKeyStore keys, Pepper pepper, Duration cacheTtl) {
+        this(keys, pepper, cacheTtl, System::nanoTime);
+    }
+
+    public Authenticator(ApiKeyStore keys, Pepper pepper, Duration cacheTtl, LongSupplier nanoTime) {
+        this.keys = keys;
+        this.pepper = pepper;
+        this.ttlNanos = cacheTtl.toNanos();
+        this.nanoTime = nanoTime;
+    }
+
+    public Caller authenticate(HttpRequest request) {
+        String key = presentedKey(request);
+        if (!ApiKeys.wellFormed(key)) {
+            throw ApiException.invalidApiKey();
+        }
+        String digest = ApiKeys.digestHex(pepper.bytes(), key);
+        long now = nanoTime.getAsLong();
+        Cached hit = cache.get(digest);
+        if (hit != null && now - hit.expiresAtNanos() < 0) {
+            return hit.caller();
+        }
+        Optional<ApiKeyStore.StoredKey> stored = keys.findByDigest(digest);
+        if (stored.isEmpty() || stored.get().revoked()
+                || !ApiKeys.constantTimeEquals(stored.get().digestHex(), digest)) {
+            cache.remove(digest);
+            throw ApiException.invalidApiKey();
+        }
+        Caller caller = new Caller(stored.get().tenantId(), stored.get().keyId());
+        if (cache.size() >= MAX_CACHED_KEYS) {
+            cache.clear();
+        }
+        cache.put(digest, new Cached(caller, now + ttlNanos));
+        return caller;
+    }
+
+    /** The key the request presents, or 401 Not authenticated when it presents none. */
+    static String presentedKey(HttpRequest request) {
+        String bearer = request.header("authorization").map(Authenticator::bearerToken).orElse(null);
+        String apiKey = request.header("x-api-key").map(String::trim).filter(s -> !s.isEmpty()).orElse(null);
+        if (bearer == null && apiKey == null) {
+            throw ApiException.notAuthenticated();
+        }
+        if (bearer != null && apiKey != null && !ApiKeys.constantTimeEquals(bearer, apiKey)) {
+            throw ApiException.invalidApiKey();
+        }
+        return bearer != null ? bearer : apiKey;
+    }
+
+    private static String bearerToken(String header) {
+        String h = header.trim();
+        int space = h.indexOf(' ');
+        if (space < 0 || !h.substring(0, space).toLowerCase(Locale.ROOT).equals("bearer")) {
+            return null;
+        }
+        String token = h.substring(space + 1).trim();
+        return token.isEmpty() ? null : token;
+    }
+}

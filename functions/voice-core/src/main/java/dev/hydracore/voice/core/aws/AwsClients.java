@@ -1,0 +1,93 @@
+package dev.hydracore.voice.core.aws;
+
+import java.net.URI;
+import java.time.Duration;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.SystemPropertyCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.kms.KmsClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+
+/**
+ * SDK clients, built once per execution environment and only when first used. Explicit region,
+ * credentials from the environment (what Lambda provides; system properties for tests), the
+ * url-connection HTTP client, short timeouts so an outage becomes a prompt 503. No endpoint is
+ * set here: the SDK's own AWS_ENDPOINT_URL / aws.endpointUrl settings point it at an emulator.
+ */
+public final class AwsClients {
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(8);
+
+    private final Region region;
+    private final URI endpointOverride;
+    private final AwsCredentialsProvider credentials;
+    private volatile SdkHttpClient http;
+    private volatile DynamoDbClient dynamo;
+    private volatile KmsClient kms;
+    private volatile SecretsManagerClient secrets;
+
+    /** What a function uses: endpoint from the SDK's own settings, credentials from the environment. */
+    public AwsClients(String region) {
+        this(region, null, AwsCredentialsProviderChain.of(
+                EnvironmentVariableCredentialsProvider.create(), SystemPropertyCredentialsProvider.create()));
+    }
+
+    /** For tooling and tests, which name their emulator (or a dead endpoint) explicitly. */
+    public AwsClients(String region, URI endpointOverride, AwsCredentialsProvider credentials) {
+        this.region = Region.of(region);
+        this.endpointOverride = endpointOverride;
+        this.credentials = credentials;
+    }
+
+    public synchronized DynamoDbClient dynamo() {
+        if (dynamo == null) {
+            dynamo = configure(DynamoDbClient.builder()).build();
+        }
+        return dynamo;
+    }
+
+    public synchronized KmsClient kms() {
+        if (kms == null) {
+            kms = configure(KmsClient.builder()).build();
+        }
+        return kms;
+    }
+
+    public synchronized SecretsManagerClient secrets() {
+        if (secrets == null) {
+            secrets = configure(SecretsManagerClient.builder()).build();
+        }
+        return secrets;
+    }
+
+    private SdkHttpClient http() {
+        if (http == null) {
+            http = UrlConnectionHttpClient.builder()
+                    .connectionTimeout(CONNECT_TIMEOUT)
+                    .socketTimeout(SOCKET_TIMEOUT)
+                    .build();
+        }
+        return http;
+    }
+
+    private <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder) {
+        builder.region(region).credentialsProvider(credentials).httpClient(http()).overrideConfiguration(override());
+        if (endpointOverride != null) {
+            builder.endpointOverride(endpointOverride);
+        }
+        return builder;
+    }
+
+    private static ClientOverrideConfiguration override() {
+        return ClientOverrideConfiguration.builder().apiCallTimeout(CALL_TIMEOUT).build();
+    }
+}

@@ -1,0 +1,41 @@
+package dev.hydracore.voice.core.channel;
+
+import dev.hydracore.voice.core.http.HttpResponse;
+import dev.hydracore.voice.core.http.Responses;
+import dev.hydracore.voice.core.store.ChannelRecord;
+import dev.hydracore.voice.core.store.InstanceRecord;
+import java.util.Optional;
+
+/** The status object every channel route answers with (GET, and POST after setup). */
+public record ChannelStatus(long activeCalls, boolean enabled, String phoneNumber, String provider,
+                            String status, String webhookUrl) {
+
+    public static final String ACTIVE = "active";
+    public static final String NOT_CONFIGURED = "not_configured";
+
+    public static ChannelStatus of(InstanceRecord instance) {
+        return of(instance.channel());
+    }
+
+    public static ChannelStatus of(Optional<ChannelRecord> channel) {
+        return channel.map(c -> new ChannelStatus(c.activeCalls(), true, c.phoneNumber(), c.provider(), ACTIVE, c.webhookUrl()))
+                .orElse(new ChannelStatus(0, false, null, null, NOT_CONFIGURED, null));
+    }
+
+    public String toJson() {
+        return Responses.write(g -> {
+            g.writeStartObject();
+            g.writeNumberField("active_calls", activeCalls);
+            g.writeBooleanField("enabled", enabled);
+            g.writeStringField("phone_number", phoneNumber);
+            g.writeStringField("provider", provider);
+            g.writeStringField("status", status);
+            g.writeStringField("webhook_url", webhookUrl);
+            g.writeEndObject();
+        });
+    }
+
+    public HttpResponse toResponse() {
+        return HttpResponse.json(200, toJson());
+    }
+}

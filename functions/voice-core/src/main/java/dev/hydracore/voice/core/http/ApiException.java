@@ -1,0 +1,52 @@
+package dev.hydracore.voice.core.http;
+
+import java.util.Map;
+
+/**
+ * An answer other than success, in the contract's {@code {"detail": "..."}} shape. The detail is
+ * a fixed sentence chosen by our code: never anything the caller or a provider sent.
+ */
+public class ApiException extends RuntimeException {
+    private final int status;
+    private final String detail;
+    private final Map<String, String> headers;
+
+    public ApiException(int status, String detail) {
+        this(status, detail, Map.of());
+    }
+
+    public ApiException(int status, String detail, Map<String, String> headers) {
+        super(status + " " + detail, null, false, false);
+        this.status = status;
+        this.detail = detail;
+        this.headers = Map.copyOf(headers);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String detail() {
+        return detail;
+    }
+
+    public Map<String, String> headers() {
+        return headers;
+    }
+
+    public static ApiException notAuthenticated() {
+        return new ApiException(401, "Not authenticated", Map.of("www-authenticate", "Bearer"));
+    }
+
+    public static ApiException invalidApiKey() {
+        return new ApiException(401, "Invalid API key", Map.of("www-authenticate", "Bearer"));
+    }
+
+    public static ApiException instanceNotFound() {
+        return new ApiException(404, "Instance not found");
+    }
+
+    public static ApiException unavailable() {
+        return new ApiException(503, "Service temporarily unavailable, retry later", Map.of("retry-after", "1"));
+    }
+}

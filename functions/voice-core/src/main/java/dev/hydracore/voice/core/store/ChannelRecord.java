@@ -1,0 +1,66 @@
+package dev.hydracore.voice.core.store;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/**
+ * A configured voice channel as stored on the instance item. Credentials appear only sealed
+ * ({@code dataKey} is KMS ciphertext, {@code sealedCredentials} AES-GCM ciphertext) plus their
+ * names; plaintext exists only in memory, inside the crypto package's callers.
+ */
+public record ChannelRecord(
+        String provider,
+        String phoneNumber,
+        String webhookUrl,
+        String generation,
+        long activeCalls,
+        String agentId,
+        String twilioAccountSid,
+        byte[] dataKey,
+        byte[] sealedCredentials,
+        Set<String> credentialNames) {
+
+    /** The stored ciphertexts, as {@link dev.hydracore.voice.core.crypto.CredentialVault} opens them. */
+    public dev.hydracore.voice.core.crypto.CredentialVault.Sealed sealed() {
+        return new dev.hydracore.voice.core.crypto.CredentialVault.Sealed(dataKey, sealedCredentials);
+    }
+
+    @Override
+    public String toString() {
+        return "ChannelRecord[provider=" + provider + ", generation=" + generation + ", activeCalls=" + activeCalls
+                + ", credentials=" + credentialNames + "]";
+    }
+
+    static Optional<ChannelRecord> fromItem(Map<String, AttributeValue> item) {
+        String provider = Items.str(item, Items.PROVIDER);
+        if (provider == null) {
+            return Optional.empty();
+        }
+        AttributeValue names = item.get(Items.CREDENTIAL_NAMES);
+        List<String> nameList = names == null ? List.of() : names.ss();
+        return Optional.of(new ChannelRecord(
+                provider,
+                Items.str(item, Items.PHONE_NUMBER),
+                Items.str(item, Items.WEBHOOK_URL),
+                Items.str(item, Items.GENERATION),
+                Math.max(0, Items.num(item, Items.ACTIVE_CALLS, 0)),
+                Items.str(item, Items.AGENT_ID),
+                Items.str(item, Items.TWILIO_ACCOUNT_SID),
+                bytes(item.get(Items.DATA_KEY)),
+                bytes(item.get(Items.SEALED_CREDENTIALS)),
+                Set.copyOf(new TreeSet<>(nameList))));
+    }
+
+    private static byte[] bytes(AttributeValue v) {
+        if (v == null || v.b() == null) {
+            return new byte[0];
+        }
+        SdkBytes b = v.b();
+        return b.asByteArray();
+    }
+}

@@ -1,0 +1,142 @@
+package dev.hydracore.voice.core.store;
+
+import dev.hydracore.voice.core.crypto.CredentialVault;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+
+/**
+ * Writes of the voice channel, which lives on the instance item. Every write is one conditional
+ * UpdateItem, so a channel changes all at once or not at all.
+ *
+ * <p>The channel's {@code generation} is created with the channel and kept across re-setups (so
+ * active calls survive them); teardown removes it, and call-record writes are conditional on it,
+ * so a webhook racing a teardown cannot leave a record behind.
+ */
+public final class ChannelStore {
+    private static final List<String> CHANNEL_ATTRIBUTES = List.of(Items.PROVIDER, Items.PHONE_NUMBER, Items.WEBHOOK_URL,
+            Items.GENERATION, Items.ACTIVE_CALLS, Items.AGENT_ID, Items.TWILIO_ACCOUNT_SID, Items.DATA_KEY,
+            Items.SEALED_CREDENTIALS, Items.CREDENTIAL_NAMES, Items.CONFIGURED_AT, Items.UPDATED_AT);
+
+    private final DynamoDbClient dynamo;
+    private final String table;
+    private final Clock clock;
+
+    public ChannelStore(DynamoDbClient dynamo, String table, Clock clock) {
+        this.dynamo = dynamo;
+        this.table = table;
+        this.clock = clock;
+    }
+
+    /** What setup decided to store. Null fields are removed from the item. */
+    public record ChannelConfig(String provider, String phoneNumber, String webhookUrl, String agentId,
+                                String twilioAccountSid, Set<String> credentialNames, CredentialVault.Sealed sealed) {}
+
+    /** The channel changed (or appeared, or vanished) since it was read: re-read and decide again. */
+    public static final class ConcurrentChangeException extends RuntimeException {
+        public ConcurrentChangeException() {
+            super("the voice channel changed concurrently", null, false, false);
+        }
+    }
+
+    /**
+     * Creates the channel (when {@code expectedGeneration} is empty: the instance must be registered
+     * to the tenant and have no channel) or replaces its configuration (the stored generation must
+     * still be the expected one; generation and active_calls are kept). Returns the stored channel.
+     */
+    public ChannelRecord save(String instanceId, String tenantId, ChannelConfig cfg, Optional<String> expectedGeneration) {
+        long now = clock.millis();
+        Map<String, String> names = new HashMap<>();
+        Map<String, AttributeValue> values = new HashMap<>();
+        List<String> set = new ArrayList<>();
+        List<String> remove = new ArrayList<>();
+        put(set, remove, names, values, Items.PROVIDER, cfg.provider() == null ? null : Items.s(cfg.provider()));
+        put(set, remove, names, values, Items.PHONE_NUMBER, cfg.phoneNumber() == null ? null : Items.s(cfg.phoneNumber()));
+        put(set, remove, names, values, Items.WEBHOOK_URL, cfg.webhookUrl() == null ? null : Items.s(cfg.webhookUrl()));
+        put(set, remove, names, values, Items.AGENT_ID, cfg.agentId() == null ? null : Items.s(cfg.agentId()));
+        put(set, remove, names, values, Items.TWILIO_ACCOUNT_SID,
+                cfg.twilioAccountSid() == null ? null : Items.s(cfg.twilioAccountSid()));
+        put(set, remove, names, values, Items.CREDENTIAL_NAMES,
+                cfg.credentialNames().isEmpty() ? null : AttributeValue.fromSs(List.copyOf(cfg.credentialNames())));
+        boolean hasSecrets = cfg.sealed() != null && cfg.sealed().ciphertext().length > 0;
+        put(set, remove, names, values, Items.DATA_KEY,
+                hasSecrets ? AttributeValue.fromB(SdkBytes.fromByteArray(cfg.sealed().encryptedDataKey())) : null);
+        put(set, remove, names, values, Items.SEALED_CREDENTIALS,
+                hasSecrets ? AttributeValue.fromB(SdkBytes.fromByteArray(cfg.sealed().ciphertext())) : null);
+        put(set, remove, names, values, Items.UPDATED_AT, Items.n(now));
+        names.put("#gen", Items.GENERATION);
+        names.put("#calls", Items.ACTIVE_CALLS);
+        names.put("#configured", Items.CONFIGURED_AT);
+        names.put("#tenant", Items.TENANT_ID);
+        values.put(":tenant", Items.s(tenantId));
+        String condition;
+        if (expectedGeneration.isEmpty()) {
+            set.add("#gen = :newgen");
+            set.add("#calls = :zero");
+            set.add("#configured = :now");
+            values.put(":newgen", Items.s(UUID.randomUUID().toString()));
+            values.put(":zero", Items.n(0));
+            values.put(":now", Items.n(now));
+            condition = "attribute_exists(pk) AND #tenant = :tenant AND attribute_not_exists(#gen)";
+        } else {
+            values.put(":expected", Items.s(expectedGeneration.get()));
+            condition = "attribute_exists(pk) AND #tenant = :tenant AND #gen = :expected";
+        }
+        String update = "SET " + String.join(", ", set) + (remove.isEmpty() ? "" : " REMOVE " + String.join(", ", remove));
+        try {
+            Map<String, AttributeValue> item = dynamo.updateItem(r -> r.tableName(table).key(Items.instanceKey(instanceId))
+                    .updateExpression(update).conditionExpression(condition)
+                    .expressionAttributeNames(names).expressionAttributeValues(values)
+                    .returnValues(ReturnValue.ALL_NEW)).attributes();
+            return ChannelRecord.fromItem(item).orElseThrow();
+        } catch (ConditionalCheckFailedException e) {
+            throw new ConcurrentChangeException();
+        }
+    }
+
+    /**
+     * Removes the channel — configuration, ciphertexts, counter and generation — from the instance
+     * item, if its generation is still the expected one. The registration stays. Call records are
+     * the caller's to delete afterwards (no new one can be written once the generation is gone).
+     */
+    public void remove(String instanceId, String expectedGeneration) {
+        Map<String, String> names = new HashMap<>();
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < CHANNEL_ATTRIBUTES.size(); i++) {
+            names.put("#a" + i, CHANNEL_ATTRIBUTES.get(i));
+            parts.add("#a" + i);
+        }
+        names.put("#gen", Items.GENERATION);
+        try {
+            dynamo.updateItem(r -> r.tableName(table).key(Items.instanceKey(instanceId))
+                    .updateExpression("REMOVE " + String.join(", ", parts))
+                    .conditionExpression("attribute_exists(pk) AND #gen = :expected")
+                    .expressionAttributeNames(names)
+                    .expressionAttributeValues(Map.of(":expected", Items.s(expectedGeneration))));
+        } catch (ConditionalCheckFailedException e) {
+            throw new ConcurrentChangeException();
+        }
+    }
+
+    private static void put(List<String> set, List<String> remove, Map<String, String> names,
+                            Map<String, AttributeValue> values, String attribute, AttributeValue value) {
+        String n = "#" + attribute;
+        names.put(n, attribute);
+        if (value == null) {
+            remove.add(n);
+        } else {
+            set.add(n + " = :" + attribute);
+            values.put(":" + attribute, value);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.hydracore.voice.core.store;
+
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.Put;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+
+/** Instance registrations (and the channel that lives on the same item). */
+public final class InstanceStore {
+    private final DynamoDbClient dynamo;
+    private final String table;
+    private final Clock clock;
+
+    public InstanceStore(DynamoDbClient dynamo, String table, Clock clock) {
+        this.dynamo = dynamo;
+        this.table = table;
+        this.clock = clock;
+    }
+
+    /** One strongly consistent read of the instance item. */
+    public Optional<InstanceRecord> find(String instanceId) {
+        Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table)
+                .key(Items.instanceKey(instanceId)).consistentRead(true)).item();
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(InstanceRecord.fromItem(item));
+    }
+
+    public enum Registration { REGISTERED, ALREADY_REGISTERED, OWNED_BY_OTHER_TENANT, NO_SUCH_TENANT }
+
+    /** Registers the instance to the tenant; idempotent for the same tenant. */
+    public Registration register(String instanceId, String tenantId) {
+        Map<String, AttributeValue> item = new HashMap<>(Items.instanceKey(instanceId));
+        item.put(Items.INSTANCE_ID, Items.s(instanceId));
+        item.put(Items.TENANT_ID, Items.s(tenantId));
+        item.put(Items.REGISTERED_AT, Items.n(clock.millis()));
+        item.put(Items.GSI1_PK, Items.s(Items.TENANT_PREFIX + tenantId));
+        item.put(Items.GSI1_SK, Items.s(Items.INSTANCE_PREFIX + instanceId));
+        try {
+            dynamo.transactWriteItems(r -> r.transactItems(
+                    TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table)
+                            .key(Items.tenantKey(tenantId)).conditionExpression("attribute_exists(pk)").build()).build(),
+                    TransactWriteItem.builder().put(Put.builder().tableName(table).item(item)
+                            .conditionExpression("attribute_not_exists(pk)").build()).build()));
+            return Registration.REGISTERED;
+        } catch (TransactionCanceledException e) {
+            java.util.List<CancellationReason> reasons = e.cancellationReasons();
+            if (!reasons.isEmpty() && "ConditionalCheckFailed".equals(reasons.get(0).code())) {
+                return Registration.NO_SUCH_TENANT;
+            }
+            if (reasons.size() > 1 && "ConditionalCheckFailed".equals(reasons.get(1).code())) {
+                return find(instanceId).map(i -> tenantId.equals(i.tenantId())
+                        ? Registration.ALREADY_REGISTERED : Registration.OWNED_BY_OTHER_TENANT)
+                        .orElse(Registration.REGISTERED);
+            }
+            throw e;
+        }
+    }
+
+    public enum Unregistration { UNREGISTERED, NOT_REGISTERED, CHANNEL_CONFIGURED }
+
+    /** Removes the registration; refuses while a voice channel is configured (tear it down first). */
+    public Unregistration unregister(String instanceId) {
+        try {
+            dynamo.deleteItem(r -> r.tableName(table).key(Items.instanceKey(instanceId))
+                    .conditionExpression("attribute_exists(pk) AND attribute_not_exists(#p)")
+                    .expressionAttributeNames(Map.of("#p", Items.PROVIDER)));
+            return Unregistration.UNREGISTERED;
+        } catch (ConditionalCheckFailedException e) {
+            return find(instanceId).isPresent() ? Unregistration.CHANNEL_CONFIGURED : Unregistration.NOT_REGISTERED;
+        }
+    }
+}

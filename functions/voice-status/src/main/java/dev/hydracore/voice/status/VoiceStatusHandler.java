@@ -1,0 +1,34 @@
+package dev.hydracore.voice.status;
+
+import dev.hydracore.voice.core.Services;
+import dev.hydracore.voice.core.auth.Authenticator;
+import dev.hydracore.voice.core.auth.Caller;
+import dev.hydracore.voice.core.auth.Tenancy;
+import dev.hydracore.voice.core.channel.ChannelStatus;
+import dev.hydracore.voice.core.http.ApiHandler;
+import dev.hydracore.voice.core.http.HttpRequest;
+import dev.hydracore.voice.core.http.HttpResponse;
+import dev.hydracore.voice.core.http.InstanceId;
+
+/** GET /v1/instances/{instance_id}/channels/voice — Voice Status. */
+public final class VoiceStatusHandler extends ApiHandler {
+    private final Authenticator authenticator;
+    private final Tenancy tenancy;
+
+    /** Lambda's entry: wires real clients from the function's environment. */
+    public VoiceStatusHandler() {
+        this(Services.fromEnvironment());
+    }
+
+    public VoiceStatusHandler(Services services) {
+        this.authenticator = services.authenticator();
+        this.tenancy = services.tenancy();
+    }
+
+    @Override
+    protected HttpResponse handle(HttpRequest request) {
+        Caller caller = authenticator.authenticate(request);
+        String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
+        return ChannelStatus.of(tenancy.requireOwned(caller, instanceId)).toResponse();
+    }
+}

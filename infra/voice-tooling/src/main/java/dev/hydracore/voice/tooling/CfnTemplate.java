@@ -1,0 +1,176 @@
+package dev.hydracore.voice.tooling;
+
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * template.yaml as a tree, with CloudFormation's short-form tags ({@code !Ref X},
+ * {@code !GetAtt A.B}, {@code !Sub ...}) turned into their long form ({@code {"Ref": "X"}},
+ * {@code {"Fn::GetAtt": ["A","B"]}}, ...), and a small evaluator for the intrinsics a local run
+ * needs. It is the one reader of the template: bootstrap, local runtime, invoke and bench use it.
+ */
+public final class CfnTemplate {
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private final ObjectNode root;
+
+    private CfnTemplate(ObjectNode root) {
+        this.root = root;
+    }
+
+    public static CfnTemplate load(Path file) {
+        try (YAMLParser p = new YAMLFactory().createParser(Files.newBufferedReader(file))) {
+            p.nextToken();
+            return new CfnTemplate((ObjectNode) read(p));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    public ObjectNode root() {
+        return root;
+    }
+
+    /** Logical id → resource node, in template order, for resources of the given type. */
+    public Map<String, JsonNode> resources(String type) {
+        Map<String, JsonNode> out = new LinkedHashMap<>();
+        root.path("Resources").properties().forEach(e -> {
+            if (type.equals(e.getValue().path("Type").asText())) {
+                out.put(e.getKey(), e.getValue());
+            }
+        });
+        return out;
+    }
+
+    public JsonNode resource(String logicalId) {
+        return root.path("Resources").path(logicalId);
+    }
+
+    /** Parameter defaults, overridable by the caller. */
+    public Map<String, String> parameterDefaults() {
+        Map<String, String> out = new LinkedHashMap<>();
+        root.path("Parameters").properties().forEach(e -> {
+            JsonNode d = e.getValue().get("Default");
+            if (d != null) {
+                out.put(e.getKey(), d.asText());
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Evaluates a property value to a string: literals, Ref, Fn::GetAtt, Fn::Sub (string form).
+     * {@code refs} answers a Ref/GetAtt name (a parameter, pseudo parameter or logical id, or
+     * "Logical.Attr"); it returns null for names it can't resolve, which is an error here.
+     */
+    public static String evaluate(JsonNode value, Function<String, String> refs) {
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (value.isValueNode()) {
+            return value.asText();
+        }
+        if (value.has("Ref")) {
+            return resolved(refs, value.get("Ref").asText());
+        }
+        if (value.has("Fn::GetAtt")) {
+            JsonNode a = value.get("Fn::GetAtt");
+            String name = a.isArray() ? a.get(0).asText() + "." + a.get(1).asText() : a.asText();
+            return resolved(refs, name);
+        }
+        if (value.has("Fn::Sub")) {
+            JsonNode s = value.get("Fn::Sub");
+            String text = s.isArray() ? s.get(0).asText() : s.asText();
+            Matcher m = Pattern.compile("\\$\\{([^}]+)}").matcher(text);
+            StringBuilder out = new StringBuilder();
+            while (m.find()) {
+                m.appendReplacement(out, Matcher.quoteReplacement(resolved(refs, m.group(1))));
+            }
+            m.appendTail(out);
+            return out.toString();
+        }
+        throw new IllegalArgumentException("unsupported intrinsic in template: " + value);
+    }
+
+    private static String resolved(Function<String, String> refs, String name) {
+        String v = refs.apply(name);
+        if (v == null) {
+            throw new IllegalArgumentException("template reference cannot be resolved locally: " + name);
+        }
+        return v;
+    }
+
+    private static JsonNode read(YAMLParser p) throws IOException {
+        String tag = p.getTypeId();
+        JsonNode node;
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.START_OBJECT) {
+            ObjectNode o = NODES.objectNode();
+            while (p.nextToken() != JsonToken.END_OBJECT) {
+                String name = p.currentName();
+                p.nextToken();
+                o.set(name, read(p));
+            }
+            node = o;
+        } else if (t == JsonToken.START_ARRAY) {
+            ArrayNode a = NODES.arrayNode();
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+                a.add(read(p));
+            }
+            node = a;
+        } else if (t == JsonToken.VALUE_NULL) {
+            node = NODES.nullNode();
+        } else if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
+            node = NODES.booleanNode(t == JsonToken.VALUE_TRUE);
+        } else if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
+            node = NODES.numberNode(p.getDecimalValue());
+        } else {
+            node = TextNode.valueOf(p.getText());
+        }
+        return tag == null ? node : longForm(tag, node);
+    }
+
+    private static JsonNode longForm(String tag, JsonNode node) {
+        String name = tag.startsWith("!") ? tag.substring(1) : tag;
+        ObjectNode o = NODES.objectNode();
+        if (name.equals("Ref")) {
+            o.set("Ref", node);
+        } else if (name.equals("GetAtt") && node.isTextual()) {
+            String[] parts = node.asText().split("\\.", 2);
+            ArrayNode a = NODES.arrayNode();
+            for (String part : parts) {
+                a.add(part);
+            }
+            o.set("Fn::GetAtt", a);
+        } else {
+            o.set("Fn::" + name, node);
+        }
+        return o;
+    }
+
+    /** Names of a list-valued property, e.g. the attribute names of a key schema. */
+    public static List<String> texts(JsonNode array, String field) {
+        List<String> out = new ArrayList<>();
+        for (Iterator<JsonNode> it = array.elements(); it.hasNext(); ) {
+            out.add(it.next().path(field).asText());
+        }
+        return out;
+    }
+}

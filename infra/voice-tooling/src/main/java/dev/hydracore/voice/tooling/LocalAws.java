@@ -1,0 +1,92 @@
+package dev.hydracore.voice.tooling;
+
+import dev.hydracore.voice.core.aws.AwsClients;
+import java.net.URI;
+import java.util.Locale;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/**
+ * The AWS the project runs against outside AWS. In order of preference:
+ * <ol>
+ *   <li>{@code AWS_ENDPOINT_URL} already set: that emulator (LocalStack, MiniStack, a moto you run);</li>
+ *   <li>{@code HYDRA_TEST_AWS=localstack}: a Testcontainers LocalStack (needs Docker and, since
+ *       March 2026, {@code LOCALSTACK_AUTH_TOKEN});</li>
+ *   <li>otherwise a moto server of our own on a free loopback port, stopped by {@link #close()}.</li>
+ * </ol>
+ */
+public final class LocalAws implements AutoCloseable {
+    public static final String REGION = "us-east-1";
+    private final URI endpoint;
+    private final String region;
+    private final AwsCredentialsProvider credentials;
+    private final AutoCloseable owned;
+
+    private LocalAws(URI endpoint, String region, AwsCredentialsProvider credentials, AutoCloseable owned) {
+        this.endpoint = endpoint;
+        this.region = region;
+        this.credentials = credentials;
+        this.owned = owned;
+    }
+
+    public static LocalAws start() {
+        String external = System.getenv("AWS_ENDPOINT_URL");
+        String region = System.getenv().getOrDefault("AWS_REGION", REGION);
+        if (external != null && !external.isBlank()) {
+            return new LocalAws(URI.create(external.trim()), region, emulatorCredentials(), null);
+        }
+        String mode = System.getenv().getOrDefault("HYDRA_TEST_AWS", "moto").toLowerCase(Locale.ROOT);
+        if (mode.equals("localstack")) {
+            return LocalStack.start();
+        }
+        MotoServer moto = MotoServer.start();
+        return new LocalAws(moto.endpoint(), REGION, StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")), moto);
+    }
+
+    static LocalAws of(URI endpoint, String region, AwsCredentialsProvider credentials, AutoCloseable owned) {
+        return new LocalAws(endpoint, region, credentials, owned);
+    }
+
+    /** Emulators take any credentials; use the environment's if it has some, "test" otherwise. */
+    static AwsCredentialsProvider emulatorCredentials() {
+        String id = System.getenv("AWS_ACCESS_KEY_ID");
+        String secret = System.getenv("AWS_SECRET_ACCESS_KEY");
+        if (id != null && secret != null) {
+            return StaticCredentialsProvider.create(AwsBasicCredentials.create(id, secret));
+        }
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
+    }
+
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    public String region() {
+        return region;
+    }
+
+    public AwsCredentialsProvider credentials() {
+        return credentials;
+    }
+
+    public AwsClients clients() {
+        return new AwsClients(region, endpoint, credentials);
+    }
+
+    /** True when this object started the emulator (and {@link #close()} stops it). */
+    public boolean ownsEmulator() {
+        return owned != null;
+    }
+
+    @Override
+    public void close() {
+        if (owned != null) {
+            try {
+                owned.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot stop the emulator", e);
+            }
+        }
+    }
+}
