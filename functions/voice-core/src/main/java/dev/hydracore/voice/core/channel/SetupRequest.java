@@ -97,14 +97,14 @@ public final class SetupRequest {
     }
 
     /**
-     * The configuration to store: merged onto {@code stored} when it has the same provider (an
-     * omitted {@code provider} means the stored one), built from the body alone otherwise (a new
-     * channel, or a provider change, which drops the old provider's settings and credentials).
+     * The configuration to store: merged onto {@code stored} when it has the same provider, built
+     * from the body alone otherwise (a new channel, or a provider change, which drops the old
+     * provider's settings and credentials).
      * Throws one 422 with every format problem and every requirement the merged result misses.
      */
     public MergedSetup mergeOnto(Optional<ChannelRecord> stored) {
         List<ErrorDetail> errors = new ArrayList<>(problems);
-        Optional<VoiceProvider> chosen = chosenProvider(stored);
+        Optional<VoiceProvider> chosen = chosenProvider();
         if (chosen.isEmpty()) {
             // An invalid provider leaves nothing to check the requirements against.
             throw new ValidationException(errors);
@@ -167,15 +167,16 @@ public final class SetupRequest {
         return new MergedSetup(provider, settings, newCredentials, kept);
     }
 
-    private Optional<VoiceProvider> chosenProvider(Optional<ChannelRecord> stored) {
+    /**
+     * The sent provider, or the reference's default {@code "retell"} when omitted — also on a
+     * pipecat channel, where an omitted provider is therefore a change to retell (validated like
+     * any other; a pipecat merge names its provider). Empty when the sent one is invalid.
+     */
+    private Optional<VoiceProvider> chosenProvider() {
         if (invalid.contains(VoiceField.PROVIDER)) {
             return Optional.empty();
         }
-        String sentProvider = sent.get(VoiceField.PROVIDER);
-        if (sentProvider != null) {
-            return VoiceProvider.fromWire(sentProvider);
-        }
-        return Optional.of(stored.flatMap(c -> VoiceProvider.fromWire(c.provider())).orElse(VoiceProvider.RETELL));
+        return Optional.of(VoiceProvider.fromWire(sent.getOrDefault(VoiceField.PROVIDER, "")).orElse(VoiceProvider.RETELL));
     }
 
     /** The clear-text settings a stored channel holds, by the field they came from. */
