@@ -17,7 +17,9 @@ import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.RequestLimits;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.Items;
+import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.tooling.ApiEvents;
+import dev.hydracore.voice.tooling.CfnTemplate;
 import dev.hydracore.voice.tooling.ProjectPaths;
 import dev.hydracore.voice.tooling.TestAws;
 import dev.hydracore.voice.tooling.TestAws.TestCaller;
@@ -497,6 +499,19 @@ class SetupVoiceHandlerTest {
         assert422(post(iid, "{\"phone_number\":\"\"}"),
                 "[{\"loc\":[\"body\",\"phone_number\"],\"msg\":\"Field required\",\"type\":\"missing\"}]");
         assertEquals(200, post(iid, "{}").status());
+    }
+
+    @Test
+    void theEnvironmentTheTemplateDeclaresIsEnoughToRun() throws Exception {
+        Map<String, String> env = aws.resources().functionEnvironment(CfnTemplate.load(ProjectPaths.template()),
+                "VoiceSetupFunction", Map.of("PublicBaseUrl", "https://voice.example.com"));
+        SetupVoiceHandler deployed = new SetupVoiceHandler(aws.services(Settings.of(env)));
+        String iid = aws.registerInstance(caller);
+        String apiKey = random("key_");
+        HttpResponse r = deployed.respond(event(iid, caller.bearer(), retellBody(apiKey)));
+        assertEquals(200, r.status(), r.body());
+        assertEquals("https://voice.example.com/v1/webhooks/voice/" + iid, json(r).path("webhook_url").asText());
+        assertEquals(Map.of("api_key", apiKey), storedCredentials(iid));
     }
 
     @Test

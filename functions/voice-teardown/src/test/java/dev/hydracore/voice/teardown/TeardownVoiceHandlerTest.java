@@ -18,6 +18,7 @@ import dev.hydracore.voice.core.store.CallRecordPurge;
 import dev.hydracore.voice.core.store.Items;
 import dev.hydracore.voice.setup.SetupVoiceHandler;
 import dev.hydracore.voice.tooling.ApiEvents;
+import dev.hydracore.voice.tooling.CfnTemplate;
 import dev.hydracore.voice.tooling.ProjectPaths;
 import dev.hydracore.voice.tooling.TestAws;
 import dev.hydracore.voice.tooling.TestAws.TestCaller;
@@ -332,6 +333,18 @@ class TeardownVoiceHandlerTest {
         assertEquals(503, delete(new TeardownVoiceHandler(removalFails), iid).status());
         assertEquals(before, item(iid));
         assertEquals(4, callRecords(iid));
+    }
+
+    @Test
+    void theEnvironmentTheTemplateDeclaresIsEnoughToRun() {
+        Map<String, String> env = aws.resources().functionEnvironment(CfnTemplate.load(ProjectPaths.template()),
+                "VoiceTeardownFunction", Map.of("PublicBaseUrl", "https://voice.example.com"));
+        assertFalse(env.containsKey(Settings.KMS_KEY_ID), "teardown needs no key: it never decrypts");
+        TeardownVoiceHandler deployed = new TeardownVoiceHandler(aws.services(Settings.of(env)));
+        String iid = configure(aws.registerInstance(caller));
+        putCalls(iid, generation(iid), 3);
+        assertEquals(204, delete(deployed, iid).status());
+        assertOnlyTheRegistrationRemains(iid);
     }
 
     @Test
