@@ -44,6 +44,10 @@ public final class JsonBody {
             return Json.object();
         }
         String text = decodeUtf8(request.body());
+        if (text.startsWith("\uFEFF")) {
+            // Python's json.loads(bytes) reads UTF-8 with a byte-order mark (as utf-8-sig), so FastAPI does.
+            text = text.substring(1);
+        }
         try (JsonParser p = Json.FACTORY.createParser(text)) {
             JsonNode node = Json.MAPPER.readTree(p);
             if (node == null || node.isMissingNode()) {

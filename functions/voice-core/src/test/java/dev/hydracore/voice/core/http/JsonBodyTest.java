@@ -103,6 +103,18 @@ class JsonBodyTest {
     }
 
     @Test
+    void aLeadingByteOrderMarkIsAcceptedAsPythonDoes() throws Exception {
+        byte[] bom = {(byte) 0xef, (byte) 0xbb, (byte) 0xbf};
+        byte[] json = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
+        byte[] body = new byte[bom.length + json.length];
+        System.arraycopy(bom, 0, body, 0, bom.length);
+        System.arraycopy(json, 0, body, bom.length, json.length);
+        assertEquals(Json.MAPPER.readTree("{\"a\":1}"), JsonBody.read(request("application/json", body)));
+        byte[] broken = {(byte) 0xef, (byte) 0xbb, (byte) 0xbf, '{', 'x'};
+        assertEquals(List.of("body", 1), onlyError(request("application/json", broken)).loc());
+    }
+
+    @Test
     void anyJsonValueIsReturnedForTheCallerToCheckItsShape() throws Exception {
         assertEquals(Json.MAPPER.readTree("[1]"), JsonBody.read(json("[1]")));
         assertEquals(Json.MAPPER.readTree("null"), JsonBody.read(json("null")));
