@@ -93,6 +93,37 @@ public final class TestAws {
                 aws.credentials()), Clock.systemUTC());
     }
 
+    /**
+     * Services whose DynamoDB and Secrets Manager are the emulator but whose KMS endpoint refuses
+     * connections: a KMS outage while everything else works (authentication, reads, writes).
+     */
+    public Services kmsUnreachableServices() {
+        return kmsUnreachableServices(settings());
+    }
+
+    public Services kmsUnreachableServices(Settings settings) {
+        AwsClients dead = new AwsClients(aws.region(), URI.create("http://127.0.0.1:" + closedPort()), aws.credentials());
+        AwsClients split = new AwsClients(aws.region(), aws.endpoint(), aws.credentials()) {
+            @Override
+            public synchronized software.amazon.awssdk.services.kms.KmsClient kms() {
+                return dead.kms();
+            }
+        };
+        return new Services(settings, split, Clock.systemUTC());
+    }
+
+    /** Services on the emulator whose DynamoDB client passes through a test's hook (fault injection). */
+    public Services services(Settings settings, DynamoInterceptor.Around around) {
+        DynamoDbClient wrapped = DynamoInterceptor.wrap(clients.dynamo(), around);
+        AwsClients split = new AwsClients(aws.region(), aws.endpoint(), aws.credentials()) {
+            @Override
+            public synchronized DynamoDbClient dynamo() {
+                return wrapped;
+            }
+        };
+        return new Services(settings, split, Clock.systemUTC());
+    }
+
     /** A fresh tenant with one API key. */
     public TestCaller newCaller() {
         String tenant = admin.createTenant("test tenant").tenantId();

@@ -21,8 +21,11 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
  * credentials from the environment (what Lambda provides; system properties for tests), the
  * url-connection HTTP client, short timeouts so an outage becomes a prompt 503. No endpoint is
  * set here: the SDK's own AWS_ENDPOINT_URL / aws.endpointUrl settings point it at an emulator.
+ *
+ * <p>Not final only so the test harness can stage a single-service outage (e.g. KMS unreachable
+ * while DynamoDB works) by overriding one accessor; production code never subclasses it.
  */
-public final class AwsClients {
+public class AwsClients {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(8);

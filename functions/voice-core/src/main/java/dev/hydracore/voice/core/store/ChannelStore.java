@@ -75,12 +75,13 @@ public final class ChannelStore {
                 hasSecrets ? AttributeValue.fromB(SdkBytes.fromByteArray(cfg.sealed().ciphertext())) : null);
         put(set, remove, names, values, Items.UPDATED_AT, Items.n(now));
         names.put("#gen", Items.GENERATION);
-        names.put("#calls", Items.ACTIVE_CALLS);
-        names.put("#configured", Items.CONFIGURED_AT);
         names.put("#tenant", Items.TENANT_ID);
         values.put(":tenant", Items.s(tenantId));
         String condition;
         if (expectedGeneration.isEmpty()) {
+            // Only named when used: DynamoDB refuses unused expression attribute names.
+            names.put("#calls", Items.ACTIVE_CALLS);
+            names.put("#configured", Items.CONFIGURED_AT);
             set.add("#gen = :newgen");
             set.add("#calls = :zero");
             set.add("#configured = :now");

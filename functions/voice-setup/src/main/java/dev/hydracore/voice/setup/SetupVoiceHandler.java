@@ -1,0 +1,112 @@
+package dev.hydracore.voice.setup;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hydracore.voice.core.Json;
+import dev.hydracore.voice.core.Log;
+import dev.hydracore.voice.core.Services;
+import dev.hydracore.voice.core.Settings;
+import dev.hydracore.voice.core.auth.Authenticator;
+import dev.hydracore.voice.core.auth.Caller;
+import dev.hydracore.voice.core.auth.Tenancy;
+import dev.hydracore.voice.core.channel.ChannelStatus;
+import dev.hydracore.voice.core.channel.MergedSetup;
+import dev.hydracore.voice.core.channel.SetupRequest;
+import dev.hydracore.voice.core.channel.VoiceField;
+import dev.hydracore.voice.core.crypto.CredentialVault;
+import dev.hydracore.voice.core.http.ApiException;
+import dev.hydracore.voice.core.http.ApiHandler;
+import dev.hydracore.voice.core.http.HttpRequest;
+import dev.hydracore.voice.core.http.HttpResponse;
+import dev.hydracore.voice.core.http.InstanceId;
+import dev.hydracore.voice.core.http.JsonBody;
+import dev.hydracore.voice.core.store.ChannelRecord;
+import dev.hydracore.voice.core.store.ChannelStore;
+import dev.hydracore.voice.core.store.InstanceRecord;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * POST /v1/instances/{instance_id}/channels/voice — Setup Voice.
+ *
+ * <p>All-or-nothing: the credential bundle is sealed (KMS) before the one conditional write
+ * (DynamoDB), so a failure of either leaves the stored channel exactly as it was.
+ */
+public final class SetupVoiceHandler extends ApiHandler {
+    static final String CHANGED_CONCURRENTLY = "Voice channel changed concurrently, retry";
+    static final String STORED_CREDENTIALS_UNREADABLE =
+            "Stored voice credentials cannot be read; send every credential of the provider to replace them";
+
+    private final Authenticator authenticator;
+    private final Tenancy tenancy;
+    private final ChannelStore channels;
+    private final CredentialVault vault;
+    private final Settings settings;
+
+    /** Lambda's entry: wires real clients from the function's environment. */
+    public SetupVoiceHandler() {
+        this(Services.fromEnvironment());
+    }
+
+    public SetupVoiceHandler(Services services) {
+        this.authenticator = services.authenticator();
+        this.tenancy = services.tenancy();
+        this.channels = services.channels();
+        this.vault = services.vault();
+        this.settings = services.settings();
+    }
+
+    @Override
+    protected HttpResponse handle(HttpRequest request) {
+        Caller caller = authenticator.authenticate(request);
+        String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
+        InstanceRecord instance = tenancy.requireOwned(caller, instanceId);
+        SetupRequest setup = SetupRequest.of(JsonBody.read(request));
+        ChannelRecord saved;
+        try {
+            saved = configure(caller, instance, setup);
+        } catch (ChannelStore.ConcurrentChangeException first) {
+            // Another setup or a teardown won the race: decide again on what is stored now, once.
+            try {
+                saved = configure(caller, tenancy.requireOwned(caller, instanceId), setup);
+            } catch (ChannelStore.ConcurrentChangeException second) {
+                throw new ApiException(409, CHANGED_CONCURRENTLY);
+            }
+        }
+        return answer(saved);
+    }
+
+    /** Merge and validate (422), seal (KMS), then one conditional write (DynamoDB). */
+    private ChannelRecord configure(Caller caller, InstanceRecord instance, SetupRequest setup) {
+        String instanceId = instance.instanceId();
+        Optional<ChannelRecord> stored = instance.channel();
+        MergedSetup merged = setup.mergeOnto(stored);
+        Map<String, String> credentials;
+        try {
+            credentials = merged.credentials(() -> vault.open(instanceId, stored.orElseThrow().sealed()));
+        } catch (CredentialVault.UnreadableCredentialsException e) {
+            // Tampered or moved ciphertext: nothing to merge from. The caller can still replace
+            // every credential (then nothing stored needs opening) or tear the channel down.
+            Log.warn("stored voice credentials unreadable", "instance_id", instanceId);
+            throw new ApiException(409, STORED_CREDENTIALS_UNREADABLE);
+        }
+        CredentialVault.Sealed sealed = vault.seal(instanceId, credentials);
+        return channels.save(instanceId, caller.tenantId(), merged.toConfig(settings.webhookUrl(instanceId), sealed),
+                stored.map(ChannelRecord::generation));
+    }
+
+    /** The status object, plus which credentials are configured (booleans only, never values). */
+    private static HttpResponse answer(ChannelRecord saved) {
+        ObjectNode body;
+        try {
+            body = (ObjectNode) Json.MAPPER.readTree(ChannelStatus.of(Optional.of(saved)).toJson());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("status JSON did not parse", e);
+        }
+        ObjectNode configured = body.putObject("credentials");
+        for (VoiceField f : VoiceField.credentials()) {
+            configured.put(f.wire(), saved.credentialNames().contains(f.wire()));
+        }
+        return HttpResponse.json(200, body.toString());
+    }
+}

@@ -1,0 +1,79 @@
+package dev.hydracore.voice.teardown;
+
+import dev.hydracore.voice.core.Services;
+import dev.hydracore.voice.core.auth.Authenticator;
+import dev.hydracore.voice.core.auth.Caller;
+import dev.hydracore.voice.core.auth.Tenancy;
+import dev.hydracore.voice.core.http.ApiException;
+import dev.hydracore.voice.core.http.ApiHandler;
+import dev.hydracore.voice.core.http.HttpRequest;
+import dev.hydracore.voice.core.http.HttpResponse;
+import dev.hydracore.voice.core.http.InstanceId;
+import dev.hydracore.voice.core.store.CallRecordPurge;
+import dev.hydracore.voice.core.store.ChannelRecord;
+import dev.hydracore.voice.core.store.ChannelStore;
+import dev.hydracore.voice.core.store.InstanceRecord;
+import java.util.Optional;
+
+/**
+ * DELETE /v1/instances/{instance_id}/channels/voice — Teardown Voice.
+ *
+ * <p>The channel (configuration, ciphertexts, counter, generation) goes first, in one conditional
+ * write: from then on every call-record write fails its generation condition, so the purge that
+ * follows cannot be outrun by a webhook. A teardown that fails half-way (503) is finished by a
+ * retry: the purge also runs when the channel is already gone, before the 404.
+ */
+public final class TeardownVoiceHandler extends ApiHandler {
+    static final String NOT_CONFIGURED = "Voice channel not configured";
+    static final String CHANGED_CONCURRENTLY = "Voice channel changed concurrently, retry";
+
+    private final Authenticator authenticator;
+    private final Tenancy tenancy;
+    private final ChannelStore channels;
+    private final CallRecordPurge callRecords;
+
+    /** Lambda's entry: wires real clients from the function's environment. */
+    public TeardownVoiceHandler() {
+        this(Services.fromEnvironment());
+    }
+
+    public TeardownVoiceHandler(Services services) {
+        this.authenticator = services.authenticator();
+        this.tenancy = services.tenancy();
+        this.channels = services.channels();
+        this.callRecords = new CallRecordPurge(services.aws().dynamo(), services.settings().tableName(),
+                services.settings().queryPageLimit());
+    }
+
+    @Override
+    protected HttpResponse handle(HttpRequest request) {
+        Caller caller = authenticator.authenticate(request);
+        String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
+        InstanceRecord instance = tenancy.requireOwned(caller, instanceId);
+        boolean removed = removeChannel(caller, instance);
+        callRecords.purge(instanceId);
+        if (!removed) {
+            throw new ApiException(404, NOT_CONFIGURED);
+        }
+        return HttpResponse.noContent();
+    }
+
+    /** True when this request removed a channel; false when there was none. */
+    private boolean removeChannel(Caller caller, InstanceRecord instance) {
+        Optional<ChannelRecord> channel = instance.channel();
+        for (int attempt = 0; attempt < 2; attempt++) {
+            if (channel.isEmpty()) {
+                return false;
+            }
+            try {
+                channels.remove(instance.instanceId(), channel.get().generation());
+                return true;
+            } catch (ChannelStore.ConcurrentChangeException e) {
+                // Torn down and set up again meanwhile: the caller asked for the channel to go, so
+                // the one there now goes (or, if none is left, there is nothing to remove).
+                channel = tenancy.requireOwned(caller, instance.instanceId()).channel();
+            }
+        }
+        throw new ApiException(409, CHANGED_CONCURRENTLY);
+    }
+}
