@@ -20,8 +20,11 @@ import java.util.concurrent.TimeUnit;
 public final class ExecutionEnvironment implements AutoCloseable {
     private static final ScheduledExecutorService REAPER = Executors.newSingleThreadScheduledExecutor(r ->
             Thread.ofPlatform().daemon().name("environment-reaper").unstarted(r));
-    /** How long past its deadline a function JVM may stay silent before it is killed. */
-    private static final long GRACE_MILLIS = 5_000;
+    /**
+     * How long past its timeout a function JVM may stay silent before it is killed: the runner
+     * enforces the timeout itself; this covers JVM start and init (Lambda allows 10 s) and a wedged JVM.
+     */
+    private static final long GRACE_MILLIS = 15_000;
 
     private final LocalFunction function;
     private final Process process;
@@ -46,12 +49,11 @@ public final class ExecutionEnvironment implements AutoCloseable {
 
     /** Runs one event; a dead or wedged JVM is reported as {@link InvokeResult.Outcome#ENVIRONMENT_FAILED}. */
     public InvokeResult invoke(String requestId, byte[] event) {
-        long deadline = System.currentTimeMillis() + function.timeoutSeconds() * 1000L;
-        ScheduledFuture<?> reaper = REAPER.schedule(this::kill, deadline - System.currentTimeMillis() + GRACE_MILLIS,
-                TimeUnit.MILLISECONDS);
+        long timeoutMillis = function.timeoutSeconds() * 1000L;
+        ScheduledFuture<?> reaper = REAPER.schedule(this::kill, timeoutMillis + GRACE_MILLIS, TimeUnit.MILLISECONDS);
         try {
             toRunner.writeUTF(requestId);
-            toRunner.writeLong(deadline);
+            toRunner.writeLong(timeoutMillis);
             toRunner.writeInt(event.length);
             toRunner.write(event);
             toRunner.flush();

@@ -24,8 +24,9 @@ public final class FunctionCode {
         }
         if (jars.size() != 1) {
             throw new IllegalStateException(function.logicalId() + ": expected one deployable jar " + function.codeUri()
-                    + "/target/*-lambda.jar, found " + jars.size() + " (run ./hydra setup, or mvn package; the module"
-                    + " declares maven-shade-plugin, which makes it)");
+                    + "/target/*-lambda.jar, found " + jars.size() + ". Run ./hydra setup (mvn package); the module"
+                    + " declares maven-shade-plugin, which makes it, and infra/voice-local/pom.xml lists the module as a"
+                    + " test dependency so that mvn verify packages it before the local runtime's tests");
         }
         return jars.getFirst();
     }

@@ -42,7 +42,8 @@ import java.util.concurrent.locks.LockSupport;
  * closes (serve mode) or its parent dies, so a killed local runtime leaves no function JVM behind.
  *
  * <p>Serve-mode frames (big-endian, {@link DataInputStream} encoding):
- * request {@code UTF requestId, long deadlineEpochMillis, int length, byte[length] event};
+ * request {@code UTF requestId, long timeoutMillis, int length, byte[length] event} (the clock starts
+ * when the runner reads it: like Lambda's timeout, it excludes the JVM's start and init);
  * response {@code byte outcome, int length, byte[length] payload}, where outcome is
  * {@link #RESULT} (the handler's output), {@link #FUNCTION_ERROR} or {@link #TIMEOUT} (payload:
  * Lambda's error JSON), or {@link #INIT_ERROR} (the handler could not be built; the runner exits).
@@ -123,7 +124,8 @@ public final class LambdaRunner {
             return;
         }
         for (Request r; (r = readRequest(in)) != null; ) {
-            Outcome o = invokeWithin(handler, r.requestId(), r.deadline(), r.event(), payload -> writeFrame(out, TIMEOUT, payload));
+            long deadline = System.currentTimeMillis() + r.timeoutMillis();
+            Outcome o = invokeWithin(handler, r.requestId(), deadline, r.event(), payload -> writeFrame(out, TIMEOUT, payload));
             writeFrame(out, o.kind(), o.payload());
         }
     }
@@ -160,17 +162,17 @@ public final class LambdaRunner {
         return o;
     }
 
-    private record Request(String requestId, long deadline, byte[] event) {}
+    private record Request(String requestId, long timeoutMillis, byte[] event) {}
 
     private record Outcome(int kind, byte[] payload) {}
 
     private static Request readRequest(DataInputStream in) throws IOException {
         try {
             String id = in.readUTF();
-            long deadline = in.readLong();
+            long timeoutMillis = in.readLong();
             byte[] event = new byte[in.readInt()];
             in.readFully(event);
-            return new Request(id, deadline, event);
+            return new Request(id, timeoutMillis, event);
         } catch (EOFException e) {
             return null;
         }

@@ -1,0 +1,138 @@
+package dev.hydracore.voice.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hydracore.voice.core.Json;
+import dev.hydracore.voice.tooling.ProjectPaths;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code ./hydra local} as a user runs it: a separate process, the READY line, the status route
+ * with the demo key over real HTTP, then SIGTERM — after which nothing it started may survive.
+ */
+class HydraLocalEndToEndTest {
+
+    @Test
+    void servesTheStatusRouteWithTheDemoKeyAndLeavesNothingRunning() throws Exception {
+        Path root = ProjectPaths.root();
+        int port = freePort();
+        Path log = Files.createDirectories(root.resolve("infra/voice-local/target")).resolve("hydra-local-e2e.log");
+        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("hydra").toString(), "local", "--port", Integer.toString(port))
+                .directory(root.toFile())
+                .redirectErrorStream(false)
+                .redirectError(log.toFile());
+        // We run inside `mvn verify`, which has already built what ./hydra local needs.
+        pb.environment().put("HYDRA_SKIP_BUILD", "1");
+        pb.environment().remove("HYDRA_PUBLIC_URL");
+        Process hydra = pb.start();
+        try {
+            BufferedReader stdout = new BufferedReader(new InputStreamReader(hydra.getInputStream(), StandardCharsets.UTF_8));
+            String readyLine = CompletableFuture.supplyAsync(() -> {
+                try {
+                    for (String line; (line = stdout.readLine()) != null; ) {
+                        if (line.startsWith("READY ")) {
+                            return line;
+                        }
+                    }
+                    return null;
+                } catch (IOException e) {
+                    return null;
+                }
+            }).get(180, TimeUnit.SECONDS);
+            assertTrue(readyLine != null, () -> "no READY line; ./hydra local said:\n" + read(log));
+            // Keep draining stdout (the help text), so the server never blocks on a full pipe.
+            Thread.ofVirtual().start(() -> {
+                try {
+                    stdout.transferTo(java.io.Writer.nullWriter());
+                } catch (IOException ignored) {
+                    // closed on exit
+                }
+            });
+
+            JsonNode ready = Json.MAPPER.readTree(readyLine.substring("READY ".length()));
+            assertEquals(List.of("api_key", "aws_endpoint", "base_url", "instance_id", "tenant_id"),
+                    fieldNames(ready), readyLine.replaceAll("hk_\\S+?\"", "hk_…\""));
+            assertEquals("http://127.0.0.1:" + port, ready.get("base_url").asText());
+            assertTrue(ready.get("api_key").asText().startsWith("hk_"));
+
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            URI status = URI.create(ready.get("base_url").asText() + "/v1/instances/" + ready.get("instance_id").asText()
+                    + "/channels/voice");
+            HttpResponse<String> ok = http.send(HttpRequest.newBuilder(status)
+                    .header("Authorization", "Bearer " + ready.get("api_key").asText())
+                    .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, ok.statusCode(), ok::body);
+            assertEquals(Json.MAPPER.readTree("{\"active_calls\":0,\"enabled\":false,\"phone_number\":null,\"provider\":null,"
+                    + "\"status\":\"not_configured\",\"webhook_url\":null}"), Json.MAPPER.readTree(ok.body()));
+            assertTrue(ok.headers().firstValue("content-type").orElse("").startsWith("application/json"));
+
+            HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(status).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, anonymous.statusCode(), anonymous::body);
+
+            // Everything it started: the emulator (unless AWS_ENDPOINT_URL named one) and the
+            // status function's JVM, which must exist now that the route has answered.
+            List<ProcessHandle> started = hydra.toHandle().descendants().toList();
+            assertTrue(started.stream().anyMatch(p -> p.info().commandLine().orElse("").contains("LambdaRunner")),
+                    () -> "a function JVM serves the route: " + describe(started));
+            if (System.getenv("AWS_ENDPOINT_URL") == null) {
+                assertTrue(started.stream().anyMatch(p -> p.info().commandLine().orElse("").contains("moto_launcher")),
+                        () -> "the moto emulator runs: " + describe(started));
+            }
+
+            hydra.destroy(); // SIGTERM, as a user's kill or a service manager sends
+            assertTrue(hydra.waitFor(30, TimeUnit.SECONDS), "./hydra local stops on SIGTERM");
+            for (ProcessHandle child : started) {
+                child.onExit().get(10, TimeUnit.SECONDS);
+                assertFalse(child.isAlive(), () -> "survived: " + child.pid() + " " + child.info().commandLine().orElse(""));
+            }
+        } finally {
+            List<ProcessHandle> left = hydra.toHandle().descendants().toList();
+            hydra.destroyForcibly();
+            left.forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    private static List<String> fieldNames(JsonNode o) {
+        List<String> names = new java.util.ArrayList<>();
+        o.fieldNames().forEachRemaining(names::add);
+        return names.stream().sorted().toList();
+    }
+
+    private static String describe(List<ProcessHandle> ps) {
+        return ps.stream().map(p -> p.pid() + " " + p.info().command().orElse("?")).toList().toString();
+    }
+
+    private static String read(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
