@@ -42,7 +42,11 @@ public final class LocalMain {
         }
         String command = args.removeFirst();
         int code = switch (command) {
-            case "local" -> local(args);
+            // Returns only after the shutdown hooks ran; exit() would then block for good.
+            case "local" -> {
+                int stopped = local(args);
+                yield stopped == 0 ? -1 : stopped;
+            }
             case "invoke" -> invoke(args);
             case "sam-env-vars" -> {
                 System.out.println(SamEnvVars.generate(CfnTemplate.load(ProjectPaths.template())).toPrettyString());
@@ -50,7 +54,9 @@ public final class LocalMain {
             }
             default -> usage("unknown command " + command);
         };
-        System.exit(code);
+        if (code >= 0) {
+            System.exit(code);
+        }
     }
 
     private static int usage(String why) {
@@ -96,8 +102,13 @@ public final class LocalMain {
 
         // Bind first: the public URL defaults to the address we actually got.
         Holder<LocalRuntime> runtime = new Holder<>();
-        LocalGateway gateway = new LocalGateway(new Router(routesOf(template)),
-                (fn, id, event) -> runtime.value.invokeWarm(fn, id, event), port);
+        LocalGateway gateway;
+        try {
+            gateway = new LocalGateway(new Router(routesOf(template)), (fn, id, event) -> runtime.value.invokeWarm(fn, id, event), port);
+        } catch (java.net.BindException e) {
+            System.err.println("hydra: cannot listen on 127.0.0.1:" + port + " (" + e.getMessage() + "); choose another with --port");
+            return 1;
+        }
         String baseUrl = gateway.baseUrl();
         String publicUrl = publicUrl(publicFlag, baseUrl);
 
