@@ -201,8 +201,9 @@ public final class CfnTemplate {
     private static JsonNode longForm(String tag, JsonNode node) {
         String name = tag.startsWith("!") ? tag.substring(1) : tag;
         ObjectNode o = NODES.objectNode();
-        if (name.equals("Ref")) {
-            o.set("Ref", node);
+        if (name.equals("Ref") || name.equals("Condition")) {
+            // The two intrinsics whose long form has no "Fn::" prefix.
+            o.set(name, node);
         } else if (name.equals("GetAtt") && node.isTextual()) {
             String[] parts = node.asText().split("\\.", 2);
             ArrayNode a = NODES.arrayNode();
