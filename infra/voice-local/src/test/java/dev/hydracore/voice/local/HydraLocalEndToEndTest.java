@@ -31,42 +31,55 @@ import org.junit.jupiter.api.Test;
  */
 class HydraLocalEndToEndTest {
 
-    @Test
-    void servesTheStatusRouteWithTheDemoKeyAndLeavesNothingRunning() throws Exception {
+    /** ./hydra local on a free port, started as a user would, with stderr in a log file. */
+    private static Process startHydraLocal(int port, Path log) throws IOException {
         Path root = ProjectPaths.root();
-        int port = freePort();
-        Path log = Files.createDirectories(root.resolve("infra/voice-local/target")).resolve("hydra-local-e2e.log");
         ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("hydra").toString(), "local", "--port", Integer.toString(port))
                 .directory(root.toFile())
-                .redirectErrorStream(false)
                 .redirectError(log.toFile());
         // We run inside `mvn verify`, which has already built what ./hydra local needs.
         pb.environment().put("HYDRA_SKIP_BUILD", "1");
         pb.environment().remove("HYDRA_PUBLIC_URL");
-        Process hydra = pb.start();
-        try {
-            BufferedReader stdout = new BufferedReader(new InputStreamReader(hydra.getInputStream(), StandardCharsets.UTF_8));
-            String readyLine = CompletableFuture.supplyAsync(() -> {
-                try {
-                    for (String line; (line = stdout.readLine()) != null; ) {
-                        if (line.startsWith("READY ")) {
-                            return line;
-                        }
+        return pb.start();
+    }
+
+    /** The READY line; stdout keeps being drained afterwards so the server never blocks on a full pipe. */
+    private static String awaitReady(Process hydra, Path log) throws Exception {
+        BufferedReader stdout = new BufferedReader(new InputStreamReader(hydra.getInputStream(), StandardCharsets.UTF_8));
+        String readyLine = CompletableFuture.supplyAsync(() -> {
+            try {
+                for (String line; (line = stdout.readLine()) != null; ) {
+                    if (line.startsWith("READY ")) {
+                        return line;
                     }
-                    return null;
-                } catch (IOException e) {
-                    return null;
                 }
-            }).get(180, TimeUnit.SECONDS);
-            assertTrue(readyLine != null, () -> "no READY line; ./hydra local said:\n" + read(log));
-            // Keep draining stdout (the help text), so the server never blocks on a full pipe.
-            Thread.ofVirtual().start(() -> {
-                try {
-                    stdout.transferTo(java.io.Writer.nullWriter());
-                } catch (IOException ignored) {
-                    // closed on exit
-                }
-            });
+                return null;
+            } catch (IOException e) {
+                return null;
+            }
+        }).get(180, TimeUnit.SECONDS);
+        assertTrue(readyLine != null, () -> "no READY line; ./hydra local said:\n" + read(log));
+        Thread.ofVirtual().start(() -> {
+            try {
+                stdout.transferTo(java.io.Writer.nullWriter());
+            } catch (IOException ignored) {
+                // closed on exit
+            }
+        });
+        return readyLine;
+    }
+
+    private static Path log(String name) throws IOException {
+        return Files.createDirectories(ProjectPaths.root().resolve("infra/voice-local/target")).resolve(name);
+    }
+
+    @Test
+    void servesTheStatusRouteWithTheDemoKeyAndLeavesNothingRunning() throws Exception {
+        int port = freePort();
+        Path log = log("hydra-local-e2e.log");
+        Process hydra = startHydraLocal(port, log);
+        try {
+            String readyLine = awaitReady(hydra, log);
 
             JsonNode ready = Json.MAPPER.readTree(readyLine.substring("READY ".length()));
             assertEquals(List.of("api_key", "aws_endpoint", "base_url", "instance_id", "tenant_id"),
@@ -109,6 +122,34 @@ class HydraLocalEndToEndTest {
             List<ProcessHandle> left = hydra.toHandle().descendants().toList();
             hydra.destroyForcibly();
             left.forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    @Test
+    void aKilledLocalRuntimeTakesItsFunctionJvmsAndEmulatorWithIt() throws Exception {
+        int port = freePort();
+        Path log = log("hydra-local-kill.log");
+        Process hydra = startHydraLocal(port, log);
+        List<ProcessHandle> started = List.of();
+        try {
+            JsonNode ready = Json.MAPPER.readTree(awaitReady(hydra, log).substring("READY ".length()));
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                    ready.get("base_url").asText() + "/v1/instances/" + ready.get("instance_id").asText() + "/channels/voice"))
+                    .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, r.statusCode(), r::body);
+            started = hydra.toHandle().descendants().toList();
+            assertTrue(started.stream().anyMatch(p -> p.info().commandLine().orElse("").contains("LambdaRunner")),
+                    () -> "a function JVM answered: " + describe(hydra.toHandle().descendants().toList()));
+
+            hydra.destroyForcibly(); // SIGKILL: no shutdown hook runs; the children must notice by themselves
+            assertTrue(hydra.waitFor(10, TimeUnit.SECONDS));
+            for (ProcessHandle child : started) {
+                child.onExit().get(20, TimeUnit.SECONDS);
+                assertFalse(child.isAlive(), () -> "orphan survived: " + child.pid() + " " + child.info().commandLine().orElse(""));
+            }
+        } finally {
+            hydra.destroyForcibly();
+            started.forEach(ProcessHandle::destroyForcibly);
         }
     }
 
