@@ -81,6 +81,52 @@ public final class CfnTemplate {
      * "Logical.Attr"); it returns null for names it can't resolve, which is an error here.
      */
     public static String evaluate(JsonNode value, Function<String, String> refs) {
+        return evaluate(value, refs, name -> {
+            throw new IllegalArgumentException("Fn::If needs the template's Conditions: use template.evaluateIn (" + name + ")");
+        });
+    }
+
+    /**
+     * {@link #evaluate(JsonNode, Function)} plus Fn::If on this template's Conditions; a value
+     * that comes out as {@code AWS::NoValue} is null (the property is absent).
+     */
+    public String evaluateIn(JsonNode value, Function<String, String> refs) {
+        return evaluate(value, refs, name -> condition(name, refs));
+    }
+
+    /** A condition of the template's Conditions section (Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition). */
+    public boolean condition(String name, Function<String, String> refs) {
+        JsonNode c = root.path("Conditions").get(name);
+        if (c == null) {
+            throw new IllegalArgumentException("template has no condition " + name);
+        }
+        return truth(c, refs);
+    }
+
+    private boolean truth(JsonNode c, Function<String, String> refs) {
+        if (c.has("Condition")) {
+            return condition(c.get("Condition").asText(), refs);
+        }
+        if (c.has("Fn::Equals")) {
+            JsonNode a = c.get("Fn::Equals");
+            return java.util.Objects.equals(evaluateIn(a.get(0), refs), evaluateIn(a.get(1), refs));
+        }
+        if (c.has("Fn::Not")) {
+            return !truth(c.get("Fn::Not").get(0), refs);
+        }
+        if (c.has("Fn::And") || c.has("Fn::Or")) {
+            boolean and = c.has("Fn::And");
+            for (JsonNode x : c.get(and ? "Fn::And" : "Fn::Or")) {
+                if (truth(x, refs) != and) {
+                    return !and;
+                }
+            }
+            return and;
+        }
+        throw new IllegalArgumentException("unsupported condition in template: " + c);
+    }
+
+    private static String evaluate(JsonNode value, Function<String, String> refs, java.util.function.Predicate<String> conditions) {
         if (value == null || value.isNull()) {
             return null;
         }
@@ -88,7 +134,12 @@ public final class CfnTemplate {
             return value.asText();
         }
         if (value.has("Ref")) {
-            return resolved(refs, value.get("Ref").asText());
+            String name = value.get("Ref").asText();
+            return name.equals("AWS::NoValue") ? null : resolved(refs, name);
+        }
+        if (value.has("Fn::If")) {
+            JsonNode a = value.get("Fn::If");
+            return evaluate(conditions.test(a.get(0).asText()) ? a.get(1) : a.get(2), refs, conditions);
         }
         if (value.has("Fn::GetAtt")) {
             JsonNode a = value.get("Fn::GetAtt");
@@ -150,8 +201,9 @@ public final class CfnTemplate {
     private static JsonNode longForm(String tag, JsonNode node) {
         String name = tag.startsWith("!") ? tag.substring(1) : tag;
         ObjectNode o = NODES.objectNode();
-        if (name.equals("Ref")) {
-            o.set("Ref", node);
+        if (name.equals("Ref") || name.equals("Condition")) {
+            // The two intrinsics whose long form has no "Fn::" prefix.
+            o.set(name, node);
         } else if (name.equals("GetAtt") && node.isTextual()) {
             String[] parts = node.asText().split("\\.", 2);
             ArrayNode a = NODES.arrayNode();

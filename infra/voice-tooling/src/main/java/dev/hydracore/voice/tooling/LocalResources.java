@@ -47,7 +47,15 @@ public record LocalResources(String stackName, String region, Map<String, String
         JsonNode globals = template.root().path("Globals").path("Function").path("Environment").path("Variables");
         JsonNode own = template.resource(functionLogicalId).path("Properties").path("Environment").path("Variables");
         for (JsonNode vars : new JsonNode[] {globals, own}) {
-            vars.properties().forEach(e -> env.put(e.getKey(), CfnTemplate.evaluate(e.getValue(), scope::get)));
+            vars.properties().forEach(e -> {
+                String value = template.evaluateIn(e.getValue(), scope::get);
+                // AWS::NoValue (e.g. AWS_ENDPOINT_URL when not running under sam local) sets nothing.
+                if (value != null) {
+                    env.put(e.getKey(), value);
+                } else {
+                    env.remove(e.getKey());
+                }
+            });
         }
         env.put("AWS_REGION", region);
         return env;

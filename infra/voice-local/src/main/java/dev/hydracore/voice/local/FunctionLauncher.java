@@ -1,0 +1,130 @@
+package dev.hydracore.voice.local;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import dev.hydracore.voice.runner.LambdaRunner;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Starts function JVMs the way Lambda starts an execution environment: a fresh process with
+ * exactly the function's environment (see {@link LambdaEnvironment}), its deployable code first on
+ * the classpath, then the runner shim and the Lambda interfaces the runtime provides. Everything
+ * stays on the class path (no custom class loader) so a JVM AOT cache can cover function classes.
+ */
+public final class FunctionLauncher {
+    private final List<String> jvmOptions;
+    private final Function<LocalFunction, List<Path>> code;
+    private final Function<LocalFunction, Map<String, String>> environment;
+
+    /**
+     * @param code        a function's classpath entries (its -lambda.jar; class directories in tests)
+     * @param environment a function's complete process environment
+     */
+    public FunctionLauncher(List<String> jvmOptions, Function<LocalFunction, List<Path>> code,
+                            Function<LocalFunction, Map<String, String>> environment) {
+        this.jvmOptions = List.copyOf(jvmOptions);
+        this.code = code;
+        this.environment = environment;
+    }
+
+    ProcessBuilder processBuilder(LocalFunction function, String... runnerArgs) {
+        List<String> classpath = new ArrayList<>();
+        code.apply(function).forEach(p -> classpath.add(p.toString()));
+        classpath.add(location(LambdaRunner.class).toString());
+        classpath.add(location(Context.class).toString());
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        // The container's memory limit, as Lambda sizes the JVM from MemorySize.
+        cmd.add("-XX:MaxRAM=" + function.memoryMb() + "m");
+        cmd.add("-cp");
+        cmd.add(String.join(java.io.File.pathSeparator, classpath));
+        cmd.add(LambdaRunner.class.getName());
+        cmd.addAll(List.of(runnerArgs));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().clear();
+        pb.environment().putAll(environment.apply(function));
+        return pb;
+    }
+
+    /** A warm environment for the local server (runner --serve). */
+    public ExecutionEnvironment start(LocalFunction function) throws IOException {
+        return new ExecutionEnvironment(function, processBuilder(function, "--serve").start());
+    }
+
+    /**
+     * One invocation in a JVM of its own (runner --once), as {@code sam local invoke} does; the
+     * function's logs are copied to this process's stderr.
+     */
+    public InvokeResult invokeOnce(LocalFunction function, Path event) {
+        Process p;
+        try {
+            p = processBuilder(function, "--once", event.toAbsolutePath().toString()).start();
+        } catch (IOException e) {
+            return InvokeResult.environmentFailed("cannot start the function JVM: " + e.getMessage());
+        }
+        try {
+            p.getOutputStream().close();
+            Thread logs = copyInBackground(p.getErrorStream(), System.err, function.logicalId());
+            byte[] out = p.getInputStream().readAllBytes();
+            // The runner enforces Timeout itself; this only guards against a wedged JVM.
+            if (!p.waitFor(function.timeoutSeconds() + 30L, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return InvokeResult.environmentFailed("the function JVM did not exit");
+            }
+            logs.join(2000);
+            return switch (p.exitValue()) {
+                case 0 -> new InvokeResult(InvokeResult.Outcome.RESULT, out);
+                case LambdaRunner.EXIT_FUNCTION_ERROR -> new InvokeResult(
+                        new String(out, java.nio.charset.StandardCharsets.UTF_8).contains("\"Sandbox.Timedout\"")
+                                ? InvokeResult.Outcome.TIMEOUT : InvokeResult.Outcome.FUNCTION_ERROR, out);
+                case LambdaRunner.EXIT_INIT_ERROR -> new InvokeResult(InvokeResult.Outcome.INIT_ERROR, out);
+                default -> InvokeResult.environmentFailed("the function JVM exited with status " + p.exitValue());
+            };
+        } catch (IOException e) {
+            return InvokeResult.environmentFailed("lost the function JVM: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return InvokeResult.environmentFailed("interrupted");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /**
+     * Copies a function's stderr to ours from a Java thread (not an inherited descriptor), so a
+     * test runner that captures System.err sees function logs as well.
+     */
+    static Thread copyInBackground(InputStream from, OutputStream to, String name) {
+        return Thread.ofVirtual().name("logs-" + name).start(() -> {
+            byte[] buf = new byte[8192];
+            try {
+                for (int n; (n = from.read(buf)) > 0; ) {
+                    synchronized (to) {
+                        to.write(buf, 0, n);
+                        to.flush();
+                    }
+                }
+            } catch (IOException ignored) {
+                // the process is gone
+            }
+        });
+    }
+
+    private static Path location(Class<?> type) {
+        try {
+            return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new UncheckedIOException(new IOException("cannot locate " + type, e));
+        }
+    }
+}

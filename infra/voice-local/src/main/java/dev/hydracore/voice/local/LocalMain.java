@@ -1,0 +1,201 @@
+package dev.hydracore.voice.local;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hydracore.voice.core.Json;
+import dev.hydracore.voice.core.auth.ApiKeys;
+import dev.hydracore.voice.tooling.Admin;
+import dev.hydracore.voice.tooling.Bootstrap;
+import dev.hydracore.voice.tooling.CfnTemplate;
+import dev.hydracore.voice.tooling.LocalAws;
+import dev.hydracore.voice.tooling.LocalResources;
+import dev.hydracore.voice.tooling.ProjectPaths;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code ./hydra local}, {@code ./hydra invoke} and {@code ./hydra sam-env-vars}: the local
+ * runtime's commands. Exit codes: 0 done, 1 failed (for invoke: the function failed), 2 usage.
+ */
+public final class LocalMain {
+    private static final String USAGE = """
+            usage:
+              hydra local [--port 3000] [--public-url URL]
+              hydra invoke <FunctionLogicalId> [--event events/<module>.json | -]
+              hydra sam-env-vars              (prints the sam local --env-vars file; see README)
+            """;
+    private static final int DEFAULT_PORT = 3000;
+
+    private LocalMain() {}
+
+    public static void main(String[] argv) throws Exception {
+        List<String> args = new ArrayList<>(List.of(argv));
+        if (args.isEmpty()) {
+            usage("no command");
+        }
+        String command = args.removeFirst();
+        int code = switch (command) {
+            // Returns only after the shutdown hooks ran; exit() would then block for good.
+            case "local" -> {
+                int stopped = local(args);
+                yield stopped == 0 ? -1 : stopped;
+            }
+            case "invoke" -> invoke(args);
+            case "sam-env-vars" -> {
+                System.out.println(SamEnvVars.generate(CfnTemplate.load(ProjectPaths.template())).toPrettyString());
+                yield 0;
+            }
+            default -> usage("unknown command " + command);
+        };
+        if (code >= 0) {
+            System.exit(code);
+        }
+    }
+
+    private static int usage(String why) {
+        System.err.println("hydra: " + why + "\n" + USAGE);
+        System.exit(2);
+        return 2;
+    }
+
+    private static String option(List<String> args, String name, String fallback) {
+        int i = args.indexOf(name);
+        if (i < 0) {
+            return fallback;
+        }
+        if (i + 1 >= args.size()) {
+            usage(name + " needs a value");
+        }
+        String v = args.get(i + 1);
+        args.remove(i + 1);
+        args.remove(i);
+        return v;
+    }
+
+    private static String env(String name) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? null : v.strip();
+    }
+
+    /** The public base URL functions hand out (webhook URLs): --public-url, HYDRA_PUBLIC_URL, else the local one. */
+    private static String publicUrl(String flag, String local) {
+        String url = flag != null ? flag : env("HYDRA_PUBLIC_URL") != null ? env("HYDRA_PUBLIC_URL") : local;
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    private static int local(List<String> args) throws IOException, InterruptedException {
+        int port = Integer.parseInt(option(args, "--port", Integer.toString(DEFAULT_PORT)));
+        String publicFlag = option(args, "--public-url", null);
+        if (!args.isEmpty()) {
+            usage("unexpected arguments " + args);
+        }
+        Path root = ProjectPaths.root();
+        CfnTemplate template = CfnTemplate.load(ProjectPaths.template());
+        PrintStream out = System.out;
+
+        // Bind first: the public URL defaults to the address we actually got.
+        Holder<LocalRuntime> runtime = new Holder<>();
+        LocalGateway gateway;
+        try {
+            gateway = new LocalGateway(new Router(routesOf(template)), (fn, id, event) -> runtime.value.invokeWarm(fn, id, event), port);
+        } catch (java.net.BindException e) {
+            System.err.println("hydra: cannot listen on 127.0.0.1:" + port + " (" + e.getMessage() + "); choose another with --port");
+            return 1;
+        }
+        String baseUrl = gateway.baseUrl();
+        String publicUrl = publicUrl(publicFlag, baseUrl);
+
+        LocalAws aws = LocalAws.start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // Order: stop taking requests, end every function JVM, then the emulator.
+            gateway.close();
+            if (runtime.value != null) {
+                runtime.value.close();
+            }
+            aws.close();
+            stopped.countDown();
+        }, "local-stop"));
+
+        LocalResources resources = new Bootstrap(template, aws.clients(), Bootstrap.stackName(), aws.region()).run();
+        runtime.value = new LocalRuntime(root, template, resources, Map.of("PublicBaseUrl", publicUrl),
+                aws.endpoint(), aws.credentials());
+        Admin admin = new Admin(aws.clients(), resources.tableName(), resources.pepperSecretId(), Clock.systemUTC());
+        String tenant = admin.createTenant("Local demo").tenantId();
+        ApiKeys.NewKey key = admin.createKey(tenant);
+        String instance = UUID.randomUUID().toString();
+        admin.registerInstance(instance, tenant);
+        gateway.start();
+
+        ObjectNode ready = Json.object().put("base_url", baseUrl).put("aws_endpoint", aws.endpoint().toString())
+                .put("api_key", key.plaintext()).put("tenant_id", tenant).put("instance_id", instance);
+        out.println("READY " + ready);
+        StringBuilder help = new StringBuilder();
+        help.append("\nHydraCore Voice is running locally: template.yaml's routes at ").append(baseUrl)
+                .append(", AWS at ").append(aws.endpoint()).append(aws.ownsEmulator() ? " (moto, stopped with us)" : "")
+                .append(".\nWebhook URLs are built from ").append(publicUrl).append(".\n");
+        for (HttpRoute r : runtime.value.router().routes()) {
+            help.append("  ").append(r.routeKey()).append("  ->  ").append(r.functionId()).append('\n');
+        }
+        help.append("Demo tenant ").append(tenant).append(", registered instance ").append(instance)
+                .append("; the API key above is fresh and local. Try:\n  curl -H 'Authorization: Bearer ")
+                .append(key.plaintext()).append("' ").append(baseUrl).append("/v1/instances/").append(instance)
+                .append("/channels/voice\nStop with Ctrl-C.");
+        out.println(help);
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    private static List<HttpRoute> routesOf(CfnTemplate template) {
+        return LocalFunction.fromTemplate(template).stream().flatMap(f -> f.routes().stream()).toList();
+    }
+
+    private static int invoke(List<String> args) throws IOException {
+        String eventOption = option(args, "--event", null);
+        if (args.size() != 1) {
+            usage("invoke needs exactly one FunctionLogicalId");
+        }
+        String functionId = args.getFirst();
+        Path root = ProjectPaths.root();
+        CfnTemplate template = CfnTemplate.load(ProjectPaths.template());
+        LocalFunction function = LocalFunction.find(LocalFunction.fromTemplate(template), functionId);
+        Path event;
+        if (eventOption == null) {
+            event = SampleEvents.defaultFor(root, function);
+        } else if (eventOption.equals("-")) {
+            event = Files.createTempFile("hydra-event", ".json");
+            event.toFile().deleteOnExit();
+            Files.write(event, System.in.readAllBytes());
+        } else {
+            event = Path.of(eventOption);
+        }
+        if (!Files.isRegularFile(event)) {
+            System.err.println("hydra: no event file " + event);
+            return 2;
+        }
+        try (LocalAws aws = LocalAws.start()) {
+            LocalResources resources = new Bootstrap(template, aws.clients(), Bootstrap.stackName(), aws.region()).run();
+            String publicUrl = publicUrl(null, "http://127.0.0.1:" + DEFAULT_PORT);
+            try (LocalRuntime runtime = new LocalRuntime(root, template, resources, Map.of("PublicBaseUrl", publicUrl),
+                    aws.endpoint(), aws.credentials())) {
+                InvokeResult result = runtime.invokeOnce(functionId, event);
+                System.out.write(result.payload());
+                System.out.println();
+                System.out.flush();
+                return result.outcome() == InvokeResult.Outcome.RESULT ? 0 : 1;
+            }
+        }
+    }
+
+    private static final class Holder<T> {
+        volatile T value;
+    }
+}
