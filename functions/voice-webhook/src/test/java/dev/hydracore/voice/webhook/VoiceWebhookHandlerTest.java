@@ -324,6 +324,12 @@ class VoiceWebhookHandlerTest {
                 Deliveries.json(pipecat.instanceId(), "x-hydra-signature", RetellSignature.sign(botBytes, pipecat.secret("twilio_auth_token"), now), botEvent),
                 Deliveries.twilioSigned(pipecat.instanceId(), "", params, TwilioSignature.sign(pipecat.webhookUrl(), params, "wrong-token")),
                 Deliveries.twilioSigned(pipecat.instanceId(), "", params, null),
+                // A Retell-style signature means nothing on a pipecat channel.
+                Deliveries.json(pipecat.instanceId(), "x-retell-signature", RetellSignature.sign(botBytes, pipecat.secret("webhook_secret"), now), botEvent),
+                // A body that is not form encoding at all has nothing a Twilio signature could cover.
+                Deliveries.request(pipecat.instanceId(), "", List.of(Map.entry("content-type", "application/x-www-form-urlencoded"),
+                        Map.entry("x-twilio-signature", TwilioSignature.sign(pipecat.webhookUrl(), List.of(), pipecat.secret("twilio_auth_token")))),
+                        "CallSid=%zz&CallStatus=ringing".getBytes(StandardCharsets.UTF_8)),
                 Deliveries.twilioSigned(pipecat.instanceId(), "", params,
                         TwilioSignature.sign("https://evil.example/v1/webhooks/voice/" + pipecat.instanceId(), params, pipecat.secret("twilio_auth_token"))));
         List<Map<String, AttributeValue>> retellBefore = items(retell.instanceId());
