@@ -466,6 +466,38 @@ class VoiceWebhookHandlerTest {
     }
 
     @Test
+    void noSecretOrSignatureReachesLogsOrResponses() throws Exception {
+        Channel ch = retellChannel();
+        String key = ch.secret("api_key");
+        String body = retellBody("call_started", "call_logs", "+14155550135", 0);
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        String good = RetellSignature.sign(bytes, key, System.currentTimeMillis());
+        String forged = RetellSignature.sign(bytes, key + "x", System.currentTimeMillis());
+        java.io.PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        List<HttpResponse> responses = new java.util.ArrayList<>();
+        System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            responses.add(send(Deliveries.json(ch.instanceId(), "x-retell-signature", forged, body)));
+            responses.add(send(Deliveries.json(ch.instanceId(), "x-retell-signature", good, body)));
+            responses.add(send(Deliveries.retell(ch, "{\"event\":\"call_started\",\"call\":{\"call_id\":\"" + key + "#\"}}")));
+            responses.add(new VoiceWebhookHandler(aws.unreachableServices())
+                    .respond(Deliveries.json(ch.instanceId(), "x-retell-signature", good, body)));
+        } finally {
+            System.setErr(original);
+        }
+        assertEquals(List.of(401, 200, 422, 503), responses.stream().map(HttpResponse::status).toList());
+        String logs = captured.toString(StandardCharsets.UTF_8);
+        assertTrue(logs.contains("dependency unavailable"), "the outage was logged: " + logs);
+        for (String secret : List.of(key, good.substring(good.indexOf("d=") + 2), forged.substring(forged.indexOf("d=") + 2))) {
+            assertFalse(logs.contains(secret), "a secret or signature reached the logs");
+            for (HttpResponse r : responses) {
+                assertFalse(r.body().contains(secret), "a secret or signature reached a response");
+            }
+        }
+    }
+
+    @Test
     void sampleEventsDriveTheLambdaEntryPoint() throws Exception {
         Channel retell = retellChannel();
         ObjectNode sample = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectPaths.root().resolve("events/voice-webhook.json")));

