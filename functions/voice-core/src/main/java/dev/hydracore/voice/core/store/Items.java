@@ -15,6 +15,9 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * INSTANCE#{iid}     INSTANCE         instance registration (tenant_id) + voice channel + active_calls counter;
  *                                     gsi1 = TENANT#{tid} / INSTANCE#{iid}
  * INSTANCE#{iid}     CALL#{call_id}   call record; while active also in LSI by_active_since and GSI by_sweep
+ * INSTANCE#{iid}     CALL#{call_id}#TURN#{event_id}
+ *                                     marker of a counted bot turn event (generation, expires_at), so a
+ *                                     redelivered call.turn never counts twice; removed with the call records
  * </pre>
  */
 public final class Items {
@@ -76,6 +79,7 @@ public final class Items {
     public static final String KEY_ID_PREFIX = "KEYID#";
     public static final String INSTANCE_PREFIX = "INSTANCE#";
     public static final String CALL_PREFIX = "CALL#";
+    public static final String TURN_MARKER_INFIX = "#TURN#";
 
     public static Map<String, AttributeValue> tenantKey(String tenantId) {
         return key(TENANT_PREFIX + tenantId, "TENANT");
@@ -95,6 +99,11 @@ public final class Items {
 
     public static Map<String, AttributeValue> callKey(String instanceId, String callId) {
         return key(INSTANCE_PREFIX + instanceId, CALL_PREFIX + callId);
+    }
+
+    /** Lives under the call's own prefix, so whatever deletes an instance's CALL# items deletes it too. */
+    public static Map<String, AttributeValue> turnMarkerKey(String instanceId, String callId, String turnEventId) {
+        return key(INSTANCE_PREFIX + instanceId, CALL_PREFIX + callId + TURN_MARKER_INFIX + turnEventId);
     }
 
     public static Map<String, AttributeValue> key(String pk, String sk) {

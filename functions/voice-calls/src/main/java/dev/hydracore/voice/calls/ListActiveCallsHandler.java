@@ -1,0 +1,63 @@
+package dev.hydracore.voice.calls;
+
+import dev.hydracore.voice.core.Services;
+import dev.hydracore.voice.core.auth.Authenticator;
+import dev.hydracore.voice.core.auth.Caller;
+import dev.hydracore.voice.core.auth.Tenancy;
+import dev.hydracore.voice.core.calls.CallRecord;
+import dev.hydracore.voice.core.http.ApiHandler;
+import dev.hydracore.voice.core.http.HttpRequest;
+import dev.hydracore.voice.core.http.HttpResponse;
+import dev.hydracore.voice.core.http.InstanceId;
+import dev.hydracore.voice.core.http.Responses;
+import dev.hydracore.voice.core.store.CallStore;
+import dev.hydracore.voice.core.store.ChannelRecord;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * GET /v1/instances/{instance_id}/channels/voice/calls — List Active Calls: the channel's active
+ * calls, oldest first, read strongly consistently from the sparse active-calls index (cost
+ * proportional to active calls, every page read).
+ */
+public final class ListActiveCallsHandler extends ApiHandler {
+    private final Authenticator authenticator;
+    private final Tenancy tenancy;
+    private final CallStore calls;
+    private final Clock clock;
+
+    /** Lambda's entry: wires real clients from the function's environment. */
+    public ListActiveCallsHandler() {
+        this(Services.fromEnvironment());
+    }
+
+    public ListActiveCallsHandler(Services services) {
+        this.authenticator = services.authenticator();
+        this.tenancy = services.tenancy();
+        this.calls = CallStore.of(services);
+        this.clock = services.clock();
+    }
+
+    @Override
+    protected HttpResponse handle(HttpRequest request) {
+        Caller caller = authenticator.authenticate(request);
+        String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
+        Optional<ChannelRecord> channel = tenancy.requireOwned(caller, instanceId).channel();
+        List<CallRecord> active = channel.map(c -> calls.activeCalls(instanceId, c.generation())).orElse(List.of());
+        long now = clock.millis();
+        return HttpResponse.json(200, Responses.write(g -> {
+            g.writeStartArray();
+            for (CallRecord c : active) {
+                g.writeStartObject();
+                g.writeStringField("call_id", c.callId());
+                g.writeStringField("caller_phone", c.caller());
+                g.writeNumberField("duration_seconds", Math.max(0, now - c.startedAtMillis()) / 1000);
+                g.writeStringField("state", c.state().wire());
+                g.writeNumberField("transcript_turns", c.turns());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        }));
+    }
+}

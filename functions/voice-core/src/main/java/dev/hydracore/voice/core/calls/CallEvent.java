@@ -1,0 +1,29 @@
+package dev.hydracore.voice.core.calls;
+
+/**
+ * What one provider event says about one call, reduced to what the state machine needs.
+ *
+ * @param target       the state the event reports (ringing, in_progress, ended), or null when it
+ *                     reports none (a transcript update or a turn)
+ * @param turnsAtLeast a transcript length the call has reached, or -1 (Retell sends whole transcripts)
+ * @param turnEventId  the id of a single-turn event (the bot's {@code call.turn}), counted once per id, or null
+ * @param caller       the caller's number when the event names it, or null
+ */
+public record CallEvent(CallState target, long turnsAtLeast, String turnEventId, String caller) {
+
+    public static CallEvent state(CallState target, String caller) {
+        return new CallEvent(target, -1, null, caller);
+    }
+
+    public static CallEvent transcript(long turns, String caller) {
+        return new CallEvent(null, turns, null, caller);
+    }
+
+    public static CallEvent turn(String eventId, String caller) {
+        return new CallEvent(null, -1, eventId, caller);
+    }
+
+    public CallEvent withTurns(long turns) {
+        return new CallEvent(target, turns, turnEventId, caller);
+    }
+}

@@ -1,0 +1,81 @@
+package dev.hydracore.voice.sweeper;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import dev.hydracore.voice.core.Log;
+import dev.hydracore.voice.core.Services;
+import dev.hydracore.voice.core.calls.CallRecord;
+import dev.hydracore.voice.core.http.Responses;
+import dev.hydracore.voice.core.store.CallStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * Scheduled (EventBridge, every 5 minutes): ends the calls whose end never arrived once they pass
+ * the maximum call duration, so {@code active_calls} stops counting them. Reads only the sparse
+ * sweep index (active calls, sharded by start time), never the table; each end is the webhook's
+ * own conditional transition, so it is safe alongside webhooks and other sweeper runs.
+ */
+public final class SweeperHandler implements RequestStreamHandler {
+    private final CallStore calls;
+    private final Clock clock;
+    private final Duration maxCall;
+
+    /** Lambda's entry: wires real clients from the function's environment. */
+    public SweeperHandler() {
+        this(Services.fromEnvironment());
+    }
+
+    public SweeperHandler(Services services) {
+        this.calls = CallStore.of(services);
+        this.clock = services.clock();
+        this.maxCall = services.settings().maxCallDuration();
+    }
+
+    /** What one run did; {@code contended}: calls left for the next run after losing too many races. */
+    public record Summary(int ended, int orphansRemoved, int contended) {
+        String toJson() {
+            return Responses.write(g -> {
+                g.writeStartObject();
+                g.writeNumberField("ended", ended);
+                g.writeNumberField("orphans_removed", orphansRemoved);
+                g.writeNumberField("contended", contended);
+                g.writeEndObject();
+            });
+        }
+    }
+
+    public Summary sweep() {
+        long cutoff = clock.millis() - maxCall.toMillis();
+        int ended = 0;
+        int orphans = 0;
+        int contended = 0;
+        for (int shard = 0; shard < CallRecord.SWEEP_SHARDS; shard++) {
+            for (CallStore.CallKey key : calls.startedBefore(shard, cutoff)) {
+                try {
+                    switch (calls.endOverdue(key, cutoff)) {
+                        case ENDED -> ended++;
+                        case ORPHAN_REMOVED -> orphans++;
+                        case NOTHING -> { }
+                    }
+                } catch (CallStore.ContentionException e) {
+                    contended++;
+                }
+            }
+        }
+        return new Summary(ended, orphans, contended);
+    }
+
+    @Override
+    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        input.readAllBytes(); // the scheduled event carries nothing we need
+        Summary s = sweep();
+        Log.info("sweep finished", "ended", Integer.toString(s.ended()), "orphans_removed", Integer.toString(s.orphansRemoved()),
+                "contended", Integer.toString(s.contended()));
+        output.write(s.toJson().getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,200 @@
+package dev.hydracore.voice.webhook;
+
+import dev.hydracore.voice.core.Services;
+import dev.hydracore.voice.core.Settings;
+import dev.hydracore.voice.core.crypto.CredentialVault;
+import dev.hydracore.voice.core.http.ApiException;
+import dev.hydracore.voice.core.http.ApiHandler;
+import dev.hydracore.voice.core.http.HttpRequest;
+import dev.hydracore.voice.core.http.HttpResponse;
+import dev.hydracore.voice.core.http.InstanceId;
+import dev.hydracore.voice.core.http.RequestLimits;
+import dev.hydracore.voice.core.http.ValidationException;
+import dev.hydracore.voice.core.store.CallStore;
+import dev.hydracore.voice.core.store.ChannelRecord;
+import dev.hydracore.voice.core.webhook.BotEvents;
+import dev.hydracore.voice.core.webhook.RetellEvents;
+import dev.hydracore.voice.core.webhook.RetellSignature;
+import dev.hydracore.voice.core.webhook.TwilioEvents;
+import dev.hydracore.voice.core.webhook.TwilioForm;
+import dev.hydracore.voice.core.webhook.TwilioSignature;
+import dev.hydracore.voice.core.webhook.TwimlAnswer;
+import dev.hydracore.voice.core.webhook.WebhookEvent;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * POST /v1/webhooks/voice/{instance_id} — provider webhooks (no API key: the provider's signature
+ * over the raw body, against the instance's stored secret, authenticates each request).
+ *
+ * <p>Order: instance id (422) → size (413) → one consistent read of the instance and the call →
+ * no channel (404) → signature (401) → event shape (422) → one transaction for the call and the
+ * counter. The body is parsed before the read only to learn which call item to read alongside
+ * the instance; nothing it says is acted on before the signature is checked.
+ */
+public final class VoiceWebhookHandler extends ApiHandler {
+    static final String NO_CHANNEL = "Voice channel not configured";
+    static final String INVALID_SIGNATURE = "Invalid signature";
+    private static final String OK = "{\"status\":\"ok\"}";
+    private static final String IGNORED = "{\"status\":\"ignored\"}";
+
+    private final CallStore calls;
+    private final CredentialVault vault;
+    private final Clock clock;
+    private final Optional<String> streamUrl;
+
+    /** Lambda's entry: wires real clients from the function's environment. */
+    public VoiceWebhookHandler() {
+        this(Services.fromEnvironment());
+    }
+
+    public VoiceWebhookHandler(Services services) {
+        this.calls = CallStore.of(services);
+        this.vault = services.vault();
+        this.clock = services.clock();
+        this.streamUrl = services.settings().get(Settings.PIPECAT_STREAM_URL);
+    }
+
+    /** How a request is signed, which follows from the channel's provider and the request's content type. */
+    enum Scheme {
+        RETELL("x-retell-signature", "api_key"),
+        TWILIO("x-twilio-signature", "twilio_auth_token"),
+        BOT("x-hydra-signature", "webhook_secret");
+
+        final String header;
+        final String credential;
+
+        Scheme(String header, String credential) {
+            this.header = header;
+            this.credential = credential;
+        }
+
+        /** Before the channel is known: a best guess, only to find the call id to read. */
+        static Scheme guess(HttpRequest r) {
+            if (isForm(r)) {
+                return TWILIO;
+            }
+            return r.header(BOT.header).isPresent() && r.header(RETELL.header).isEmpty() ? BOT : RETELL;
+        }
+
+        static Optional<Scheme> forChannel(String provider, HttpRequest r) {
+            return switch (provider) {
+                case "retell" -> Optional.of(RETELL);
+                case "pipecat" -> Optional.of(isForm(r) ? TWILIO : BOT);
+                default -> Optional.empty();
+            };
+        }
+
+        private static boolean isForm(HttpRequest r) {
+            return r.header("content-type").map(ct -> ct.toLowerCase(Locale.ROOT).split(";")[0].strip())
+                    .filter("application/x-www-form-urlencoded"::equals).isPresent();
+        }
+    }
+
+    /** A body parsed one way: the event, or why it is malformed (reported only once the signature holds). */
+    private record Parsed(Scheme scheme, Optional<TwilioForm> form, WebhookEvent event, ValidationException problem) {
+        String callId() {
+            return event == null ? null : event.callId();
+        }
+
+        String turnEventId() {
+            return event == null || event.change() == null ? null : event.change().turnEventId();
+        }
+
+        static Parsed of(Scheme scheme, byte[] body) {
+            Optional<TwilioForm> form = Optional.empty();
+            try {
+                return switch (scheme) {
+                    case RETELL -> new Parsed(scheme, form, RetellEvents.parse(body), null);
+                    case BOT -> new Parsed(scheme, form, BotEvents.parse(body), null);
+                    case TWILIO -> {
+                        form = Optional.of(TwilioForm.parse(body));
+                        yield new Parsed(scheme, form, TwilioEvents.parse(form.get()), null);
+                    }
+                };
+            } catch (ValidationException e) {
+                return new Parsed(scheme, form, null, e);
+            } catch (IllegalArgumentException e) {
+                // Not form encoding at all: there is nothing a Twilio signature could cover.
+                return new Parsed(scheme, Optional.empty(), null, null);
+            }
+        }
+    }
+
+    @Override
+    protected HttpResponse handle(HttpRequest request) {
+        String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
+        if (request.body().length > RequestLimits.MAX_BODY_BYTES) {
+            throw new ApiException(413, "Request body too large");
+        }
+        Parsed parsed = Parsed.of(Scheme.guess(request), request.body());
+        CallStore.Snapshot snapshot = calls.read(instanceId, parsed.callId(), parsed.turnEventId());
+        ChannelRecord channel = snapshot.channel().orElseThrow(() -> new ApiException(404, NO_CHANNEL));
+
+        Scheme scheme = Scheme.forChannel(channel.provider(), request).orElseThrow(VoiceWebhookHandler::invalidSignature);
+        if (scheme != parsed.scheme()) {
+            parsed = Parsed.of(scheme, request.body());
+        }
+        if (!signatureHolds(scheme, request, instanceId, channel, parsed)) {
+            throw invalidSignature();
+        }
+        if (parsed.problem() != null) {
+            throw parsed.problem();
+        }
+        WebhookEvent event = parsed.event();
+
+        boolean applied = false;
+        if (event.changesState()) {
+            if (!Objects.equals(event.callId(), snapshot.callId())
+                    || !Objects.equals(event.change().turnEventId(), snapshot.turnEventId())) {
+                snapshot = calls.read(instanceId, event.callId(), event.change().turnEventId());
+            }
+            CallStore.Outcome outcome;
+            try {
+                outcome = calls.apply(snapshot, event.change());
+            } catch (CallStore.ContentionException e) {
+                throw ApiException.unavailable();
+            }
+            if (outcome == CallStore.Outcome.NO_CHANNEL) {
+                throw new ApiException(404, NO_CHANNEL);
+            }
+            applied = outcome == CallStore.Outcome.APPLIED;
+        }
+        if (event.incomingCall()) {
+            return TwimlAnswer.response(TwimlAnswer.forIncomingCall(streamUrl.orElse(null), instanceId, event.caller(),
+                    event.callId()));
+        }
+        // Duplicates, stale and unknown events are acknowledged too, so the provider stops retrying.
+        return HttpResponse.json(200, applied ? OK : IGNORED);
+    }
+
+    private boolean signatureHolds(Scheme scheme, HttpRequest request, String instanceId, ChannelRecord channel, Parsed parsed) {
+        Optional<String> header = request.header(scheme.header);
+        if (header.isEmpty()) {
+            return false;
+        }
+        Map<String, String> credentials = vault.open(instanceId, channel.sealed());
+        String secret = credentials.get(scheme.credential);
+        if (secret == null || secret.isEmpty()) {
+            return false;
+        }
+        return switch (scheme) {
+            case RETELL, BOT -> RetellSignature.verify(header.get(), request.body(), secret, clock.millis());
+            case TWILIO -> parsed.form().isPresent() && channel.webhookUrl() != null
+                    && TwilioSignature.verify(header.get(), signedUrl(channel.webhookUrl(), request.rawQueryString()),
+                            parsed.form().get().pairs(), secret);
+        };
+    }
+
+    /** The URL Twilio signed: the configured webhook URL, never one rebuilt from request headers. */
+    static String signedUrl(String webhookUrl, String rawQueryString) {
+        return rawQueryString == null || rawQueryString.isEmpty() ? webhookUrl : webhookUrl + "?" + rawQueryString;
+    }
+
+    private static ApiException invalidSignature() {
+        return new ApiException(401, INVALID_SIGNATURE);
+    }
+}
