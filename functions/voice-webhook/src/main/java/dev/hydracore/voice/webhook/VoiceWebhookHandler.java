@@ -8,7 +8,7 @@ import dev.hydracore.voice.core.http.ApiHandler;
 import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.InstanceId;
-import dev.hydracore.voice.core.http.RequestLimits;
+import dev.hydracore.voice.core.http.JsonBody;
 import dev.hydracore.voice.core.http.ValidationException;
 import dev.hydracore.voice.core.store.CallStore;
 import dev.hydracore.voice.core.store.ChannelRecord;
@@ -127,9 +127,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
     @Override
     protected HttpResponse handle(HttpRequest request) {
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
-        if (request.body().length > RequestLimits.MAX_BODY_BYTES) {
-            throw new ApiException(413, "Request body too large");
-        }
+        JsonBody.requireWithinLimit(request);
         Parsed parsed = Parsed.of(Scheme.guess(request), request.body());
         CallStore.Snapshot snapshot = calls.read(instanceId, parsed.callId(), parsed.turnEventId());
         ChannelRecord channel = snapshot.channel().orElseThrow(() -> new ApiException(404, NO_CHANNEL));

@@ -20,8 +20,8 @@ public final class BotEvents {
     private BotEvents() {}
 
     public static WebhookEvent parse(byte[] body) {
-        JsonNode root = JsonBody.object(body);
-        JsonBody f = new JsonBody();
+        JsonNode root = EventFields.object(body);
+        EventFields f = new EventFields();
         String event = f.requiredString(root, "event", "body", "event");
         f.check();
         if (!event.equals("call.started") && !event.equals("call.turn") && !event.equals("call.ended")) {

@@ -13,8 +13,8 @@ public final class RetellEvents {
     private RetellEvents() {}
 
     public static WebhookEvent parse(byte[] body) {
-        JsonNode root = JsonBody.object(body);
-        JsonBody f = new JsonBody();
+        JsonNode root = EventFields.object(body);
+        EventFields f = new EventFields();
         String event = root.hasNonNull("event") || !root.hasNonNull("event_type")
                 ? f.requiredString(root, "event", "body", "event")
                 : f.requiredString(root, "event_type", "body", "event_type");

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * Reads a JSON webhook body and its fields, collecting every problem as a pydantic-style error
  * (loc starts with "body"); messages never quote the submitted value.
  */
-final class JsonBody {
+final class EventFields {
     private static final ObjectReader READER = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private final List<ErrorDetail> errors = new ArrayList<>();
 
