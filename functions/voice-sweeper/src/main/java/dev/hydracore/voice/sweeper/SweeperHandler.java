@@ -15,7 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 
 /**
- * Scheduled (EventBridge, every 5 minutes): ends the calls whose end never arrived once they pass
+ * Scheduled (EventBridge, every minute): ends the calls whose end never arrived once they pass
  * the maximum call duration, so {@code active_calls} stops counting them. Reads only the sparse
  * sweep index (active calls, sharded by start time), never the table; each end is the webhook's
  * own conditional transition, so it is safe alongside webhooks and other sweeper runs.
