@@ -161,6 +161,11 @@ public final class CredentialVault {
         cache.clear();
     }
 
+    /** How many data keys are cached now. */
+    public int cachedKeys() {
+        return cache.size();
+    }
+
     private static String cacheId(String instanceId, byte[] encryptedDataKey) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(encryptedDataKey);
