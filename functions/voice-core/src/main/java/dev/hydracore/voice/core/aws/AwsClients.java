@@ -19,7 +19,8 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 /**
  * SDK clients, built once per execution environment and only when first used. Explicit region,
  * credentials from the environment (what Lambda provides; system properties for tests), the
- * url-connection HTTP client, short timeouts so an outage becomes a prompt 503. No endpoint is
+ * url-connection HTTP client (its trust store read on the first TLS handshake, not at build: see
+ * {@link DeferredTrustManager}), short timeouts so an outage becomes a prompt 503. No endpoint is
  * set here: the SDK's own AWS_ENDPOINT_URL / aws.endpointUrl settings point it at an emulator.
  */
 public final class AwsClients {
@@ -74,6 +75,7 @@ public final class AwsClients {
             http = UrlConnectionHttpClient.builder()
                     .connectionTimeout(CONNECT_TIMEOUT)
                     .socketTimeout(SOCKET_TIMEOUT)
+                    .tlsTrustManagersProvider(DeferredTrustManager::managers)
                     .build();
         }
         return http;

@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hydracore.voice.core.Json;
+import dev.hydracore.voice.core.JsonStreams;
 import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Services;
 import java.io.ByteArrayInputStream;
@@ -55,7 +56,7 @@ public abstract class ApiHandler implements RequestStreamHandler, Resource {
 
     @Override
     public final void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        respond(Json.MAPPER.readTree(input)).writeTo(output);
+        respond(JsonStreams.readTree(input)).writeTo(output);
     }
 
     /** The whole request/response cycle for one event; public so priming and tests can drive it. */
