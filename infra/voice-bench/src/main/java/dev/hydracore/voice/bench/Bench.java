@@ -53,7 +53,7 @@ public final class Bench {
     private final PrintStream log = System.err;
     private final Children children = new Children();
 
-    record Options(boolean json, int runs, int warm, int warmup, boolean aot, String only) {
+    record Options(boolean json, int runs, int warm, int warmup, boolean aot, String only, int budgetSeconds) {
         static Options parse(String[] args) {
             boolean json = false;
             boolean aot = true;
@@ -61,6 +61,7 @@ public final class Bench {
             int warm = 1000;
             int warmup = 200;
             String only = null;
+            int budget = 600;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--json" -> json = true;
@@ -69,8 +70,9 @@ public final class Bench {
                     case "--warm" -> warm = Integer.parseInt(args[++i]);
                     case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                     case "--only" -> only = args[++i];
+                    case "--budget" -> budget = Integer.parseInt(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]
-                            + " (usage: bench [--json] [--runs N] [--warm N] [--warmup N] [--no-aot] [--only LogicalId])");
+                            + " (usage: bench [--json] [--runs N] [--warm N] [--warmup N] [--no-aot] [--only LogicalId] [--budget SECONDS])");
                 }
             }
             if (runs < 7) {
@@ -79,7 +81,7 @@ public final class Bench {
             if (warm < 1 || warmup < 1) {
                 throw new IllegalArgumentException("--warm and --warmup must be positive");
             }
-            return new Options(json, runs, warm, warmup, aot, only);
+            return new Options(json, runs, warm, warmup, aot, only, budget);
         }
     }
 
@@ -141,6 +143,7 @@ public final class Bench {
         ArrayNode opts = machine.putArray("jvm_options");
         jvmOptions.forEach(opts::add);
         ObjectNode settings = report.putObject("settings");
+        settings.put("budget_s", options.budgetSeconds());
         settings.put("cold_runs", options.runs()).put("warm_invocations", options.warm())
                 .put("warmup_invocations", options.warmup()).put("aot_cache", options.aot());
         ObjectNode python = report.putObject("python_baseline");
@@ -182,6 +185,10 @@ public final class Bench {
             Map<String, String> pythonEnv = null;
             for (LambdaFunction fn : ordered) {
                 String id = fn.logicalId();
+                if (overBudget(benchStart)) {
+                    failures.add(id + ": not measured, the bench's time budget (" + options.budgetSeconds() + " s) is spent");
+                    continue;
+                }
                 ObjectNode st = statuses.putObject(id);
                 var jar = fn.lambdaJar();
                 if (jar.isEmpty()) {
@@ -233,14 +240,18 @@ public final class Bench {
                 long peakKb = 0;
                 Integer coldStatus = null;
                 for (int i = 0; i < options.runs(); i++) {
+                    if (overBudget(benchStart)) {
+                        failures.add(id + ": " + i + " cold runs only, the bench's time budget is spent");
+                        break;
+                    }
                     if (paired) {
-                        Children.Timed p = children.timedFirstLine(py.command(), pythonEnv, log(fn, "python"), 60);
+                        Children.Timed p = children.timedFirstLine(py.command(), pythonEnv, log(fn, "python"), 30);
                         if (!"200".equals(p.line())) {
                             failures.add("python baseline answered " + p.line() + " (see " + work.relativize(log(fn, "python")) + ")");
                         }
                         pythonTimes.add(p.seconds());
                     }
-                    Children.Timed c = children.timedFirstLine(command, env, log(fn, "cold"), 60);
+                    Children.Timed c = children.timedFirstLine(command, env, log(fn, "cold"), 30);
                     if (c.line() == null || !c.line().startsWith("{")) {
                         failures.add(id + ": cold run gave no response (see " + work.relativize(log(fn, "cold")) + ")");
                         break;
@@ -296,7 +307,7 @@ public final class Bench {
                 List<String> counted = new ArrayList<>(base);
                 counted.add("-Xlog:class+load=info:file=" + classLog);
                 counted.addAll(command.subList(base.size(), command.size()));
-                children.timedFirstLine(counted, env, log(fn, "classes"), 60);
+                children.timedFirstLine(counted, env, log(fn, "classes"), 30);
                 if (Files.isRegularFile(classLog)) {
                     List<String> lines = Files.readAllLines(classLog);
                     classes.put(id, lines.size());
@@ -310,7 +321,7 @@ public final class Bench {
                 warmCommand.addAll(jvmOptions);
                 warmCommand.addAll(List.of("-cp", cp + File.pathSeparator + probeJar, WarmRun.class.getName(),
                         fn.handler(), event.toString(), Integer.toString(options.warmup()), Integer.toString(options.warm())));
-                Children.Timed w = children.timedFirstLine(warmCommand, env, log(fn, "warm"), 300);
+                Children.Timed w = children.timedFirstLine(warmCommand, env, log(fn, "warm"), 120);
                 if (w.line() == null || !w.line().startsWith("{")) {
                     failures.add(id + ": warm probe failed (see " + work.relativize(log(fn, "warm")) + ")");
                     continue;
@@ -335,6 +346,10 @@ public final class Bench {
         machine.put("loadavg_end", loadAverage());
         report.put("elapsed_s", round((System.nanoTime() - benchStart) / 1e9, 1));
         return report;
+    }
+
+    private boolean overBudget(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9 > options.budgetSeconds();
     }
 
     private void register(Admin admin, String tenant) {
@@ -370,7 +385,7 @@ public final class Bench {
         cmd.removeIf(o -> o.startsWith("-Xshare:")); // JDK 25 refuses them with AOT options
         cmd.add("-XX:AOTCacheOutput=" + aot);
         cmd.addAll(List.of("-cp", cp, ColdStart.class.getName(), fn.handler(), event.toString()));
-        Children.Timed t = children.timedFirstLine(cmd, env, log(fn, "aot-train"), 180);
+        Children.Timed t = children.timedFirstLine(cmd, env, log(fn, "aot-train"), 120);
         progress(fn.logicalId() + ": training run answered " + (t.line() == null ? "nothing" : statusOf(t.line()))
                 + ", exit " + t.exit() + (Files.isRegularFile(aot) ? ", cache " + Files.size(aot) / 1024 / 1024 + " MiB" : ", no cache"));
     }
