@@ -32,9 +32,10 @@ final class Children {
     record Timed(double seconds, String line, long peakRssKb, int exit, double constructSeconds, double invokeSeconds) {}
 
     /**
-     * Runs {@code command} to its end. The clock stops at the first line that looks like a response
-     * (a JSON object, or a bare 3-digit status as the Python baseline prints); other stdout lines
-     * (JVM warnings) are skipped. A line {@code VmHWM_KB <n>} gives the peak RSS.
+     * Runs {@code command} to its end. The clock stops at the first response line: {@code RESPONSE
+     * <json>} as ColdStart prints it (returned without the marker), a bare JSON object (the warm
+     * probe's result) or a bare 3-digit status (the Python baseline); other stdout lines (JVM
+     * warnings) are skipped. A line {@code VmHWM_KB <n>} gives the peak RSS.
      */
     Timed timedFirstLine(List<String> command, Map<String, String> env, Path stderrLog, int timeoutSeconds) {
         ProcessBuilder pb = new ProcessBuilder(command).redirectError(stderrLog.toFile())
@@ -60,9 +61,9 @@ final class Children {
             List<String> other = new java.util.ArrayList<>();
             try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = out.readLine()) != null; ) {
-                    if (response == null && (line.startsWith("{") || line.matches("\\d{3}"))) {
+                    if (response == null && (line.startsWith("RESPONSE ") || line.startsWith("{") || line.matches("\\d{3}"))) {
                         seconds = (System.nanoTime() - t0) / 1e9;
-                        response = line;
+                        response = line.startsWith("RESPONSE ") ? line.substring(9) : line;
                     } else if (line.startsWith("VmHWM_KB ")) {
                         peak = Long.parseLong(line.substring(9).trim());
                     } else if (line.startsWith("PHASES_NS ")) {

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 
 /**
  * One cold start, as Lambda does it: {@code ColdStart <Handler> <eventFile>} constructs the
- * handler (no-arg constructor), handles the event once, prints the response as one line, then
+ * handler (no-arg constructor), handles the event once, prints {@code RESPONSE <response on one line>}, then
  * the process's peak RSS ({@code VmHWM} from /proc/self/status) and exits. The parent times it
  * from process start to the response line. Depends on nothing but the JDK, so the classpath is
  * exactly the function's package plus this class.
@@ -27,7 +27,8 @@ public final class ColdStart {
         byte[] response = invoker.invoke(event);
         long t2 = System.nanoTime();
         PrintStream out = System.out;
-        out.println(Invoker.oneLine(response));
+        // Marked, so a handler with an empty or non-JSON answer (a scheduled function) still ends the clock.
+        out.println("RESPONSE " + Invoker.oneLine(response));
         out.println("VmHWM_KB " + peakRssKb());
         // After the response, so not timed: where the time went inside main.
         out.println("PHASES_NS " + (t1 - t0) + " " + (t2 - t1));
