@@ -211,9 +211,14 @@ public final class Bench {
                 base.addAll(jvmOptions);
                 Path aot = fn.aotCache();
                 if (options.aot()) {
+                    Path made = aot.resolveSibling(aot.getFileName() + ".jdk");
                     if (!Files.isRegularFile(aot) || LambdaFunction.mtime(aot) < LambdaFunction.mtime(jar.get())
-                            || LambdaFunction.mtime(aot) < LambdaFunction.mtime(coldJar)) {
+                            || LambdaFunction.mtime(aot) < LambdaFunction.mtime(coldJar)
+                            || !Files.isRegularFile(made) || !Files.readString(made).equals(jdkIdentity(java, jvmOptions))) {
                         train(fn, base, cp, event, env, aot);
+                        if (Files.isRegularFile(aot)) {
+                            Files.writeString(made, jdkIdentity(java, jvmOptions));
+                        }
                     }
                     if (Files.isRegularFile(aot)) {
                         base.removeIf(o -> o.startsWith("-Xshare:"));
@@ -396,6 +401,11 @@ public final class Bench {
 
     private void progress(String message) {
         log.println("bench: " + message);
+    }
+
+    /** Which JDK build made an AOT cache: it is valid only for that one (and the same JVM options). */
+    static String jdkIdentity(String java, List<String> jvmOptions) {
+        return java + " " + Runtime.version() + " " + System.getProperty("java.vm.version") + "\n" + String.join(" ", jvmOptions);
     }
 
     static Integer statusOf(String response) {
