@@ -28,7 +28,7 @@ public final class Log {
 
     private static void write(String level, String message, String... fields) {
         StringWriter w = new StringWriter(128);
-        try (JsonGenerator g = Json.FACTORY.createGenerator(w)) {
+        try (JsonGenerator g = JsonStreams.FACTORY.createGenerator(w)) {
             g.writeStartObject();
             g.writeStringField("time", Instant.now().toString());
             g.writeStringField("level", level);

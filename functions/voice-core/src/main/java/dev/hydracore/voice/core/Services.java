@@ -69,6 +69,20 @@ public final class Services {
         return new Tenancy(instances());
     }
 
+    /**
+     * Forgets every secret and cache held in memory: the pepper, validated API keys, decrypted data
+     * keys. SnapStart calls it (through the handler's CRaC hook) after priming, so a snapshot holds
+     * none of them; the next request fetches what it needs again.
+     */
+    public synchronized void forget() {
+        if (authenticator != null) {
+            authenticator.forget();
+        }
+        if (vault != null) {
+            vault.forgetCachedKeys();
+        }
+    }
+
     /** One per Services, so its key cache is shared by every request of the environment. */
     public synchronized Authenticator authenticator() {
         if (authenticator == null) {

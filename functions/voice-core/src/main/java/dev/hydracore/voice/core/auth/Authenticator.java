@@ -62,6 +62,21 @@ public final class Authenticator {
         return caller;
     }
 
+    /** Forgets every cached key and the pepper (SnapStart: nothing secret may sit in a snapshot). */
+    public void forget() {
+        cache.clear();
+        pepper.forget();
+    }
+
+    /** How many validated keys are cached now. */
+    public int cachedKeys() {
+        return cache.size();
+    }
+
+    public Pepper pepper() {
+        return pepper;
+    }
+
     /** The key the request presents, or 401 Not authenticated when it presents none. */
     static String presentedKey(HttpRequest request) {
         String bearer = request.header("authorization").map(Authenticator::bearerToken).orElse(null);

@@ -34,4 +34,18 @@ public final class Pepper {
         }
         return v;
     }
+
+    /** True once the value was fetched (and until {@link #forget()}). */
+    public boolean loaded() {
+        return value != null;
+    }
+
+    /** Drops the fetched value (SnapStart: no secret may sit in a snapshot); the next use fetches it again. */
+    public synchronized void forget() {
+        byte[] v = value;
+        value = null;
+        if (v != null) {
+            java.util.Arrays.fill(v, (byte) 0);
+        }
+    }
 }

@@ -1,5 +1,8 @@
 package dev.hydracore.voice.core.aws;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.time.Duration;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
@@ -19,7 +22,8 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 /**
  * SDK clients, built once per execution environment and only when first used. Explicit region,
  * credentials from the environment (what Lambda provides; system properties for tests), the
- * url-connection HTTP client, short timeouts so an outage becomes a prompt 503. No endpoint is
+ * url-connection HTTP client (with {@link #openConnection}: TLS set up on first use, not at build),
+ * short timeouts so an outage becomes a prompt 503. No endpoint is
  * set here: the SDK's own AWS_ENDPOINT_URL / aws.endpointUrl settings point it at an emulator.
  *
  * <p>Not final only so the test harness can stage a single-service outage (e.g. KMS unreachable
@@ -74,12 +78,27 @@ public class AwsClients {
 
     private SdkHttpClient http() {
         if (http == null) {
-            http = UrlConnectionHttpClient.builder()
-                    .connectionTimeout(CONNECT_TIMEOUT)
-                    .socketTimeout(SOCKET_TIMEOUT)
-                    .build();
+            http = UrlConnectionHttpClient.create(AwsClients::openConnection);
         }
         return http;
+    }
+
+    /**
+     * What the url-connection client's default connection factory does (open, connect and read
+     * timeouts), without the SSLContext it builds up front: that reads and parses the JDK's whole
+     * trust store when the client is built, a large share of a cold start, even for a plain-HTTP
+     * emulator. An HTTPS connection here uses the JDK's default SSL socket factory and hostname
+     * verifier (the default trust store, full certificate and host name checks), created on first use.
+     */
+    static HttpURLConnection openConnection(URI uri) {
+        try {
+            HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+            c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+            c.setReadTimeout((int) SOCKET_TIMEOUT.toMillis());
+            return c;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open a connection to " + uri.getHost(), e);
+        }
     }
 
     private <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder) {

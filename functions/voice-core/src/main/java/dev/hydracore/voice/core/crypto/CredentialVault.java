@@ -3,7 +3,7 @@ package dev.hydracore.voice.core.crypto;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.hydracore.voice.core.Json;
+import dev.hydracore.voice.core.JsonStreams;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -161,6 +161,11 @@ public final class CredentialVault {
         cache.clear();
     }
 
+    /** How many data keys are cached now. */
+    public int cachedKeys() {
+        return cache.size();
+    }
+
     private static String cacheId(String instanceId, byte[] encryptedDataKey) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(encryptedDataKey);
@@ -176,7 +181,7 @@ public final class CredentialVault {
 
     private static byte[] encode(Map<String, String> credentials) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
+        try (JsonGenerator g = JsonStreams.FACTORY.createGenerator(out)) {
             g.writeStartObject();
             for (Map.Entry<String, String> e : new TreeMap<>(credentials).entrySet()) {
                 g.writeStringField(e.getKey(), e.getValue());
@@ -190,7 +195,7 @@ public final class CredentialVault {
 
     private static Map<String, String> decode(byte[] plain) throws IOException {
         Map<String, String> out = new TreeMap<>();
-        try (JsonParser p = Json.FACTORY.createParser(plain)) {
+        try (JsonParser p = JsonStreams.FACTORY.createParser(plain)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IOException("not a credential bundle");
             }

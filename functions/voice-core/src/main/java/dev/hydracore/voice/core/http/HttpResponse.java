@@ -1,7 +1,7 @@
 package dev.hydracore.voice.core.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.hydracore.voice.core.Json;
+import dev.hydracore.voice.core.JsonStreams;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.LinkedHashMap;
@@ -31,7 +31,7 @@ public record HttpResponse(int status, Map<String, String> headers, String body)
     }
 
     public void writeTo(OutputStream out) throws IOException {
-        try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
+        try (JsonGenerator g = JsonStreams.FACTORY.createGenerator(out)) {
             g.writeStartObject();
             g.writeNumberField("statusCode", status);
             g.writeObjectFieldStart("headers");

@@ -1,7 +1,7 @@
 package dev.hydracore.voice.core.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.hydracore.voice.core.Json;
+import dev.hydracore.voice.core.JsonStreams;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -54,7 +54,7 @@ public final class Responses {
     /** Serializes with the shared factory; bodies are small, so a String is fine. */
     public static String write(JsonWriter body) {
         StringWriter w = new StringWriter(256);
-        try (JsonGenerator g = Json.FACTORY.createGenerator(w)) {
+        try (JsonGenerator g = JsonStreams.FACTORY.createGenerator(w)) {
             body.write(g);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,0 +1,451 @@
+package dev.hydracore.voice.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hydracore.voice.bench.cold.ColdStart;
+import dev.hydracore.voice.bench.probe.WarmRun;
+import dev.hydracore.voice.core.Json;
+import dev.hydracore.voice.core.auth.ApiKeys;
+import dev.hydracore.voice.tooling.Admin;
+import dev.hydracore.voice.tooling.Bootstrap;
+import dev.hydracore.voice.tooling.CfnTemplate;
+import dev.hydracore.voice.tooling.LocalAws;
+import dev.hydracore.voice.tooling.LocalResources;
+import dev.hydracore.voice.tooling.ProjectPaths;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+
+/**
+ * {@code ./hydra bench [--json] [--runs N] [--warm N] [--warmup N] [--no-aot] [--only LogicalId]}.
+ *
+ * <p>Starts the emulator as the tests do, bootstraps template.yaml's resources, creates a tenant,
+ * an API key and registers the demo instance, then for every AWS::Serverless::Function in
+ * template.yaml: trains its AOT cache when missing or stale, times cold starts (a new JVM each,
+ * the shipped options from infra/jvm-options, from process start to the response line; the
+ * status route alternating with the Python baseline), counts classes loaded, runs the warm probe
+ * (latency, own time, AWS requests) and records the package size. Progress goes to stderr; the
+ * report (a table, or one JSON object with --json) to stdout. Every process it starts is stopped.
+ */
+public final class Bench {
+    static final String DEMO_INSTANCE = "497f6eca-6276-4993-bfeb-53cbbbba6f08";
+    static final String STATUS_METHOD = "GET";
+    static final String STATUS_PATH = "/v1/instances/{instance_id}/channels/voice";
+    private static final Pattern STATUS = Pattern.compile("\"statusCode\"\\s*:\\s*(\\d+)");
+    private static final Pattern UUID_SEGMENT = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+    private final Options options;
+    private final Path root;
+    private final Path work;
+    private final PrintStream log = System.err;
+    private final Children children = new Children();
+
+    record Options(boolean json, int runs, int warm, int warmup, boolean aot, String only, int budgetSeconds) {
+        static Options parse(String[] args) {
+            boolean json = false;
+            boolean aot = true;
+            int runs = 10;
+            int warm = 1000;
+            int warmup = 200;
+            String only = null;
+            int budget = 600;
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--json" -> json = true;
+                    case "--no-aot" -> aot = false;
+                    case "--runs" -> runs = Integer.parseInt(args[++i]);
+                    case "--warm" -> warm = Integer.parseInt(args[++i]);
+                    case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                    case "--only" -> only = args[++i];
+                    case "--budget" -> budget = Integer.parseInt(args[++i]);
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]
+                            + " (usage: bench [--json] [--runs N] [--warm N] [--warmup N] [--no-aot] [--only LogicalId] [--budget SECONDS])");
+                }
+            }
+            if (runs < 7) {
+                throw new IllegalArgumentException("--runs must be at least 7");
+            }
+            if (warm < 1 || warmup < 1) {
+                throw new IllegalArgumentException("--warm and --warmup must be positive");
+            }
+            return new Options(json, runs, warm, warmup, aot, only, budget);
+        }
+    }
+
+    Bench(Options options, Path root) {
+        this.options = options;
+        this.root = root;
+        this.work = root.resolve("infra/voice-bench/target/bench");
+    }
+
+    public static void main(String[] args) {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("hydra bench: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Bench bench = new Bench(options, ProjectPaths.root());
+        Runtime.getRuntime().addShutdownHook(new Thread(bench.children::stopAll, "bench-children-stop"));
+        int exit;
+        try {
+            ObjectNode report = bench.run();
+            if (options.json()) {
+                System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+            } else {
+                System.out.print(Table.render(report));
+            }
+            exit = report.path("failures").isEmpty() ? 0 : 1;
+        } catch (Exception e) {
+            System.err.println("hydra bench: failed: " + e);
+            exit = 1;
+        } finally {
+            bench.children.stopAll();
+        }
+        System.exit(exit);
+    }
+
+    ObjectNode run() throws Exception {
+        Files.createDirectories(work.resolve("logs"));
+        Files.createDirectories(work.resolve("events"));
+        CfnTemplate template = CfnTemplate.load(root.resolve("template.yaml"));
+        List<LambdaFunction> functions = new ArrayList<>(LambdaFunction.discover(root, template));
+        if (options.only() != null) {
+            functions.removeIf(f -> !f.logicalId().equals(options.only()));
+        }
+        List<String> jvmOptions = JvmOptions.read(root.resolve("infra/jvm-options"));
+        Path coldJar = TinyJars.write(work.resolve("coldstart.jar"), ColdStart.class, Map.of());
+        Path probeJar = TinyJars.write(work.resolve("probe.jar"), WarmRun.class,
+                Map.of("software/amazon/awssdk/global/handlers/execution.interceptors",
+                        "dev.hydracore.voice.bench.probe.SdkCallMeter\n"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+
+        ObjectNode report = Json.object();
+        ObjectNode machine = report.putObject("machine");
+        machine.put("jdk", System.getProperty("java.vm.name") + " " + Runtime.version());
+        machine.put("cores", Runtime.getRuntime().availableProcessors());
+        machine.put("loadavg_start", loadAverage());
+        ArrayNode opts = machine.putArray("jvm_options");
+        jvmOptions.forEach(opts::add);
+        ObjectNode settings = report.putObject("settings");
+        settings.put("budget_s", options.budgetSeconds());
+        settings.put("cold_runs", options.runs()).put("warm_invocations", options.warm())
+                .put("warmup_invocations", options.warmup()).put("aot_cache", options.aot());
+        ObjectNode python = report.putObject("python_baseline");
+        ObjectNode cold = report.putObject("cold_start");
+        ObjectNode warm = report.putObject("warm");
+        ObjectNode requests = report.putObject("aws_requests");
+        ObjectNode artifacts = report.putObject("artifact_bytes");
+        ObjectNode classes = report.putObject("classes_loaded");
+        ObjectNode classesAot = report.putObject("classes_from_aot_cache");
+        ObjectNode statuses = report.putObject("status_codes");
+        ArrayNode failures = report.putArray("failures");
+
+        long benchStart = System.nanoTime();
+        progress("starting the emulator");
+        try (LocalAws aws = LocalAws.start()) {
+            LocalResources resources = new Bootstrap(template, aws.clients(), "hydracore-voice-bench", aws.region()).run();
+            Admin admin = new Admin(aws.clients(), resources.tableName(), resources.pepperSecretId(), Clock.systemUTC());
+            String tenant = admin.createTenant("bench").tenantId();
+            ApiKeys.NewKey key = admin.createKey(tenant);
+            register(admin, tenant);
+            AwsCredentials creds = aws.credentials().resolveCredentials();
+            Map<String, String> awsEnv = new LinkedHashMap<>();
+            awsEnv.put("AWS_ENDPOINT_URL", aws.endpoint().toString());
+            awsEnv.put("AWS_REGION", aws.region());
+            awsEnv.put("AWS_ACCESS_KEY_ID", creds.accessKeyId());
+            awsEnv.put("AWS_SECRET_ACCESS_KEY", creds.secretAccessKey());
+            progress("emulator ready at " + aws.endpoint() + "; demo instance " + DEMO_INSTANCE + " registered");
+
+            List<Double> pythonTimes = new ArrayList<>();
+            Python py = Python.find(root);
+            LambdaFunction statusFunction = functions.stream().filter(f -> f.serves(STATUS_METHOD, STATUS_PATH)).findFirst().orElse(null);
+
+            // Status first: its runs alternate with Python's and give the baseline the others compare to.
+            List<LambdaFunction> ordered = new ArrayList<>();
+            if (statusFunction != null) {
+                ordered.add(statusFunction);
+            }
+            functions.stream().filter(f -> f != statusFunction).forEach(ordered::add);
+            Map<String, String> pythonEnv = null;
+            for (LambdaFunction fn : ordered) {
+                String id = fn.logicalId();
+                if (overBudget(benchStart)) {
+                    failures.add(id + ": not measured, the bench's time budget (" + options.budgetSeconds() + " s) is spent");
+                    continue;
+                }
+                ObjectNode st = statuses.putObject(id);
+                var jar = fn.lambdaJar();
+                if (jar.isEmpty()) {
+                    failures.add(id + ": no package " + fn.codeUri() + "/target/*-lambda.jar (mvn package)");
+                    continue;
+                }
+                artifacts.put(id, Files.size(jar.get()));
+                if (!Files.isRegularFile(fn.sampleEvent())) {
+                    failures.add(id + ": no sample event " + root.relativize(fn.sampleEvent()));
+                    continue;
+                }
+                Map<String, String> env = new LinkedHashMap<>(resources.functionEnvironment(template, id,
+                        Map.of("PublicBaseUrl", "http://127.0.0.1:3000")));
+                env.putAll(awsEnv);
+                Path event = prepareEvent(fn, key.plaintext());
+                String cp = jar.get() + File.pathSeparator + coldJar;
+
+                List<String> base = new ArrayList<>();
+                base.add(java);
+                base.addAll(jvmOptions);
+                Path aot = fn.aotCache();
+                if (options.aot()) {
+                    Path made = aot.resolveSibling(aot.getFileName() + ".jdk");
+                    if (!Files.isRegularFile(aot) || LambdaFunction.mtime(aot) < LambdaFunction.mtime(jar.get())
+                            || LambdaFunction.mtime(aot) < LambdaFunction.mtime(coldJar)
+                            || !Files.isRegularFile(made) || !Files.readString(made).equals(jdkIdentity(java, jvmOptions))) {
+                        train(fn, base, cp, event, env, aot);
+                        if (Files.isRegularFile(aot)) {
+                            Files.writeString(made, jdkIdentity(java, jvmOptions));
+                        }
+                    }
+                    if (Files.isRegularFile(aot)) {
+                        base.removeIf(o -> o.startsWith("-Xshare:"));
+                        base.add("-XX:AOTCache=" + aot);
+                    } else {
+                        failures.add(id + ": AOT training made no cache (see " + work.relativize(log(fn, "aot-train")) + ")");
+                    }
+                }
+                List<String> command = new ArrayList<>(base);
+                command.addAll(List.of("-cp", cp, ColdStart.class.getName(), fn.handler(), event.toString()));
+
+                // Cold starts (alternating with Python for the status route).
+                boolean paired = fn == statusFunction && py != null;
+                if (paired) {
+                    pythonEnv = new LinkedHashMap<>(awsEnv);
+                    pythonEnv.put("TABLE_NAME", env.get("TABLE_NAME"));
+                    pythonEnv.put("PEPPER_SECRET_ID", env.get("PEPPER_SECRET_ID"));
+                }
+                progress(id + ": " + options.runs() + " cold starts" + (paired ? ", alternating with the Python baseline" : ""));
+                List<Double> times = new ArrayList<>();
+                List<Double> ratios = new ArrayList<>();
+                List<Double> constructs = new ArrayList<>();
+                List<Double> invokes = new ArrayList<>();
+                long peakKb = 0;
+                Integer coldStatus = null;
+                for (int i = 0; i < options.runs(); i++) {
+                    if (overBudget(benchStart)) {
+                        failures.add(id + ": " + i + " cold runs only, the bench's time budget is spent");
+                        break;
+                    }
+                    if (paired) {
+                        Children.Timed p = children.timedFirstLine(py.command(), pythonEnv, log(fn, "python"), 30);
+                        if (!"200".equals(p.line())) {
+                            failures.add("python baseline answered " + p.line() + " (see " + work.relativize(log(fn, "python")) + ")");
+                        }
+                        pythonTimes.add(p.seconds());
+                    }
+                    Children.Timed c = children.timedFirstLine(command, env, log(fn, "cold"), 30);
+                    if (c.line() == null) {
+                        failures.add(id + ": cold run gave no response (see " + work.relativize(log(fn, "cold")) + ")");
+                        break;
+                    }
+                    times.add(c.seconds());
+                    constructs.add(c.constructSeconds());
+                    invokes.add(c.invokeSeconds());
+                    coldStatus = statusOf(c.line());
+                    peakKb = Math.max(peakKb, c.peakRssKb());
+                    if (paired) {
+                        ratios.add(c.seconds() / pythonTimes.getLast());
+                    }
+                }
+                st.put("cold", coldStatus);
+                if (paired && !pythonTimes.isEmpty()) {
+                    python.put("median_s", round(median(pythonTimes), 4));
+                    python.put("min_s", round(min(pythonTimes), 4));
+                    python.put("max_s", round(max(pythonTimes), 4));
+                    python.put("runs", pythonTimes.size());
+                    ArrayNode pc = python.putArray("command");
+                    py.command().forEach(pc::add);
+                    python.put("paired_with", id);
+                }
+                if (!times.isEmpty()) {
+                    ObjectNode c = cold.putObject(id);
+                    c.put("median_s", round(median(times), 4));
+                    c.put("min_s", round(min(times), 4));
+                    c.put("max_s", round(max(times), 4));
+                    c.put("peak_mib", round(peakKb / 1024.0, 1));
+                    if (paired && !ratios.isEmpty()) {
+                        c.put("ratio_vs_python", round(median(ratios), 3));
+                        c.put("ratio_basis", "median of " + ratios.size() + " paired ratios (A B A B ...)");
+                    } else if (python.has("median_s")) {
+                        c.put("ratio_vs_python", round(median(times) / python.path("median_s").asDouble(), 3));
+                        c.put("ratio_basis", "median / Python median");
+                    } else {
+                        c.putNull("ratio_vs_python");
+                    }
+                    c.put("status", coldStatus);
+                    // Inside the child's main: building the handler, then handling the event; the rest
+                    // of the median is JVM start, class loading before main and process teardown of pipes.
+                    c.put("handler_construct_median_s", round(median(constructs), 4));
+                    c.put("first_invoke_median_s", round(median(invokes), 4));
+                    c.put("aot_cache", command.stream().anyMatch(a -> a.startsWith("-XX:AOTCache=")));
+                    c.put("runs", times.size());
+                    ArrayNode cmd = c.putArray("command");
+                    command.forEach(cmd::add);
+                }
+
+                // Classes loaded at first response: a separate run, logging class loading to a file.
+                Path classLog = work.resolve("logs").resolve(fn.module() + ".classes.log");
+                Files.deleteIfExists(classLog);
+                List<String> counted = new ArrayList<>(base);
+                counted.add("-Xlog:class+load=info:file=" + classLog);
+                counted.addAll(command.subList(base.size(), command.size()));
+                children.timedFirstLine(counted, env, log(fn, "classes"), 30);
+                if (Files.isRegularFile(classLog)) {
+                    List<String> lines = Files.readAllLines(classLog);
+                    classes.put(id, lines.size());
+                    classesAot.put(id, lines.stream().filter(l -> l.contains("shared objects file")).count());
+                }
+
+                // Warm: one JVM, warm-up, then measured invocations with the SDK call meter.
+                progress(id + ": warm probe (" + options.warmup() + " warm-up + " + options.warm() + " invocations)");
+                List<String> warmCommand = new ArrayList<>();
+                warmCommand.add(java);
+                warmCommand.addAll(jvmOptions);
+                warmCommand.addAll(List.of("-cp", cp + File.pathSeparator + probeJar, WarmRun.class.getName(),
+                        fn.handler(), event.toString(), Integer.toString(options.warmup()), Integer.toString(options.warm())));
+                Children.Timed w = children.timedFirstLine(warmCommand, env, log(fn, "warm"), 120);
+                if (w.line() == null || !w.line().startsWith("{")) {
+                    failures.add(id + ": warm probe failed (see " + work.relativize(log(fn, "warm")) + ")");
+                    continue;
+                }
+                JsonNode result = Json.MAPPER.readTree(w.line());
+                ObjectNode wn = warm.putObject(id);
+                for (String f : List.of("p50_ms", "p99_ms", "self_p50_ms", "self_p99_ms", "iterations", "warmup")) {
+                    wn.set(f, result.get(f));
+                }
+                ObjectNode rq = requests.putObject(id);
+                rq.set("first", result.get("first"));
+                rq.set("warm", result.get("warm"));
+                st.set("first", result.get("first_status"));
+                st.set("warm", result.get("warm_statuses"));
+            }
+            if (statusFunction == null) {
+                failures.add("no function serves " + STATUS_METHOD + " " + STATUS_PATH + ": no Python comparison");
+            } else if (py == null) {
+                failures.add("no Python baseline: " + Python.describeMissing(root));
+            }
+        }
+        machine.put("loadavg_end", loadAverage());
+        report.put("elapsed_s", round((System.nanoTime() - benchStart) / 1e9, 1));
+        return report;
+    }
+
+    private boolean overBudget(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9 > options.budgetSeconds();
+    }
+
+    private void register(Admin admin, String tenant) {
+        var outcome = admin.registerInstance(DEMO_INSTANCE, tenant);
+        if (outcome == dev.hydracore.voice.core.store.InstanceStore.Registration.OWNED_BY_OTHER_TENANT) {
+            // An emulator shared with earlier runs: take the demo instance over (it carries no channel
+            // unless another tool configured one, in which case this refuses and the bench says so).
+            admin.unregisterInstance(DEMO_INSTANCE);
+            admin.registerInstance(DEMO_INSTANCE, tenant);
+        }
+    }
+
+    /**
+     * The function's sample with real data swapped in, written where only this user can read it:
+     * the demo key in authorization/x-api-key headers, the demo instance in
+     * pathParameters.instance_id and in the paths that name the sample's instance.
+     */
+    Path prepareEvent(LambdaFunction fn, String apiKey) throws IOException {
+        JsonNode sample = Json.MAPPER.readTree(Files.readAllBytes(fn.sampleEvent()));
+        JsonNode prepared = EventSamples.prepare(sample, apiKey, DEMO_INSTANCE);
+        Path out = work.resolve("events").resolve(fn.module() + ".json");
+        Files.deleteIfExists(out);
+        Files.createFile(out, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.write(out, Json.MAPPER.writeValueAsBytes(prepared));
+        return out;
+    }
+
+    private void train(LambdaFunction fn, List<String> base, String cp, Path event, Map<String, String> env, Path aot)
+            throws IOException {
+        progress(fn.logicalId() + ": training the AOT cache " + root.relativize(aot));
+        Files.deleteIfExists(aot);
+        List<String> cmd = new ArrayList<>(base);
+        cmd.removeIf(o -> o.startsWith("-Xshare:")); // JDK 25 refuses them with AOT options
+        cmd.add("-XX:AOTCacheOutput=" + aot);
+        cmd.addAll(List.of("-cp", cp, ColdStart.class.getName(), fn.handler(), event.toString()));
+        Children.Timed t = children.timedFirstLine(cmd, env, log(fn, "aot-train"), 120);
+        progress(fn.logicalId() + ": training run answered " + (t.line() == null ? "nothing" : statusOf(t.line()))
+                + ", exit " + t.exit() + (Files.isRegularFile(aot) ? ", cache " + Files.size(aot) / 1024 / 1024 + " MiB" : ", no cache"));
+    }
+
+    private Path log(LambdaFunction fn, String what) {
+        return work.resolve("logs").resolve(fn.module() + "." + what + ".log");
+    }
+
+    private void progress(String message) {
+        log.println("bench: " + message);
+    }
+
+    /** Which JDK build made an AOT cache: it is valid only for that one (and the same JVM options). */
+    static String jdkIdentity(String java, List<String> jvmOptions) {
+        return java + " " + Runtime.version() + " " + System.getProperty("java.vm.version") + "\n" + String.join(" ", jvmOptions);
+    }
+
+    static Integer statusOf(String response) {
+        Matcher m = STATUS.matcher(response);
+        return m.find() ? Integer.valueOf(m.group(1)) : null;
+    }
+
+    static String loadAverage() {
+        try {
+            String[] p = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return p[0] + " " + p[1] + " " + p[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    static double median(List<Double> v) {
+        List<Double> s = v.stream().sorted().toList();
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    static double min(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+    }
+
+    static double max(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+    }
+
+    static double round(double v, int places) {
+        double f = Math.pow(10, places);
+        return Math.round(v * f) / f;
+    }
+
+    static boolean isUuid(String s) {
+        return s != null && UUID_SEGMENT.matcher(s).matches();
+    }
+
+    static String lower(String s) {
+        return s.toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.hydracore.voice.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Makes a sample event from events/ do real work against the bench's emulator, generically: the
+ * demo API key goes into the {@code authorization} (as a Bearer token) and {@code x-api-key}
+ * headers the sample has, the demo instance into {@code pathParameters.instance_id} and into
+ * the paths that named the sample's instance. Anything else (a webhook signature, a body) stays
+ * as the sample has it.
+ */
+public final class EventSamples {
+    private EventSamples() {}
+
+    public static JsonNode prepare(JsonNode sample, String apiKey, String instanceId) {
+        JsonNode copy = sample.deepCopy();
+        if (!(copy instanceof ObjectNode event)) {
+            return copy;
+        }
+        if (event.get("headers") instanceof ObjectNode headers) {
+            List<String> names = new ArrayList<>();
+            headers.fieldNames().forEachRemaining(names::add);
+            for (String name : names) {
+                switch (name.toLowerCase(Locale.ROOT)) {
+                    case "authorization" -> headers.put(name, "Bearer " + apiKey);
+                    case "x-api-key" -> headers.put(name, apiKey);
+                    default -> { }
+                }
+            }
+        }
+        if (event.get("pathParameters") instanceof ObjectNode params && params.has("instance_id")) {
+            String original = params.path("instance_id").asText("");
+            params.put("instance_id", instanceId);
+            if (!original.isEmpty()) {
+                replaceIn(event, "rawPath", original, instanceId);
+                if (event.path("requestContext").path("http") instanceof ObjectNode http) {
+                    replaceIn(http, "path", original, instanceId);
+                }
+            }
+        }
+        return event;
+    }
+
+    private static void replaceIn(ObjectNode node, String field, String from, String to) {
+        JsonNode v = node.get(field);
+        if (v != null && v.isTextual()) {
+            node.put(field, v.asText().replace(from, to));
+        }
+    }
+}

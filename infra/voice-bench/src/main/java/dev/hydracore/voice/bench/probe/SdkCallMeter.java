@@ -1,0 +1,74 @@
+package dev.hydracore.voice.bench.probe;
+
+import java.util.Locale;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+
+/**
+ * Counts the AWS requests a handler makes (each HTTP attempt, by service) and the time spent
+ * inside SDK calls (from the call's first interceptor hook to its last). The bench's warm probe
+ * registers it for every SDK client through the classpath resource
+ * {@code software/amazon/awssdk/global/handlers/execution.interceptors}, so production code is
+ * untouched and the cold-start runs (which don't carry the resource) are not slowed by it.
+ */
+public final class SdkCallMeter implements ExecutionInterceptor {
+    private static final ExecutionAttribute<Long> STARTED = new ExecutionAttribute<>("HydraBenchStarted");
+    private static long dynamodb;
+    private static long kms;
+    private static long secretsmanager;
+    private static long other;
+    private static long sdkNanos;
+
+    /** Counters at one moment; differences give one invocation's share. */
+    public record Snapshot(long dynamodb, long kms, long secretsmanager, long other, long sdkNanos) {
+        public Snapshot minus(Snapshot o) {
+            return new Snapshot(dynamodb - o.dynamodb, kms - o.kms, secretsmanager - o.secretsmanager, other - o.other,
+                    sdkNanos - o.sdkNanos);
+        }
+    }
+
+    public static synchronized Snapshot snapshot() {
+        return new Snapshot(dynamodb, kms, secretsmanager, other, sdkNanos);
+    }
+
+    @Override
+    public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+        attributes.putAttribute(STARTED, System.nanoTime());
+    }
+
+    @Override
+    public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+        String service = String.valueOf(attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME)).toLowerCase(Locale.ROOT);
+        synchronized (SdkCallMeter.class) {
+            switch (service) {
+                case "dynamodb" -> dynamodb++;
+                case "kms" -> kms++;
+                case "secretsmanager" -> secretsmanager++;
+                default -> other++;
+            }
+        }
+    }
+
+    @Override
+    public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
+        finished(attributes);
+    }
+
+    @Override
+    public void onExecutionFailure(Context.FailedExecution context, ExecutionAttributes attributes) {
+        finished(attributes);
+    }
+
+    private static void finished(ExecutionAttributes attributes) {
+        Long started = attributes.getAttribute(STARTED);
+        if (started != null) {
+            long elapsed = System.nanoTime() - started;
+            synchronized (SdkCallMeter.class) {
+                sdkNanos += elapsed;
+            }
+        }
+    }
+}
