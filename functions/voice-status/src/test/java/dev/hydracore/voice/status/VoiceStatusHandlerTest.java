@@ -223,4 +223,45 @@ class VoiceStatusHandlerTest {
         Map<String, String> copy = new HashMap<>(c.bearer());
         assertEquals(401, new VoiceStatusHandler(aws.services()).respond(event(iid, copy)).status());
     }
+
+    @Test
+    void dynamoThrottlingIs503WithRetryAfter() throws Exception {
+        // Fault injection on the real emulator client: the instance read is throttled, as
+        // DynamoDB answers under load; the key lookup before it really reaches the emulator.
+        VoiceStatusHandler throttled = new VoiceStatusHandler(aws.services(aws.settings(), (operation, request, proceed) -> {
+            if (request instanceof software.amazon.awssdk.services.dynamodb.model.GetItemRequest get
+                    && "INSTANCE".equals(get.key().get(Items.SK).s())) {
+                throw software.amazon.awssdk.services.dynamodb.model.ProvisionedThroughputExceededException.builder()
+                        .message("Rate exceeded").build();
+            }
+            return proceed.call();
+        }));
+        HttpResponse r = throttled.respond(event(instance, caller.bearer()));
+        assertEquals(503, r.status());
+        assertEquals("1", r.headers().get("retry-after"));
+        assertEquals("Service temporarily unavailable, retry later", body(r).path("detail").asText());
+    }
+
+    @Test
+    void dynamoOutageWithThePepperCachedIs503() throws Exception {
+        // Secrets Manager answers (the emulator); DynamoDB's endpoint refuses connections.
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        dev.hydracore.voice.core.aws.AwsClients dead = new dev.hydracore.voice.core.aws.AwsClients(aws.aws().region(),
+                java.net.URI.create("http://127.0.0.1:" + closed), aws.aws().credentials());
+        dev.hydracore.voice.core.aws.AwsClients split = new dev.hydracore.voice.core.aws.AwsClients(aws.aws().region(),
+                aws.aws().endpoint(), aws.aws().credentials()) {
+            @Override
+            public synchronized software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamo() {
+                return dead.dynamo();
+            }
+        };
+        VoiceStatusHandler down = new VoiceStatusHandler(new dev.hydracore.voice.core.Services(aws.settings(), split,
+                java.time.Clock.systemUTC()));
+        HttpResponse r = down.respond(event(instance, caller.bearer()));
+        assertEquals(503, r.status());
+        assertEquals("1", r.headers().get("retry-after"));
+    }
 }
