@@ -195,7 +195,13 @@ public final class Bench {
                     failures.add(id + ": no package " + fn.codeUri() + "/target/*-lambda.jar (mvn package)");
                     continue;
                 }
-                artifacts.put(id, Files.size(jar.get()));
+                // The deployable package is the zip (lib/<jar>, deflated as a whole), not the stored jar.
+                var pkg = fn.lambdaZip();
+                if (pkg.isPresent()) {
+                    artifacts.put(id, Files.size(pkg.get()));
+                } else {
+                    failures.add(id + ": no package " + fn.codeUri() + "/target/*-lambda.zip (mvn package)");
+                }
                 if (!Files.isRegularFile(fn.sampleEvent())) {
                     failures.add(id + ": no sample event " + root.relativize(fn.sampleEvent()));
                     continue;

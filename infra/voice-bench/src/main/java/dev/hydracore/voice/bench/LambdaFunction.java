@@ -14,8 +14,9 @@ import java.util.stream.Stream;
 
 /**
  * A function as template.yaml declares it (a resource of type AWS::Serverless::Function) and where
- * its files are by convention: the package {@code <CodeUri>/target/*-lambda.jar} (the shade
- * plugin's {@code <artifactId>[-<version>]-lambda.jar}), the sample event
+ * its files are by convention: the jar {@code <CodeUri>/target/*-lambda.jar} (the shade plugin's
+ * {@code <artifactId>[-<version>]-lambda.jar}, entries stored: the classpath of local runs), the
+ * deployable package {@code <CodeUri>/target/*-lambda.zip} ({@code lib/<that jar>}), the sample event
  * {@code events/<module>.json} and the AOT cache {@code <CodeUri>/target/<module>.aot}, where
  * {@code <module>} is the CodeUri's last path element.
  */
@@ -57,14 +58,23 @@ public record LambdaFunction(String logicalId, String handler, String codeUri, L
         return root.resolve(codeUri);
     }
 
-    /** The deployable package, or empty when the module is not packaged. */
+    /** The function's jar (what runs it locally), or empty when the module is not packaged. */
     public Optional<Path> lambdaJar() {
+        return newestInTarget("-lambda.jar");
+    }
+
+    /** The deployable package (the jar under {@code lib/}, deflated), or empty when not packaged. */
+    public Optional<Path> lambdaZip() {
+        return newestInTarget("-lambda.zip");
+    }
+
+    private Optional<Path> newestInTarget(String suffix) {
         Path target = moduleDir().resolve("target");
         if (!Files.isDirectory(target)) {
             return Optional.empty();
         }
         try (Stream<Path> files = Files.list(target)) {
-            return files.filter(f -> f.getFileName().toString().endsWith("-lambda.jar"))
+            return files.filter(f -> f.getFileName().toString().endsWith(suffix))
                     .max(Comparator.comparingLong(LambdaFunction::mtime));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -42,6 +42,7 @@ class LambdaFunctionTest {
         Path target = Files.createDirectories(root.resolve("functions/voice-status/target"));
         Files.writeString(target.resolve("voice-status-0.1.0-SNAPSHOT.jar"), "plain");
         Files.writeString(target.resolve("voice-status-0.1.0-SNAPSHOT-lambda.jar"), "shaded");
+        Files.writeString(target.resolve("voice-status-0.1.0-SNAPSHOT-lambda.zip"), "lib/ + shaded");
 
         List<LambdaFunction> fns = LambdaFunction.discover(root, CfnTemplate.load(root.resolve("template.yaml")));
         assertEquals(List.of("StatusFunction", "SweeperFunction"), fns.stream().map(LambdaFunction::logicalId).toList());
@@ -50,6 +51,7 @@ class LambdaFunctionTest {
         assertEquals("voice-status", status.module());
         assertEquals("a.b.StatusHandler", status.handlerClass());
         assertEquals(target.resolve("voice-status-0.1.0-SNAPSHOT-lambda.jar"), status.lambdaJar().orElseThrow());
+        assertEquals(target.resolve("voice-status-0.1.0-SNAPSHOT-lambda.zip"), status.lambdaZip().orElseThrow());
         assertEquals(root.resolve("events/voice-status.json"), status.sampleEvent());
         assertEquals(target.resolve("voice-status.aot"), status.aotCache());
         assertTrue(status.serves("GET", Bench.STATUS_PATH));
@@ -58,6 +60,7 @@ class LambdaFunctionTest {
         assertEquals("voice-sweeper", sweeper.module());
         assertEquals("a.b.Sweeper", sweeper.handlerClass());
         assertTrue(sweeper.lambdaJar().isEmpty(), "not packaged yet");
+        assertTrue(sweeper.lambdaZip().isEmpty(), "not packaged yet");
         assertFalse(sweeper.serves("GET", Bench.STATUS_PATH));
         assertEquals(root.resolve("events/voice-sweeper.json"), sweeper.sampleEvent());
     }

@@ -15,6 +15,7 @@ import java.lang.classfile.constantpool.Utf8Entry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Enumeration;
 import java.util.HashSet;
 import java.util.List;
@@ -31,11 +32,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Every function's deployable package, as template.yaml lists the functions: packaged, at most
- * 10 MiB, the handler inside, the url-connection HTTP client and no other (no Apache, Apache 5,
- * Netty or CRT classes), no SDK service client its template policy does not grant, and nothing
- * left referring to the classes the shade filters trim. Runs in verify, after every function
- * module is packaged (voice-bench is the reactor's last module).
+ * Every function's deployable package, as template.yaml lists the functions: packaged, the zip
+ * (what sam build ships) at most 10 MiB and holding exactly {@code lib/<its jar>}, the jar (the same
+ * bytes local runs use) with every entry stored, the handler inside, the url-connection HTTP client
+ * and no other (no Apache, Apache 5, Netty or CRT classes), no SDK service client its template
+ * policy does not grant, and nothing left referring to the classes the shade filters trim. Runs in
+ * verify, after every function module is packaged (voice-bench is the reactor's last module).
  */
 class LambdaPackageTest {
     /** 10 MiB, the way AWS counts Lambda package sizes (its "50 MB" zip limit is 52,428,800 bytes). */
@@ -86,13 +88,29 @@ class LambdaPackageTest {
     static void check(LambdaFunction fn) throws IOException {
         Path jar = fn.lambdaJar().orElseThrow(() -> new AssertionError(fn.logicalId() + ": no " + fn.codeUri()
                 + "/target/*-lambda.jar; run mvn verify (voice-bench must stay the last module)"));
-        long size = Files.size(jar);
-        assertTrue(size <= MAX_BYTES, fn.logicalId() + ": package is " + size + " bytes, over " + MAX_BYTES
-                + "; exclude the SDK service modules its policy does not grant (see voice-status's pom)");
+        Path pkg = fn.lambdaZip().orElseThrow(() -> new AssertionError(fn.logicalId() + ": no " + fn.codeUri()
+                + "/target/*-lambda.zip; the function's pom declares maven-antrun-plugin after maven-shade-plugin"));
+        long size = Files.size(pkg);
+        System.out.printf(Locale.ROOT, "%-22s package %s %,11d bytes (%5.2f MiB); jar (stored) %,11d bytes%n",
+                fn.logicalId(), pkg.getFileName(), size, size / 1048576.0, Files.size(jar));
+        assertTrue(size <= MAX_BYTES, fn.logicalId() + ": package " + pkg.getFileName() + " is " + size + " bytes, over "
+                + MAX_BYTES + "; exclude the SDK service modules its policy does not grant (see voice-status's pom)");
+        try (ZipFile zip = new ZipFile(pkg.toFile())) {
+            List<String> files = zip.stream().filter(e -> !e.isDirectory()).map(ZipEntry::getName).toList();
+            assertEquals(List.of("lib/" + jar.getFileName()), files,
+                    fn.logicalId() + ": the package holds the function's jar under lib/ and nothing else");
+            try (var in = zip.getInputStream(zip.getEntry(files.get(0)))) {
+                assertTrue(Arrays.equals(Files.readAllBytes(jar), in.readAllBytes()),
+                        fn.logicalId() + ": " + pkg.getFileName() + " holds a different " + jar.getFileName());
+            }
+        }
         Set<String> entries = new HashSet<>();
         try (ZipFile zip = new ZipFile(jar.toFile())) {
             for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements(); ) {
-                entries.add(e.nextElement().getName());
+                ZipEntry entry = e.nextElement();
+                entries.add(entry.getName());
+                assertEquals(ZipEntry.STORED, entry.getMethod(), fn.logicalId() + ": " + entry.getName()
+                        + " is compressed in " + jar.getFileName() + " (the package compresses the jar as a whole)");
             }
             Set<String> forbidden = new TreeSet<>();
             for (String name : entries) {

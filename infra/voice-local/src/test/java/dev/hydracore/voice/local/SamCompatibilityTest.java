@@ -15,12 +15,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 
 /**
- * The template as SAM sees it: sam build makes one artifact per function from the packaged jars
- * (no Docker, no second Maven build), and events/env-vars.json points every function at an
- * emulator under sam local — checked with aws-sam-cli's own environment resolution.
+ * The template as SAM sees it: sam build makes one artifact per function from the packaged zips,
+ * {@code lib/<the function's jar>} (no Docker, no second Maven build), and events/env-vars.json
+ * points every function at an emulator under sam local — checked with aws-sam-cli's own
+ * environment resolution.
  */
 class SamCompatibilityTest {
     private static final Path ROOT = ProjectPaths.root();
@@ -72,9 +75,20 @@ class SamCompatibilityTest {
         assertEquals(0, r.exit(), r.output());
         Path build = ROOT.resolve(".aws-sam/build");
         for (LocalFunction f : functions) {
+            // The artifact is the function's package unpacked: lib/<its jar>, which Lambda's java
+            // runtime puts on the classpath (/var/task/lib/*.jar); nothing at the root.
             String handlerClass = f.handler().split("::")[0].replace('.', '/') + ".class";
-            assertTrue(Files.isRegularFile(build.resolve(f.logicalId()).resolve(handlerClass)),
-                    ".aws-sam/build/" + f.logicalId() + " holds " + handlerClass + "\n" + r.output());
+            Path artifact = build.resolve(f.logicalId());
+            List<Path> jars;
+            try (Stream<Path> s = Files.list(artifact.resolve("lib"))) {
+                jars = s.filter(p -> p.getFileName().toString().endsWith(".jar")).toList();
+            }
+            assertEquals(1, jars.size(), ".aws-sam/build/" + f.logicalId() + "/lib holds one jar: " + jars + "\n" + r.output());
+            try (ZipFile jar = new ZipFile(jars.get(0).toFile())) {
+                assertTrue(jar.getEntry(handlerClass) != null,
+                        ".aws-sam/build/" + f.logicalId() + "/lib/" + jars.get(0).getFileName() + " holds " + handlerClass);
+            }
+            assertFalse(Files.exists(artifact.resolve(handlerClass)), f.logicalId() + ": classes are not unpacked at the root");
         }
     }
 
