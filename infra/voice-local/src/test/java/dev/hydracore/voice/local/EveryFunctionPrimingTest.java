@@ -91,7 +91,19 @@ class EveryFunctionPrimingTest {
             assertTrue(before.size() >= 3, "the tables hold the tenant, key and instance items");
             operations.clear();
 
-            resource.beforeCheckpoint(null);
+            // Priming swallows its own failures (a snapshot without it is slower, not wrong): catch
+            // them here through the warning it logs, so a broken path cannot pass as "wrote nothing".
+            java.io.ByteArrayOutputStream logs = new java.io.ByteArrayOutputStream();
+            java.io.PrintStream stderr = System.err;
+            System.setErr(new java.io.PrintStream(logs, true, java.nio.charset.StandardCharsets.UTF_8));
+            try {
+                resource.beforeCheckpoint(null);
+            } finally {
+                System.setErr(stderr);
+            }
+            String logged = logs.toString(java.nio.charset.StandardCharsets.UTF_8);
+            stderr.print(logged);
+            assertFalse(logged.contains("snapstart priming failed"), id + ": priming failed: " + logged);
 
             assertEquals(before, snapshotOfEveryTable(), id + ": priming changed a table");
             assertFalse(operations.isEmpty(), id + ": priming sent no DynamoDB request (no real path ran)");
