@@ -20,6 +20,8 @@ import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.InstanceId;
 import dev.hydracore.voice.core.http.JsonBody;
+import dev.hydracore.voice.core.http.Responses;
+import dev.hydracore.voice.core.http.ValidationException;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.ChannelStore;
 import dev.hydracore.voice.core.store.InstanceRecord;
@@ -49,6 +51,7 @@ public final class SetupVoiceHandler extends ApiHandler {
     }
 
     public SetupVoiceHandler(Services services) {
+        super(services);
         this.authenticator = services.authenticator();
         this.tenancy = services.tenancy();
         this.channels = services.channels();
@@ -74,6 +77,41 @@ public final class SetupVoiceHandler extends ApiHandler {
             }
         }
         return answer(saved);
+    }
+
+    /** The route key and path of a request for the never-registered all-zero instance (priming). */
+    static final String ROUTE = "POST /v1/instances/{instance_id}/channels/voice";
+    private static final String PRIMING_PATH = "/v1/instances/" + PRIMING_INSTANCE_ID + "/channels/voice";
+    /** Sample bodies for priming: one that validates, one with every kind of problem. No real secret. */
+    static final String PRIMING_VALID_BODY =
+            "{\"provider\":\"retell\",\"api_key\":\"priming\",\"agent_id\":\"agent_priming\",\"phone_number\":\"+14155550100\"}";
+    static final String PRIMING_INVALID_BODY = "{\"provider\":\"nope\",\"api_key\":7,\"phone_number\":\"x\"}";
+
+    /**
+     * SnapStart priming, read-only: the full request with a key no store holds (pepper fetch, key
+     * lookup, 401 before the body is looked at, so nothing can be written), then the body's
+     * parsing, validation and merge on built-in samples (pure code: no KMS, no DynamoDB), the
+     * 422 answer, and the 200 body's serialization for an unconfigured instance.
+     */
+    @Override
+    protected void prime() {
+        primeRequest("POST", ROUTE, PRIMING_PATH, Map.of("instance_id", PRIMING_INSTANCE_ID),
+                Map.of("authorization", "Bearer " + PRIMING_API_KEY), PRIMING_VALID_BODY);
+        for (String body : new String[] {PRIMING_VALID_BODY, PRIMING_INVALID_BODY, "{not json"}) {
+            var event = primingEvent("POST", ROUTE, PRIMING_PATH, Map.of("instance_id", PRIMING_INSTANCE_ID), Map.of());
+            event.put("body", body);
+            try {
+                SetupRequest.of(JsonBody.read(HttpRequest.fromEvent(event))).mergeOnto(Optional.empty()).credentialNames();
+            } catch (ValidationException expected) {
+                Responses.validation(expected).body();
+            }
+        }
+        try {
+            tenancy.requireOwned(new Caller("priming", "priming"), InstanceId.parse(PRIMING_INSTANCE_ID));
+        } catch (ApiException expected) {
+            // 404: nothing is registered under the all-zero id.
+        }
+        ChannelStatus.of(Optional.empty()).toJson();
     }
 
     /** Merge and validate (422), seal (KMS), then one conditional write (DynamoDB). */

@@ -13,14 +13,22 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import org.crac.Core;
+import org.crac.Resource;
 
 /**
  * Scheduled (EventBridge, every minute): ends the calls whose end never arrived once they pass
  * the maximum call duration, so {@code active_calls} stops counting them. Reads only the sparse
  * sweep index (active calls, sharded by start time), never the table; each end is the webhook's
  * own conditional transition, so it is safe alongside webhooks and other sweeper runs.
+ *
+ * <p>SnapStart: a CRaC {@link Resource}, like every route handler. Before the snapshot it runs the
+ * sweep's query path with a cutoff no call can be before (sweep keys are start times, never
+ * negative), so only Queries happen and nothing is ended; then the {@link Services}' caches are
+ * forgotten.
  */
-public final class SweeperHandler implements RequestStreamHandler {
+public final class SweeperHandler implements RequestStreamHandler, Resource {
+    private final Services services;
     private final CallStore calls;
     private final Clock clock;
     private final Duration maxCall;
@@ -30,10 +38,13 @@ public final class SweeperHandler implements RequestStreamHandler {
         this(Services.fromEnvironment());
     }
 
+    @SuppressWarnings("this-escape")
     public SweeperHandler(Services services) {
+        this.services = services;
         this.calls = CallStore.of(services);
         this.clock = services.clock();
         this.maxCall = services.settings().maxCallDuration();
+        Core.getGlobalContext().register(this);
     }
 
     /** What one run did; {@code contended}: calls left for the next run after losing too many races. */
@@ -50,7 +61,11 @@ public final class SweeperHandler implements RequestStreamHandler {
     }
 
     public Summary sweep() {
-        long cutoff = clock.millis() - maxCall.toMillis();
+        return sweep(clock.millis() - maxCall.toMillis());
+    }
+
+    /** Ends the active calls that started before {@code cutoff} (epoch millis). */
+    Summary sweep(long cutoff) {
         int ended = 0;
         int orphans = 0;
         int contended = 0;
@@ -68,6 +83,27 @@ public final class SweeperHandler implements RequestStreamHandler {
             }
         }
         return new Summary(ended, orphans, contended);
+    }
+
+    /** Priming's cutoff: before every possible start time, so every shard's Query matches nothing. */
+    static final long PRIMING_CUTOFF = -1;
+
+    @Override
+    public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
+        try {
+            Summary s = sweep(PRIMING_CUTOFF);
+            s.toJson();
+        } catch (RuntimeException e) {
+            // A snapshot without priming is slower, not wrong.
+            Log.warn("snapstart priming failed", "exception", e.getClass().getSimpleName());
+        } finally {
+            services.forget();
+        }
+    }
+
+    @Override
+    public void afterRestore(org.crac.Context<? extends Resource> context) {
+        // Nothing to re-seed: whatever the next run needs is fetched again on first use.
     }
 
     @Override

@@ -13,6 +13,7 @@ import dev.hydracore.voice.core.store.CallRecordPurge;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.ChannelStore;
 import dev.hydracore.voice.core.store.InstanceRecord;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -38,6 +39,7 @@ public final class TeardownVoiceHandler extends ApiHandler {
     }
 
     public TeardownVoiceHandler(Services services) {
+        super(services);
         this.authenticator = services.authenticator();
         this.tenancy = services.tenancy();
         this.channels = services.channels();
@@ -56,6 +58,25 @@ public final class TeardownVoiceHandler extends ApiHandler {
             throw new ApiException(404, NOT_CONFIGURED);
         }
         return HttpResponse.noContent();
+    }
+
+    static final String ROUTE = "DELETE /v1/instances/{instance_id}/channels/voice";
+
+    /**
+     * SnapStart priming, read-only: the full request with a key no store holds (pepper fetch, key
+     * lookup, 401 before the route could remove or purge anything), then the instance read for the
+     * never-registered all-zero instance (404).
+     */
+    @Override
+    protected void prime() {
+        primeWithUnknownKey("DELETE", ROUTE, "/v1/instances/" + PRIMING_INSTANCE_ID + "/channels/voice",
+                Map.of("instance_id", PRIMING_INSTANCE_ID));
+        try {
+            tenancy.requireOwned(new Caller("priming", "priming"), InstanceId.parse(PRIMING_INSTANCE_ID));
+        } catch (ApiException expected) {
+            // 404: nothing is registered under the all-zero id.
+        }
+        HttpResponse.noContent();
     }
 
     /** True when this request removed a channel; false when there was none. */

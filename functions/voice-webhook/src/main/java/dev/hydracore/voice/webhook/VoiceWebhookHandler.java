@@ -21,6 +21,8 @@ import dev.hydracore.voice.core.webhook.TwilioSignature;
 import dev.hydracore.voice.core.webhook.TwimlAnswer;
 import dev.hydracore.voice.core.webhook.WebhookEvent;
 import java.time.Clock;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -52,6 +54,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
     }
 
     public VoiceWebhookHandler(Services services) {
+        super(services);
         this.calls = CallStore.of(services);
         this.vault = services.vault();
         this.clock = services.clock();
@@ -167,6 +170,44 @@ public final class VoiceWebhookHandler extends ApiHandler {
         }
         // Duplicates, stale and unknown events are acknowledged too, so the provider stops retrying.
         return HttpResponse.json(200, applied ? OK : IGNORED);
+    }
+
+    static final String ROUTE = "POST /v1/webhooks/voice/{instance_id}";
+    /** Built-in sample bodies for priming (no real call, number or secret). */
+    static final String PRIMING_RETELL_BODY = "{\"event\":\"call_started\",\"call\":{\"call_type\":\"phone_call\","
+            + "\"call_id\":\"call_00000000000000000000000000000000\",\"call_status\":\"ongoing\","
+            + "\"from_number\":\"+14155550123\",\"direction\":\"inbound\",\"transcript_object\":[]}}";
+    static final String PRIMING_BOT_BODY = "{\"event\":\"call.turn\",\"event_id\":\"" + PRIMING_INSTANCE_ID + "\","
+            + "\"call_id\":\"CA00000000000000000000000000000000\",\"caller_phone\":\"+14155550123\","
+            + "\"occurred_at\":\"2000-01-01T00:00:00Z\",\"turn\":{\"role\":\"user\"}}";
+    static final String PRIMING_TWILIO_BODY = "AccountSid=AC00000000000000000000000000000000&CallSid=CA00000000000000000000000000000000"
+            + "&CallStatus=ringing&Direction=inbound&From=%2B14155550123&To=%2B14155550100";
+
+    /**
+     * SnapStart priming, read-only: a signed-looking Retell event for the never-registered all-zero
+     * instance goes through the whole entry point (body parse, the one BatchGetItem read, no
+     * channel: 404 before any signature check, decryption or write); then the signature checks
+     * and event parsers of every provider run on built-in samples with a throwaway key (pure code).
+     */
+    @Override
+    protected void prime() {
+        byte[] retell = PRIMING_RETELL_BODY.getBytes(StandardCharsets.UTF_8);
+        long now = clock.millis();
+        primeRequest("POST", ROUTE, "/v1/webhooks/voice/" + PRIMING_INSTANCE_ID, Map.of("instance_id", PRIMING_INSTANCE_ID),
+                Map.of("x-retell-signature", RetellSignature.sign(retell, "priming", now)), PRIMING_RETELL_BODY);
+        RetellSignature.verify(RetellSignature.sign(retell, "priming", now), retell, "priming", now);
+        Parsed.of(Scheme.RETELL, retell);
+        byte[] bot = PRIMING_BOT_BODY.getBytes(StandardCharsets.UTF_8);
+        Parsed.of(Scheme.BOT, bot);
+        Parsed twilio = Parsed.of(Scheme.TWILIO, PRIMING_TWILIO_BODY.getBytes(StandardCharsets.UTF_8));
+        List<Map.Entry<String, String>> pairs = twilio.form().map(TwilioForm::pairs).orElse(List.of());
+        String url = signedUrl("https://priming.invalid/v1/webhooks/voice/" + PRIMING_INSTANCE_ID, "");
+        TwilioSignature.verify(TwilioSignature.sign(url, pairs, "priming"), url, pairs, "priming");
+        if (twilio.event() != null && twilio.event().incomingCall()) {
+            TwimlAnswer.response(TwimlAnswer.forIncomingCall(streamUrl.orElse(null), PRIMING_INSTANCE_ID,
+                    twilio.event().caller(), twilio.event().callId()));
+        }
+        HttpResponse.json(200, IGNORED);
     }
 
     private boolean signatureHolds(Scheme scheme, HttpRequest request, String instanceId, ChannelRecord channel, Parsed parsed) {

@@ -3,10 +3,14 @@ package dev.hydracore.voice.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hydracore.voice.bench.cold.ColdStart;
 import dev.hydracore.voice.bench.probe.WarmRun;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.auth.ApiKeys;
+import dev.hydracore.voice.local.FunctionJvm;
+import dev.hydracore.voice.local.JvmOptions;
+import dev.hydracore.voice.local.LambdaEnvironment;
+import dev.hydracore.voice.local.LocalFunction;
+import dev.hydracore.voice.runner.LambdaRunner;
 import dev.hydracore.voice.tooling.Admin;
 import dev.hydracore.voice.tooling.Bootstrap;
 import dev.hydracore.voice.tooling.CfnTemplate;
@@ -35,7 +39,8 @@ import software.amazon.awssdk.auth.credentials.AwsCredentials;
  * <p>Starts the emulator as the tests do, bootstraps template.yaml's resources, creates a tenant,
  * an API key and registers the demo instance, then for every AWS::Serverless::Function in
  * template.yaml: trains its AOT cache when missing or stale, times cold starts (a new JVM each,
- * the shipped options from infra/jvm-options, from process start to the response line; the
+ * started exactly as ./hydra local and ./hydra invoke start one: {@link FunctionJvm}, the runner
+ * shim's {@code --once}, the function's Lambda environment; from process start to the response; the
  * status route alternating with the Python baseline), counts classes loaded, runs the warm probe
  * (latency, own time, AWS requests) and records the package size. Progress goes to stderr; the
  * report (a table, or one JSON object with --json) to stdout. Every process it starts is stopped.
@@ -128,8 +133,9 @@ public final class Bench {
         if (options.only() != null) {
             functions.removeIf(f -> !f.logicalId().equals(options.only()));
         }
-        List<String> jvmOptions = JvmOptions.read(root.resolve("infra/jvm-options"));
-        Path coldJar = TinyJars.write(work.resolve("coldstart.jar"), ColdStart.class, Map.of());
+        List<String> jvmOptions = JvmOptions.read(root);
+        FunctionJvm jvm = FunctionJvm.forProject(root);
+        List<LocalFunction> localFunctions = LocalFunction.fromTemplate(template);
         Path probeJar = TinyJars.write(work.resolve("probe.jar"), WarmRun.class,
                 Map.of("software/amazon/awssdk/global/handlers/execution.interceptors",
                         "dev.hydracore.voice.bench.probe.SdkCallMeter\n"));
@@ -206,35 +212,24 @@ public final class Bench {
                     failures.add(id + ": no sample event " + root.relativize(fn.sampleEvent()));
                     continue;
                 }
-                Map<String, String> env = new LinkedHashMap<>(resources.functionEnvironment(template, id,
-                        Map.of("PublicBaseUrl", "http://127.0.0.1:3000")));
-                env.putAll(awsEnv);
+                LocalFunction lf = LocalFunction.find(localFunctions, id);
+                // The function's Lambda environment, as ./hydra local gives it, plus the runner's report line.
+                Map<String, String> env = new LinkedHashMap<>(LambdaEnvironment.of(lf, resources.functionEnvironment(template, id,
+                        Map.of("PublicBaseUrl", "http://127.0.0.1:3000")), aws.endpoint(), aws.region(), creds));
+                env.put(LambdaRunner.REPORT_ENV, "1");
                 Path event = prepareEvent(fn, key.plaintext());
-                String cp = jar.get() + File.pathSeparator + coldJar;
 
-                List<String> base = new ArrayList<>();
-                base.add(java);
-                base.addAll(jvmOptions);
-                Path aot = fn.aotCache();
                 if (options.aot()) {
-                    Path made = aot.resolveSibling(aot.getFileName() + ".jdk");
-                    if (!Files.isRegularFile(aot) || LambdaFunction.mtime(aot) < LambdaFunction.mtime(jar.get())
-                            || LambdaFunction.mtime(aot) < LambdaFunction.mtime(coldJar)
-                            || !Files.isRegularFile(made) || !Files.readString(made).equals(jdkIdentity(java, jvmOptions))) {
-                        train(fn, base, cp, event, env, aot);
-                        if (Files.isRegularFile(aot)) {
-                            Files.writeString(made, jdkIdentity(java, jvmOptions));
-                        }
+                    if (jvm.usableAotCache(lf).isEmpty()) {
+                        train(lf, jvm, event, env);
                     }
-                    if (Files.isRegularFile(aot)) {
-                        base.removeIf(o -> o.startsWith("-Xshare:"));
-                        base.add("-XX:AOTCache=" + aot);
-                    } else {
-                        failures.add(id + ": AOT training made no cache (see " + work.relativize(log(fn, "aot-train")) + ")");
+                    if (jvm.usableAotCache(lf).isEmpty()) {
+                        failures.add(id + ": AOT training made no usable cache (see " + work.relativize(log(fn, "aot-train")) + ")");
                     }
                 }
-                List<String> command = new ArrayList<>(base);
-                command.addAll(List.of("-cp", cp, ColdStart.class.getName(), fn.handler(), event.toString()));
+                // Exactly the command ./hydra invoke runs (FunctionJvm), with the bench's event file.
+                List<String> command = options.aot() ? jvm.command(lf, List.of(), "--once", event.toString())
+                        : jvm.commandWithoutAot(lf, List.of(), "--once", event.toString());
 
                 // Cold starts (alternating with Python for the status route).
                 boolean paired = fn == statusFunction && py != null;
@@ -262,7 +257,7 @@ public final class Bench {
                         }
                         pythonTimes.add(p.seconds());
                     }
-                    Children.Timed c = children.timedFirstLine(command, env, log(fn, "cold"), 30);
+                    Children.Timed c = children.timedRunner(command, env, log(fn, "cold"), 30);
                     if (c.line() == null) {
                         failures.add(id + ": cold run gave no response (see " + work.relativize(log(fn, "cold")) + ")");
                         break;
@@ -315,10 +310,10 @@ public final class Bench {
                 // Classes loaded at first response: a separate run, logging class loading to a file.
                 Path classLog = work.resolve("logs").resolve(fn.module() + ".classes.log");
                 Files.deleteIfExists(classLog);
-                List<String> counted = new ArrayList<>(base);
-                counted.add("-Xlog:class+load=info:file=" + classLog);
-                counted.addAll(command.subList(base.size(), command.size()));
-                children.timedFirstLine(counted, env, log(fn, "classes"), 30);
+                List<String> classOption = List.of("-Xlog:class+load=info:file=" + classLog);
+                List<String> counted = options.aot() ? jvm.command(lf, classOption, "--once", event.toString())
+                        : jvm.commandWithoutAot(lf, classOption, "--once", event.toString());
+                children.timedRunner(counted, env, log(fn, "classes"), 30);
                 if (Files.isRegularFile(classLog)) {
                     List<String> lines = Files.readAllLines(classLog);
                     classes.put(id, lines.size());
@@ -330,7 +325,7 @@ public final class Bench {
                 List<String> warmCommand = new ArrayList<>();
                 warmCommand.add(java);
                 warmCommand.addAll(jvmOptions);
-                warmCommand.addAll(List.of("-cp", cp + File.pathSeparator + probeJar, WarmRun.class.getName(),
+                warmCommand.addAll(List.of("-cp", jar.get() + File.pathSeparator + probeJar, WarmRun.class.getName(),
                         fn.handler(), event.toString(), Integer.toString(options.warmup()), Integer.toString(options.warm())));
                 Children.Timed w = children.timedFirstLine(warmCommand, env, log(fn, "warm"), 120);
                 if (w.line() == null || !w.line().startsWith("{")) {
@@ -388,15 +383,17 @@ public final class Bench {
         return out;
     }
 
-    private void train(LambdaFunction fn, List<String> base, String cp, Path event, Map<String, String> env, Path aot)
-            throws IOException {
+    /**
+     * The AOT training run: the function's cold-start command with {@code -XX:AOTCacheOutput} (so
+     * the cache matches the classpath and options ./hydra local, ./hydra invoke and the timed runs use).
+     */
+    private void train(LocalFunction fn, FunctionJvm jvm, Path event, Map<String, String> env) throws IOException {
+        Path aot = jvm.aotCache(fn);
         progress(fn.logicalId() + ": training the AOT cache " + root.relativize(aot));
         Files.deleteIfExists(aot);
-        List<String> cmd = new ArrayList<>(base);
-        cmd.removeIf(o -> o.startsWith("-Xshare:")); // JDK 25 refuses them with AOT options
-        cmd.add("-XX:AOTCacheOutput=" + aot);
-        cmd.addAll(List.of("-cp", cp, ColdStart.class.getName(), fn.handler(), event.toString()));
-        Children.Timed t = children.timedFirstLine(cmd, env, log(fn, "aot-train"), 120);
+        Children.Timed t = children.timedRunner(jvm.trainingCommand(fn, "--once", event.toString()), env,
+                work.resolve("logs").resolve(fn.module() + ".aot-train.log"), 120);
+        jvm.recordTraining(fn);
         progress(fn.logicalId() + ": training run answered " + (t.line() == null ? "nothing" : statusOf(t.line()))
                 + ", exit " + t.exit() + (Files.isRegularFile(aot) ? ", cache " + Files.size(aot) / 1024 / 1024 + " MiB" : ", no cache"));
     }
@@ -407,11 +404,6 @@ public final class Bench {
 
     private void progress(String message) {
         log.println("bench: " + message);
-    }
-
-    /** Which JDK build made an AOT cache: it is valid only for that one (and the same JVM options). */
-    static String jdkIdentity(String java, List<String> jvmOptions) {
-        return java + " " + Runtime.version() + " " + System.getProperty("java.vm.version") + "\n" + String.join(" ", jvmOptions);
     }
 
     static Integer statusOf(String response) {

@@ -1,5 +1,6 @@
 package dev.hydracore.voice.bench;
 
+import dev.hydracore.voice.runner.LambdaRunner;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -28,14 +29,13 @@ final class Children {
         return t;
     });
 
-    /** One run: seconds from start() to the first response line, that line, the child's peak RSS. */
+    /** One run: seconds from start() to the response, the response, the child's peak RSS (KiB, -1: unknown), its exit status, and the runner's own init and invoke times. */
     record Timed(double seconds, String line, long peakRssKb, int exit, double constructSeconds, double invokeSeconds) {}
 
     /**
-     * Runs {@code command} to its end. The clock stops at the first response line: {@code RESPONSE
-     * <json>} as ColdStart prints it (returned without the marker), a bare JSON object (the warm
-     * probe's result) or a bare 3-digit status (the Python baseline); other stdout lines (JVM
-     * warnings) are skipped. A line {@code VmHWM_KB <n>} gives the peak RSS.
+     * Runs {@code command} to its end. The clock stops at the first response line: a bare JSON
+     * object (the warm probe's result) or a bare 3-digit status (the Python baseline); other stdout
+     * lines are skipped (kept beside the log).
      */
     Timed timedFirstLine(List<String> command, Map<String, String> env, Path stderrLog, int timeoutSeconds) {
         ProcessBuilder pb = new ProcessBuilder(command).redirectError(stderrLog.toFile())
@@ -55,21 +55,12 @@ final class Children {
             p.getOutputStream().close();
             double seconds = Double.NaN;
             String response = null;
-            long peak = -1;
-            double construct = Double.NaN;
-            double invoke = Double.NaN;
             List<String> other = new java.util.ArrayList<>();
             try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = out.readLine()) != null; ) {
-                    if (response == null && (line.startsWith("RESPONSE ") || line.startsWith("{") || line.matches("\\d{3}"))) {
+                    if (response == null && (line.startsWith("{") || line.matches("\\d{3}"))) {
                         seconds = (System.nanoTime() - t0) / 1e9;
-                        response = line.startsWith("RESPONSE ") ? line.substring(9) : line;
-                    } else if (line.startsWith("VmHWM_KB ")) {
-                        peak = Long.parseLong(line.substring(9).trim());
-                    } else if (line.startsWith("PHASES_NS ")) {
-                        String[] p2 = line.split(" ");
-                        construct = Long.parseLong(p2[1]) / 1e9;
-                        invoke = Long.parseLong(p2[2]) / 1e9;
+                        response = line;
                     } else {
                         other.add(line);
                     }
@@ -79,7 +70,72 @@ final class Children {
                 java.nio.file.Files.write(stderrLog.resolveSibling(stderrLog.getFileName() + ".stdout"), other);
             }
             int exit = p.waitFor(timeoutSeconds, TimeUnit.SECONDS) ? p.exitValue() : -1;
-            return new Timed(seconds, response, peak, exit, construct, invoke);
+            return new Timed(seconds, response, -1, exit, Double.NaN, Double.NaN);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } finally {
+            kill.cancel(false);
+            stop(p);
+            live.remove(p);
+        }
+    }
+
+    /**
+     * Runs a function JVM ({@code LambdaRunner --once}, with {@code HYDRA_RUNNER_REPORT=1} in
+     * {@code env}) to its end. Its stdout is the response and nothing else (JVM logging goes to
+     * stderr), written in one piece: the clock stops at the first byte of it. The runner's report
+     * line on stderr gives the peak RSS and where the time went inside main.
+     */
+    Timed timedRunner(List<String> command, Map<String, String> env, Path stderrLog, int timeoutSeconds) {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectError(stderrLog.toFile())
+                .redirectInput(ProcessBuilder.Redirect.PIPE);
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        long t0 = System.nanoTime();
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + command.getFirst(), e);
+        }
+        live.add(p);
+        ScheduledFuture<?> kill = watchdog.schedule(() -> stop(p), timeoutSeconds, TimeUnit.SECONDS);
+        try {
+            p.getOutputStream().close();
+            double seconds = Double.NaN;
+            java.io.ByteArrayOutputStream response = new java.io.ByteArrayOutputStream();
+            try (java.io.InputStream out = p.getInputStream()) {
+                byte[] buf = new byte[8192];
+                for (int n; (n = out.read(buf)) > 0; ) {
+                    if (response.size() == 0) {
+                        seconds = (System.nanoTime() - t0) / 1e9;
+                    }
+                    response.write(buf, 0, n);
+                }
+            }
+            int exit = p.waitFor(timeoutSeconds, TimeUnit.SECONDS) ? p.exitValue() : -1;
+            long peak = -1;
+            double construct = Double.NaN;
+            double invoke = Double.NaN;
+            for (String line : java.nio.file.Files.readAllLines(stderrLog, StandardCharsets.UTF_8)) {
+                if (line.startsWith(LambdaRunner.REPORT_PREFIX)) {
+                    for (String field : line.substring(LambdaRunner.REPORT_PREFIX.length()).trim().split("\\s+")) {
+                        String[] kv = field.split("=", 2);
+                        switch (kv[0]) {
+                            case "init_ns" -> construct = Long.parseLong(kv[1]) / 1e9;
+                            case "invoke_ns" -> invoke = Long.parseLong(kv[1]) / 1e9;
+                            case "vmhwm_kb" -> peak = Long.parseLong(kv[1]);
+                            default -> { }
+                        }
+                    }
+                }
+            }
+            String text = response.size() == 0 ? null
+                    : response.toString(StandardCharsets.UTF_8).replace('\n', ' ').replace('\r', ' ');
+            return new Timed(seconds, text, peak, exit, construct, invoke);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

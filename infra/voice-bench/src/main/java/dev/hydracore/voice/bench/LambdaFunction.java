@@ -16,9 +16,9 @@ import java.util.stream.Stream;
  * A function as template.yaml declares it (a resource of type AWS::Serverless::Function) and where
  * its files are by convention: the jar {@code <CodeUri>/target/*-lambda.jar} (the shade plugin's
  * {@code <artifactId>[-<version>]-lambda.jar}, entries stored: the classpath of local runs), the
- * deployable package {@code <CodeUri>/target/*-lambda.zip} ({@code lib/<that jar>}), the sample event
- * {@code events/<module>.json} and the AOT cache {@code <CodeUri>/target/<module>.aot}, where
- * {@code <module>} is the CodeUri's last path element.
+ * deployable package {@code <CodeUri>/target/*-lambda.zip} ({@code lib/<that jar>}) and the sample
+ * event {@code events/<module>.json}, where {@code <module>} is the CodeUri's last path element (the
+ * AOT cache's place and use are voice-local's {@code FunctionJvm}'s).
  */
 public record LambdaFunction(String logicalId, String handler, String codeUri, List<Route> routes, Path root) {
 
@@ -83,10 +83,6 @@ public record LambdaFunction(String logicalId, String handler, String codeUri, L
 
     public Path sampleEvent() {
         return root.resolve("events").resolve(module() + ".json");
-    }
-
-    public Path aotCache() {
-        return moduleDir().resolve("target").resolve(module() + ".aot");
     }
 
     public boolean serves(String method, String path) {

@@ -53,7 +53,6 @@ class LambdaFunctionTest {
         assertEquals(target.resolve("voice-status-0.1.0-SNAPSHOT-lambda.jar"), status.lambdaJar().orElseThrow());
         assertEquals(target.resolve("voice-status-0.1.0-SNAPSHOT-lambda.zip"), status.lambdaZip().orElseThrow());
         assertEquals(root.resolve("events/voice-status.json"), status.sampleEvent());
-        assertEquals(target.resolve("voice-status.aot"), status.aotCache());
         assertTrue(status.serves("GET", Bench.STATUS_PATH));
 
         LambdaFunction sweeper = fns.get(1);

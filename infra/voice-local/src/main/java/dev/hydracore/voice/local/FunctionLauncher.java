@@ -1,14 +1,10 @@
 package dev.hydracore.voice.local;
 
-import com.amazonaws.services.lambda.runtime.Context;
 import dev.hydracore.voice.runner.LambdaRunner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -16,41 +12,26 @@ import java.util.function.Function;
 
 /**
  * Starts function JVMs the way Lambda starts an execution environment: a fresh process with
- * exactly the function's environment (see {@link LambdaEnvironment}), its deployable code first on
- * the classpath, then the runner shim and the Lambda interfaces the runtime provides. Everything
+ * exactly the function's environment (see {@link LambdaEnvironment}), started as {@link FunctionJvm}
+ * defines (the same command ./hydra bench times, AOT cache included when it is usable). Everything
  * stays on the class path (no custom class loader) so a JVM AOT cache can cover function classes.
  */
 public final class FunctionLauncher {
-    private final List<String> jvmOptions;
-    private final Function<LocalFunction, List<Path>> code;
+    private final FunctionJvm jvm;
     private final Function<LocalFunction, Map<String, String>> environment;
 
-    /**
-     * @param code        a function's classpath entries (its -lambda.jar; class directories in tests)
-     * @param environment a function's complete process environment
-     */
-    public FunctionLauncher(List<String> jvmOptions, Function<LocalFunction, List<Path>> code,
-                            Function<LocalFunction, Map<String, String>> environment) {
-        this.jvmOptions = List.copyOf(jvmOptions);
-        this.code = code;
+    /** @param environment a function's complete process environment */
+    public FunctionLauncher(FunctionJvm jvm, Function<LocalFunction, Map<String, String>> environment) {
+        this.jvm = jvm;
         this.environment = environment;
     }
 
+    public FunctionJvm jvm() {
+        return jvm;
+    }
+
     ProcessBuilder processBuilder(LocalFunction function, String... runnerArgs) {
-        List<String> classpath = new ArrayList<>();
-        code.apply(function).forEach(p -> classpath.add(p.toString()));
-        classpath.add(location(LambdaRunner.class).toString());
-        classpath.add(location(Context.class).toString());
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(jvmOptions);
-        // The container's memory limit, as Lambda sizes the JVM from MemorySize.
-        cmd.add("-XX:MaxRAM=" + function.memoryMb() + "m");
-        cmd.add("-cp");
-        cmd.add(String.join(java.io.File.pathSeparator, classpath));
-        cmd.add(LambdaRunner.class.getName());
-        cmd.addAll(List.of(runnerArgs));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+        ProcessBuilder pb = new ProcessBuilder(jvm.command(function, List.of(), runnerArgs));
         pb.environment().clear();
         pb.environment().putAll(environment.apply(function));
         return pb;
@@ -118,13 +99,5 @@ public final class FunctionLauncher {
                 // the process is gone
             }
         });
-    }
-
-    private static Path location(Class<?> type) {
-        try {
-            return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (URISyntaxException e) {
-            throw new UncheckedIOException(new IOException("cannot locate " + type, e));
-        }
     }
 }

@@ -127,6 +127,7 @@ public final class LocalMain {
         LocalResources resources = new Bootstrap(template, aws.clients(), Bootstrap.stackName(), aws.region()).run();
         runtime.value = new LocalRuntime(root, template, resources, Map.of("PublicBaseUrl", publicUrl),
                 aws.endpoint(), aws.credentials());
+        runtime.value.functions().forEach(f -> reportAotCache(runtime.value, f));
         Admin admin = new Admin(aws.clients(), resources.tableName(), resources.pepperSecretId(), Clock.systemUTC());
         String tenant = admin.createTenant("Local demo").tenantId();
         ApiKeys.NewKey key = admin.createKey(tenant);
@@ -186,6 +187,7 @@ public final class LocalMain {
             String publicUrl = publicUrl(null, "http://127.0.0.1:" + DEFAULT_PORT);
             try (LocalRuntime runtime = new LocalRuntime(root, template, resources, Map.of("PublicBaseUrl", publicUrl),
                     aws.endpoint(), aws.credentials())) {
+                reportAotCache(runtime, function);
                 InvokeResult result = runtime.invokeOnce(functionId, event);
                 System.out.write(result.payload());
                 System.out.println();
@@ -193,6 +195,14 @@ public final class LocalMain {
                 return result.outcome() == InvokeResult.Outcome.RESULT ? 0 : 1;
             }
         }
+    }
+
+    /** On stderr: whether the function's JVMs start with its AOT cache (the bench's fast-start configuration). */
+    private static void reportAotCache(LocalRuntime runtime, LocalFunction function) {
+        FunctionJvm jvm = runtime.launcher().jvm();
+        System.err.println("hydra: " + function.logicalId() + ": " + jvm.usableAotCache(function)
+                .map(c -> "AOT cache " + c)
+                .orElse("no AOT cache matching this build at " + jvm.aotCache(function) + " (./hydra bench trains it); starting without"));
     }
 
     private static final class Holder<T> {

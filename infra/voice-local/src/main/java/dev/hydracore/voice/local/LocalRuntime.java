@@ -28,7 +28,7 @@ public final class LocalRuntime implements AutoCloseable {
     public LocalRuntime(Path root, CfnTemplate template, LocalResources resources, Map<String, String> parameters,
                         URI awsEndpoint, AwsCredentialsProvider credentials) {
         this.functions = LocalFunction.fromTemplate(template);
-        this.launcher = new FunctionLauncher(JvmOptions.read(root), f -> List.of(FunctionCode.lambdaJar(root, f)),
+        this.launcher = new FunctionLauncher(FunctionJvm.forProject(root),
                 f -> LambdaEnvironment.of(f, resources.functionEnvironment(template, f.logicalId(), parameters),
                         awsEndpoint, resources.region(), credentials.resolveCredentials()));
         // Fail now, not on the first request, when a function was never packaged.

@@ -21,7 +21,8 @@ class FunctionLauncherTest {
 
     private static FunctionLauncher launcher() throws Exception {
         Path testClasses = Path.of(EchoHandler.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        return new FunctionLauncher(JvmOptions.read(ProjectPaths.root()), f -> List.of(testClasses),
+        return new FunctionLauncher(new FunctionJvm(JvmOptions.read(ProjectPaths.root()), f -> List.of(testClasses),
+                f -> testClasses.resolve("no-such-cache.aot")),
                 f -> LambdaEnvironment.of(f, Map.of(), URI.create("http://127.0.0.1:9"), "us-east-1",
                         AwsBasicCredentials.create("test", "test")));
     }

@@ -55,7 +55,8 @@ class LocalGatewayTest {
     @BeforeAll
     static void start() throws Exception {
         Path testClasses = Path.of(EchoHandler.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        FunctionLauncher launcher = new FunctionLauncher(JvmOptions.read(ProjectPaths.root()), f -> List.of(testClasses),
+        FunctionLauncher launcher = new FunctionLauncher(new FunctionJvm(JvmOptions.read(ProjectPaths.root()), f -> List.of(testClasses),
+                f -> testClasses.resolve("no-such-cache.aot")),
                 f -> LambdaEnvironment.of(f, Map.of("FROM_TEMPLATE", "yes"), URI.create("http://127.0.0.1:9"), "us-east-1",
                         AwsBasicCredentials.create("test", "test")));
         pool = new FunctionPool(FUNCTION, launcher, 2);

@@ -41,6 +41,11 @@ import java.util.concurrent.locks.LockSupport;
  * handler is loaded, as Lambda sends a function's stdout to its logs. The runner exits when stdin
  * closes (serve mode) or its parent dies, so a killed local runtime leaves no function JVM behind.
  *
+ * <p>With {@value #REPORT_ENV}=1 in its environment, {@code --once} also prints, on stderr after the
+ * response, one line {@code HYDRA_RUNNER_REPORT init_ns=<n> invoke_ns=<n> vmhwm_kb=<n>}: the time to
+ * build the handler and to handle the event (from main's start), and the process's peak RSS
+ * ({@code VmHWM} of /proc/self/status; -1 without /proc). ./hydra bench times cold starts with it.
+ *
  * <p>Serve-mode frames (big-endian, {@link DataInputStream} encoding):
  * request {@code UTF requestId, long timeoutMillis, int length, byte[length] event} (the clock starts
  * when the runner reads it: like Lambda's timeout, it excludes the JVM's start and init);
@@ -58,6 +63,9 @@ public final class LambdaRunner {
     public static final int EXIT_FUNCTION_ERROR = 1;
     public static final int EXIT_INIT_ERROR = 2;
     public static final int EXIT_USAGE = 64;
+    /** Environment variable asking --once for its report line on stderr. */
+    public static final String REPORT_ENV = "HYDRA_RUNNER_REPORT";
+    public static final String REPORT_PREFIX = "HYDRA_RUNNER_REPORT ";
 
     private final PrintStream logs;
     private final FunctionConfig config;
@@ -92,6 +100,7 @@ public final class LambdaRunner {
     }
 
     private int once(String eventPath, OutputStream out) throws IOException {
+        long t0 = System.nanoTime();
         byte[] event = eventPath.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(eventPath));
         Invocation handler;
         try {
@@ -101,6 +110,7 @@ public final class LambdaRunner {
             out.flush();
             return EXIT_INIT_ERROR;
         }
+        long t1 = System.nanoTime();
         long deadline = System.currentTimeMillis() + config.timeoutMillis();
         Outcome o = invokeWithin(handler, UUID.randomUUID().toString(), deadline, event, payload -> {
             out.write(payload);
@@ -108,7 +118,26 @@ public final class LambdaRunner {
         });
         out.write(o.payload());
         out.flush();
+        long t2 = System.nanoTime();
+        if ("1".equals(System.getenv(REPORT_ENV))) {
+            logs.println(REPORT_PREFIX + "init_ns=" + (t1 - t0) + " invoke_ns=" + (t2 - t1) + " vmhwm_kb=" + peakRssKb());
+            logs.flush();
+        }
         return o.kind() == RESULT ? 0 : EXIT_FUNCTION_ERROR;
+    }
+
+    /** Peak resident set size in KiB ({@code VmHWM}), or -1 where /proc is not there. */
+    static long peakRssKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.substring(6).replace("kB", "").trim());
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
     }
 
     private void serve(DataInputStream in, DataOutputStream out) throws IOException {

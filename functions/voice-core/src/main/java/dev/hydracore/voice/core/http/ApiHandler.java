@@ -103,8 +103,21 @@ public abstract class ApiHandler implements RequestStreamHandler, Resource {
      */
     protected final HttpResponse primeWithUnknownKey(String method, String routeKey, String rawPath,
                                                      Map<String, String> pathParameters) {
-        ObjectNode event = primingEvent(method, routeKey, rawPath, pathParameters,
-                Map.of("authorization", "Bearer " + PRIMING_API_KEY));
+        return primeRequest(method, routeKey, rawPath, pathParameters,
+                Map.of("authorization", "Bearer " + PRIMING_API_KEY), null);
+    }
+
+    /**
+     * One full request through the Lambda entry point, with the given headers and body (null: none).
+     * The caller chooses a request the route answers before any write (an unknown key, an
+     * instance that is never registered).
+     */
+    protected final HttpResponse primeRequest(String method, String routeKey, String rawPath,
+                                              Map<String, String> pathParameters, Map<String, String> headers, String body) {
+        ObjectNode event = primingEvent(method, routeKey, rawPath, pathParameters, headers);
+        if (body != null) {
+            event.put("body", body);
+        }
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream(512);
             handleRequest(new ByteArrayInputStream(Json.MAPPER.writeValueAsBytes(event)), out, null);
@@ -139,7 +152,8 @@ public abstract class ApiHandler implements RequestStreamHandler, Resource {
         // Nothing to re-seed: secrets are fetched again on first use, SecureRandom reseeds itself.
     }
 
-    private static ObjectNode primingEvent(String method, String routeKey, String rawPath,
+    /** The API Gateway v2 event a priming request sends (no body), for handlers that drive parts of their path directly. */
+    protected static ObjectNode primingEvent(String method, String routeKey, String rawPath,
                                            Map<String, String> pathParameters, Map<String, String> headers) {
         ObjectNode e = Json.object();
         e.put("version", "2.0");

@@ -1,6 +1,5 @@
 package dev.hydracore.voice.bench.probe;
 
-import dev.hydracore.voice.bench.cold.Invoker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package dev.hydracore.voice.bench.cold;
+package dev.hydracore.voice.bench.probe;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
