@@ -12,6 +12,7 @@ import dev.hydracore.voice.core.http.InstanceId;
 import dev.hydracore.voice.core.http.Responses;
 import dev.hydracore.voice.core.store.CallStore;
 import dev.hydracore.voice.core.store.ChannelRecord;
+import dev.hydracore.voice.core.store.InstanceRecord;
 import java.time.Clock;
 import dev.hydracore.voice.core.http.ApiException;
 import java.util.List;
@@ -66,9 +67,13 @@ public final class ListActiveCallsHandler extends ApiHandler {
     protected HttpResponse handle(HttpRequest request) {
         Caller caller = authenticator.authenticate(request);
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
-        Optional<ChannelRecord> channel = tenancy.requireOwned(caller, instanceId).channel();
-        List<CallRecord> active = channel.map(c -> calls.activeCalls(instanceId, c.generation())).orElse(List.of());
+        // One index query: the registration (tenancy, channel generation) and the active calls.
+        CallStore.ActiveView view = calls.activeView(instanceId);
+        InstanceRecord instance = view.instance().isPresent() && caller.tenantId().equals(view.instance().get().tenantId())
+                ? view.instance().get() : tenancy.requireOwned(caller, instanceId);
+        Optional<ChannelRecord> channel = instance.channel();
         long now = clock.millis();
+        List<CallRecord> active = channel.map(c -> view.callsOf(c.generation(), now, calls.maxCallMillis())).orElse(List.of());
         return HttpResponse.json(200, Responses.write(g -> {
             g.writeStartArray();
             for (CallRecord c : active) {

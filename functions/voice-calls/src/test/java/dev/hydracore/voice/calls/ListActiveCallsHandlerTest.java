@@ -171,4 +171,39 @@ class ListActiveCallsHandlerTest {
         assertEquals("call_sample", list.get(0).path("call_id").asText());
         assertEquals(2, list.get(0).path("transcript_turns").asInt());
     }
+
+    @Test
+    void oneDynamoRequestPerPageOnceTheKeyIsCached() throws Exception {
+        Channel ch = channel();
+        CallStore store = CallStore.of(aws.services());
+        start(store, ch.instanceId(), "c1", CallEvent.state(CallState.IN_PROGRESS, "+14155550123"));
+        Map<String, Integer> requests = new java.util.TreeMap<>();
+        Services counted = aws.services(aws.settings(), (operation, request, proceed) -> {
+            requests.merge(operation, 1, Integer::sum);
+            return proceed.call();
+        });
+        ListActiveCallsHandler handler = new ListActiveCallsHandler(counted);
+        assertEquals(200, handler.respond(event(ch.instanceId(), caller.bearer())).status()); // caches the key
+        requests.clear();
+        HttpResponse r = handler.respond(event(ch.instanceId(), caller.bearer()));
+        assertEquals(200, r.status());
+        assertEquals("c1", Json.MAPPER.readTree(r.body()).get(0).path("call_id").asText());
+        assertEquals(Map.of("query", 1), requests, "the registration comes with the calls, in one query page");
+    }
+
+    @Test
+    void aRegistrationOutsideTheIndexIsReadSeparately() throws Exception {
+        // Instances registered before the instance item joined the active-calls index lack
+        // active_since: the route then reads the registration with a GetItem, with the same answer.
+        Channel ch = channel();
+        CallStore store = CallStore.of(aws.services());
+        start(store, ch.instanceId(), "c1", CallEvent.state(CallState.RINGING, null));
+        aws.dynamo().updateItem(u -> u.tableName(aws.resources().tableName())
+                .key(dev.hydracore.voice.core.store.Items.instanceKey(ch.instanceId())).updateExpression("REMOVE active_since"));
+        HttpResponse r = new ListActiveCallsHandler(aws.services()).respond(event(ch.instanceId(), caller.bearer()));
+        assertEquals(200, r.status());
+        assertEquals(1, Json.MAPPER.readTree(r.body()).size());
+        TestCaller other = aws.newCaller();
+        assertEquals(404, new ListActiveCallsHandler(aws.services()).respond(event(ch.instanceId(), other.bearer())).status());
+    }
 }

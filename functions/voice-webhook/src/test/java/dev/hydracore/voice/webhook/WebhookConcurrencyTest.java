@@ -235,15 +235,17 @@ class WebhookConcurrencyTest {
         return Items.num(item, Items.ACTIVE_CALLS, 0);
     }
 
-    /** Every record in the sparse active-calls index of the instance, of any generation, all pages. */
+    /** Every call record in the sparse active-calls index of the instance, of any generation, all pages. */
     private static long activeRecords(String iid) {
         long n = 0;
         Map<String, AttributeValue> start = null;
         do {
             Map<String, AttributeValue> from = start;
             QueryResponse page = aws.dynamo().query(q -> q.tableName(aws.resources().tableName()).indexName(Items.LSI_ACTIVE)
-                    .consistentRead(true).keyConditionExpression("pk = :pk")
-                    .expressionAttributeValues(Map.of(":pk", Items.s(Items.INSTANCE_PREFIX + iid))).exclusiveStartKey(from));
+                    // Calls only: the instance item sits in the index too, at active_since 0.
+                    .consistentRead(true).keyConditionExpression("pk = :pk AND active_since > :registration")
+                    .expressionAttributeValues(Map.of(":pk", Items.s(Items.INSTANCE_PREFIX + iid),
+                            ":registration", Items.n(Items.INSTANCE_ACTIVE_SINCE))).exclusiveStartKey(from));
             n += page.count();
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (start != null);

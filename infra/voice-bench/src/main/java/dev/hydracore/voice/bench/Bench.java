@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hydracore.voice.bench.probe.WarmRun;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.auth.ApiKeys;
+import dev.hydracore.voice.core.crypto.CredentialVault;
+import dev.hydracore.voice.core.store.ChannelStore;
+import dev.hydracore.voice.core.store.InstanceStore;
 import dev.hydracore.voice.local.FunctionJvm;
 import dev.hydracore.voice.local.JvmOptions;
 import dev.hydracore.voice.local.LambdaEnvironment;
@@ -47,6 +50,8 @@ import software.amazon.awssdk.auth.credentials.AwsCredentials;
  */
 public final class Bench {
     static final String DEMO_INSTANCE = "497f6eca-6276-4993-bfeb-53cbbbba6f08";
+    /** The PublicBaseUrl the functions get (as ./hydra local's default): the channel's webhook URL. */
+    static final String PUBLIC_BASE_URL = "http://127.0.0.1:3000";
     static final String STATUS_METHOD = "GET";
     static final String STATUS_PATH = "/v1/instances/{instance_id}/channels/voice";
     private static final Pattern STATUS = Pattern.compile("\"statusCode\"\\s*:\\s*(\\d+)");
@@ -64,7 +69,7 @@ public final class Bench {
             boolean aot = true;
             int runs = 10;
             int warm = 1000;
-            int warmup = 200;
+            int warmup = 1000;
             String only = null;
             int budget = 600;
             for (int i = 0; i < args.length; i++) {
@@ -170,6 +175,12 @@ public final class Bench {
             String tenant = admin.createTenant("bench").tenantId();
             ApiKeys.NewKey key = admin.createKey(tenant);
             register(admin, tenant);
+            Clock clock = Clock.systemUTC();
+            BenchChannel channel = new BenchChannel(new InstanceStore(aws.clients().dynamo(), resources.tableName(), clock),
+                    new ChannelStore(aws.clients().dynamo(), resources.tableName(), clock),
+                    new CredentialVault(aws.clients().kms(), resources.kmsKeyId(), BenchChannel.cacheTtl()),
+                    DEMO_INSTANCE, tenant, PUBLIC_BASE_URL + "/v1/webhooks/voice/" + DEMO_INSTANCE);
+            channel.reset();
             AwsCredentials creds = aws.credentials().resolveCredentials();
             Map<String, String> awsEnv = new LinkedHashMap<>();
             awsEnv.put("AWS_ENDPOINT_URL", aws.endpoint().toString());
@@ -215,12 +226,13 @@ public final class Bench {
                 LocalFunction lf = LocalFunction.find(localFunctions, id);
                 // The function's Lambda environment, as ./hydra local gives it, plus the runner's report line.
                 Map<String, String> env = new LinkedHashMap<>(LambdaEnvironment.of(lf, resources.functionEnvironment(template, id,
-                        Map.of("PublicBaseUrl", "http://127.0.0.1:3000")), aws.endpoint(), aws.region(), creds));
+                        Map.of("PublicBaseUrl", PUBLIC_BASE_URL)), aws.endpoint(), aws.region(), creds));
                 env.put(LambdaRunner.REPORT_ENV, "1");
-                Path event = prepareEvent(fn, key.plaintext());
+                Path event = prepareEvent(fn, key.plaintext(), channel.retellKey());
 
                 if (options.aot()) {
                     if (jvm.usableAotCache(lf).isEmpty()) {
+                        channel.reset();
                         train(lf, jvm, event, env);
                     }
                     if (jvm.usableAotCache(lf).isEmpty()) {
@@ -257,6 +269,7 @@ public final class Bench {
                         }
                         pythonTimes.add(p.seconds());
                     }
+                    channel.reset();
                     Children.Timed c = children.timedRunner(command, env, log(fn, "cold"), 30);
                     if (c.line() == null) {
                         failures.add(id + ": cold run gave no response (see " + work.relativize(log(fn, "cold")) + ")");
@@ -327,6 +340,7 @@ public final class Bench {
                 warmCommand.addAll(jvmOptions);
                 warmCommand.addAll(List.of("-cp", jar.get() + File.pathSeparator + probeJar, WarmRun.class.getName(),
                         fn.handler(), event.toString(), Integer.toString(options.warmup()), Integer.toString(options.warm())));
+                channel.reset();
                 Children.Timed w = children.timedFirstLine(warmCommand, env, log(fn, "warm"), 120);
                 if (w.line() == null || !w.line().startsWith("{")) {
                     failures.add(id + ": warm probe failed (see " + work.relativize(log(fn, "warm")) + ")");
@@ -373,9 +387,10 @@ public final class Bench {
      * the demo key in authorization/x-api-key headers, the demo instance in
      * pathParameters.instance_id and in the paths that name the sample's instance.
      */
-    Path prepareEvent(LambdaFunction fn, String apiKey) throws IOException {
+    Path prepareEvent(LambdaFunction fn, String apiKey, String retellKey) throws IOException {
         JsonNode sample = Json.MAPPER.readTree(Files.readAllBytes(fn.sampleEvent()));
-        JsonNode prepared = EventSamples.prepare(sample, apiKey, DEMO_INSTANCE);
+        JsonNode prepared = EventSamples.signRetell(EventSamples.prepare(sample, apiKey, DEMO_INSTANCE), retellKey,
+                System.currentTimeMillis());
         Path out = work.resolve("events").resolve(fn.module() + ".json");
         Files.deleteIfExists(out);
         Files.createFile(out, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

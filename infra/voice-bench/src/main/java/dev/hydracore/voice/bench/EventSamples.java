@@ -2,6 +2,8 @@ package dev.hydracore.voice.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hydracore.voice.core.webhook.RetellSignature;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -39,6 +41,25 @@ public final class EventSamples {
                 replaceIn(event, "rawPath", original, instanceId);
                 if (event.path("requestContext").path("http") instanceof ObjectNode http) {
                     replaceIn(http, "path", original, instanceId);
+                }
+            }
+        }
+        return event;
+    }
+
+    /**
+     * A sample that carries an {@code x-retell-signature} header gets a real one: the body signed
+     * with the bench channel's Retell key at {@code nowMillis} (valid for Retell's 5-minute window).
+     */
+    public static JsonNode signRetell(JsonNode event, String retellKey, long nowMillis) {
+        if (event instanceof ObjectNode e && e.get("headers") instanceof ObjectNode headers && e.path("body").isTextual()
+                && !e.path("isBase64Encoded").asBoolean(false)) {
+            List<String> names = new ArrayList<>();
+            headers.fieldNames().forEachRemaining(names::add);
+            for (String name : names) {
+                if (name.equalsIgnoreCase("x-retell-signature")) {
+                    byte[] body = e.path("body").asText().getBytes(StandardCharsets.UTF_8);
+                    headers.put(name, RetellSignature.sign(body, retellKey, nowMillis));
                 }
             }
         }

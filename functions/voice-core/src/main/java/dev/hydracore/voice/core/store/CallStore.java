@@ -224,8 +224,19 @@ public final class CallStore {
      * expired records are left out, as TTL deletion is lazy.
      */
     public List<CallRecord> activeCalls(String instanceId, String generation) {
-        long now = clock.millis();
-        List<CallRecord> out = new ArrayList<>();
+        return activeView(instanceId).callsOf(generation, clock.millis(), maxCallMillis);
+    }
+
+    /**
+     * What the sparse active-calls index holds for an instance, every page, strongly consistent:
+     * the instance item itself (registered with {@code active_since = 0}, so it sorts first and
+     * comes with the first page: List Active Calls needs no separate read for tenancy) and the
+     * call records that are active. {@code instance} is empty when the instance is not registered,
+     * or was registered before the instance item joined the index (read it separately then).
+     */
+    public ActiveView activeView(String instanceId) {
+        Optional<InstanceRecord> instance = Optional.empty();
+        List<CallRecord> calls = new ArrayList<>();
         Map<String, AttributeValue> start = null;
         do {
             QueryRequest.Builder q = QueryRequest.builder().tableName(table).indexName(Items.LSI_ACTIVE)
@@ -237,14 +248,29 @@ public final class CallStore {
             }
             QueryResponse page = dynamo.query(q.build());
             for (Map<String, AttributeValue> item : page.items()) {
-                CallRecord c = CallRecord.fromItem(item);
-                if (generation.equals(c.generation()) && c.countsAsActive(now, maxCallMillis)) {
-                    out.add(c);
+                String sk = Items.str(item, Items.SK);
+                if (Items.INSTANCE_SORT_KEY.equals(sk)) {
+                    instance = Optional.of(InstanceRecord.fromItem(item));
+                } else if (sk != null && sk.startsWith(Items.CALL_PREFIX) && item.containsKey(Items.STATE)) {
+                    calls.add(CallRecord.fromItem(item));
                 }
             }
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (start != null);
-        return out;
+        return new ActiveView(instance, List.copyOf(calls));
+    }
+
+    /** One read of the active-calls index: the instance (when it is in the index) and its active calls. */
+    public record ActiveView(Optional<InstanceRecord> instance, List<CallRecord> calls) {
+        /** Calls of the live channel generation that still count (younger than the maximum, not expired). */
+        public List<CallRecord> callsOf(String generation, long nowMillis, long maxCallMillis) {
+            return calls.stream().filter(c -> generation.equals(c.generation()) && c.countsAsActive(nowMillis, maxCallMillis))
+                    .toList();
+        }
+    }
+
+    public long maxCallMillis() {
+        return maxCallMillis;
     }
 
     public record CallKey(String instanceId, String callId) {}

@@ -42,6 +42,7 @@ public final class InstanceStore {
         item.put(Items.REGISTERED_AT, Items.n(clock.millis()));
         item.put(Items.GSI1_PK, Items.s(Items.TENANT_PREFIX + tenantId));
         item.put(Items.GSI1_SK, Items.s(Items.INSTANCE_PREFIX + instanceId));
+        item.put(Items.ACTIVE_SINCE, Items.n(Items.INSTANCE_ACTIVE_SINCE));
         try {
             dynamo.transactWriteItems(r -> r.transactItems(
                     TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table)

@@ -13,7 +13,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * KEY#{hmac hex}     KEY              API key (key_id, tenant_id, revoked_at?); gsi1 = TENANT#{tid} / KEY#{key_id}
  * KEYID#{key_id}     KEYID            pointer from key id to its hash item (for revoke)
  * INSTANCE#{iid}     INSTANCE         instance registration (tenant_id) + voice channel + active_calls counter;
- *                                     gsi1 = TENANT#{tid} / INSTANCE#{iid}
+ *                                     gsi1 = TENANT#{tid} / INSTANCE#{iid}; in LSI by_active_since at 0
  * INSTANCE#{iid}     CALL#{call_id}   call record; while active also in LSI by_active_since and GSI by_sweep
  * INSTANCE#{iid}     CALL#{call_id}#TURN#{event_id}
  *                                     marker of a counted bot turn event (generation, expires_at), so a
@@ -32,6 +32,12 @@ public final class Items {
     /** Sparse LSI: only active calls carry {@link #ACTIVE_SINCE}, so a query reads active calls only. */
     public static final String LSI_ACTIVE = "by_active_since";
     public static final String ACTIVE_SINCE = "active_since";
+    /**
+     * The instance item's {@link #ACTIVE_SINCE}: 0 sorts it before every call, so the one index
+     * query of List Active Calls also returns the registration it checks tenancy against.
+     */
+    public static final long INSTANCE_ACTIVE_SINCE = 0;
+    public static final String INSTANCE_SORT_KEY = "INSTANCE";
     /** Sparse GSI for the sweeper: active calls by start time, in a few shards. */
     public static final String GSI_SWEEP = "by_sweep";
     public static final String SWEEP_PK = "sweep_pk";
@@ -94,7 +100,7 @@ public final class Items {
     }
 
     public static Map<String, AttributeValue> instanceKey(String instanceId) {
-        return key(INSTANCE_PREFIX + instanceId, "INSTANCE");
+        return key(INSTANCE_PREFIX + instanceId, INSTANCE_SORT_KEY);
     }
 
     public static Map<String, AttributeValue> callKey(String instanceId, String callId) {
