@@ -38,18 +38,8 @@ final class Children {
      * lines are skipped (kept beside the log).
      */
     Timed timedFirstLine(List<String> command, Map<String, String> env, Path stderrLog, int timeoutSeconds) {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectError(stderrLog.toFile())
-                .redirectInput(ProcessBuilder.Redirect.PIPE);
-        pb.environment().clear();
-        pb.environment().putAll(env);
         long t0 = System.nanoTime();
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + command.getFirst(), e);
-        }
-        live.add(p);
+        Process p = start(command, env, stderrLog);
         ScheduledFuture<?> kill = watchdog.schedule(() -> stop(p), timeoutSeconds, TimeUnit.SECONDS);
         try {
             p.getOutputStream().close();
@@ -90,18 +80,8 @@ final class Children {
      * line on stderr gives the peak RSS and where the time went inside main.
      */
     Timed timedRunner(List<String> command, Map<String, String> env, Path stderrLog, int timeoutSeconds) {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectError(stderrLog.toFile())
-                .redirectInput(ProcessBuilder.Redirect.PIPE);
-        pb.environment().clear();
-        pb.environment().putAll(env);
         long t0 = System.nanoTime();
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + command.getFirst(), e);
-        }
-        live.add(p);
+        Process p = start(command, env, stderrLog);
         ScheduledFuture<?> kill = watchdog.schedule(() -> stop(p), timeoutSeconds, TimeUnit.SECONDS);
         try {
             p.getOutputStream().close();
@@ -158,5 +138,20 @@ final class Children {
     void stopAll() {
         live.forEach(Children::stop);
         live.clear();
+    }
+
+    /** Starts a child with exactly {@code env} (nothing inherited), stderr to a log, tracked for cleanup. */
+    private Process start(List<String> command, Map<String, String> env, Path stderrLog) {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectError(stderrLog.toFile())
+                .redirectInput(ProcessBuilder.Redirect.PIPE);
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        try {
+            Process p = pb.start();
+            live.add(p);
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + command.getFirst(), e);
+        }
     }
 }

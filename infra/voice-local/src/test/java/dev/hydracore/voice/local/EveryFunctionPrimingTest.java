@@ -115,22 +115,7 @@ class EveryFunctionPrimingTest {
         return tests.stream();
     }
 
-    /** Every item of every table the template declares, as text, keyed by table and item key. */
     static Map<String, String> snapshotOfEveryTable() {
-        Map<String, String> out = new TreeMap<>();
-        CfnTemplate template = CfnTemplate.load(ProjectPaths.template());
-        for (String logicalId : template.resources("AWS::DynamoDB::Table").keySet()) {
-            String table = aws.resources().ref(logicalId);
-            Map<String, AttributeValue> start = null;
-            do {
-                Map<String, AttributeValue> from = start;
-                var page = aws.dynamo().scan(s -> s.tableName(table).consistentRead(true).exclusiveStartKey(from));
-                for (Map<String, AttributeValue> item : page.items()) {
-                    out.put(table + "|" + item.get("pk").s() + "|" + item.get("sk").s(), new TreeMap<>(item).toString());
-                }
-                start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-            } while (start != null);
-        }
-        return out;
+        return aws.snapshotOfEveryTable();
     }
 }

@@ -124,6 +124,25 @@ public final class TestAws {
         return new Services(settings, split, Clock.systemUTC());
     }
 
+    /** Every item of every table the template declares, as text, keyed by table and item key. */
+    public java.util.Map<String, String> snapshotOfEveryTable() {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        CfnTemplate template = CfnTemplate.load(ProjectPaths.template());
+        for (String logicalId : template.resources("AWS::DynamoDB::Table").keySet()) {
+            String table = resources.ref(logicalId);
+            java.util.Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> start = null;
+            do {
+                java.util.Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> from = start;
+                var page = dynamo().scan(s -> s.tableName(table).consistentRead(true).exclusiveStartKey(from));
+                for (var item : page.items()) {
+                    out.put(table + "|" + item.get("pk").s() + "|" + item.get("sk").s(), new java.util.TreeMap<>(item).toString());
+                }
+                start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+            } while (start != null);
+        }
+        return out;
+    }
+
     /** A fresh tenant with one API key. */
     public TestCaller newCaller() {
         String tenant = admin.createTenant("test tenant").tenantId();
