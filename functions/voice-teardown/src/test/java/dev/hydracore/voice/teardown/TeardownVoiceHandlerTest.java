@@ -48,8 +48,9 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 /** DELETE /v1/instances/{instance_id}/channels/voice against the emulator: every branch of the contract. */
 class TeardownVoiceHandlerTest {
     static final String ROUTE = "DELETE /v1/instances/{instance_id}/channels/voice";
+    /** What a registration is, without a channel (active_since 0: its place in the active-calls index). */
     static final Set<String> REGISTRATION_ATTRIBUTES = Set.of(Items.PK, Items.SK, Items.INSTANCE_ID, Items.TENANT_ID,
-            Items.REGISTERED_AT, Items.GSI1_PK, Items.GSI1_SK);
+            Items.REGISTERED_AT, Items.GSI1_PK, Items.GSI1_SK, Items.ACTIVE_SINCE);
     static TestAws aws;
     static String table;
     static TeardownVoiceHandler handler;
