@@ -51,7 +51,8 @@ public final class Scheduler implements AutoCloseable {
         if (stopped) {
             return;
         }
-        Instant origin = clock.instant();
+        // Millisecond precision: the logs stay readable and rates still count from the start.
+        Instant origin = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         List<Next> pending = new ArrayList<>();
         for (TemplateSchedule s : schedules) {
             if (!s.enabled()) {
