@@ -185,7 +185,13 @@ public final class LocalMain {
         runtime.value.functions().forEach(f -> reportAotCache(runtime.value, f));
         Map<String, String> scope = new java.util.LinkedHashMap<>(resources.refs());
         scope.putAll(parameters);
-        List<TemplateSchedule> schedules = TemplateSchedule.fromTemplate(template, resources.stackName(), scope::get);
+        List<TemplateSchedule> schedules;
+        try {
+            schedules = TemplateSchedule.fromTemplate(template, resources.stackName(), scope::get);
+        } catch (IllegalArgumentException e) {
+            System.err.println("hydra: template.yaml: " + e.getMessage());
+            return 1;
+        }
         Admin admin = new Admin(aws.clients(), resources.tableName(), resources.pepperSecretId(), Clock.systemUTC());
         String tenant = admin.createTenant("Local demo").tenantId();
         ApiKeys.NewKey key = admin.createKey(tenant);
