@@ -8,6 +8,8 @@ import dev.hydracore.voice.tooling.Bootstrap;
 import dev.hydracore.voice.tooling.CfnTemplate;
 import dev.hydracore.voice.tooling.LocalAws;
 import dev.hydracore.voice.tooling.LocalResources;
+import dev.hydracore.voice.local.schedule.Scheduler;
+import dev.hydracore.voice.local.schedule.TemplateSchedule;
 import dev.hydracore.voice.tooling.ProjectPaths;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -27,8 +29,8 @@ import java.util.concurrent.CountDownLatch;
 public final class LocalMain {
     private static final String USAGE = """
             usage:
-              hydra local [--port 3000] [--public-url URL]
-              hydra invoke <FunctionLogicalId> [--event events/<module>.json | -]
+              hydra local [--port 3000] [--public-url URL] [--parameter-overrides Name=Value ...] [--schedule-now]
+              hydra invoke <FunctionLogicalId> [--event events/<module>.json | -] [--parameter-overrides Name=Value ...]
               hydra sam-env-vars              (prints the sam local --env-vars file; see README)
             """;
     private static final int DEFAULT_PORT = 3000;
@@ -79,6 +81,42 @@ public final class LocalMain {
         return v;
     }
 
+    /** Whether a value-less flag is present (and takes it off the list). */
+    private static boolean flag(List<String> args, String name) {
+        return args.remove(name);
+    }
+
+    /**
+     * {@code --parameter-overrides} and the values after it up to the next option (as sam local
+     * takes them), checked against the template's Parameters.
+     */
+    private static Map<String, String> parameterOverrides(List<String> args, CfnTemplate template) {
+        List<String> values = new ArrayList<>();
+        for (int i; (i = args.indexOf("--parameter-overrides")) >= 0; ) {
+            args.remove(i);
+            int before = values.size();
+            while (i < args.size() && !args.get(i).startsWith("--")) {
+                values.add(args.remove(i));
+            }
+            if (values.size() == before) {
+                usage("--parameter-overrides needs Name=Value pairs");
+            }
+        }
+        try {
+            return ParameterOverrides.parse(values, template, w -> System.err.println("hydra: warning: " + w));
+        } catch (IllegalArgumentException e) {
+            usage(e.getMessage());
+            return Map.of();
+        }
+    }
+
+    /** The template parameters of a local run: the public URL, then the user's overrides. */
+    private static Map<String, String> parameters(String publicUrl, Map<String, String> overrides) {
+        Map<String, String> p = new java.util.LinkedHashMap<>(overrides);
+        p.put("PublicBaseUrl", publicUrl);
+        return p;
+    }
+
     private static String env(String name) {
         String v = System.getenv(name);
         return v == null || v.isBlank() ? null : v.strip();
@@ -93,11 +131,19 @@ public final class LocalMain {
     private static int local(List<String> args) throws IOException, InterruptedException {
         int port = Integer.parseInt(option(args, "--port", Integer.toString(DEFAULT_PORT)));
         String publicFlag = option(args, "--public-url", null);
+        boolean scheduleNow = flag(args, "--schedule-now");
+        CfnTemplate template = CfnTemplate.load(ProjectPaths.template());
+        Map<String, String> overrides = parameterOverrides(args, template);
         if (!args.isEmpty()) {
             usage("unexpected arguments " + args);
         }
+        if (overrides.containsKey("PublicBaseUrl")) {
+            if (publicFlag != null) {
+                usage("give the public URL once: --public-url or --parameter-overrides PublicBaseUrl=...");
+            }
+            publicFlag = overrides.get("PublicBaseUrl");
+        }
         Path root = ProjectPaths.root();
-        CfnTemplate template = CfnTemplate.load(ProjectPaths.template());
         PrintStream out = System.out;
 
         // Bind first: the public URL defaults to the address we actually got.
@@ -114,26 +160,45 @@ public final class LocalMain {
 
         LocalAws aws = LocalAws.start();
         CountDownLatch stopped = new CountDownLatch(1);
+        Scheduler scheduler = new Scheduler((fn, id, event) -> runtime.value.invokeWarm(fn, id, event),
+                java.time.InstantSource.system(), System.err);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            // Order: stop taking requests, end every function JVM, then the emulator.
+            // Order: stop taking requests and firing schedules, end every function JVM (which ends
+            // the runs in flight), then the emulator.
             gateway.close();
+            scheduler.close();
             if (runtime.value != null) {
                 runtime.value.close();
+            }
+            try {
+                scheduler.awaitFirings(java.time.Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
             aws.close();
             stopped.countDown();
         }, "local-stop"));
 
         LocalResources resources = new Bootstrap(template, aws.clients(), Bootstrap.stackName(), aws.region()).run();
-        runtime.value = new LocalRuntime(root, template, resources, Map.of("PublicBaseUrl", publicUrl),
-                aws.endpoint(), aws.credentials());
+        Map<String, String> parameters = parameters(publicUrl, overrides);
+        runtime.value = new LocalRuntime(root, template, resources, parameters, aws.endpoint(), aws.credentials());
         runtime.value.functions().forEach(f -> reportAotCache(runtime.value, f));
+        Map<String, String> scope = new java.util.LinkedHashMap<>(resources.refs());
+        scope.putAll(parameters);
+        List<TemplateSchedule> schedules;
+        try {
+            schedules = TemplateSchedule.fromTemplate(template, resources.stackName(), scope::get);
+        } catch (IllegalArgumentException e) {
+            System.err.println("hydra: template.yaml: " + e.getMessage());
+            return 1;
+        }
         Admin admin = new Admin(aws.clients(), resources.tableName(), resources.pepperSecretId(), Clock.systemUTC());
         String tenant = admin.createTenant("Local demo").tenantId();
         ApiKeys.NewKey key = admin.createKey(tenant);
         String instance = UUID.randomUUID().toString();
         admin.registerInstance(instance, tenant);
         gateway.start();
+        scheduler.start(schedules, resources.region(), resources.ref("AWS::AccountId"), scheduleNow);
 
         ObjectNode ready = Json.object().put("base_url", baseUrl).put("aws_endpoint", aws.endpoint().toString())
                 .put("api_key", key.plaintext()).put("tenant_id", tenant).put("instance_id", instance);
@@ -144,6 +209,13 @@ public final class LocalMain {
                 .append(".\nWebhook URLs are built from ").append(publicUrl).append(".\n");
         for (HttpRoute r : runtime.value.router().routes()) {
             help.append("  ").append(r.routeKey()).append("  ->  ").append(r.functionId()).append('\n');
+        }
+        for (TemplateSchedule s : schedules) {
+            help.append("  ").append(s.expression()).append(s.enabled() ? "" : " (disabled)").append("  ->  ")
+                    .append(s.functionId()).append('\n');
+        }
+        if (!overrides.isEmpty()) {
+            help.append("Parameter overrides: ").append(overrides.keySet()).append('\n');
         }
         help.append("Demo tenant ").append(tenant).append(", registered instance ").append(instance)
                 .append("; the API key above is fresh and local. Try:\n  curl -H 'Authorization: Bearer ")
@@ -161,12 +233,13 @@ public final class LocalMain {
 
     private static int invoke(List<String> args) throws IOException {
         String eventOption = option(args, "--event", null);
+        CfnTemplate template = CfnTemplate.load(ProjectPaths.template());
+        Map<String, String> overrides = parameterOverrides(args, template);
         if (args.size() != 1) {
             usage("invoke needs exactly one FunctionLogicalId");
         }
         String functionId = args.getFirst();
         Path root = ProjectPaths.root();
-        CfnTemplate template = CfnTemplate.load(ProjectPaths.template());
         LocalFunction function = LocalFunction.find(LocalFunction.fromTemplate(template), functionId);
         Path event;
         if (eventOption == null) {
@@ -184,8 +257,8 @@ public final class LocalMain {
         }
         try (LocalAws aws = LocalAws.start()) {
             LocalResources resources = new Bootstrap(template, aws.clients(), Bootstrap.stackName(), aws.region()).run();
-            String publicUrl = publicUrl(null, "http://127.0.0.1:" + DEFAULT_PORT);
-            try (LocalRuntime runtime = new LocalRuntime(root, template, resources, Map.of("PublicBaseUrl", publicUrl),
+            String publicUrl = publicUrl(overrides.get("PublicBaseUrl"), "http://127.0.0.1:" + DEFAULT_PORT);
+            try (LocalRuntime runtime = new LocalRuntime(root, template, resources, parameters(publicUrl, overrides),
                     aws.endpoint(), aws.credentials())) {
                 reportAotCache(runtime, function);
                 InvokeResult result = runtime.invokeOnce(functionId, event);
