@@ -15,13 +15,15 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
  * The local API Gateway (HTTP API, payload format 2.0) on 127.0.0.1: routes a request
  * ({@link Router}), turns it into the v2 event ({@link ApiEvents}), has the route's function run
- * it, and maps the result back ({@link GatewayResponse}).
+ * it, and maps the result back ({@link GatewayResponse}). With {@link ApiDocs}, it also serves the
+ * docs page and the OpenAPI document, routes of the local runtime that come before the template's.
  */
 public final class LocalGateway implements AutoCloseable {
     /** API Gateway's payload quota for HTTP APIs. */
@@ -36,12 +38,19 @@ public final class LocalGateway implements AutoCloseable {
     private final HttpServer server;
     private final Router router;
     private final Functions functions;
+    private final ApiDocs docs;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
 
     /** Binds at once (port 0: any free port), so the base URL is known before {@link #start()}. */
     public LocalGateway(Router router, Functions functions, int port) throws IOException {
+        this(router, functions, port, null);
+    }
+
+    /** @param docs the docs page and OpenAPI document to serve at /docs and /openapi.json, or null for none */
+    public LocalGateway(Router router, Functions functions, int port, ApiDocs docs) throws IOException {
         this.router = router;
         this.functions = functions;
+        this.docs = docs;
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
         server.setExecutor(executor);
         server.createContext("/", this::handle);
@@ -83,6 +92,12 @@ public final class LocalGateway implements AutoCloseable {
         String method = exchange.getRequestMethod();
         String rawPath = exchange.getRequestURI().getRawPath();
         String rawQuery = exchange.getRequestURI().getRawQuery();
+        if (docs != null) {
+            Optional<GatewayResponse> page = docs.respond(method, rawPath, exchange.getRequestHeaders().getFirst("Host"), baseUrl());
+            if (page.isPresent()) {
+                return page.get();
+            }
+        }
         Router.Result routed = router.route(method, rawPath);
         if (routed instanceof Router.NotFound) {
             return GatewayResponse.detail(404, "Not Found", List.of());

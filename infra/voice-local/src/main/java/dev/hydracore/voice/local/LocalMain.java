@@ -150,7 +150,8 @@ public final class LocalMain {
         Holder<LocalRuntime> runtime = new Holder<>();
         LocalGateway gateway;
         try {
-            gateway = new LocalGateway(new Router(routesOf(template)), (fn, id, event) -> runtime.value.invokeWarm(fn, id, event), port);
+            gateway = new LocalGateway(new Router(routesOf(template)), (fn, id, event) -> runtime.value.invokeWarm(fn, id, event), port,
+                    new ApiDocs(root.resolve("infra/openapi.yaml")));
         } catch (java.net.BindException e) {
             System.err.println("hydra: cannot listen on 127.0.0.1:" + port + " (" + e.getMessage() + "); choose another with --port");
             return 1;
@@ -206,6 +207,8 @@ public final class LocalMain {
         StringBuilder help = new StringBuilder();
         help.append("\nHydraCore Voice is running locally: template.yaml's routes at ").append(baseUrl)
                 .append(", AWS at ").append(aws.endpoint()).append(aws.ownsEmulator() ? " (moto, stopped with us)" : "")
+                .append(".\nAPI docs (Swagger UI, local only) at ").append(baseUrl).append(ApiDocs.DOCS_PATH)
+                .append(", the OpenAPI document at ").append(baseUrl).append(ApiDocs.DOCUMENT_PATH)
                 .append(".\nWebhook URLs are built from ").append(publicUrl).append(".\n");
         for (HttpRoute r : runtime.value.router().routes()) {
             help.append("  ").append(r.routeKey()).append("  ->  ").append(r.functionId()).append('\n');

@@ -1,0 +1,131 @@
+package dev.hydracore.voice.local;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hydracore.voice.core.Json;
+import dev.hydracore.voice.tooling.ProjectPaths;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code ./hydra local} as a user runs it, for tests that drive it from outside: a separate
+ * process on a free loopback port, stderr in a log under target/, ready once it printed READY.
+ * {@link #close()} stops it and everything it started, whatever the test did.
+ */
+final class HydraLocalProcess implements AutoCloseable {
+    private final Process process;
+    private final Path log;
+    private final JsonNode ready;
+
+    private HydraLocalProcess(Process process, Path log, JsonNode ready) {
+        this.process = process;
+        this.log = log;
+        this.ready = ready;
+    }
+
+    /** Starts ./hydra local and waits (up to 180 s) for its READY line. */
+    static HydraLocalProcess start(String logName) throws Exception {
+        Path root = ProjectPaths.root();
+        Path log = Files.createDirectories(root.resolve("infra/voice-local/target")).resolve(logName);
+        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("hydra").toString(), "local", "--port",
+                Integer.toString(freePort()))
+                .directory(root.toFile())
+                .redirectError(log.toFile());
+        // We run inside `mvn verify`, which has already built what ./hydra local needs.
+        pb.environment().put("HYDRA_SKIP_BUILD", "1");
+        pb.environment().remove("HYDRA_PUBLIC_URL");
+        Process process = pb.start();
+        try {
+            return new HydraLocalProcess(process, log, awaitReady(process, log));
+        } catch (Throwable t) {
+            stop(process);
+            throw t;
+        }
+    }
+
+    String baseUrl() {
+        return ready.get("base_url").asText();
+    }
+
+    String apiKey() {
+        return ready.get("api_key").asText();
+    }
+
+    String instanceId() {
+        return ready.get("instance_id").asText();
+    }
+
+    /** What ./hydra local said on stderr so far (for failure messages). */
+    String log() {
+        return readLog(log);
+    }
+
+    @Override
+    public void close() {
+        stop(process);
+    }
+
+    private static void stop(Process process) {
+        List<ProcessHandle> started = process.toHandle().descendants().toList();
+        process.destroy(); // SIGTERM: its shutdown hook stops the function JVMs and the emulator
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+        started.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /** The READY object; stdout keeps being drained afterwards so the server never blocks on a full pipe. */
+    private static JsonNode awaitReady(Process hydra, Path log) throws Exception {
+        BufferedReader stdout = new BufferedReader(new InputStreamReader(hydra.getInputStream(), StandardCharsets.UTF_8));
+        String readyLine = CompletableFuture.supplyAsync(() -> {
+            try {
+                for (String line; (line = stdout.readLine()) != null; ) {
+                    if (line.startsWith("READY ")) {
+                        return line;
+                    }
+                }
+                return null;
+            } catch (IOException e) {
+                return null;
+            }
+        }).get(180, TimeUnit.SECONDS);
+        assertTrue(readyLine != null, () -> "no READY line; ./hydra local said:\n" + readLog(log));
+        Thread.ofVirtual().start(() -> {
+            try {
+                stdout.transferTo(java.io.Writer.nullWriter());
+            } catch (IOException ignored) {
+                // closed on exit
+            }
+        });
+        return Json.MAPPER.readTree(readyLine.substring("READY ".length()));
+    }
+
+    private static String readLog(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
