@@ -140,7 +140,7 @@ public final class LocalMain {
         out.println("READY " + ready);
         StringBuilder help = new StringBuilder();
         help.append("\nHydraCore Voice is running locally: template.yaml's routes at ").append(baseUrl)
-                .append(", AWS at ").append(aws.endpoint()).append(aws.ownsEmulator() ? " (moto, stopped with us)" : "")
+                .append(", AWS at ").append(aws.endpoint()).append(aws.ownsEmulator() ? " (" + LocalAws.emulator() + ", stopped with us)" : "")
                 .append(".\nWebhook URLs are built from ").append(publicUrl).append(".\n");
         for (HttpRoute r : runtime.value.router().routes()) {
             help.append("  ").append(r.routeKey()).append("  ->  ").append(r.functionId()).append('\n');
