@@ -206,7 +206,7 @@ public final class LocalMain {
         out.println("READY " + ready);
         StringBuilder help = new StringBuilder();
         help.append("\nHydraCore Voice is running locally: template.yaml's routes at ").append(baseUrl)
-                .append(", AWS at ").append(aws.endpoint()).append(aws.ownsEmulator() ? " (moto, stopped with us)" : "")
+                .append(", AWS at ").append(aws.endpoint()).append(aws.ownsEmulator() ? " (" + LocalAws.emulator() + ", stopped with us)" : "")
                 .append(".\nAPI docs (Swagger UI, local only) at ").append(baseUrl).append(ApiDocs.DOCS_PATH)
                 .append(", the OpenAPI document at ").append(baseUrl).append(ApiDocs.DOCUMENT_PATH)
                 .append(".\nWebhook URLs are built from ").append(publicUrl).append(".\n");

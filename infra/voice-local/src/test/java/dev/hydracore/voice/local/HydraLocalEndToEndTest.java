@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hydracore.voice.core.Json;
+import dev.hydracore.voice.tooling.LocalAws;
 import dev.hydracore.voice.tooling.ProjectPaths;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -107,9 +108,12 @@ class HydraLocalEndToEndTest {
             List<ProcessHandle> started = hydra.toHandle().descendants().toList();
             assertTrue(started.stream().anyMatch(p -> p.info().commandLine().orElse("").contains("LambdaRunner")),
                     () -> "a function JVM serves the route: " + describe(started));
-            if (System.getenv("AWS_ENDPOINT_URL") == null) {
-                assertTrue(started.stream().anyMatch(p -> p.info().commandLine().orElse("").contains("moto_launcher")),
-                        () -> "the moto emulator runs: " + describe(started));
+            // The emulator the test run selected (HYDRA_TEST_AWS, inherited by ./hydra local): its launcher.
+            String emulator = LocalAws.emulator();
+            if (System.getenv("AWS_ENDPOINT_URL") == null && !emulator.equals("localstack")) {
+                String launcher = emulator + "_launcher";
+                assertTrue(started.stream().anyMatch(p -> p.info().commandLine().orElse("").contains(launcher)),
+                        () -> "the " + emulator + " emulator runs: " + describe(started));
             }
 
             hydra.destroy(); // SIGTERM, as a user's kill or a service manager sends

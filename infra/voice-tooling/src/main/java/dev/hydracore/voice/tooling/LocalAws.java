@@ -11,9 +11,14 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * The AWS the project runs against outside AWS. In order of preference:
  * <ol>
  *   <li>{@code AWS_ENDPOINT_URL} already set: that emulator (LocalStack, MiniStack, a moto you run);</li>
- *   <li>{@code HYDRA_TEST_AWS=localstack}: a Testcontainers LocalStack (needs Docker and, since
- *       March 2026, {@code LOCALSTACK_AUTH_TOKEN});</li>
- *   <li>otherwise a moto server of our own on a free loopback port, stopped by {@link #close()}.</li>
+ *   <li>otherwise the emulator named by {@code HYDRA_TEST_AWS} (tests), else {@code HYDRA_EMULATOR}
+ *       ({@code ./hydra local --emulator}), default {@code moto}:
+ *     <ul>
+ *       <li>{@code moto}: a moto server of our own on a free loopback port, stopped by {@link #close()};</li>
+ *       <li>{@code ministack}: a MiniStack server of our own on a free loopback port, the same way;</li>
+ *       <li>{@code localstack}: a Testcontainers LocalStack (needs Docker and, since March 2026,
+ *           {@code LOCALSTACK_AUTH_TOKEN}).</li>
+ *     </ul></li>
  * </ol>
  */
 public final class LocalAws implements AutoCloseable {
@@ -36,12 +41,40 @@ public final class LocalAws implements AutoCloseable {
         if (external != null && !external.isBlank()) {
             return new LocalAws(URI.create(external.trim()), region, emulatorCredentials(), null);
         }
-        String mode = System.getenv().getOrDefault("HYDRA_TEST_AWS", "moto").toLowerCase(Locale.ROOT);
-        if (mode.equals("localstack")) {
-            return LocalStack.start();
+        return switch (emulator()) {
+            case "localstack" -> LocalStack.start();
+            case "ministack" -> {
+                MiniStackServer ministack = MiniStackServer.start();
+                yield new LocalAws(ministack.endpoint(), REGION, testCredentials(), ministack);
+            }
+            default -> {
+                MotoServer moto = MotoServer.start();
+                yield new LocalAws(moto.endpoint(), REGION, testCredentials(), moto);
+            }
+        };
+    }
+
+    /** The emulator {@link #start()} runs when no AWS_ENDPOINT_URL is set: moto, ministack or localstack. */
+    public static String emulator() {
+        String mode = firstSet(System.getenv("HYDRA_TEST_AWS"), System.getenv("HYDRA_EMULATOR"), "moto").trim().toLowerCase(Locale.ROOT);
+        return switch (mode) {
+            case "moto", "ministack", "localstack" -> mode;
+            default -> throw new IllegalArgumentException("unknown emulator '" + mode
+                    + "' (HYDRA_TEST_AWS / HYDRA_EMULATOR): use moto, ministack or localstack");
+        };
+    }
+
+    private static String firstSet(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v;
+            }
         }
-        MotoServer moto = MotoServer.start();
-        return new LocalAws(moto.endpoint(), REGION, StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")), moto);
+        throw new IllegalStateException("no default");
+    }
+
+    private static AwsCredentialsProvider testCredentials() {
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
     }
 
     static LocalAws of(URI endpoint, String region, AwsCredentialsProvider credentials, AutoCloseable owned) {

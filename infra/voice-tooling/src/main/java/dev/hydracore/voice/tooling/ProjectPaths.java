@@ -39,4 +39,21 @@ public final class ProjectPaths {
         }
         return venv;
     }
+
+    /**
+     * The Python of MiniStack's own virtualenv (.venv-ministack, made by ./hydra and .ci/run from
+     * requirements-ministack.txt): MiniStack pins a botocore that .venv's moto and boto3 cannot share.
+     */
+    public static Path ministackPython() {
+        String explicit = System.getenv("HYDRA_MINISTACK_PYTHON");
+        if (explicit != null && !explicit.isBlank()) {
+            return Path.of(explicit);
+        }
+        Path venv = root().resolve(".venv-ministack/bin/python");
+        if (!Files.isExecutable(venv)) {
+            throw new IllegalStateException("no MiniStack virtualenv at " + venv
+                    + ": run ./hydra setup (or .ci/run) to create it from requirements-ministack.txt");
+        }
+        return venv;
+    }
 }
