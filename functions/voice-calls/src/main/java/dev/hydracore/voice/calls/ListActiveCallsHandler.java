@@ -14,9 +14,7 @@ import dev.hydracore.voice.core.store.CallStore;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.InstanceRecord;
 import java.time.Clock;
-import dev.hydracore.voice.core.http.ApiException;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -43,23 +41,14 @@ public final class ListActiveCallsHandler extends ApiHandler {
         this.clock = services.clock();
     }
 
-    static final String ROUTE = "GET /v1/instances/{instance_id}/channels/voice/calls";
-
-    /**
-     * SnapStart priming, read-only: the full request with a key no store holds (pepper fetch, key
-     * lookup, 401), the instance read for the never-registered all-zero instance (404), and the
-     * active-calls index query for a generation no channel has (nothing matches), which is all
-     * this route ever does besides reading.
-     */
     @Override
-    protected void prime() {
-        primeWithUnknownKey("GET", ROUTE, "/v1/instances/" + PRIMING_INSTANCE_ID + "/channels/voice/calls",
-                Map.of("instance_id", PRIMING_INSTANCE_ID));
-        try {
-            tenancy.requireOwned(new Caller("priming", "priming"), InstanceId.parse(PRIMING_INSTANCE_ID));
-        } catch (ApiException expected) {
-            // 404: nothing is registered under the all-zero id.
-        }
+    protected List<PrimingRequest> primingRequests() {
+        return List.of(PrimingRequest.withUnknownKey("GET", "/v1/instances/{instance_id}/channels/voice/calls"));
+    }
+
+    /** The active-calls index query for a generation no channel has (nothing matches): a read. */
+    @Override
+    protected void warmUp() {
         calls.activeCalls(PRIMING_INSTANCE_ID, "priming");
     }
 

@@ -25,6 +25,8 @@ import dev.hydracore.voice.core.http.ValidationException;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.ChannelStore;
 import dev.hydracore.voice.core.store.InstanceRecord;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -79,37 +81,30 @@ public final class SetupVoiceHandler extends ApiHandler {
         return answer(saved);
     }
 
-    /** The route key and path of a request for the never-registered all-zero instance (priming). */
-    static final String ROUTE = "POST /v1/instances/{instance_id}/channels/voice";
-    private static final String PRIMING_PATH = "/v1/instances/" + PRIMING_INSTANCE_ID + "/channels/voice";
     /** Sample bodies for priming: one that validates, one with every kind of problem. No real secret. */
     static final String PRIMING_VALID_BODY =
             "{\"provider\":\"retell\",\"api_key\":\"priming\",\"agent_id\":\"agent_priming\",\"phone_number\":\"+14155550100\"}";
     static final String PRIMING_INVALID_BODY = "{\"provider\":\"nope\",\"api_key\":7,\"phone_number\":\"x\"}";
 
+    /** The full request with a key no store holds: 401 before the body is looked at, so nothing can be written. */
+    @Override
+    protected List<PrimingRequest> primingRequests() {
+        return List.of(PrimingRequest.withUnknownKey("POST", "/v1/instances/{instance_id}/channels/voice")
+                .withBody(PRIMING_VALID_BODY));
+    }
+
     /**
-     * SnapStart priming, read-only: the full request with a key no store holds (pepper fetch, key
-     * lookup, 401 before the body is looked at, so nothing can be written), then the body's
-     * parsing, validation and merge on built-in samples (pure code: no KMS, no DynamoDB), the
-     * 422 answer, and the 200 body's serialization for an unconfigured instance.
+     * The body's parsing, validation and merge on built-in samples (pure code: no KMS, no
+     * DynamoDB), the 422 answer, and the 200 body's serialization for an unconfigured instance.
      */
     @Override
-    protected void prime() {
-        primeRequest("POST", ROUTE, PRIMING_PATH, Map.of("instance_id", PRIMING_INSTANCE_ID),
-                Map.of("authorization", "Bearer " + PRIMING_API_KEY), PRIMING_VALID_BODY);
+    protected void warmUp() {
         for (String body : new String[] {PRIMING_VALID_BODY, PRIMING_INVALID_BODY, "{not json"}) {
-            var event = primingEvent("POST", ROUTE, PRIMING_PATH, Map.of("instance_id", PRIMING_INSTANCE_ID), Map.of());
-            event.put("body", body);
             try {
-                SetupRequest.of(JsonBody.read(HttpRequest.fromEvent(event))).mergeOnto(Optional.empty()).credentialNames();
+                SetupRequest.of(JsonBody.parse(body.getBytes(StandardCharsets.UTF_8))).mergeOnto(Optional.empty()).credentialNames();
             } catch (ValidationException expected) {
                 Responses.validation(expected).body();
             }
-        }
-        try {
-            tenancy.requireOwned(new Caller("priming", "priming"), InstanceId.parse(PRIMING_INSTANCE_ID));
-        } catch (ApiException expected) {
-            // 404: nothing is registered under the all-zero id.
         }
         ChannelStatus.of(Optional.empty()).toJson();
     }

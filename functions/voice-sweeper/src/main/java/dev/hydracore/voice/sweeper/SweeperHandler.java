@@ -1,7 +1,7 @@
 package dev.hydracore.voice.sweeper;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import dev.hydracore.voice.core.FunctionHandler;
 import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.calls.CallRecord;
@@ -13,8 +13,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import org.crac.Core;
-import org.crac.Resource;
 
 /**
  * Scheduled (EventBridge, every minute): ends the calls whose end never arrived once they pass
@@ -22,13 +20,11 @@ import org.crac.Resource;
  * sweep index (active calls, sharded by start time), never the table; each end is the webhook's
  * own conditional transition, so it is safe alongside webhooks and other sweeper runs.
  *
- * <p>SnapStart: a CRaC {@link Resource}, like every route handler. Before the snapshot it runs the
- * sweep's query path with a cutoff no call can be before (sweep keys are start times, never
- * negative), so only Queries happen and nothing is ended; then the {@link Services}' caches are
- * forgotten.
+ * <p>SnapStart ({@link FunctionHandler}): priming runs the sweep's query path with a cutoff no call
+ * can be before (sweep keys are start times, never negative), so only Queries happen and nothing
+ * is ended.
  */
-public final class SweeperHandler implements RequestStreamHandler, Resource {
-    private final Services services;
+public final class SweeperHandler extends FunctionHandler {
     private final CallStore calls;
     private final Clock clock;
     private final Duration maxCall;
@@ -38,13 +34,11 @@ public final class SweeperHandler implements RequestStreamHandler, Resource {
         this(Services.fromEnvironment());
     }
 
-    @SuppressWarnings("this-escape")
     public SweeperHandler(Services services) {
-        this.services = services;
+        super(services);
         this.calls = CallStore.of(services);
         this.clock = services.clock();
         this.maxCall = services.settings().maxCallDuration();
-        Core.getGlobalContext().register(this);
     }
 
     /** What one run did; {@code contended}: calls left for the next run after losing too many races. */
@@ -89,21 +83,8 @@ public final class SweeperHandler implements RequestStreamHandler, Resource {
     static final long PRIMING_CUTOFF = -1;
 
     @Override
-    public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
-        try {
-            Summary s = sweep(PRIMING_CUTOFF);
-            s.toJson();
-        } catch (RuntimeException e) {
-            // A snapshot without priming is slower, not wrong.
-            Log.warn("snapstart priming failed", "exception", e.getClass().getSimpleName());
-        } finally {
-            services.forget();
-        }
-    }
-
-    @Override
-    public void afterRestore(org.crac.Context<? extends Resource> context) {
-        // Nothing to re-seed: whatever the next run needs is fetched again on first use.
+    protected void prime() {
+        sweep(PRIMING_CUTOFF).toJson();
     }
 
     @Override

@@ -13,7 +13,7 @@ import dev.hydracore.voice.core.store.CallRecordPurge;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.ChannelStore;
 import dev.hydracore.voice.core.store.InstanceRecord;
-import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -60,22 +60,14 @@ public final class TeardownVoiceHandler extends ApiHandler {
         return HttpResponse.noContent();
     }
 
-    static final String ROUTE = "DELETE /v1/instances/{instance_id}/channels/voice";
-
-    /**
-     * SnapStart priming, read-only: the full request with a key no store holds (pepper fetch, key
-     * lookup, 401 before the route could remove or purge anything), then the instance read for the
-     * never-registered all-zero instance (404).
-     */
+    /** The full request with a key no store holds: 401 before the route could remove or purge anything. */
     @Override
-    protected void prime() {
-        primeWithUnknownKey("DELETE", ROUTE, "/v1/instances/" + PRIMING_INSTANCE_ID + "/channels/voice",
-                Map.of("instance_id", PRIMING_INSTANCE_ID));
-        try {
-            tenancy.requireOwned(new Caller("priming", "priming"), InstanceId.parse(PRIMING_INSTANCE_ID));
-        } catch (ApiException expected) {
-            // 404: nothing is registered under the all-zero id.
-        }
+    protected List<PrimingRequest> primingRequests() {
+        return List.of(PrimingRequest.withUnknownKey("DELETE", "/v1/instances/{instance_id}/channels/voice"));
+    }
+
+    @Override
+    protected void warmUp() {
         HttpResponse.noContent();
     }
 

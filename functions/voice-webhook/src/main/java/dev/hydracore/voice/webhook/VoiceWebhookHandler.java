@@ -172,7 +172,6 @@ public final class VoiceWebhookHandler extends ApiHandler {
         return HttpResponse.json(200, applied ? OK : IGNORED);
     }
 
-    static final String ROUTE = "POST /v1/webhooks/voice/{instance_id}";
     /** Built-in sample bodies for priming (no real call, number or secret). */
     static final String PRIMING_RETELL_BODY = "{\"event\":\"call_started\",\"call\":{\"call_type\":\"phone_call\","
             + "\"call_id\":\"call_00000000000000000000000000000000\",\"call_status\":\"ongoing\","
@@ -184,21 +183,24 @@ public final class VoiceWebhookHandler extends ApiHandler {
             + "&CallStatus=ringing&Direction=inbound&From=%2B14155550123&To=%2B14155550100";
 
     /**
-     * SnapStart priming, read-only: a signed-looking Retell event for the never-registered all-zero
-     * instance goes through the whole entry point (body parse, the one BatchGetItem read, no
-     * channel: 404 before any signature check, decryption or write); then the signature checks
-     * and event parsers of every provider run on built-in samples with a throwaway key (pure code).
+     * A signed-looking Retell event for the never-registered all-zero instance: body parse, the one
+     * BatchGetItem read, no channel: 404 before any signature check, decryption or write.
      */
     @Override
-    protected void prime() {
+    protected List<PrimingRequest> primingRequests() {
+        byte[] retell = PRIMING_RETELL_BODY.getBytes(StandardCharsets.UTF_8);
+        return List.of(new PrimingRequest("POST", "/v1/webhooks/voice/{instance_id}",
+                Map.of("x-retell-signature", RetellSignature.sign(retell, "priming", clock.millis())), PRIMING_RETELL_BODY));
+    }
+
+    /** The signature checks and event parsers of every provider on built-in samples with a throwaway key (pure code). */
+    @Override
+    protected void warmUp() {
         byte[] retell = PRIMING_RETELL_BODY.getBytes(StandardCharsets.UTF_8);
         long now = clock.millis();
-        primeRequest("POST", ROUTE, "/v1/webhooks/voice/" + PRIMING_INSTANCE_ID, Map.of("instance_id", PRIMING_INSTANCE_ID),
-                Map.of("x-retell-signature", RetellSignature.sign(retell, "priming", now)), PRIMING_RETELL_BODY);
         RetellSignature.verify(RetellSignature.sign(retell, "priming", now), retell, "priming", now);
         Parsed.of(Scheme.RETELL, retell);
-        byte[] bot = PRIMING_BOT_BODY.getBytes(StandardCharsets.UTF_8);
-        Parsed.of(Scheme.BOT, bot);
+        Parsed.of(Scheme.BOT, PRIMING_BOT_BODY.getBytes(StandardCharsets.UTF_8));
         Parsed twilio = Parsed.of(Scheme.TWILIO, PRIMING_TWILIO_BODY.getBytes(StandardCharsets.UTF_8));
         List<Map.Entry<String, String>> pairs = twilio.form().map(TwilioForm::pairs).orElse(List.of());
         String url = signedUrl("https://priming.invalid/v1/webhooks/voice/" + PRIMING_INSTANCE_ID, "");
