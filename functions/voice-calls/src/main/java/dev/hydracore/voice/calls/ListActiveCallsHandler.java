@@ -10,7 +10,7 @@ import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.InstanceId;
 import dev.hydracore.voice.core.http.Responses;
-import dev.hydracore.voice.core.store.CallStore;
+import dev.hydracore.voice.core.store.ActiveCallsIndex;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.InstanceRecord;
 import java.time.Clock;
@@ -25,7 +25,7 @@ import java.util.Optional;
 public final class ListActiveCallsHandler extends ApiHandler {
     private final Authenticator authenticator;
     private final Tenancy tenancy;
-    private final CallStore calls;
+    private final ActiveCallsIndex calls;
     private final Clock clock;
 
     /** Lambda's entry: wires real clients from the function's environment. */
@@ -37,7 +37,7 @@ public final class ListActiveCallsHandler extends ApiHandler {
         super(services);
         this.authenticator = services.authenticator();
         this.tenancy = services.tenancy();
-        this.calls = CallStore.of(services);
+        this.calls = services.activeCalls();
         this.clock = services.clock();
     }
 
@@ -57,12 +57,12 @@ public final class ListActiveCallsHandler extends ApiHandler {
         Caller caller = authenticator.authenticate(request);
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
         // One index query: the registration (tenancy, channel generation) and the active calls.
-        CallStore.ActiveView view = calls.activeView(instanceId);
+        ActiveCallsIndex.View view = calls.view(instanceId);
         InstanceRecord instance = view.instance().isPresent() && caller.tenantId().equals(view.instance().get().tenantId())
                 ? view.instance().get() : tenancy.requireOwned(caller, instanceId);
         Optional<ChannelRecord> channel = instance.channel();
         long now = clock.millis();
-        List<CallRecord> active = channel.map(c -> view.callsOf(c.generation(), now, calls.maxCallMillis())).orElse(List.of());
+        List<CallRecord> active = channel.map(c -> view.activeCalls(c.generation(), now)).orElse(List.of());
         return HttpResponse.json(200, Responses.write(g -> {
             g.writeStartArray();
             for (CallRecord c : active) {

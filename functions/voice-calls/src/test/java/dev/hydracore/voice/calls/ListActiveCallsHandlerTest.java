@@ -12,7 +12,8 @@ import dev.hydracore.voice.core.calls.CallEvent;
 import dev.hydracore.voice.core.calls.CallRecord;
 import dev.hydracore.voice.core.calls.CallState;
 import dev.hydracore.voice.core.http.HttpResponse;
-import dev.hydracore.voice.core.store.CallStore;
+import dev.hydracore.voice.core.store.CallItems;
+import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.tooling.ApiEvents;
 import dev.hydracore.voice.tooling.ProjectPaths;
 import dev.hydracore.voice.tooling.TestAws;
@@ -55,8 +56,8 @@ class ListActiveCallsHandlerTest {
         return channels.retell(caller, aws.registerInstance(caller), "key_" + UUID.randomUUID());
     }
 
-    static void start(CallStore store, String iid, String callId, CallEvent e) {
-        assertEquals(CallStore.Outcome.APPLIED, store.apply(store.read(iid, callId, null), e));
+    static void start(CallTransitions store, String iid, String callId, CallEvent e) {
+        assertEquals(CallTransitions.Outcome.APPLIED, store.apply(store.read(iid, callId, null), e));
     }
 
     @Test
@@ -71,7 +72,7 @@ class ListActiveCallsHandlerTest {
     void everyPageOldestFirstWithServerClockDurationsAndNothingPastMaxDurationOrExpired() throws Exception {
         TestClock clock = new TestClock(T0);
         Services services = aws.services(aws.settings().with(Settings.QUERY_PAGE_LIMIT, "5"), clock);
-        CallStore store = CallStore.of(services);
+        CallTransitions store = services.callTransitions();
         Channel ch = channel();
         String iid = ch.instanceId();
 
@@ -94,11 +95,11 @@ class ListActiveCallsHandlerTest {
         // An active record whose TTL has passed (DynamoDB deletes lazily) is never listed either.
         CallRecord expired = new CallRecord(iid, "call_expired", CallState.IN_PROGRESS, clock.millis(), "+1", 0, ch.generation(), 1,
                 null, clock.millis() / 1000 - 1);
-        aws.dynamo().putItem(p -> p.tableName(aws.resources().tableName()).item(expired.toItem()));
+        aws.dynamo().putItem(p -> p.tableName(aws.resources().tableName()).item(CallItems.toItem(expired)));
         // A record of another channel generation (an interrupted teardown's leftover) is not this channel's call.
         CallRecord foreign = new CallRecord(iid, "call_foreign", CallState.IN_PROGRESS, clock.millis(), "+1", 0, "old-generation", 1,
                 null, clock.millis() / 1000 + 86_400);
-        aws.dynamo().putItem(p -> p.tableName(aws.resources().tableName()).item(foreign.toItem()));
+        aws.dynamo().putItem(p -> p.tableName(aws.resources().tableName()).item(CallItems.toItem(foreign)));
         assertEquals(13, expected.size());
 
         clock.set(T0.plus(Duration.ofHours(4)).plusSeconds(1));
@@ -127,7 +128,7 @@ class ListActiveCallsHandlerTest {
     @Test
     void callerWithoutNumberIsNull() throws Exception {
         Channel ch = channel();
-        CallStore store = CallStore.of(aws.services());
+        CallTransitions store = aws.services().callTransitions();
         start(store, ch.instanceId(), "call_anon", CallEvent.state(CallState.IN_PROGRESS, null));
         JsonNode list = Json.MAPPER.readTree(new ListActiveCallsHandler(aws.services()).respond(event(ch.instanceId(), caller.bearer())).body());
         assertEquals(1, list.size());
@@ -157,7 +158,7 @@ class ListActiveCallsHandlerTest {
     @Test
     void sampleEventDrivesTheLambdaEntryPoint() throws Exception {
         Channel ch = channel();
-        CallStore store = CallStore.of(aws.services());
+        CallTransitions store = aws.services().callTransitions();
         start(store, ch.instanceId(), "call_sample", CallEvent.transcript(2, "+14155550123"));
         ObjectNode sample = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectPaths.root().resolve("events/voice-calls.json")));
         ((ObjectNode) sample.path("headers")).put("authorization", "Bearer " + caller.apiKey());
@@ -175,7 +176,7 @@ class ListActiveCallsHandlerTest {
     @Test
     void oneDynamoRequestPerPageOnceTheKeyIsCached() throws Exception {
         Channel ch = channel();
-        CallStore store = CallStore.of(aws.services());
+        CallTransitions store = aws.services().callTransitions();
         start(store, ch.instanceId(), "c1", CallEvent.state(CallState.IN_PROGRESS, "+14155550123"));
         Map<String, Integer> requests = new java.util.TreeMap<>();
         Services counted = aws.services(aws.settings(), (operation, request, proceed) -> {
@@ -196,7 +197,7 @@ class ListActiveCallsHandlerTest {
         // Instances registered before the instance item joined the active-calls index lack
         // active_since: the route then reads the registration with a GetItem, with the same answer.
         Channel ch = channel();
-        CallStore store = CallStore.of(aws.services());
+        CallTransitions store = aws.services().callTransitions();
         start(store, ch.instanceId(), "c1", CallEvent.state(CallState.RINGING, null));
         aws.dynamo().updateItem(u -> u.tableName(aws.resources().tableName())
                 .key(dev.hydracore.voice.core.store.Items.instanceKey(ch.instanceId())).updateExpression("REMOVE active_since"));

@@ -4,9 +4,9 @@ import com.amazonaws.services.lambda.runtime.Context;
 import dev.hydracore.voice.core.FunctionHandler;
 import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Services;
-import dev.hydracore.voice.core.calls.CallRecord;
 import dev.hydracore.voice.core.http.Responses;
-import dev.hydracore.voice.core.store.CallStore;
+import dev.hydracore.voice.core.store.CallTransitions;
+import dev.hydracore.voice.core.store.SweepIndex;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -25,7 +25,7 @@ import java.time.Duration;
  * is ended.
  */
 public final class SweeperHandler extends FunctionHandler {
-    private final CallStore calls;
+    private final SweepIndex calls;
     private final Clock clock;
     private final Duration maxCall;
 
@@ -36,7 +36,7 @@ public final class SweeperHandler extends FunctionHandler {
 
     public SweeperHandler(Services services) {
         super(services);
-        this.calls = CallStore.of(services);
+        this.calls = services.sweepIndex();
         this.clock = services.clock();
         this.maxCall = services.settings().maxCallDuration();
     }
@@ -63,15 +63,15 @@ public final class SweeperHandler extends FunctionHandler {
         int ended = 0;
         int orphans = 0;
         int contended = 0;
-        for (int shard = 0; shard < CallRecord.SWEEP_SHARDS; shard++) {
-            for (CallStore.CallKey key : calls.startedBefore(shard, cutoff)) {
+        for (int shard = 0; shard < calls.shards(); shard++) {
+            for (SweepIndex.CallKey key : calls.startedBefore(shard, cutoff)) {
                 try {
                     switch (calls.endOverdue(key, cutoff)) {
                         case ENDED -> ended++;
                         case ORPHAN_REMOVED -> orphans++;
                         case NOTHING -> { }
                     }
-                } catch (CallStore.ContentionException e) {
+                } catch (CallTransitions.ContentionException e) {
                     contended++;
                 }
             }

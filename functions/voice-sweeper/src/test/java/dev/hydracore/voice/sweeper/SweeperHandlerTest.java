@@ -10,7 +10,8 @@ import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.calls.CallEvent;
 import dev.hydracore.voice.core.calls.CallRecord;
 import dev.hydracore.voice.core.calls.CallState;
-import dev.hydracore.voice.core.store.CallStore;
+import dev.hydracore.voice.core.store.CallItems;
+import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.Items;
 import dev.hydracore.voice.tooling.ProjectPaths;
 import dev.hydracore.voice.tooling.TestAws;
@@ -63,15 +64,15 @@ class SweeperHandlerTest {
         return aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName()).key(Items.callKey(iid, callId)).consistentRead(true)).item();
     }
 
-    static void apply(CallStore store, String iid, String callId, CallEvent e) {
-        assertEquals(CallStore.Outcome.APPLIED, store.apply(store.read(iid, callId, null), e));
+    static void apply(CallTransitions store, String iid, String callId, CallEvent e) {
+        assertEquals(CallTransitions.Outcome.APPLIED, store.apply(store.read(iid, callId, null), e));
     }
 
     @Test
     void endsCallsPastTheMaximumDurationAndTheCounterFollows() {
         TestClock clock = new TestClock(Instant.parse("2031-01-01T00:00:00Z"));
         Services services = aws.services(aws.settings(), clock);
-        CallStore store = CallStore.of(services);
+        CallTransitions store = services.callTransitions();
         Channel ch = channel();
         String iid = ch.instanceId();
         apply(store, iid, "stale_1", CallEvent.state(CallState.IN_PROGRESS, "+14155550150"));
@@ -97,7 +98,7 @@ class SweeperHandlerTest {
         assertEquals("in_progress", call(iid, "fresh").get(Items.STATE).s());
         // Running again finds nothing; a late webhook end for a swept call changes nothing either.
         assertEquals(new SweeperHandler.Summary(0, 0, 0), sweeper.sweep());
-        assertEquals(CallStore.Outcome.UNCHANGED, store.apply(store.read(iid, "stale_1", null), CallEvent.state(CallState.ENDED, null)));
+        assertEquals(CallTransitions.Outcome.UNCHANGED, store.apply(store.read(iid, "stale_1", null), CallEvent.state(CallState.ENDED, null)));
         assertEquals(1, counter(iid));
         clock.advance(Duration.ofHours(3));
         assertEquals(new SweeperHandler.Summary(1, 0, 0), sweeper.sweep());
@@ -108,7 +109,7 @@ class SweeperHandlerTest {
     void concurrentSweepsEndEachCallOnce() throws Exception {
         TestClock clock = new TestClock(Instant.parse("2033-01-01T00:00:00Z"));
         Services services = aws.services(aws.settings(), clock);
-        CallStore store = CallStore.of(services);
+        CallTransitions store = services.callTransitions();
         Channel ch = channel();
         for (int i = 0; i < 12; i++) {
             apply(store, ch.instanceId(), "c" + i, CallEvent.state(CallState.IN_PROGRESS, null));
@@ -137,7 +138,7 @@ class SweeperHandlerTest {
     void leftoversOfAnInterruptedTeardownAreRemovedWithoutTouchingAnyCounter() {
         TestClock clock = new TestClock(Instant.parse("2035-01-01T00:00:00Z"));
         Services services = aws.services(aws.settings(), clock);
-        CallStore store = CallStore.of(services);
+        CallTransitions store = services.callTransitions();
         Channel old = channel();
         String iid = old.instanceId();
         apply(store, iid, "orphan", CallEvent.state(CallState.IN_PROGRESS, null));
@@ -159,7 +160,7 @@ class SweeperHandlerTest {
         CallRecord old = new CallRecord(ch.instanceId(), "call_lost_end", CallState.IN_PROGRESS, fiveHoursAgo, "+14155550153", 3,
                 ch.generation(), 1, null, fiveHoursAgo / 1000 + 4 * 3600 + 86_400);
         aws.dynamo().transactWriteItems(t -> t.transactItems(
-                b -> b.put(p -> p.tableName(aws.resources().tableName()).item(old.toItem())),
+                b -> b.put(p -> p.tableName(aws.resources().tableName()).item(CallItems.toItem(old))),
                 b -> b.update(u -> u.tableName(aws.resources().tableName()).key(Items.instanceKey(ch.instanceId()))
                         .updateExpression("ADD active_calls :one").expressionAttributeValues(Map.of(":one", Items.n(1))))));
         assertEquals(1, counter(ch.instanceId()));

@@ -43,8 +43,7 @@ public final class TeardownVoiceHandler extends ApiHandler {
         this.authenticator = services.authenticator();
         this.tenancy = services.tenancy();
         this.channels = services.channels();
-        this.callRecords = new CallRecordPurge(services.aws().dynamo(), services.settings().tableName(),
-                services.settings().queryPageLimit());
+        this.callRecords = services.callRecordPurge();
     }
 
     @Override

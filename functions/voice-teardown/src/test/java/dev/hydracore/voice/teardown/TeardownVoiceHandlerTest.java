@@ -14,6 +14,7 @@ import dev.hydracore.voice.core.calls.CallRecord;
 import dev.hydracore.voice.core.calls.CallState;
 import dev.hydracore.voice.core.channel.ChannelStatus;
 import dev.hydracore.voice.core.http.HttpResponse;
+import dev.hydracore.voice.core.store.CallItems;
 import dev.hydracore.voice.core.store.CallRecordPurge;
 import dev.hydracore.voice.core.store.Items;
 import dev.hydracore.voice.setup.SetupVoiceHandler;
@@ -99,7 +100,7 @@ class TeardownVoiceHandlerTest {
             CallRecord c = new CallRecord(iid, "call_" + UUID.randomUUID(), ended ? CallState.ENDED : CallState.IN_PROGRESS,
                     now - 60_000 + i, "+1415555" + String.format("%04d", i), i % 7, generation, 1,
                     ended ? now : null, now / 1000 + 3600);
-            puts.add(WriteRequest.builder().putRequest(PutRequest.builder().item(c.toItem()).build()).build());
+            puts.add(WriteRequest.builder().putRequest(PutRequest.builder().item(CallItems.toItem(c)).build()).build());
         }
         for (int i = 0; i < puts.size(); i += 25) {
             List<WriteRequest> chunk = puts.subList(i, Math.min(i + 25, puts.size()));
@@ -183,7 +184,7 @@ class TeardownVoiceHandlerTest {
                 TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table).key(Items.instanceKey(iid))
                         .conditionExpression("#g = :g").expressionAttributeNames(Map.of("#g", Items.GENERATION))
                         .expressionAttributeValues(Map.of(":g", Items.s(generation))).build()).build(),
-                TransactWriteItem.builder().put(Put.builder().tableName(table).item(late.toItem()).build()).build())));
+                TransactWriteItem.builder().put(Put.builder().tableName(table).item(CallItems.toItem(late)).build()).build())));
         assertEquals(0, callRecords(iid));
     }
 

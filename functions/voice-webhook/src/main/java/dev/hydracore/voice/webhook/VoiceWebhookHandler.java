@@ -10,7 +10,7 @@ import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.InstanceId;
 import dev.hydracore.voice.core.http.JsonBody;
 import dev.hydracore.voice.core.http.ValidationException;
-import dev.hydracore.voice.core.store.CallStore;
+import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.webhook.BotEvents;
 import dev.hydracore.voice.core.webhook.RetellEvents;
@@ -43,7 +43,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
     private static final String OK = "{\"status\":\"ok\"}";
     private static final String IGNORED = "{\"status\":\"ignored\"}";
 
-    private final CallStore calls;
+    private final CallTransitions calls;
     private final CredentialVault vault;
     private final Clock clock;
     private final Optional<String> streamUrl;
@@ -55,7 +55,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
 
     public VoiceWebhookHandler(Services services) {
         super(services);
-        this.calls = CallStore.of(services);
+        this.calls = services.callTransitions();
         this.vault = services.vault();
         this.clock = services.clock();
         this.streamUrl = services.settings().get(Settings.PIPECAT_STREAM_URL);
@@ -132,8 +132,8 @@ public final class VoiceWebhookHandler extends ApiHandler {
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
         JsonBody.requireWithinLimit(request);
         Parsed parsed = Parsed.of(Scheme.guess(request), request.body());
-        CallStore.Snapshot snapshot = calls.read(instanceId, parsed.callId(), parsed.turnEventId());
-        ChannelRecord channel = snapshot.channel().orElseThrow(() -> new ApiException(404, NO_CHANNEL));
+        CallTransitions.CallRead seen = calls.read(instanceId, parsed.callId(), parsed.turnEventId());
+        ChannelRecord channel = seen.channel().orElseThrow(() -> new ApiException(404, NO_CHANNEL));
 
         Scheme scheme = Scheme.forChannel(channel.provider(), request).orElseThrow(VoiceWebhookHandler::invalidSignature);
         if (scheme != parsed.scheme()) {
@@ -149,20 +149,16 @@ public final class VoiceWebhookHandler extends ApiHandler {
 
         boolean applied = false;
         if (event.changesState()) {
-            if (!Objects.equals(event.callId(), snapshot.callId())
-                    || !Objects.equals(event.change().turnEventId(), snapshot.turnEventId())) {
-                snapshot = calls.read(instanceId, event.callId(), event.change().turnEventId());
+            if (!Objects.equals(event.callId(), seen.callId())
+                    || !Objects.equals(event.change().turnEventId(), seen.turnEventId())) {
+                seen = calls.read(instanceId, event.callId(), event.change().turnEventId());
             }
-            CallStore.Outcome outcome;
-            try {
-                outcome = calls.apply(snapshot, event.change());
-            } catch (CallStore.ContentionException e) {
-                throw ApiException.unavailable();
-            }
-            if (outcome == CallStore.Outcome.NO_CHANNEL) {
+            // Too many lost races (ContentionException): ApiHandler answers 503 and the provider retries.
+            CallTransitions.Outcome outcome = calls.apply(seen, event.change());
+            if (outcome == CallTransitions.Outcome.NO_CHANNEL) {
                 throw new ApiException(404, NO_CHANNEL);
             }
-            applied = outcome == CallStore.Outcome.APPLIED;
+            applied = outcome == CallTransitions.Outcome.APPLIED;
         }
         if (event.incomingCall()) {
             return TwimlAnswer.response(TwimlAnswer.forIncomingCall(streamUrl.orElse(null), instanceId, event.caller(),

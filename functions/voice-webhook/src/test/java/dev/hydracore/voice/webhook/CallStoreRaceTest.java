@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hydracore.voice.core.calls.CallEvent;
 import dev.hydracore.voice.core.calls.CallRecord;
 import dev.hydracore.voice.core.calls.CallState;
-import dev.hydracore.voice.core.store.CallStore;
+import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.Items;
 import dev.hydracore.voice.tooling.TestAws;
 import dev.hydracore.voice.tooling.TestAws.TestCaller;
@@ -29,14 +29,14 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 class CallStoreRaceTest {
     static TestAws aws;
     static TestChannels channels;
-    static CallStore store;
+    static CallTransitions store;
     static TestCaller caller;
 
     @BeforeAll
     static void setUp() {
         aws = TestAws.shared();
         channels = new TestChannels(aws);
-        store = CallStore.of(aws.services());
+        store = aws.services().callTransitions();
         caller = aws.newCaller();
     }
 
@@ -64,9 +64,9 @@ class CallStoreRaceTest {
     @Test
     void eventReadBeforeATeardownWritesNothingAfterIt() {
         Channel ch = channel();
-        CallStore.Snapshot before = store.read(ch.instanceId(), "c1", null);
+        CallTransitions.CallRead before = store.read(ch.instanceId(), "c1", null);
         channels.teardown(ch.instanceId(), ch.generation());
-        assertEquals(CallStore.Outcome.NO_CHANNEL, store.apply(before, STARTED));
+        assertEquals(CallTransitions.Outcome.NO_CHANNEL, store.apply(before, STARTED));
         List<Map<String, AttributeValue>> left = items(ch.instanceId());
         assertEquals(1, left.size(), "only the registration");
         assertFalse(left.get(0).containsKey(Items.ACTIVE_CALLS), "no counter resurrected on a torn-down channel");
@@ -75,10 +75,10 @@ class CallStoreRaceTest {
     @Test
     void eventReadBeforeATeardownAndResetupWritesNothingForTheNewChannel() {
         Channel ch = channel();
-        CallStore.Snapshot before = store.read(ch.instanceId(), "c1", null);
+        CallTransitions.CallRead before = store.read(ch.instanceId(), "c1", null);
         channels.teardown(ch.instanceId(), ch.generation());
         channels.retell(caller, ch.instanceId(), ch.secret("api_key"));
-        assertEquals(CallStore.Outcome.NO_CHANNEL, store.apply(before, STARTED));
+        assertEquals(CallTransitions.Outcome.NO_CHANNEL, store.apply(before, STARTED));
         assertEquals(0, counter(ch.instanceId()));
         assertEquals(1, items(ch.instanceId()).size());
     }
@@ -86,18 +86,18 @@ class CallStoreRaceTest {
     @Test
     void twoDeliveriesReadBeforeEitherWritesCountOnce() {
         Channel ch = channel();
-        CallStore.Snapshot first = store.read(ch.instanceId(), "c2", null);
-        CallStore.Snapshot second = store.read(ch.instanceId(), "c2", null);
-        assertEquals(CallStore.Outcome.APPLIED, store.apply(first, STARTED));
+        CallTransitions.CallRead first = store.read(ch.instanceId(), "c2", null);
+        CallTransitions.CallRead second = store.read(ch.instanceId(), "c2", null);
+        assertEquals(CallTransitions.Outcome.APPLIED, store.apply(first, STARTED));
         // The second one's write fails its condition, re-reads, and finds nothing left to do.
-        assertEquals(CallStore.Outcome.UNCHANGED, store.apply(second, STARTED));
+        assertEquals(CallTransitions.Outcome.UNCHANGED, store.apply(second, STARTED));
         assertEquals(1, counter(ch.instanceId()));
         // Same for a start and an end read together: the end applies after re-reading.
-        CallStore.Snapshot a = store.read(ch.instanceId(), "c3", null);
-        CallStore.Snapshot b = store.read(ch.instanceId(), "c3", null);
-        assertEquals(CallStore.Outcome.APPLIED, store.apply(a, STARTED));
+        CallTransitions.CallRead a = store.read(ch.instanceId(), "c3", null);
+        CallTransitions.CallRead b = store.read(ch.instanceId(), "c3", null);
+        assertEquals(CallTransitions.Outcome.APPLIED, store.apply(a, STARTED));
         assertEquals(2, counter(ch.instanceId()));
-        assertEquals(CallStore.Outcome.APPLIED, store.apply(b, ENDED));
+        assertEquals(CallTransitions.Outcome.APPLIED, store.apply(b, ENDED));
         assertEquals(1, counter(ch.instanceId()));
     }
 
@@ -105,12 +105,12 @@ class CallStoreRaceTest {
     void turnMarkerMakesARedeliveredTurnUnchangedEvenWhenReadConcurrently() {
         Channel ch = channels.pipecat(caller, aws.registerInstance(caller), "tok_" + UUID.randomUUID(), "sec_" + UUID.randomUUID());
         String turn = UUID.randomUUID().toString();
-        CallStore.Snapshot a = store.read(ch.instanceId(), "CA9", turn);
-        CallStore.Snapshot b = store.read(ch.instanceId(), "CA9", turn);
-        assertEquals(CallStore.Outcome.APPLIED, store.apply(a, CallEvent.turn(turn, null)));
-        assertEquals(CallStore.Outcome.UNCHANGED, store.apply(b, CallEvent.turn(turn, null)));
-        assertEquals(CallStore.Outcome.UNCHANGED, store.apply(store.read(ch.instanceId(), "CA9", turn), CallEvent.turn(turn, null)));
-        CallStore.Snapshot now = store.read(ch.instanceId(), "CA9", null);
+        CallTransitions.CallRead a = store.read(ch.instanceId(), "CA9", turn);
+        CallTransitions.CallRead b = store.read(ch.instanceId(), "CA9", turn);
+        assertEquals(CallTransitions.Outcome.APPLIED, store.apply(a, CallEvent.turn(turn, null)));
+        assertEquals(CallTransitions.Outcome.UNCHANGED, store.apply(b, CallEvent.turn(turn, null)));
+        assertEquals(CallTransitions.Outcome.UNCHANGED, store.apply(store.read(ch.instanceId(), "CA9", turn), CallEvent.turn(turn, null)));
+        CallTransitions.CallRead now = store.read(ch.instanceId(), "CA9", null);
         assertEquals(1, now.storedCall().orElseThrow().turns());
         assertEquals(1, counter(ch.instanceId()));
         Map<String, AttributeValue> marker = aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName())
@@ -123,21 +123,21 @@ class CallStoreRaceTest {
     void recordsLeftByAnInterruptedTeardownAreNeverCounted() {
         Channel old = channel();
         String iid = old.instanceId();
-        assertEquals(CallStore.Outcome.APPLIED, store.apply(store.read(iid, "c4", null), STARTED));
-        assertEquals(CallStore.Outcome.APPLIED, store.apply(store.read(iid, "c5", null), STARTED));
+        assertEquals(CallTransitions.Outcome.APPLIED, store.apply(store.read(iid, "c4", null), STARTED));
+        assertEquals(CallTransitions.Outcome.APPLIED, store.apply(store.read(iid, "c5", null), STARTED));
         // A teardown that removed the channel and crashed before deleting the call records.
         aws.services().channels().remove(iid, old.generation());
         Channel fresh = channels.retell(caller, iid, old.secret("api_key"));
         assertEquals(0, counter(iid));
-        assertEquals(List.of(), store.activeCalls(iid, fresh.generation()), "old-generation records are not listed");
+        assertEquals(List.of(), aws.services().activeCalls().activeCalls(iid, fresh.generation()), "old-generation records are not listed");
         // Ending the old call under the new channel must not drive the counter below zero...
-        assertEquals(CallStore.Outcome.APPLIED, store.apply(store.read(iid, "c4", null), ENDED));
+        assertEquals(CallTransitions.Outcome.APPLIED, store.apply(store.read(iid, "c4", null), ENDED));
         assertEquals(0, counter(iid));
         // ...and starting it again counts it once, under the new generation.
-        assertEquals(CallStore.Outcome.APPLIED, store.apply(store.read(iid, "c5", null), STARTED));
+        assertEquals(CallTransitions.Outcome.APPLIED, store.apply(store.read(iid, "c5", null), STARTED));
         assertEquals(1, counter(iid));
         CallRecord c5 = store.read(iid, "c5", null).storedCall().orElseThrow();
         assertEquals(fresh.generation(), c5.generation());
-        assertEquals(Optional.of("c5"), store.activeCalls(iid, fresh.generation()).stream().map(CallRecord::callId).findFirst());
+        assertEquals(Optional.of("c5"), aws.services().activeCalls().activeCalls(iid, fresh.generation()).stream().map(CallRecord::callId).findFirst());
     }
 }

@@ -9,6 +9,7 @@ import dev.hydracore.voice.core.FunctionHandler;
 import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.auth.Caller;
+import dev.hydracore.voice.core.store.RetryLaterException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,8 +24,9 @@ import software.amazon.awssdk.core.exception.SdkException;
 /**
  * Base of every HTTP route handler: API Gateway v2 event in, v2 response out, through the one
  * shared mapper (a stream handler, so no reflective event binding at cold start). Turns the
- * outcomes of {@link #handle(HttpRequest)} into the contract's statuses: a dependency failure is
- * a 503 with Retry-After, a bug a 500 whose body says nothing about the cause.
+ * outcomes of {@link #handle(HttpRequest)} into the contract's statuses: a dependency failure (an
+ * SDK exception, or the store's {@link RetryLaterException}) is a 503 with Retry-After, a bug a
+ * 500 whose body says nothing about the cause.
  *
  * <p>SnapStart ({@link FunctionHandler}): a route declares the requests it primes with
  * ({@link #primingRequests()}) and any other read-only or pure work ({@link #warmUp()}).
@@ -65,6 +67,10 @@ public abstract class ApiHandler extends FunctionHandler {
             return Responses.error(e);
         } catch (ValidationException e) {
             return Responses.validation(e);
+        } catch (RetryLaterException e) {
+            Log.warn("dependency unavailable", "request_id", request.requestId(),
+                    "exception", e.getClass().getSimpleName(), "aws_error_code", "");
+            return Responses.error(ApiException.unavailable());
         } catch (SdkException e) {
             Log.warn("dependency unavailable", "request_id", request.requestId(),
                     "exception", e.getClass().getSimpleName(), "aws_error_code", awsErrorCode(e));

@@ -11,7 +11,6 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
 import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 import software.amazon.awssdk.services.dynamodb.model.Update;
@@ -72,19 +71,10 @@ public final class ApiKeyStore {
 
     public List<StoredKey> listForTenant(String tenantId) {
         List<StoredKey> keys = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            QueryRequest.Builder q = QueryRequest.builder().tableName(table).indexName(Items.GSI_BY_TENANT)
-                    .keyConditionExpression("gsi1pk = :t AND begins_with(gsi1sk, :k)")
-                    .expressionAttributeValues(Map.of(":t", Items.s(Items.TENANT_PREFIX + tenantId),
-                            ":k", Items.s(Items.KEY_PREFIX)));
-            if (start != null) {
-                q.exclusiveStartKey(start);
-            }
-            QueryResponse page = dynamo.query(q.build());
-            page.items().forEach(i -> keys.add(fromItem(i)));
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
+        Paging.forEachPage(dynamo, QueryRequest.builder().tableName(table).indexName(Items.GSI_BY_TENANT)
+                .keyConditionExpression("gsi1pk = :t AND begins_with(gsi1sk, :k)")
+                .expressionAttributeValues(Map.of(":t", Items.s(Items.TENANT_PREFIX + tenantId),
+                        ":k", Items.s(Items.KEY_PREFIX))), Optional.empty(), page -> page.forEach(i -> keys.add(fromItem(i))));
         keys.sort(Comparator.comparingLong(StoredKey::createdAtMillis).thenComparing(StoredKey::keyId));
         return keys;
     }
