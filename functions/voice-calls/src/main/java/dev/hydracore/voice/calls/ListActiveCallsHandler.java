@@ -4,12 +4,12 @@ import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.auth.Authenticator;
 import dev.hydracore.voice.core.auth.Caller;
 import dev.hydracore.voice.core.auth.Tenancy;
+import dev.hydracore.voice.core.calls.ActiveCallsAnswer;
 import dev.hydracore.voice.core.calls.CallRecord;
 import dev.hydracore.voice.core.http.ApiHandler;
 import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.InstanceId;
-import dev.hydracore.voice.core.http.Responses;
 import dev.hydracore.voice.core.store.ActiveCallsIndex;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.InstanceRecord;
@@ -63,18 +63,6 @@ public final class ListActiveCallsHandler extends ApiHandler {
         Optional<ChannelRecord> channel = instance.channel();
         long now = clock.millis();
         List<CallRecord> active = channel.map(c -> view.activeCalls(c.generation(), now)).orElse(List.of());
-        return HttpResponse.json(200, Responses.write(g -> {
-            g.writeStartArray();
-            for (CallRecord c : active) {
-                g.writeStartObject();
-                g.writeStringField("call_id", c.callId());
-                g.writeStringField("caller_phone", c.caller());
-                g.writeNumberField("duration_seconds", Math.max(0, now - c.startedAtMillis()) / 1000);
-                g.writeStringField("state", c.state().wire());
-                g.writeNumberField("transcript_turns", c.turns());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-        }));
+        return HttpResponse.json(200, ActiveCallsAnswer.toJson(active, now));
     }
 }

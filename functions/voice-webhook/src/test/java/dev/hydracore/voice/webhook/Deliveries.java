@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hydracore.voice.core.webhook.RetellSignature;
 import dev.hydracore.voice.core.webhook.TwilioSignature;
 import dev.hydracore.voice.tooling.ApiEvents;
-import dev.hydracore.voice.tooling.TestChannels.Channel;
+import dev.hydracore.voice.testkit.TestChannels.Channel;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
