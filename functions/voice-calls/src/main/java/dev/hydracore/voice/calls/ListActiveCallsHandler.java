@@ -58,8 +58,7 @@ public final class ListActiveCallsHandler extends ApiHandler {
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
         // One index query: the registration (tenancy, channel generation) and the active calls.
         ActiveCallsIndex.View view = calls.view(instanceId);
-        InstanceRecord instance = view.instance().isPresent() && caller.tenantId().equals(view.instance().get().tenantId())
-                ? view.instance().get() : tenancy.requireOwned(caller, instanceId);
+        InstanceRecord instance = tenancy.requireOwned(caller, instanceId, view.instance());
         Optional<ChannelRecord> channel = instance.channel();
         long now = clock.millis();
         List<CallRecord> active = channel.map(c -> view.activeCalls(c.generation(), now)).orElse(List.of());

@@ -1,8 +1,5 @@
 package dev.hydracore.voice.setup;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
@@ -20,12 +17,12 @@ import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.InstanceId;
 import dev.hydracore.voice.core.http.JsonBody;
-import dev.hydracore.voice.core.http.Responses;
 import dev.hydracore.voice.core.http.ValidationException;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.ChannelStore;
 import dev.hydracore.voice.core.store.InstanceRecord;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,7 +34,6 @@ import java.util.Optional;
  * (DynamoDB), so a failure of either leaves the stored channel exactly as it was.
  */
 public final class SetupVoiceHandler extends ApiHandler {
-    static final String CHANGED_CONCURRENTLY = "Voice channel changed concurrently, retry";
     static final String STORED_CREDENTIALS_UNREADABLE =
             "Stored voice credentials cannot be read; send every credential of the provider to replace them";
 
@@ -75,7 +71,7 @@ public final class SetupVoiceHandler extends ApiHandler {
             try {
                 saved = configure(caller, tenancy.requireOwned(caller, instanceId), setup);
             } catch (ChannelStore.ConcurrentChangeException second) {
-                throw new ApiException(409, CHANGED_CONCURRENTLY);
+                throw ApiException.changedConcurrently();
             }
         }
         return answer(saved);
@@ -103,7 +99,7 @@ public final class SetupVoiceHandler extends ApiHandler {
             try {
                 SetupRequest.of(JsonBody.parse(body.getBytes(StandardCharsets.UTF_8))).mergeOnto(Optional.empty()).credentialNames();
             } catch (ValidationException expected) {
-                Responses.validation(expected).body();
+                expected.toResponse().body();
             }
         }
         ChannelStatus.of(Optional.empty()).toJson();
@@ -130,16 +126,10 @@ public final class SetupVoiceHandler extends ApiHandler {
 
     /** The status object, plus which credentials are configured (booleans only, never values). */
     private static HttpResponse answer(ChannelRecord saved) {
-        ObjectNode body;
-        try {
-            body = (ObjectNode) Json.MAPPER.readTree(ChannelStatus.of(Optional.of(saved)).toJson());
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("status JSON did not parse", e);
-        }
-        ObjectNode configured = body.putObject("credentials");
+        Map<String, Boolean> configured = new LinkedHashMap<>();
         for (VoiceField f : VoiceField.credentials()) {
             configured.put(f.wire(), saved.credentialNames().contains(f.wire()));
         }
-        return HttpResponse.json(200, body.toString());
+        return HttpResponse.json(200, ChannelStatus.of(Optional.of(saved)).toJson(configured));
     }
 }

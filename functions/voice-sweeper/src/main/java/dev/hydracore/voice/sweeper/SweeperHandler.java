@@ -2,9 +2,9 @@ package dev.hydracore.voice.sweeper;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import dev.hydracore.voice.core.FunctionHandler;
+import dev.hydracore.voice.core.JsonStreams;
 import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Services;
-import dev.hydracore.voice.core.http.Responses;
 import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.SweepIndex;
 import java.io.IOException;
@@ -44,7 +44,7 @@ public final class SweeperHandler extends FunctionHandler {
     /** What one run did; {@code contended}: calls left for the next run after losing too many races. */
     public record Summary(int ended, int orphansRemoved, int contended) {
         String toJson() {
-            return Responses.write(g -> {
+            return JsonStreams.write(g -> {
                 g.writeStartObject();
                 g.writeNumberField("ended", ended);
                 g.writeNumberField("orphans_removed", orphansRemoved);

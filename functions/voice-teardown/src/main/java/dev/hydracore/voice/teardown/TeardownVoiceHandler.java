@@ -25,9 +25,6 @@ import java.util.Optional;
  * retry: the purge also runs when the channel is already gone, before the 404.
  */
 public final class TeardownVoiceHandler extends ApiHandler {
-    static final String NOT_CONFIGURED = "Voice channel not configured";
-    static final String CHANGED_CONCURRENTLY = "Voice channel changed concurrently, retry";
-
     private final Authenticator authenticator;
     private final Tenancy tenancy;
     private final ChannelStore channels;
@@ -54,7 +51,7 @@ public final class TeardownVoiceHandler extends ApiHandler {
         boolean removed = removeChannel(caller, instance);
         callRecords.purge(instanceId);
         if (!removed) {
-            throw new ApiException(404, NOT_CONFIGURED);
+            throw ApiException.channelNotConfigured();
         }
         return HttpResponse.noContent();
     }
@@ -86,6 +83,6 @@ public final class TeardownVoiceHandler extends ApiHandler {
                 channel = tenancy.requireOwned(caller, instance.instanceId()).channel();
             }
         }
-        throw new ApiException(409, CHANGED_CONCURRENTLY);
+        throw ApiException.changedConcurrently();
     }
 }

@@ -2,6 +2,8 @@ package dev.hydracore.voice.webhook;
 
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
+import dev.hydracore.voice.core.channel.VoiceField;
+import dev.hydracore.voice.core.channel.VoiceProvider;
 import dev.hydracore.voice.core.crypto.CredentialVault;
 import dev.hydracore.voice.core.http.ApiException;
 import dev.hydracore.voice.core.http.ApiHandler;
@@ -38,7 +40,6 @@ import java.util.Optional;
  * the instance; nothing it says is acted on before the signature is checked.
  */
 public final class VoiceWebhookHandler extends ApiHandler {
-    static final String NO_CHANNEL = "Voice channel not configured";
     static final String INVALID_SIGNATURE = "Invalid signature";
     private static final String OK = "{\"status\":\"ok\"}";
     private static final String IGNORED = "{\"status\":\"ignored\"}";
@@ -63,14 +64,14 @@ public final class VoiceWebhookHandler extends ApiHandler {
 
     /** How a request is signed, which follows from the channel's provider and the request's content type. */
     enum Scheme {
-        RETELL("x-retell-signature", "api_key"),
-        TWILIO("x-twilio-signature", "twilio_auth_token"),
-        BOT("x-hydra-signature", "webhook_secret");
+        RETELL("x-retell-signature", VoiceField.API_KEY),
+        TWILIO("x-twilio-signature", VoiceField.TWILIO_AUTH_TOKEN),
+        BOT("x-hydra-signature", VoiceField.WEBHOOK_SECRET);
 
         final String header;
-        final String credential;
+        final VoiceField credential;
 
-        Scheme(String header, String credential) {
+        Scheme(String header, VoiceField credential) {
             this.header = header;
             this.credential = credential;
         }
@@ -84,11 +85,10 @@ public final class VoiceWebhookHandler extends ApiHandler {
         }
 
         static Optional<Scheme> forChannel(String provider, HttpRequest r) {
-            return switch (provider) {
-                case "retell" -> Optional.of(RETELL);
-                case "pipecat" -> Optional.of(isForm(r) ? TWILIO : BOT);
-                default -> Optional.empty();
-            };
+            return VoiceProvider.fromWire(provider).map(p -> switch (p) {
+                case RETELL -> RETELL;
+                case PIPECAT -> isForm(r) ? TWILIO : BOT;
+            });
         }
 
         private static boolean isForm(HttpRequest r) {
@@ -133,7 +133,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
         JsonBody.requireWithinLimit(request);
         Parsed parsed = Parsed.of(Scheme.guess(request), request.body());
         CallTransitions.CallRead seen = calls.read(instanceId, parsed.callId(), parsed.turnEventId());
-        ChannelRecord channel = seen.channel().orElseThrow(() -> new ApiException(404, NO_CHANNEL));
+        ChannelRecord channel = seen.channel().orElseThrow(ApiException::channelNotConfigured);
 
         Scheme scheme = Scheme.forChannel(channel.provider(), request).orElseThrow(VoiceWebhookHandler::invalidSignature);
         if (scheme != parsed.scheme()) {
@@ -156,7 +156,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
             // Too many lost races (ContentionException): ApiHandler answers 503 and the provider retries.
             CallTransitions.Outcome outcome = calls.apply(seen, event.change());
             if (outcome == CallTransitions.Outcome.NO_CHANNEL) {
-                throw new ApiException(404, NO_CHANNEL);
+                throw ApiException.channelNotConfigured();
             }
             applied = outcome == CallTransitions.Outcome.APPLIED;
         }
@@ -214,7 +214,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
             return false;
         }
         Map<String, String> credentials = vault.open(instanceId, channel.sealed());
-        String secret = credentials.get(scheme.credential);
+        String secret = credentials.get(scheme.credential.wire());
         if (secret == null || secret.isEmpty()) {
             return false;
         }

@@ -1,6 +1,6 @@
 package dev.hydracore.voice.core.calls;
 
-import dev.hydracore.voice.core.http.Responses;
+import dev.hydracore.voice.core.JsonStreams;
 import java.util.List;
 
 /** List Active Calls' answer: the active calls, in the order given, as the contract's JSON array. */
@@ -8,7 +8,7 @@ public final class ActiveCallsAnswer {
     private ActiveCallsAnswer() {}
 
     public static String toJson(List<CallRecord> active, long nowMillis) {
-        return Responses.write(g -> {
+        return JsonStreams.write(g -> {
             g.writeStartArray();
             for (CallRecord c : active) {
                 g.writeStartObject();

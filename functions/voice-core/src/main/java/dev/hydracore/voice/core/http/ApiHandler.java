@@ -64,21 +64,21 @@ public abstract class ApiHandler extends FunctionHandler {
         try {
             return handle(request);
         } catch (ApiException e) {
-            return Responses.error(e);
+            return e.toResponse();
         } catch (ValidationException e) {
-            return Responses.validation(e);
+            return e.toResponse();
         } catch (RetryLaterException e) {
             Log.warn("dependency unavailable", "request_id", request.requestId(),
                     "exception", e.getClass().getSimpleName(), "aws_error_code", "");
-            return Responses.error(ApiException.unavailable());
+            return ApiException.unavailable().toResponse();
         } catch (SdkException e) {
             Log.warn("dependency unavailable", "request_id", request.requestId(),
                     "exception", e.getClass().getSimpleName(), "aws_error_code", awsErrorCode(e));
-            return Responses.error(ApiException.unavailable());
+            return ApiException.unavailable().toResponse();
         } catch (RuntimeException e) {
             Log.error("unhandled failure", "request_id", request.requestId(),
                     "exception", e.getClass().getName(), "at", topFrame(e));
-            return Responses.error(new ApiException(500, "Internal server error"));
+            return new ApiException(500, "Internal server error").toResponse();
         }
     }
 
@@ -142,8 +142,8 @@ public abstract class ApiHandler extends FunctionHandler {
     @Override
     protected final void prime() {
         HttpRequest.fromEvent(roundTrip(primingEvent("GET", "GET /", "/", Map.of(), Map.of())));
-        sink(Responses.error(ApiException.notAuthenticated()));
-        sink(Responses.validation(new ValidationException(ErrorDetail.of("priming", "priming", "path", "priming"))));
+        sink(ApiException.notAuthenticated().toResponse());
+        sink(new ValidationException(ErrorDetail.of("priming", "priming", "path", "priming")).toResponse());
         boolean unknownKey = false;
         for (PrimingRequest r : primingRequests()) {
             primeRequest(r);

@@ -31,7 +31,7 @@ public final class RetellEvents {
         }
         JsonNode call = root.get("call");
         if (call == null || call.isNull()) {
-            f.add(ErrorDetail.of("Field required", "missing", "body", "call"));
+            f.add(ErrorDetail.missing("body", "call"));
             f.check();
         }
         if (!call.isObject()) {

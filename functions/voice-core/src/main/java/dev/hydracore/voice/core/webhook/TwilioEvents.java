@@ -19,14 +19,14 @@ public final class TwilioEvents {
         List<ErrorDetail> errors = new ArrayList<>();
         String callSid = form.first("CallSid").orElse(null);
         if (callSid == null) {
-            errors.add(ErrorDetail.of("Field required", "missing", "body", "CallSid"));
+            errors.add(ErrorDetail.missing("body", "CallSid"));
         } else if (!WebhookEvent.CALL_ID.matcher(callSid).matches()) {
             errors.add(ErrorDetail.of("String should match pattern '" + WebhookEvent.CALL_ID.pattern() + "'",
                     "string_pattern_mismatch", "body", "CallSid"));
         }
         String status = form.first("CallStatus").orElse(null);
         if (status == null) {
-            errors.add(ErrorDetail.of("Field required", "missing", "body", "CallStatus"));
+            errors.add(ErrorDetail.missing("body", "CallStatus"));
         }
         if (!errors.isEmpty()) {
             throw new ValidationException(errors);

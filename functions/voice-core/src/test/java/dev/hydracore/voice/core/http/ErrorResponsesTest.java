@@ -6,12 +6,12 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class ResponsesTest {
+class ErrorResponsesTest {
     @Test
     void validationBodyIsFastApiShapedWithEveryError() {
-        HttpResponse r = Responses.validation(new ValidationException(List.of(
+        HttpResponse r = new ValidationException(List.of(
                 ErrorDetail.of("Field required", "missing", "body", "agent_id"),
-                ErrorDetail.of("Input should be a valid string", "string_type", "body", "items", 2))));
+                ErrorDetail.of("Input should be a valid string", "string_type", "body", "items", 2))).toResponse();
         assertEquals(422, r.status());
         assertEquals("application/json", r.headers().get("content-type"));
         assertEquals("{\"detail\":[{\"loc\":[\"body\",\"agent_id\"],\"msg\":\"Field required\",\"type\":\"missing\"},"
@@ -20,16 +20,16 @@ class ResponsesTest {
 
     @Test
     void errorsCarryTheirHeaders() {
-        HttpResponse r = Responses.error(ApiException.unavailable());
+        HttpResponse r = ApiException.unavailable().toResponse();
         assertEquals(503, r.status());
         assertEquals("1", r.headers().get("retry-after"));
         assertEquals("{\"detail\":\"Service temporarily unavailable, retry later\"}", r.body());
-        HttpResponse auth = Responses.error(ApiException.notAuthenticated());
+        HttpResponse auth = ApiException.notAuthenticated().toResponse();
         assertEquals(Map.of("content-type", "application/json", "www-authenticate", "Bearer"), auth.headers());
     }
 
     @Test
     void detailEscapesJson() {
-        assertEquals("{\"detail\":\"a \\\"quoted\\\" \\\\ word\"}", Responses.detail("a \"quoted\" \\ word"));
+        assertEquals("{\"detail\":\"a \\\"quoted\\\" \\\\ word\"}", ApiException.detailBody("a \"quoted\" \\ word"));
     }
 }
