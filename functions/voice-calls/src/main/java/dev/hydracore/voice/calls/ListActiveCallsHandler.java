@@ -2,7 +2,7 @@ package dev.hydracore.voice.calls;
 
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.auth.Authenticator;
-import dev.hydracore.voice.core.auth.Caller;
+import dev.hydracore.voice.core.auth.Principal;
 import dev.hydracore.voice.core.auth.Tenancy;
 import dev.hydracore.voice.core.calls.ActiveCallsAnswer;
 import dev.hydracore.voice.core.calls.CallRecord;
@@ -54,11 +54,11 @@ public final class ListActiveCallsHandler extends ApiHandler {
 
     @Override
     protected HttpResponse handle(HttpRequest request) {
-        Caller caller = authenticator.authenticate(request);
+        Principal principal = authenticator.authenticate(request);
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
         // One index query: the registration (tenancy, channel generation) and the active calls.
         ActiveCallsIndex.View view = calls.view(instanceId);
-        InstanceRecord instance = tenancy.requireOwned(caller, instanceId, view.instance());
+        InstanceRecord instance = tenancy.requireOwned(principal, instanceId, view.instance());
         Optional<ChannelRecord> channel = instance.channel();
         long now = clock.millis();
         List<CallRecord> active = channel.map(c -> view.activeCalls(c.generation(), now)).orElse(List.of());

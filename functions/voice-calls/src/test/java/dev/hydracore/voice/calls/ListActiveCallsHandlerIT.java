@@ -200,7 +200,7 @@ class ListActiveCallsHandlerIT {
         CallTransitions store = aws.services().callTransitions();
         start(store, ch.instanceId(), "c1", CallEvent.state(CallState.RINGING, null));
         aws.dynamo().updateItem(u -> u.tableName(aws.resources().tableName())
-                .key(dev.hydracore.voice.core.store.Items.instanceKey(ch.instanceId())).updateExpression("REMOVE active_since"));
+                .key(dev.hydracore.voice.core.store.TableLayout.instanceKey(ch.instanceId())).updateExpression("REMOVE active_since"));
         HttpResponse r = new ListActiveCallsHandler(aws.services()).respond(event(ch.instanceId(), caller.bearer()));
         assertEquals(200, r.status());
         assertEquals(1, Json.MAPPER.readTree(r.body()).size());

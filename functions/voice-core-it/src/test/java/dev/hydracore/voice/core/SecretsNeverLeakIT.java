@@ -13,7 +13,7 @@ import dev.hydracore.voice.core.channel.VoiceField;
 import dev.hydracore.voice.core.http.ApiHandler;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.RequestLimits;
-import dev.hydracore.voice.core.store.Items;
+import dev.hydracore.voice.core.store.TableLayout;
 import dev.hydracore.voice.setup.SetupVoiceHandler;
 import dev.hydracore.voice.tooling.ApiEvents;
 import dev.hydracore.voice.testkit.TestAws;
@@ -189,7 +189,7 @@ class SecretsNeverLeakIT {
         for (String table : aws.dynamo().listTablesPaginator(l -> {}).tableNames()) {
             for (Map<String, AttributeValue> item : aws.dynamo().scanPaginator(s -> s.tableName(table)).items()) {
                 items++;
-                if (item.containsKey(Items.SEALED_CREDENTIALS)) {
+                if (item.containsKey(TableLayout.SEALED_CREDENTIALS)) {
                     sealed++;
                 }
                 leaks.addAll(leaksInItem(item));
@@ -269,9 +269,9 @@ class SecretsNeverLeakIT {
         responses.add(expect(503, post(new SetupVoiceHandler(aws.unreachableServices()), retellIid, retell().toString())));
         Services racing = aws.services(aws.settings(), (operation, request, proceed) -> {
             if (operation.equals("updateItem")) {
-                aws.dynamo().updateItem(u -> u.tableName(aws.resources().tableName()).key(Items.instanceKey(retellIid))
-                        .updateExpression("SET #g = :g").expressionAttributeNames(Map.of("#g", Items.GENERATION))
-                        .expressionAttributeValues(Map.of(":g", Items.s(UUID.randomUUID().toString()))));
+                aws.dynamo().updateItem(u -> u.tableName(aws.resources().tableName()).key(TableLayout.instanceKey(retellIid))
+                        .updateExpression("SET #g = :g").expressionAttributeNames(Map.of("#g", TableLayout.GENERATION))
+                        .expressionAttributeValues(Map.of(":g", TableLayout.s(UUID.randomUUID().toString()))));
             }
             return proceed.call();
         });
@@ -279,10 +279,10 @@ class SecretsNeverLeakIT {
 
         // A bundle moved from another instance: unreadable on merge (409), logged without values.
         Map<String, AttributeValue> donor = aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName())
-                .key(Items.instanceKey(pipecatIid)).consistentRead(true)).item();
-        aws.dynamo().updateItem(u -> u.tableName(aws.resources().tableName()).key(Items.instanceKey(retellIid))
+                .key(TableLayout.instanceKey(pipecatIid)).consistentRead(true)).item();
+        aws.dynamo().updateItem(u -> u.tableName(aws.resources().tableName()).key(TableLayout.instanceKey(retellIid))
                 .updateExpression("SET data_key = :k, sealed_credentials = :c")
-                .expressionAttributeValues(Map.of(":k", donor.get(Items.DATA_KEY), ":c", donor.get(Items.SEALED_CREDENTIALS))));
+                .expressionAttributeValues(Map.of(":k", donor.get(TableLayout.DATA_KEY), ":c", donor.get(TableLayout.SEALED_CREDENTIALS))));
         responses.add(expect(409, post(setup, retellIid, "{\"agent_id\":\"a3\"}")));
         assertThrows(Exception.class, () -> aws.services().vault().open(retellIid,
                 aws.services().instances().find(retellIid).orElseThrow().channel().orElseThrow().sealed()));

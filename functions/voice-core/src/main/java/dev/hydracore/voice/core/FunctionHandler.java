@@ -36,7 +36,7 @@ public abstract class FunctionHandler implements RequestStreamHandler, Resource 
             Log.warn("snapstart priming failed", "exception", e.getClass().getSimpleName());
         } finally {
             if (services != null) {
-                services.forget();
+                services.clearSecrets();
             }
         }
     }

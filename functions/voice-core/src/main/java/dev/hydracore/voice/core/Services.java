@@ -95,9 +95,9 @@ public final class Services {
      * keys. SnapStart calls it (through the handler's CRaC hook) after priming, so a snapshot holds
      * none of them; the next request fetches what it needs again.
      */
-    public synchronized void forget() {
+    public synchronized void clearSecrets() {
         if (authenticator != null) {
-            authenticator.forget();
+            authenticator.clearSecrets();
         }
         if (vault != null) {
             vault.forgetCachedKeys();

@@ -4,7 +4,7 @@ import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.auth.Authenticator;
-import dev.hydracore.voice.core.auth.Caller;
+import dev.hydracore.voice.core.auth.Principal;
 import dev.hydracore.voice.core.auth.Tenancy;
 import dev.hydracore.voice.core.channel.ChannelStatus;
 import dev.hydracore.voice.core.channel.MergedSetup;
@@ -59,17 +59,17 @@ public final class SetupVoiceHandler extends ApiHandler {
 
     @Override
     protected HttpResponse handle(HttpRequest request) {
-        Caller caller = authenticator.authenticate(request);
+        Principal principal = authenticator.authenticate(request);
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
-        InstanceRecord instance = tenancy.requireOwned(caller, instanceId);
+        InstanceRecord instance = tenancy.requireOwned(principal, instanceId);
         SetupRequest setup = SetupRequest.of(JsonBody.read(request));
         ChannelRecord saved;
         try {
-            saved = configure(caller, instance, setup);
+            saved = configure(principal, instance, setup);
         } catch (ChannelStore.ConcurrentChangeException first) {
             // Another setup or a teardown won the race: decide again on what is stored now, once.
             try {
-                saved = configure(caller, tenancy.requireOwned(caller, instanceId), setup);
+                saved = configure(principal, tenancy.requireOwned(principal, instanceId), setup);
             } catch (ChannelStore.ConcurrentChangeException second) {
                 throw ApiException.changedConcurrently();
             }
@@ -106,7 +106,7 @@ public final class SetupVoiceHandler extends ApiHandler {
     }
 
     /** Merge and validate (422), seal (KMS), then one conditional write (DynamoDB). */
-    private ChannelRecord configure(Caller caller, InstanceRecord instance, SetupRequest setup) {
+    private ChannelRecord configure(Principal principal, InstanceRecord instance, SetupRequest setup) {
         String instanceId = instance.instanceId();
         Optional<ChannelRecord> stored = instance.channel();
         MergedSetup merged = setup.mergeOnto(stored);
@@ -120,7 +120,7 @@ public final class SetupVoiceHandler extends ApiHandler {
             throw new ApiException(409, STORED_CREDENTIALS_UNREADABLE);
         }
         CredentialVault.Sealed sealed = vault.seal(instanceId, credentials);
-        return channels.save(instanceId, caller.tenantId(), merged.toConfig(settings.webhookUrl(instanceId), sealed),
+        return channels.save(instanceId, principal.tenantId(), merged.toConfig(settings.webhookUrl(instanceId), sealed),
                 stored.map(ChannelRecord::generation));
     }
 

@@ -16,7 +16,7 @@ import dev.hydracore.voice.core.crypto.CredentialVault;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.RequestLimits;
 import dev.hydracore.voice.core.store.ChannelRecord;
-import dev.hydracore.voice.core.store.Items;
+import dev.hydracore.voice.core.store.TableLayout;
 import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.tooling.ApiEvents;
 import dev.hydracore.voice.tooling.CfnTemplate;
@@ -75,7 +75,7 @@ class SetupVoiceHandlerIT {
     }
 
     static Map<String, AttributeValue> item(String iid) {
-        return aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName()).key(Items.instanceKey(iid))
+        return aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName()).key(TableLayout.instanceKey(iid))
                 .consistentRead(true)).item();
     }
 
@@ -121,11 +121,11 @@ class SetupVoiceHandlerIT {
                   "cartesia_api_key":false,"elevenlabs_api_key":false,"openai_api_key":false,"anthropic_api_key":false,
                   "google_api_key":false}}""".formatted(iid)), json(r));
         Map<String, AttributeValue> item = item(iid);
-        assertEquals("agent_abc", item.get(Items.AGENT_ID).s());
-        assertEquals(List.of("api_key"), item.get(Items.CREDENTIAL_NAMES).ss());
-        assertNotNull(item.get(Items.DATA_KEY).b());
-        assertNotNull(item.get(Items.SEALED_CREDENTIALS).b());
-        assertNotNull(item.get(Items.GENERATION).s());
+        assertEquals("agent_abc", item.get(TableLayout.AGENT_ID).s());
+        assertEquals(List.of("api_key"), item.get(TableLayout.CREDENTIAL_NAMES).ss());
+        assertNotNull(item.get(TableLayout.DATA_KEY).b());
+        assertNotNull(item.get(TableLayout.SEALED_CREDENTIALS).b());
+        assertNotNull(item.get(TableLayout.GENERATION).s());
         assertEquals(Map.of("api_key", apiKey), storedCredentials(iid));
     }
 
@@ -144,8 +144,8 @@ class SetupVoiceHandlerIT {
                  "cartesia_api_key":false,"elevenlabs_api_key":true,"openai_api_key":false,"anthropic_api_key":true,
                  "google_api_key":false}"""), b.path("credentials"));
         assertEquals(keys, storedCredentials(iid));
-        assertEquals(SID, item(iid).get(Items.TWILIO_ACCOUNT_SID).s());
-        assertNull(item(iid).get(Items.AGENT_ID));
+        assertEquals(SID, item(iid).get(TableLayout.TWILIO_ACCOUNT_SID).s());
+        assertNull(item(iid).get(TableLayout.AGENT_ID));
     }
 
     @Test
@@ -158,8 +158,8 @@ class SetupVoiceHandlerIT {
         assertEquals(200, r.status(), r.body());
         assertTrue(json(r).path("credentials").path("api_key").asBoolean());
         assertEquals(Map.of("api_key", apiKey), storedCredentials(iid));
-        assertEquals("agent_two", item(iid).get(Items.AGENT_ID).s());
-        assertEquals("+14155550100", item(iid).get(Items.PHONE_NUMBER).s());
+        assertEquals("agent_two", item(iid).get(TableLayout.AGENT_ID).s());
+        assertEquals("+14155550100", item(iid).get(TableLayout.PHONE_NUMBER).s());
         assertEquals(generation, channel(iid).generation());
     }
 
@@ -174,7 +174,7 @@ class SetupVoiceHandlerIT {
         assertEquals(200, r.status(), r.body());
         keys.put("anthropic_api_key", rotated);
         assertEquals(keys, storedCredentials(iid));
-        assertEquals(SID, item(iid).get(Items.TWILIO_ACCOUNT_SID).s());
+        assertEquals(SID, item(iid).get(TableLayout.TWILIO_ACCOUNT_SID).s());
         assertEquals("+14155550199", json(r).path("phone_number").asText());
     }
 
@@ -190,9 +190,9 @@ class SetupVoiceHandlerIT {
         assertEquals(200, r.status(), r.body());
         assertEquals(Map.of("api_key", apiKey), storedCredentials(iid));
         Map<String, AttributeValue> item = item(iid);
-        assertEquals(List.of("api_key"), item.get(Items.CREDENTIAL_NAMES).ss());
-        assertNull(item.get(Items.TWILIO_ACCOUNT_SID));
-        assertEquals("retell", item.get(Items.PROVIDER).s());
+        assertEquals(List.of("api_key"), item.get(TableLayout.CREDENTIAL_NAMES).ss());
+        assertNull(item.get(TableLayout.TWILIO_ACCOUNT_SID));
+        assertEquals("retell", item.get(TableLayout.PROVIDER).s());
         assertEquals(generation, channel(iid).generation());
         assertFalse(json(r).path("credentials").path("openai_api_key").asBoolean());
         // And a merge that would need the old provider's values does not find them.
@@ -211,12 +211,12 @@ class SetupVoiceHandlerIT {
         String iid = aws.registerInstance(caller);
         assertEquals(200, post(iid, retellBody(random("key_"))).status());
         String generation = channel(iid).generation();
-        aws.dynamo().updateItem(u -> u.tableName(aws.resources().tableName()).key(Items.instanceKey(iid))
-                .updateExpression("SET active_calls = :c").expressionAttributeValues(Map.of(":c", Items.n(3))));
+        aws.dynamo().updateItem(u -> u.tableName(aws.resources().tableName()).key(TableLayout.instanceKey(iid))
+                .updateExpression("SET active_calls = :c").expressionAttributeValues(Map.of(":c", TableLayout.n(3))));
         HttpResponse r = post(iid, retellBody(random("key_")));
         assertEquals(200, r.status());
         assertEquals(3, json(r).path("active_calls").asInt());
-        assertEquals("3", item(iid).get(Items.ACTIVE_CALLS).n());
+        assertEquals("3", item(iid).get(TableLayout.ACTIVE_CALLS).n());
         assertEquals(generation, channel(iid).generation());
         // Also across a provider change: the calls in flight are still calls of this channel.
         HttpResponse p = post(iid, pipecatBody(Map.of("twilio_auth_token", "t", "webhook_secret", random("whs_"),
@@ -234,9 +234,9 @@ class SetupVoiceHandlerIT {
         assertEquals(200, post(a, retellBody(keyA)).status());
         assertEquals(200, post(b, retellBody(keyB)).status());
         Map<String, AttributeValue> itemA = item(a);
-        aws.dynamo().updateItem(u -> u.tableName(aws.resources().tableName()).key(Items.instanceKey(b))
+        aws.dynamo().updateItem(u -> u.tableName(aws.resources().tableName()).key(TableLayout.instanceKey(b))
                 .updateExpression("SET data_key = :k, sealed_credentials = :c")
-                .expressionAttributeValues(Map.of(":k", itemA.get(Items.DATA_KEY), ":c", itemA.get(Items.SEALED_CREDENTIALS))));
+                .expressionAttributeValues(Map.of(":k", itemA.get(TableLayout.DATA_KEY), ":c", itemA.get(TableLayout.SEALED_CREDENTIALS))));
         CredentialVault vault = aws.services().vault();
         assertThrows(CredentialVault.UnreadableCredentialsException.class, () -> vault.open(b, channel(b).sealed()));
         // Also with A's data key already cached in this vault: the cache is per instance, and GCM's
@@ -315,9 +315,9 @@ class SetupVoiceHandlerIT {
         AtomicInteger interference = new AtomicInteger();
         Services racing = aws.services(aws.settings(), (operation, request, proceed) -> {
             if (operation.equals("updateItem") && interference.getAndDecrement() > 0) {
-                aws.dynamo().updateItem(u -> u.tableName(table).key(Items.instanceKey(iid))
+                aws.dynamo().updateItem(u -> u.tableName(table).key(TableLayout.instanceKey(iid))
                         .updateExpression("SET #g = :g").expressionAttributeNames(Map.of("#g", "generation"))
-                        .expressionAttributeValues(Map.of(":g", Items.s(UUID.randomUUID().toString()))));
+                        .expressionAttributeValues(Map.of(":g", TableLayout.s(UUID.randomUUID().toString()))));
             }
             return proceed.call();
         });
@@ -334,8 +334,8 @@ class SetupVoiceHandlerIT {
         assertEquals(409, twice.status());
         assertEquals("{\"detail\":\"Voice channel changed concurrently, retry\"}", twice.body());
         Map<String, AttributeValue> after = item(iid);
-        assertArrayEquals(beforeLoss.get(Items.SEALED_CREDENTIALS).b().asByteArray(), after.get(Items.SEALED_CREDENTIALS).b().asByteArray());
-        assertEquals(beforeLoss.get(Items.UPDATED_AT), after.get(Items.UPDATED_AT));
+        assertArrayEquals(beforeLoss.get(TableLayout.SEALED_CREDENTIALS).b().asByteArray(), after.get(TableLayout.SEALED_CREDENTIALS).b().asByteArray());
+        assertEquals(beforeLoss.get(TableLayout.UPDATED_AT), after.get(TableLayout.UPDATED_AT));
     }
 
     @Test
@@ -362,7 +362,7 @@ class SetupVoiceHandlerIT {
         assertEquals("{\"detail\":\"Instance not found\"}", foreign.body());
         assertEquals(foreign.body(), missing.body());
         // The other tenant's instance was not configured by the attempt.
-        assertFalse(item(theirs).containsKey(Items.PROVIDER));
+        assertFalse(item(theirs).containsKey(TableLayout.PROVIDER));
         HttpResponse tooBig = handler.respond(event(theirs, caller.bearer(), "x".repeat(RequestLimits.MAX_BODY_BYTES + 1)));
         assertEquals(404, tooBig.status());
     }
@@ -374,7 +374,7 @@ class SetupVoiceHandlerIT {
         HttpResponse r = post(iid, padded);
         assertEquals(413, r.status());
         assertEquals("{\"detail\":\"Request body too large\"}", r.body());
-        assertFalse(item(iid).containsKey(Items.PROVIDER));
+        assertFalse(item(iid).containsKey(TableLayout.PROVIDER));
         // A base64-encoded body is measured after decoding.
         ObjectNode e = ApiEvents.build(new ApiEvents.Request("POST", "/v1/instances/" + iid + "/channels/voice", "",
                 List.of(Map.entry("authorization", "Bearer " + caller.apiKey()), Map.entry("content-type", "application/octet-stream")),
@@ -393,7 +393,7 @@ class SetupVoiceHandlerIT {
             assertEquals(415, r.status(), ct);
             assertEquals("{\"detail\":\"Content-Type must be application/json\"}", r.body());
         }
-        assertFalse(item(iid).containsKey(Items.PROVIDER));
+        assertFalse(item(iid).containsKey(TableLayout.PROVIDER));
         Map<String, String> plusJson = new HashMap<>(caller.bearer());
         plusJson.put("content-type", "application/vnd.hydra+json; charset=utf-8");
         assertEquals(200, handler.respond(event(iid, plusJson, retellBody("k"))).status());
@@ -423,7 +423,7 @@ class SetupVoiceHandlerIT {
             assert422(post(iid, notAnObject), "[{\"loc\":[\"body\"],\"msg\":\"Input should be a valid dictionary or object "
                     + "to extract fields from\",\"type\":\"model_attributes_type\"}]");
         }
-        assertFalse(item(iid).containsKey(Items.PROVIDER));
+        assertFalse(item(iid).containsKey(TableLayout.PROVIDER));
     }
 
     @Test
@@ -462,7 +462,7 @@ class SetupVoiceHandlerIT {
                 assertFalse(r.body().contains(s.length() > 40 ? s.substring(0, 40) : s), "msg echoes the value: " + c);
             }
         }
-        assertFalse(item(iid).containsKey(Items.PROVIDER));
+        assertFalse(item(iid).containsKey(TableLayout.PROVIDER));
     }
 
     @Test

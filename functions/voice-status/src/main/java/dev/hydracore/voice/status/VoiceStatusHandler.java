@@ -2,7 +2,7 @@ package dev.hydracore.voice.status;
 
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.auth.Authenticator;
-import dev.hydracore.voice.core.auth.Caller;
+import dev.hydracore.voice.core.auth.Principal;
 import dev.hydracore.voice.core.auth.Tenancy;
 import dev.hydracore.voice.core.channel.ChannelStatus;
 import dev.hydracore.voice.core.http.ApiHandler;
@@ -30,9 +30,9 @@ public final class VoiceStatusHandler extends ApiHandler {
 
     @Override
     protected HttpResponse handle(HttpRequest request) {
-        Caller caller = authenticator.authenticate(request);
+        Principal principal = authenticator.authenticate(request);
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
-        return ChannelStatus.of(tenancy.requireOwned(caller, instanceId)).toResponse();
+        return ChannelStatus.of(tenancy.requireOwned(principal, instanceId)).toResponse();
     }
 
     @Override

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.http.HttpResponse;
-import dev.hydracore.voice.core.store.Items;
+import dev.hydracore.voice.core.store.TableLayout;
 import dev.hydracore.voice.tooling.ApiEvents;
 import dev.hydracore.voice.tooling.ProjectPaths;
 import dev.hydracore.voice.testkit.TestAws;
@@ -63,12 +63,12 @@ class VoiceStatusHandlerIT {
     @Test
     void configuredChannelIsReportedWithItsCounter() throws Exception {
         String iid = aws.registerInstance(caller);
-        aws.dynamo().updateItem(u -> u.tableName(aws.resources().tableName()).key(Items.instanceKey(iid))
+        aws.dynamo().updateItem(u -> u.tableName(aws.resources().tableName()).key(TableLayout.instanceKey(iid))
                 .updateExpression("SET provider = :p, phone_number = :n, webhook_url = :w, active_calls = :c, #g = :g")
                 .expressionAttributeNames(Map.of("#g", "generation"))
-                .expressionAttributeValues(Map.of(":p", Items.s("retell"), ":n", Items.s("+14155550100"),
-                        ":w", Items.s("https://voice.test.invalid/v1/webhooks/voice/" + iid), ":c", Items.n(2),
-                        ":g", Items.s("g1"))));
+                .expressionAttributeValues(Map.of(":p", TableLayout.s("retell"), ":n", TableLayout.s("+14155550100"),
+                        ":w", TableLayout.s("https://voice.test.invalid/v1/webhooks/voice/" + iid), ":c", TableLayout.n(2),
+                        ":g", TableLayout.s("g1"))));
         HttpResponse r = handler.respond(event(iid.toUpperCase(), Map.of("x-api-key", caller.apiKey())));
         assertEquals(200, r.status());
         assertEquals(Json.MAPPER.readTree("{\"active_calls\":2,\"enabled\":true,\"phone_number\":\"+14155550100\","
@@ -157,14 +157,14 @@ class VoiceStatusHandlerIT {
     @Test
     void dependencyOutageIs503WithRetryAfterAndChangesNothing() throws Exception {
         Map<String, AttributeValue> before = aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName())
-                .key(Items.instanceKey(instance)).consistentRead(true)).item();
+                .key(TableLayout.instanceKey(instance)).consistentRead(true)).item();
         VoiceStatusHandler down = new VoiceStatusHandler(aws.unreachableServices());
         HttpResponse r = down.respond(event(instance, caller.bearer()));
         assertEquals(503, r.status());
         assertEquals("1", r.headers().get("retry-after"));
         assertTrue(body(r).path("detail").isTextual());
         Map<String, AttributeValue> after = aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName())
-                .key(Items.instanceKey(instance)).consistentRead(true)).item();
+                .key(TableLayout.instanceKey(instance)).consistentRead(true)).item();
         assertEquals(before, after);
     }
 
@@ -230,7 +230,7 @@ class VoiceStatusHandlerIT {
         // DynamoDB answers under load; the key lookup before it really reaches the emulator.
         VoiceStatusHandler throttled = new VoiceStatusHandler(aws.services(aws.settings(), (operation, request, proceed) -> {
             if (request instanceof software.amazon.awssdk.services.dynamodb.model.GetItemRequest get
-                    && "INSTANCE".equals(get.key().get(Items.SK).s())) {
+                    && "INSTANCE".equals(get.key().get(TableLayout.SK).s())) {
                 throw software.amazon.awssdk.services.dynamodb.model.ProvisionedThroughputExceededException.builder()
                         .message("Rate exceeded").build();
             }

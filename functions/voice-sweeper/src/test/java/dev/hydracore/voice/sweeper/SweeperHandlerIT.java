@@ -12,7 +12,7 @@ import dev.hydracore.voice.core.calls.CallRecord;
 import dev.hydracore.voice.core.calls.CallState;
 import dev.hydracore.voice.core.store.CallItems;
 import dev.hydracore.voice.core.store.CallTransitions;
-import dev.hydracore.voice.core.store.Items;
+import dev.hydracore.voice.core.store.TableLayout;
 import dev.hydracore.voice.tooling.ProjectPaths;
 import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.testkit.TestAws.TestCaller;
@@ -56,12 +56,12 @@ class SweeperHandlerIT {
     }
 
     static long counter(String iid) {
-        return Items.num(aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName()).key(Items.instanceKey(iid))
-                .consistentRead(true)).item(), Items.ACTIVE_CALLS, -1);
+        return TableLayout.num(aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName()).key(TableLayout.instanceKey(iid))
+                .consistentRead(true)).item(), TableLayout.ACTIVE_CALLS, -1);
     }
 
     static Map<String, AttributeValue> call(String iid, String callId) {
-        return aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName()).key(Items.callKey(iid, callId)).consistentRead(true)).item();
+        return aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName()).key(TableLayout.callKey(iid, callId)).consistentRead(true)).item();
     }
 
     static void apply(CallTransitions store, String iid, String callId, CallEvent e) {
@@ -91,11 +91,11 @@ class SweeperHandlerIT {
         assertEquals(1, counter(iid));
         for (String id : List.of("stale_1", "stale_2")) {
             Map<String, AttributeValue> item = call(iid, id);
-            assertEquals("ended", item.get(Items.STATE).s());
-            assertEquals(Long.toString(clock.millis()), item.get(Items.ENDED_AT).n());
-            assertFalse(item.containsKey(Items.SWEEP_PK) || item.containsKey(Items.ACTIVE_SINCE));
+            assertEquals("ended", item.get(TableLayout.STATE).s());
+            assertEquals(Long.toString(clock.millis()), item.get(TableLayout.ENDED_AT).n());
+            assertFalse(item.containsKey(TableLayout.SWEEP_PK) || item.containsKey(TableLayout.ACTIVE_SINCE));
         }
-        assertEquals("in_progress", call(iid, "fresh").get(Items.STATE).s());
+        assertEquals("in_progress", call(iid, "fresh").get(TableLayout.STATE).s());
         // Running again finds nothing; a late webhook end for a swept call changes nothing either.
         assertEquals(new SweeperHandler.Summary(0, 0, 0), sweeper.sweep());
         assertEquals(CallTransitions.Outcome.UNCHANGED, store.apply(store.read(iid, "stale_1", null), CallEvent.state(CallState.ENDED, null)));
@@ -149,7 +149,7 @@ class SweeperHandlerIT {
         assertEquals(new SweeperHandler.Summary(0, 1, 0), new SweeperHandler(services).sweep());
         assertTrue(call(iid, "orphan").isEmpty(), "the orphan is gone");
         assertEquals(1, counter(iid), "the new channel's counter is untouched");
-        assertEquals(fresh.generation(), call(iid, "current").get(Items.GENERATION).s());
+        assertEquals(fresh.generation(), call(iid, "current").get(TableLayout.GENERATION).s());
     }
 
     @Test
@@ -161,8 +161,8 @@ class SweeperHandlerIT {
                 ch.generation(), 1, null, fiveHoursAgo / 1000 + 4 * 3600 + 86_400);
         aws.dynamo().transactWriteItems(t -> t.transactItems(
                 b -> b.put(p -> p.tableName(aws.resources().tableName()).item(CallItems.toItem(old))),
-                b -> b.update(u -> u.tableName(aws.resources().tableName()).key(Items.instanceKey(ch.instanceId()))
-                        .updateExpression("ADD active_calls :one").expressionAttributeValues(Map.of(":one", Items.n(1))))));
+                b -> b.update(u -> u.tableName(aws.resources().tableName()).key(TableLayout.instanceKey(ch.instanceId()))
+                        .updateExpression("ADD active_calls :one").expressionAttributeValues(Map.of(":one", TableLayout.n(1))))));
         assertEquals(1, counter(ch.instanceId()));
         // The Lambda entry point with the sample scheduled event.
         byte[] sample = Files.readAllBytes(ProjectPaths.root().resolve("events/voice-sweeper.json"));
@@ -172,6 +172,6 @@ class SweeperHandlerIT {
         JsonNode summary = Json.MAPPER.readTree(out.toByteArray());
         assertTrue(summary.path("ended").asInt() >= 1, summary.toString());
         assertEquals(0, counter(ch.instanceId()));
-        assertEquals("ended", call(ch.instanceId(), "call_lost_end").get(Items.STATE).s());
+        assertEquals("ended", call(ch.instanceId(), "call_lost_end").get(TableLayout.STATE).s());
     }
 }

@@ -2,7 +2,7 @@ package dev.hydracore.voice.teardown;
 
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.auth.Authenticator;
-import dev.hydracore.voice.core.auth.Caller;
+import dev.hydracore.voice.core.auth.Principal;
 import dev.hydracore.voice.core.auth.Tenancy;
 import dev.hydracore.voice.core.http.ApiException;
 import dev.hydracore.voice.core.http.ApiHandler;
@@ -45,10 +45,10 @@ public final class TeardownVoiceHandler extends ApiHandler {
 
     @Override
     protected HttpResponse handle(HttpRequest request) {
-        Caller caller = authenticator.authenticate(request);
+        Principal principal = authenticator.authenticate(request);
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
-        InstanceRecord instance = tenancy.requireOwned(caller, instanceId);
-        boolean removed = removeChannel(caller, instance);
+        InstanceRecord instance = tenancy.requireOwned(principal, instanceId);
+        boolean removed = removeChannel(principal, instance);
         callRecords.purge(instanceId);
         if (!removed) {
             throw ApiException.channelNotConfigured();
@@ -68,7 +68,7 @@ public final class TeardownVoiceHandler extends ApiHandler {
     }
 
     /** True when this request removed a channel; false when there was none. */
-    private boolean removeChannel(Caller caller, InstanceRecord instance) {
+    private boolean removeChannel(Principal principal, InstanceRecord instance) {
         Optional<ChannelRecord> channel = instance.channel();
         for (int attempt = 0; attempt < 2; attempt++) {
             if (channel.isEmpty()) {
@@ -80,7 +80,7 @@ public final class TeardownVoiceHandler extends ApiHandler {
             } catch (ChannelStore.ConcurrentChangeException e) {
                 // Torn down and set up again meanwhile: the caller asked for the channel to go, so
                 // the one there now goes (or, if none is left, there is nothing to remove).
-                channel = tenancy.requireOwned(caller, instance.instanceId()).channel();
+                channel = tenancy.requireOwned(principal, instance.instanceId()).channel();
             }
         }
         throw ApiException.changedConcurrently();

@@ -16,7 +16,7 @@ import dev.hydracore.voice.core.channel.ChannelStatus;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.store.CallItems;
 import dev.hydracore.voice.core.store.CallRecordPurge;
-import dev.hydracore.voice.core.store.Items;
+import dev.hydracore.voice.core.store.TableLayout;
 import dev.hydracore.voice.tooling.ApiEvents;
 import dev.hydracore.voice.tooling.CfnTemplate;
 import dev.hydracore.voice.tooling.ProjectPaths;
@@ -50,8 +50,8 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 class TeardownVoiceHandlerIT {
     static final String ROUTE = "DELETE /v1/instances/{instance_id}/channels/voice";
     /** What a registration is, without a channel (active_since 0: its place in the active-calls index). */
-    static final Set<String> REGISTRATION_ATTRIBUTES = Set.of(Items.PK, Items.SK, Items.INSTANCE_ID, Items.TENANT_ID,
-            Items.REGISTERED_AT, Items.GSI1_PK, Items.GSI1_SK, Items.ACTIVE_SINCE);
+    static final Set<String> REGISTRATION_ATTRIBUTES = Set.of(TableLayout.PK, TableLayout.SK, TableLayout.INSTANCE_ID, TableLayout.TENANT_ID,
+            TableLayout.REGISTERED_AT, TableLayout.GSI1_PK, TableLayout.GSI1_SK, TableLayout.ACTIVE_SINCE);
     static TestAws aws;
     static String table;
     static TeardownVoiceHandler handler;
@@ -83,7 +83,7 @@ class TeardownVoiceHandlerIT {
     }
 
     static String generation(String iid) {
-        String g = Items.str(item(iid), Items.GENERATION);
+        String g = TableLayout.str(item(iid), TableLayout.GENERATION);
         assertTrue(g != null && !g.isEmpty());
         return g;
     }
@@ -107,7 +107,7 @@ class TeardownVoiceHandlerIT {
     }
 
     static Map<String, AttributeValue> item(String iid) {
-        return aws.dynamo().getItem(g -> g.tableName(table).key(Items.instanceKey(iid)).consistentRead(true)).item();
+        return aws.dynamo().getItem(g -> g.tableName(table).key(TableLayout.instanceKey(iid)).consistentRead(true)).item();
     }
 
     /** Every item in every table of the emulator that mentions the instance anywhere. */
@@ -126,7 +126,7 @@ class TeardownVoiceHandlerIT {
     static int callRecords(String iid) {
         return aws.dynamo().queryPaginator(q -> q.tableName(table).consistentRead(true)
                 .keyConditionExpression("pk = :pk AND begins_with(sk, :c)")
-                .expressionAttributeValues(Map.of(":pk", Items.s(Items.INSTANCE_PREFIX + iid), ":c", Items.s(Items.CALL_PREFIX))))
+                .expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + iid), ":c", TableLayout.s(TableLayout.CALL_PREFIX))))
                 .items().stream().mapToInt(i -> 1).sum();
     }
 
@@ -134,10 +134,10 @@ class TeardownVoiceHandlerIT {
         List<Map<String, AttributeValue>> left = everythingMentioning(iid);
         assertEquals(1, left.size(), "items left: " + left.size());
         Map<String, AttributeValue> registration = left.get(0);
-        assertEquals(Items.instanceKey(iid).get(Items.PK), registration.get(Items.PK));
-        assertEquals("INSTANCE", registration.get(Items.SK).s());
+        assertEquals(TableLayout.instanceKey(iid).get(TableLayout.PK), registration.get(TableLayout.PK));
+        assertEquals("INSTANCE", registration.get(TableLayout.SK).s());
         assertEquals(REGISTRATION_ATTRIBUTES, registration.keySet());
-        assertEquals(caller.tenantId(), registration.get(Items.TENANT_ID).s());
+        assertEquals(caller.tenantId(), registration.get(TableLayout.TENANT_ID).s());
         assertEquals(ChannelStatus.NOT_CONFIGURED, ChannelStatus.of(aws.services().instances().find(iid).orElseThrow()).status());
     }
 
@@ -173,14 +173,14 @@ class TeardownVoiceHandlerIT {
                 ChannelStatus.of(aws.services().instances().find(iid).orElseThrow()).toJson());
         // The neighbour's channel and calls are untouched.
         assertEquals(5, callRecords(neighbour));
-        assertEquals("retell", item(neighbour).get(Items.PROVIDER).s());
+        assertEquals("retell", item(neighbour).get(TableLayout.PROVIDER).s());
         // A webhook racing the teardown writes under the old generation: that write now fails.
         CallRecord late = new CallRecord(iid, "call_late", CallState.RINGING, System.currentTimeMillis(), "+14155550000", 0,
                 generation, 1, null, System.currentTimeMillis() / 1000 + 3600);
         assertThrows(TransactionCanceledException.class, () -> aws.dynamo().transactWriteItems(t -> t.transactItems(
-                TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table).key(Items.instanceKey(iid))
-                        .conditionExpression("#g = :g").expressionAttributeNames(Map.of("#g", Items.GENERATION))
-                        .expressionAttributeValues(Map.of(":g", Items.s(generation))).build()).build(),
+                TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table).key(TableLayout.instanceKey(iid))
+                        .conditionExpression("#g = :g").expressionAttributeNames(Map.of("#g", TableLayout.GENERATION))
+                        .expressionAttributeValues(Map.of(":g", TableLayout.s(generation))).build()).build(),
                 TransactWriteItem.builder().put(Put.builder().tableName(table).item(CallItems.toItem(late)).build()).build())));
         assertEquals(0, callRecords(iid));
     }
@@ -224,7 +224,7 @@ class TeardownVoiceHandlerIT {
         assertEquals(404, foreign.status());
         assertEquals("{\"detail\":\"Instance not found\"}", foreign.body());
         assertEquals(foreign.body(), missing.body());
-        assertEquals("retell", item(theirs).get(Items.PROVIDER).s());
+        assertEquals("retell", item(theirs).get(TableLayout.PROVIDER).s());
     }
 
     @Test
@@ -240,7 +240,7 @@ class TeardownVoiceHandlerIT {
         HttpResponse failed = delete(new TeardownVoiceHandler(deletesFail), iid);
         assertEquals(503, failed.status());
         assertEquals("1", failed.headers().get("retry-after"));
-        assertFalse(item(iid).containsKey(Items.PROVIDER), "the channel went first");
+        assertFalse(item(iid).containsKey(TableLayout.PROVIDER), "the channel went first");
         assertEquals(30, callRecords(iid));
         // The client retries: the channel is already gone (404), and the leftover records go now.
         HttpResponse retry = delete(handler, iid);

@@ -16,7 +16,7 @@ import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.webhook.BotEvents;
 import dev.hydracore.voice.core.webhook.RetellEvents;
-import dev.hydracore.voice.core.webhook.RetellSignature;
+import dev.hydracore.voice.core.webhook.TimestampedHmac;
 import dev.hydracore.voice.core.webhook.TwilioEvents;
 import dev.hydracore.voice.core.webhook.TwilioForm;
 import dev.hydracore.voice.core.webhook.TwilioSignature;
@@ -161,7 +161,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
             applied = outcome == CallTransitions.Outcome.APPLIED;
         }
         if (event.incomingCall()) {
-            return TwimlAnswer.response(TwimlAnswer.forIncomingCall(streamUrl.orElse(null), instanceId, event.caller(),
+            return TwimlAnswer.response(TwimlAnswer.forIncomingCall(streamUrl.orElse(null), instanceId, event.callerPhone(),
                     event.callId()));
         }
         // Duplicates, stale and unknown events are acknowledged too, so the provider stops retrying.
@@ -186,7 +186,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
     protected List<PrimingRequest> primingRequests() {
         byte[] retell = PRIMING_RETELL_BODY.getBytes(StandardCharsets.UTF_8);
         return List.of(new PrimingRequest("POST", "/v1/webhooks/voice/{instance_id}",
-                Map.of("x-retell-signature", RetellSignature.sign(retell, "priming", clock.millis())), PRIMING_RETELL_BODY));
+                Map.of("x-retell-signature", TimestampedHmac.sign(retell, "priming", clock.millis())), PRIMING_RETELL_BODY));
     }
 
     /** The signature checks and event parsers of every provider on built-in samples with a throwaway key (pure code). */
@@ -194,7 +194,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
     protected void warmUp() {
         byte[] retell = PRIMING_RETELL_BODY.getBytes(StandardCharsets.UTF_8);
         long now = clock.millis();
-        RetellSignature.verify(RetellSignature.sign(retell, "priming", now), retell, "priming", now);
+        TimestampedHmac.verify(TimestampedHmac.sign(retell, "priming", now), retell, "priming", now);
         Parsed.of(Scheme.RETELL, retell);
         Parsed.of(Scheme.BOT, PRIMING_BOT_BODY.getBytes(StandardCharsets.UTF_8));
         Parsed twilio = Parsed.of(Scheme.TWILIO, PRIMING_TWILIO_BODY.getBytes(StandardCharsets.UTF_8));
@@ -203,7 +203,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
         TwilioSignature.verify(TwilioSignature.sign(url, pairs, "priming"), url, pairs, "priming");
         if (twilio.event() != null && twilio.event().incomingCall()) {
             TwimlAnswer.response(TwimlAnswer.forIncomingCall(streamUrl.orElse(null), PRIMING_INSTANCE_ID,
-                    twilio.event().caller(), twilio.event().callId()));
+                    twilio.event().callerPhone(), twilio.event().callId()));
         }
         HttpResponse.json(200, IGNORED);
     }
@@ -219,7 +219,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
             return false;
         }
         return switch (scheme) {
-            case RETELL, BOT -> RetellSignature.verify(header.get(), request.body(), secret, clock.millis());
+            case RETELL, BOT -> TimestampedHmac.verify(header.get(), request.body(), secret, clock.millis());
             case TWILIO -> parsed.form().isPresent() && channel.webhookUrl() != null
                     && TwilioSignature.verify(header.get(), signedUrl(channel.webhookUrl(), request.rawQueryString()),
                             parsed.form().get().pairs(), secret);

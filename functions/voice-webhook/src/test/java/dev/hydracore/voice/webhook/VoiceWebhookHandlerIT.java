@@ -14,14 +14,14 @@ import dev.hydracore.voice.core.store.InstanceRecord;
 import dev.hydracore.voice.core.channel.ChannelStatus;
 import dev.hydracore.voice.core.calls.CallRecord;
 import dev.hydracore.voice.core.calls.ActiveCallsAnswer;
-import dev.hydracore.voice.core.auth.Caller;
+import dev.hydracore.voice.core.auth.Principal;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.aws.AwsClients;
 import dev.hydracore.voice.core.http.HttpResponse;
-import dev.hydracore.voice.core.store.Items;
-import dev.hydracore.voice.core.webhook.RetellSignature;
+import dev.hydracore.voice.core.store.TableLayout;
+import dev.hydracore.voice.core.webhook.TimestampedHmac;
 import dev.hydracore.voice.core.webhook.TwilioSignature;
 import dev.hydracore.voice.tooling.ApiEvents;
 import dev.hydracore.voice.tooling.ProjectPaths;
@@ -72,13 +72,13 @@ class VoiceWebhookHandlerIT {
 
     /** What Voice Status answers as {@code active_calls} for the caller's instance (its body, from voice-core). */
     static long activeCalls(String iid) throws Exception {
-        InstanceRecord instance = aws.services().tenancy().requireOwned(new Caller(caller.tenantId(), caller.keyId()), iid);
+        InstanceRecord instance = aws.services().tenancy().requireOwned(new Principal(caller.tenantId(), caller.keyId()), iid);
         return Json.MAPPER.readTree(ChannelStatus.of(instance).toJson()).path("active_calls").asLong(-1);
     }
 
     /** What List Active Calls answers for the caller's instance (its index read and body, from voice-core). */
     static JsonNode calls(String iid) throws Exception {
-        InstanceRecord instance = aws.services().tenancy().requireOwned(new Caller(caller.tenantId(), caller.keyId()), iid);
+        InstanceRecord instance = aws.services().tenancy().requireOwned(new Principal(caller.tenantId(), caller.keyId()), iid);
         List<CallRecord> active = instance.channel()
                 .map(c -> aws.services().activeCalls().activeCalls(iid, c.generation())).orElse(List.of());
         return Json.MAPPER.readTree(ActiveCallsAnswer.toJson(active, aws.services().clock().millis()));
@@ -101,12 +101,12 @@ class VoiceWebhookHandlerIT {
     /** Every item of the instance (instance item, call records, turn markers), strongly consistent. */
     static List<Map<String, AttributeValue>> items(String iid) {
         return aws.dynamo().query(q -> q.tableName(aws.resources().tableName()).consistentRead(true)
-                .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk", Items.s(Items.INSTANCE_PREFIX + iid))))
+                .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + iid))))
                 .items();
     }
 
     static Map<String, AttributeValue> callItem(String iid, String callId) {
-        return aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName()).key(Items.callKey(iid, callId))
+        return aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName()).key(TableLayout.callKey(iid, callId))
                 .consistentRead(true)).item();
     }
 
@@ -148,9 +148,9 @@ class VoiceWebhookHandlerIT {
         Map<String, AttributeValue> ended = callItem(iid, "call_r1");
         assertEquals("ended", ended.get("state").s());
         assertEquals("4", ended.get("turns").n());
-        assertFalse(ended.containsKey(Items.ACTIVE_SINCE) || ended.containsKey(Items.SWEEP_PK) || ended.containsKey(Items.SWEEP_SK),
+        assertFalse(ended.containsKey(TableLayout.ACTIVE_SINCE) || ended.containsKey(TableLayout.SWEEP_PK) || ended.containsKey(TableLayout.SWEEP_SK),
                 "an ended call leaves both indexes");
-        long ttl = Long.parseLong(ended.get(Items.EXPIRES_AT).n());
+        long ttl = Long.parseLong(ended.get(TableLayout.EXPIRES_AT).n());
         long expected = System.currentTimeMillis() / 1000 + 24 * 3600;
         assertTrue(Math.abs(ttl - expected) < 60, "ended records expire after the ended-call TTL");
 
@@ -308,23 +308,23 @@ class VoiceWebhookHandlerIT {
         String botEvent = botBody("call.started", UUID.randomUUID().toString(), sid, "+14155550129");
         byte[] botBytes = botEvent.getBytes(StandardCharsets.UTF_8);
         List<ObjectNode> bad = List.of(
-                Deliveries.json(retell.instanceId(), "x-retell-signature", RetellSignature.sign(bytes, "other-key", now), body),
-                Deliveries.json(retell.instanceId(), "x-retell-signature", RetellSignature.sign(bytes, retell.secret("api_key"), now - 300_001), body),
-                Deliveries.json(retell.instanceId(), "x-retell-signature", RetellSignature.sign(bytes, retell.secret("api_key"), now + 360_000), body),
+                Deliveries.json(retell.instanceId(), "x-retell-signature", TimestampedHmac.sign(bytes, "other-key", now), body),
+                Deliveries.json(retell.instanceId(), "x-retell-signature", TimestampedHmac.sign(bytes, retell.secret("api_key"), now - 300_001), body),
+                Deliveries.json(retell.instanceId(), "x-retell-signature", TimestampedHmac.sign(bytes, retell.secret("api_key"), now + 360_000), body),
                 Deliveries.json(retell.instanceId(), "x-retell-signature", null, body),
-                Deliveries.json(retell.instanceId(), "x-retell-signature", RetellSignature.sign(bytes, retell.secret("api_key"), now), body + " "),
+                Deliveries.json(retell.instanceId(), "x-retell-signature", TimestampedHmac.sign(bytes, retell.secret("api_key"), now), body + " "),
                 Deliveries.json(retell.instanceId(), "x-retell-signature",
-                        RetellSignature.sign(bytes, retell.secret("api_key"), now).toUpperCase().replace("V=", "v=").replace(",D=", ",d="), body),
+                        TimestampedHmac.sign(bytes, retell.secret("api_key"), now).toUpperCase().replace("V=", "v=").replace(",D=", ",d="), body),
                 // A valid-looking signature in another provider's header is not Retell's.
-                Deliveries.json(retell.instanceId(), "x-hydra-signature", RetellSignature.sign(bytes, retell.secret("api_key"), now), body),
-                Deliveries.json(pipecat.instanceId(), "x-hydra-signature", RetellSignature.sign(botBytes, "wrong-secret-0000", now), botEvent),
+                Deliveries.json(retell.instanceId(), "x-hydra-signature", TimestampedHmac.sign(bytes, retell.secret("api_key"), now), body),
+                Deliveries.json(pipecat.instanceId(), "x-hydra-signature", TimestampedHmac.sign(botBytes, "wrong-secret-0000", now), botEvent),
                 Deliveries.json(pipecat.instanceId(), "x-hydra-signature", null, botEvent),
                 // The Twilio auth token is not the bot's secret.
-                Deliveries.json(pipecat.instanceId(), "x-hydra-signature", RetellSignature.sign(botBytes, pipecat.secret("twilio_auth_token"), now), botEvent),
+                Deliveries.json(pipecat.instanceId(), "x-hydra-signature", TimestampedHmac.sign(botBytes, pipecat.secret("twilio_auth_token"), now), botEvent),
                 Deliveries.twilioSigned(pipecat.instanceId(), "", params, TwilioSignature.sign(pipecat.webhookUrl(), params, "wrong-token")),
                 Deliveries.twilioSigned(pipecat.instanceId(), "", params, null),
                 // A Retell-style signature means nothing on a pipecat channel.
-                Deliveries.json(pipecat.instanceId(), "x-retell-signature", RetellSignature.sign(botBytes, pipecat.secret("webhook_secret"), now), botEvent),
+                Deliveries.json(pipecat.instanceId(), "x-retell-signature", TimestampedHmac.sign(botBytes, pipecat.secret("webhook_secret"), now), botEvent),
                 // A body that is not form encoding at all has nothing a Twilio signature could cover.
                 Deliveries.request(pipecat.instanceId(), "", List.of(Map.entry("content-type", "application/x-www-form-urlencoded"),
                         Map.entry("x-twilio-signature", TwilioSignature.sign(pipecat.webhookUrl(), List.of(), pipecat.secret("twilio_auth_token")))),
@@ -350,7 +350,7 @@ class VoiceWebhookHandlerIT {
         String body = retellBody("call_started", "call_y", "+14155550130", 0);
         for (String iid : List.of(registered, UUID.randomUUID().toString())) {
             HttpResponse r = send(Deliveries.json(iid, "x-retell-signature",
-                    RetellSignature.sign(body.getBytes(StandardCharsets.UTF_8), "any", System.currentTimeMillis()), body));
+                    TimestampedHmac.sign(body.getBytes(StandardCharsets.UTF_8), "any", System.currentTimeMillis()), body));
             assertEquals(404, r.status());
             assertEquals("{\"detail\":\"Voice channel not configured\"}", r.body());
         }
@@ -470,8 +470,8 @@ class VoiceWebhookHandlerIT {
         String key = ch.secret("api_key");
         String body = retellBody("call_started", "call_logs", "+14155550135", 0);
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        String good = RetellSignature.sign(bytes, key, System.currentTimeMillis());
-        String forged = RetellSignature.sign(bytes, key + "x", System.currentTimeMillis());
+        String good = TimestampedHmac.sign(bytes, key, System.currentTimeMillis());
+        String forged = TimestampedHmac.sign(bytes, key + "x", System.currentTimeMillis());
         java.io.PrintStream original = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         List<HttpResponse> responses = new java.util.ArrayList<>();
@@ -503,7 +503,7 @@ class VoiceWebhookHandlerIT {
         String body = sample.path("body").asText();
         assertTrue(Json.MAPPER.readTree(body).path("event").asText().equals("call_started"));
         retarget(sample, retell.instanceId());
-        ((ObjectNode) sample.path("headers")).put("x-retell-signature", RetellSignature.sign(body.getBytes(StandardCharsets.UTF_8),
+        ((ObjectNode) sample.path("headers")).put("x-retell-signature", TimestampedHmac.sign(body.getBytes(StandardCharsets.UTF_8),
                 retell.secret("api_key"), System.currentTimeMillis()));
         JsonNode response = invoke(sample);
         assertEquals(200, response.path("statusCode").asInt());

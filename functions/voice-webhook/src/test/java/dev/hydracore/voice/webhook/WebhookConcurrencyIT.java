@@ -11,11 +11,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hydracore.voice.core.store.InstanceRecord;
 import dev.hydracore.voice.core.calls.CallRecord;
 import dev.hydracore.voice.core.calls.ActiveCallsAnswer;
-import dev.hydracore.voice.core.auth.Caller;
+import dev.hydracore.voice.core.auth.Principal;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.http.HttpResponse;
-import dev.hydracore.voice.core.store.Items;
+import dev.hydracore.voice.core.store.TableLayout;
 import dev.hydracore.voice.tooling.ApiEvents;
 import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.testkit.TestAws.TestCaller;
@@ -232,8 +232,8 @@ class WebhookConcurrencyIT {
 
     private static long counter(String iid) {
         Map<String, AttributeValue> item = aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName())
-                .key(Items.instanceKey(iid)).consistentRead(true)).item();
-        return Items.num(item, Items.ACTIVE_CALLS, 0);
+                .key(TableLayout.instanceKey(iid)).consistentRead(true)).item();
+        return TableLayout.num(item, TableLayout.ACTIVE_CALLS, 0);
     }
 
     /** Every call record in the sparse active-calls index of the instance, of any generation, all pages. */
@@ -242,11 +242,11 @@ class WebhookConcurrencyIT {
         Map<String, AttributeValue> start = null;
         do {
             Map<String, AttributeValue> from = start;
-            QueryResponse page = aws.dynamo().query(q -> q.tableName(aws.resources().tableName()).indexName(Items.LSI_ACTIVE)
+            QueryResponse page = aws.dynamo().query(q -> q.tableName(aws.resources().tableName()).indexName(TableLayout.LSI_ACTIVE)
                     // Calls only: the instance item sits in the index too, at active_since 0.
                     .consistentRead(true).keyConditionExpression("pk = :pk AND active_since > :registration")
-                    .expressionAttributeValues(Map.of(":pk", Items.s(Items.INSTANCE_PREFIX + iid),
-                            ":registration", Items.n(Items.INSTANCE_ACTIVE_SINCE))).exclusiveStartKey(from));
+                    .expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + iid),
+                            ":registration", TableLayout.n(TableLayout.INSTANCE_ACTIVE_SINCE))).exclusiveStartKey(from));
             n += page.count();
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (start != null);
@@ -255,7 +255,7 @@ class WebhookConcurrencyIT {
 
     private static Map<String, Integer> listed(String iid) throws Exception {
         // What List Active Calls answers (its index read and body, from voice-core).
-        InstanceRecord instance = aws.services().tenancy().requireOwned(new Caller(caller.tenantId(), caller.keyId()), iid);
+        InstanceRecord instance = aws.services().tenancy().requireOwned(new Principal(caller.tenantId(), caller.keyId()), iid);
         List<CallRecord> active = instance.channel()
                 .map(c -> aws.services().activeCalls().activeCalls(iid, c.generation())).orElse(List.of());
         Map<String, Integer> out = new TreeMap<>();

@@ -3,7 +3,7 @@ package dev.hydracore.voice.testkit;
 import dev.hydracore.voice.core.crypto.CredentialVault;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.ChannelStore;
-import dev.hydracore.voice.core.store.Items;
+import dev.hydracore.voice.core.store.TableLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +65,7 @@ public final class TestChannels {
     /**
      * Teardown as the route does it: the channel (and its generation) first, so no webhook can write
      * for it any more, then every call item of that generation (records and turn markers, all pages).
-     * Items of a newer generation — a re-setup racing the deletes — are left alone. Returns how many
+     * TableLayout of a newer generation — a re-setup racing the deletes — are left alone. Returns how many
      * items were deleted.
      */
     public int teardown(String instanceId, String generation) {
@@ -81,18 +81,18 @@ public final class TestChannels {
             Map<String, AttributeValue> from = start;
             QueryResponse page = aws.dynamo().query(q -> q.tableName(table).consistentRead(true)
                     .keyConditionExpression("pk = :pk AND begins_with(sk, :call)")
-                    .expressionAttributeValues(Map.of(":pk", Items.s(Items.INSTANCE_PREFIX + instanceId),
-                            ":call", Items.s(Items.CALL_PREFIX)))
+                    .expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + instanceId),
+                            ":call", TableLayout.s(TableLayout.CALL_PREFIX)))
                     .exclusiveStartKey(from));
-            page.items().forEach(i -> keys.add(Map.of(Items.PK, i.get(Items.PK), Items.SK, i.get(Items.SK))));
+            page.items().forEach(i -> keys.add(Map.of(TableLayout.PK, i.get(TableLayout.PK), TableLayout.SK, i.get(TableLayout.SK))));
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (start != null);
         int deleted = 0;
         for (Map<String, AttributeValue> key : keys) {
             try {
                 aws.dynamo().deleteItem(d -> d.tableName(table).key(key).conditionExpression("#g = :g")
-                        .expressionAttributeNames(Map.of("#g", Items.GENERATION))
-                        .expressionAttributeValues(Map.of(":g", Items.s(generation))));
+                        .expressionAttributeNames(Map.of("#g", TableLayout.GENERATION))
+                        .expressionAttributeValues(Map.of(":g", TableLayout.s(generation))));
                 deleted++;
             } catch (ConditionalCheckFailedException e) {
                 // Rewritten under a newer generation meanwhile: not ours to delete.

@@ -8,7 +8,7 @@ import dev.hydracore.voice.core.calls.CallEvent;
 import dev.hydracore.voice.core.calls.CallRecord;
 import dev.hydracore.voice.core.calls.CallState;
 import dev.hydracore.voice.core.store.CallTransitions;
-import dev.hydracore.voice.core.store.Items;
+import dev.hydracore.voice.core.store.TableLayout;
 import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.testkit.TestAws.TestCaller;
 import dev.hydracore.voice.testkit.TestChannels;
@@ -46,16 +46,16 @@ class CallTransitionsRaceIT {
 
     static List<Map<String, AttributeValue>> items(String iid) {
         return aws.dynamo().query(q -> q.tableName(aws.resources().tableName()).consistentRead(true)
-                .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk", Items.s(Items.INSTANCE_PREFIX + iid))))
+                .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + iid))))
                 .items();
     }
 
     static Map<String, AttributeValue> instanceItem(String iid) {
-        return aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName()).key(Items.instanceKey(iid)).consistentRead(true)).item();
+        return aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName()).key(TableLayout.instanceKey(iid)).consistentRead(true)).item();
     }
 
     static long counter(String iid) {
-        return Items.num(instanceItem(iid), Items.ACTIVE_CALLS, -1);
+        return TableLayout.num(instanceItem(iid), TableLayout.ACTIVE_CALLS, -1);
     }
 
     static final CallEvent STARTED = CallEvent.state(CallState.IN_PROGRESS, "+14155550140");
@@ -69,7 +69,7 @@ class CallTransitionsRaceIT {
         assertEquals(CallTransitions.Outcome.NO_CHANNEL, store.apply(before, STARTED));
         List<Map<String, AttributeValue>> left = items(ch.instanceId());
         assertEquals(1, left.size(), "only the registration");
-        assertFalse(left.get(0).containsKey(Items.ACTIVE_CALLS), "no counter resurrected on a torn-down channel");
+        assertFalse(left.get(0).containsKey(TableLayout.ACTIVE_CALLS), "no counter resurrected on a torn-down channel");
     }
 
     @Test
@@ -114,9 +114,9 @@ class CallTransitionsRaceIT {
         assertEquals(1, now.storedCall().orElseThrow().turns());
         assertEquals(1, counter(ch.instanceId()));
         Map<String, AttributeValue> marker = aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName())
-                .key(Items.turnMarkerKey(ch.instanceId(), "CA9", turn)).consistentRead(true)).item();
-        assertEquals(ch.generation(), marker.get(Items.GENERATION).s());
-        assertTrue(marker.containsKey(Items.EXPIRES_AT));
+                .key(TableLayout.turnMarkerKey(ch.instanceId(), "CA9", turn)).consistentRead(true)).item();
+        assertEquals(ch.generation(), marker.get(TableLayout.GENERATION).s());
+        assertTrue(marker.containsKey(TableLayout.EXPIRES_AT));
     }
 
     @Test

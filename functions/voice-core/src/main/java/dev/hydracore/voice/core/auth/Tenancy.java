@@ -16,21 +16,21 @@ public final class Tenancy {
         this.instances = instances;
     }
 
-    public InstanceRecord requireOwned(Caller caller, String instanceId) {
-        return requireOwned(caller, instanceId, Optional.empty());
+    public InstanceRecord requireOwned(Principal principal, String instanceId) {
+        return requireOwned(principal, instanceId, Optional.empty());
     }
 
     /**
-     * As {@link #requireOwned(Caller, String)}, trusting {@code seen} (the instance item a read of
+     * As {@link #requireOwned(Principal, String)}, trusting {@code seen} (the instance item a read of
      * the caller's already brought) when it is the caller's; otherwise the instance is read.
      */
-    public InstanceRecord requireOwned(Caller caller, String instanceId, Optional<InstanceRecord> seen) {
-        return seen.filter(i -> owns(caller, i))
-                .or(() -> instances.find(instanceId).filter(i -> owns(caller, i)))
+    public InstanceRecord requireOwned(Principal principal, String instanceId, Optional<InstanceRecord> seen) {
+        return seen.filter(i -> owns(principal, i))
+                .or(() -> instances.find(instanceId).filter(i -> owns(principal, i)))
                 .orElseThrow(ApiException::instanceNotFound);
     }
 
-    private static boolean owns(Caller caller, InstanceRecord instance) {
-        return caller.tenantId().equals(instance.tenantId());
+    private static boolean owns(Principal principal, InstanceRecord instance) {
+        return principal.tenantId().equals(instance.tenantId());
     }
 }

@@ -13,7 +13,7 @@ public final class ActiveCallsAnswer {
             for (CallRecord c : active) {
                 g.writeStartObject();
                 g.writeStringField("call_id", c.callId());
-                g.writeStringField("caller_phone", c.caller());
+                g.writeStringField("caller_phone", c.callerPhone());
                 g.writeNumberField("duration_seconds", Math.max(0, nowMillis - c.startedAtMillis()) / 1000);
                 g.writeStringField("state", c.state().wire());
                 g.writeNumberField("transcript_turns", c.turns());

@@ -18,7 +18,7 @@ public record CallRecord(
         String callId,
         CallState state,
         long startedAtMillis,
-        String caller,
+        String callerPhone,
         long turns,
         String generation,
         long version,

@@ -8,7 +8,7 @@ import dev.hydracore.voice.core.JsonStreams;
 import dev.hydracore.voice.core.FunctionHandler;
 import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Services;
-import dev.hydracore.voice.core.auth.Caller;
+import dev.hydracore.voice.core.auth.Principal;
 import dev.hydracore.voice.core.store.RetryLaterException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -151,7 +151,7 @@ public abstract class ApiHandler extends FunctionHandler {
         }
         if (unknownKey && services != null) {
             try {
-                services.tenancy().requireOwned(new Caller("priming", "priming"), PRIMING_INSTANCE_ID);
+                services.tenancy().requireOwned(new Principal("priming", "priming"), PRIMING_INSTANCE_ID);
             } catch (ApiException expected) {
                 // 404: nothing is registered under the all-zero id.
             }

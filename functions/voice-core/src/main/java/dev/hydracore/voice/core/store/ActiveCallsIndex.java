@@ -46,14 +46,14 @@ public final class ActiveCallsIndex {
     public View view(String instanceId) {
         List<Optional<InstanceRecord>> instance = new ArrayList<>(List.of(Optional.empty()));
         List<CallRecord> calls = new ArrayList<>();
-        Paging.forEachPage(dynamo, QueryRequest.builder().tableName(table).indexName(Items.LSI_ACTIVE)
+        Paging.forEachPage(dynamo, QueryRequest.builder().tableName(table).indexName(TableLayout.LSI_ACTIVE)
                 .keyConditionExpression("pk = :pk").consistentRead(true).scanIndexForward(true)
-                .expressionAttributeValues(Map.of(":pk", Items.s(Items.INSTANCE_PREFIX + instanceId))), pageLimit, page -> {
+                .expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + instanceId))), pageLimit, page -> {
                     for (var item : page) {
-                        String sk = Items.str(item, Items.SK);
-                        if (Items.INSTANCE_SORT_KEY.equals(sk)) {
+                        String sk = TableLayout.str(item, TableLayout.SK);
+                        if (TableLayout.INSTANCE_SORT_KEY.equals(sk)) {
                             instance.set(0, Optional.of(InstanceRecord.fromItem(item)));
-                        } else if (sk != null && sk.startsWith(Items.CALL_PREFIX) && item.containsKey(Items.STATE)) {
+                        } else if (sk != null && sk.startsWith(TableLayout.CALL_PREFIX) && item.containsKey(TableLayout.STATE)) {
                             calls.add(CallItems.fromItem(item));
                         }
                     }

@@ -27,41 +27,41 @@ public final class CallItems {
     }
 
     public static Map<String, AttributeValue> toItem(CallRecord c) {
-        Map<String, AttributeValue> item = new HashMap<>(Items.callKey(c.instanceId(), c.callId()));
-        item.put(Items.INSTANCE_ID, Items.s(c.instanceId()));
-        item.put(Items.CALL_ID, Items.s(c.callId()));
-        item.put(Items.STATE, Items.s(c.state().wire()));
-        item.put(Items.STARTED_AT, Items.n(c.startedAtMillis()));
-        if (c.caller() != null) {
-            item.put(Items.CALLER, Items.s(c.caller()));
+        Map<String, AttributeValue> item = new HashMap<>(TableLayout.callKey(c.instanceId(), c.callId()));
+        item.put(TableLayout.INSTANCE_ID, TableLayout.s(c.instanceId()));
+        item.put(TableLayout.CALL_ID, TableLayout.s(c.callId()));
+        item.put(TableLayout.STATE, TableLayout.s(c.state().wire()));
+        item.put(TableLayout.STARTED_AT, TableLayout.n(c.startedAtMillis()));
+        if (c.callerPhone() != null) {
+            item.put(TableLayout.CALLER_PHONE, TableLayout.s(c.callerPhone()));
         }
-        item.put(Items.TURNS, Items.n(c.turns()));
-        item.put(Items.GENERATION, Items.s(c.generation()));
-        item.put(Items.VERSION, Items.n(c.version()));
+        item.put(TableLayout.TURNS, TableLayout.n(c.turns()));
+        item.put(TableLayout.GENERATION, TableLayout.s(c.generation()));
+        item.put(TableLayout.VERSION, TableLayout.n(c.version()));
         if (c.endedAtMillis() != null) {
-            item.put(Items.ENDED_AT, Items.n(c.endedAtMillis()));
+            item.put(TableLayout.ENDED_AT, TableLayout.n(c.endedAtMillis()));
         }
-        item.put(Items.EXPIRES_AT, Items.n(c.expiresAtEpochSeconds()));
+        item.put(TableLayout.EXPIRES_AT, TableLayout.n(c.expiresAtEpochSeconds()));
         if (c.state().active()) {
-            item.put(Items.ACTIVE_SINCE, Items.n(c.startedAtMillis()));
-            item.put(Items.SWEEP_PK, Items.s(sweepPartition(shardOf(c.instanceId(), c.callId()))));
-            item.put(Items.SWEEP_SK, Items.n(c.startedAtMillis()));
+            item.put(TableLayout.ACTIVE_SINCE, TableLayout.n(c.startedAtMillis()));
+            item.put(TableLayout.SWEEP_PK, TableLayout.s(sweepPartition(shardOf(c.instanceId(), c.callId()))));
+            item.put(TableLayout.SWEEP_SK, TableLayout.n(c.startedAtMillis()));
         }
         return item;
     }
 
     public static CallRecord fromItem(Map<String, AttributeValue> item) {
-        AttributeValue ended = item.get(Items.ENDED_AT);
+        AttributeValue ended = item.get(TableLayout.ENDED_AT);
         return new CallRecord(
-                Items.str(item, Items.INSTANCE_ID),
-                Items.str(item, Items.CALL_ID),
-                CallState.fromWire(Items.str(item, Items.STATE)),
-                Items.num(item, Items.STARTED_AT, 0),
-                Items.str(item, Items.CALLER),
-                Items.num(item, Items.TURNS, 0),
-                Items.str(item, Items.GENERATION),
-                Items.num(item, Items.VERSION, 0),
+                TableLayout.str(item, TableLayout.INSTANCE_ID),
+                TableLayout.str(item, TableLayout.CALL_ID),
+                CallState.fromWire(TableLayout.str(item, TableLayout.STATE)),
+                TableLayout.num(item, TableLayout.STARTED_AT, 0),
+                TableLayout.str(item, TableLayout.CALLER_PHONE),
+                TableLayout.num(item, TableLayout.TURNS, 0),
+                TableLayout.str(item, TableLayout.GENERATION),
+                TableLayout.num(item, TableLayout.VERSION, 0),
                 ended == null ? null : Long.parseLong(ended.n()),
-                Items.num(item, Items.EXPIRES_AT, 0));
+                TableLayout.num(item, TableLayout.EXPIRES_AT, 0));
     }
 }

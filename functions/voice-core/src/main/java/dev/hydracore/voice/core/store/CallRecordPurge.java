@@ -43,19 +43,19 @@ public final class CallRecordPurge {
         int[] deleted = {0};
         Paging.forEachPage(dynamo, QueryRequest.builder().tableName(table)
                 .keyConditionExpression("#pk = :pk AND begins_with(#sk, :call)")
-                .expressionAttributeNames(Map.of("#pk", Items.PK, "#sk", Items.SK, "#gen", Items.GENERATION))
-                .expressionAttributeValues(Map.of(":pk", Items.s(Items.INSTANCE_PREFIX + instanceId),
-                        ":call", Items.s(Items.CALL_PREFIX)))
+                .expressionAttributeNames(Map.of("#pk", TableLayout.PK, "#sk", TableLayout.SK, "#gen", TableLayout.GENERATION))
+                .expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + instanceId),
+                        ":call", TableLayout.s(TableLayout.CALL_PREFIX)))
                 .projectionExpression("#pk, #sk, #gen")
                 .consistentRead(true), pageLimit, page -> {
                     String live = page.isEmpty() ? null : liveGeneration(instanceId);
                     List<WriteRequest> deletes = new ArrayList<>(page.size());
                     for (Map<String, AttributeValue> item : page) {
-                        if (live != null && live.equals(Items.str(item, Items.GENERATION))) {
+                        if (live != null && live.equals(TableLayout.str(item, TableLayout.GENERATION))) {
                             continue;
                         }
                         deletes.add(WriteRequest.builder().deleteRequest(DeleteRequest.builder()
-                                .key(Map.of(Items.PK, item.get(Items.PK), Items.SK, item.get(Items.SK))).build()).build());
+                                .key(Map.of(TableLayout.PK, item.get(TableLayout.PK), TableLayout.SK, item.get(TableLayout.SK))).build()).build());
                     }
                     for (int i = 0; i < deletes.size(); i += BATCH) {
                         deleteAll(deletes.subList(i, Math.min(i + BATCH, deletes.size())));
@@ -67,10 +67,10 @@ public final class CallRecordPurge {
 
     /** The generation of the instance's channel now, or null when it has none. */
     private String liveGeneration(String instanceId) {
-        Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table).key(Items.instanceKey(instanceId))
-                .projectionExpression("#gen").expressionAttributeNames(Map.of("#gen", Items.GENERATION))
+        Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table).key(TableLayout.instanceKey(instanceId))
+                .projectionExpression("#gen").expressionAttributeNames(Map.of("#gen", TableLayout.GENERATION))
                 .consistentRead(true)).item();
-        return item == null ? null : Items.str(item, Items.GENERATION);
+        return item == null ? null : TableLayout.str(item, TableLayout.GENERATION);
     }
 
     private void deleteAll(List<WriteRequest> chunk) {

@@ -84,11 +84,11 @@ public final class CallTransitions {
     /** One strongly consistent BatchGetItem: the instance item and, when named, the call item and turn marker. */
     public CallRead read(String instanceId, String callId, String turnEventId) {
         List<Map<String, AttributeValue>> keys = new ArrayList<>(3);
-        keys.add(Items.instanceKey(instanceId));
+        keys.add(TableLayout.instanceKey(instanceId));
         if (callId != null) {
-            keys.add(Items.callKey(instanceId, callId));
+            keys.add(TableLayout.callKey(instanceId, callId));
             if (turnEventId != null) {
-                keys.add(Items.turnMarkerKey(instanceId, callId, turnEventId));
+                keys.add(TableLayout.turnMarkerKey(instanceId, callId, turnEventId));
             }
         }
         Map<String, KeysAndAttributes> pending = Map.of(table, KeysAndAttributes.builder().keys(keys).consistentRead(true).build());
@@ -106,11 +106,11 @@ public final class CallTransitions {
         Optional<CallRecord> call = Optional.empty();
         Optional<String> marker = Optional.empty();
         for (Map<String, AttributeValue> item : found) {
-            String sk = Items.str(item, Items.SK);
+            String sk = TableLayout.str(item, TableLayout.SK);
             if ("INSTANCE".equals(sk)) {
                 instance = Optional.of(InstanceRecord.fromItem(item));
-            } else if (sk != null && sk.contains(Items.TURN_MARKER_INFIX)) {
-                marker = Optional.ofNullable(Items.str(item, Items.GENERATION));
+            } else if (sk != null && sk.contains(TableLayout.TURN_MARKER_INFIX)) {
+                marker = Optional.ofNullable(TableLayout.str(item, TableLayout.GENERATION));
             } else if (sk != null) {
                 call = Optional.of(CallItems.fromItem(item));
             }
@@ -162,33 +162,33 @@ public final class CallTransitions {
             long storedVersion = s.storedCall().get().version();
             // A record of another generation is overwritten, so its version still guards the write.
             next = withVersion(next, Math.max(next.version(), storedVersion + 1));
-            call.conditionExpression("#v = :v").expressionAttributeNames(Map.of("#v", Items.VERSION))
-                    .expressionAttributeValues(Map.of(":v", Items.n(storedVersion)));
+            call.conditionExpression("#v = :v").expressionAttributeNames(Map.of("#v", TableLayout.VERSION))
+                    .expressionAttributeValues(Map.of(":v", TableLayout.n(storedVersion)));
         } else {
             call.conditionExpression("attribute_not_exists(pk)");
         }
         items.add(TransactWriteItem.builder().put(call.item(CallItems.toItem(next)).build()).build());
         if (t.countsTurnEvent()) {
-            Map<String, AttributeValue> marker = new HashMap<>(Items.turnMarkerKey(s.instanceId(), s.callId(), s.turnEventId()));
-            marker.put(Items.GENERATION, Items.s(generation));
-            marker.put(Items.EXPIRES_AT, Items.n(next.expiresAtEpochSeconds()));
+            Map<String, AttributeValue> marker = new HashMap<>(TableLayout.turnMarkerKey(s.instanceId(), s.callId(), s.turnEventId()));
+            marker.put(TableLayout.GENERATION, TableLayout.s(generation));
+            marker.put(TableLayout.EXPIRES_AT, TableLayout.n(next.expiresAtEpochSeconds()));
             items.add(TransactWriteItem.builder().put(Put.builder().tableName(table).item(marker)
                     .conditionExpression("attribute_not_exists(pk) OR #g <> :g")
-                    .expressionAttributeNames(Map.of("#g", Items.GENERATION))
-                    .expressionAttributeValues(Map.of(":g", Items.s(generation))).build()).build());
+                    .expressionAttributeNames(Map.of("#g", TableLayout.GENERATION))
+                    .expressionAttributeValues(Map.of(":g", TableLayout.s(generation))).build()).build());
         }
         // Last, so its cancellation reason is the last one: see instanceConditionFailed.
         if (t.counterDelta() != 0) {
-            items.add(TransactWriteItem.builder().update(Update.builder().tableName(table).key(Items.instanceKey(s.instanceId()))
+            items.add(TransactWriteItem.builder().update(Update.builder().tableName(table).key(TableLayout.instanceKey(s.instanceId()))
                     .updateExpression("ADD #c :d").conditionExpression("#g = :g")
-                    .expressionAttributeNames(Map.of("#c", Items.ACTIVE_CALLS, "#g", Items.GENERATION))
-                    .expressionAttributeValues(Map.of(":d", Items.n(t.counterDelta()), ":g", Items.s(generation)))
+                    .expressionAttributeNames(Map.of("#c", TableLayout.ACTIVE_CALLS, "#g", TableLayout.GENERATION))
+                    .expressionAttributeValues(Map.of(":d", TableLayout.n(t.counterDelta()), ":g", TableLayout.s(generation)))
                     .build()).build());
         } else {
             items.add(TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table)
-                    .key(Items.instanceKey(s.instanceId())).conditionExpression("#g = :g")
-                    .expressionAttributeNames(Map.of("#g", Items.GENERATION))
-                    .expressionAttributeValues(Map.of(":g", Items.s(generation))).build()).build());
+                    .key(TableLayout.instanceKey(s.instanceId())).conditionExpression("#g = :g")
+                    .expressionAttributeNames(Map.of("#g", TableLayout.GENERATION))
+                    .expressionAttributeValues(Map.of(":g", TableLayout.s(generation))).build()).build());
         }
         dynamo.transactWriteItems(r -> r.transactItems(items));
     }
@@ -199,7 +199,7 @@ public final class CallTransitions {
     }
 
     private static CallRecord withVersion(CallRecord c, long version) {
-        return new CallRecord(c.instanceId(), c.callId(), c.state(), c.startedAtMillis(), c.caller(), c.turns(),
+        return new CallRecord(c.instanceId(), c.callId(), c.state(), c.startedAtMillis(), c.callerPhone(), c.turns(),
                 c.generation(), version, c.endedAtMillis(), c.expiresAtEpochSeconds());
     }
 }

@@ -35,16 +35,16 @@ public final class SweepIndex {
     /** Active calls of one sweep shard that started before the cutoff (the sparse GSI; every page). */
     public List<CallKey> startedBefore(int shard, long cutoffMillis) {
         List<CallKey> out = new ArrayList<>();
-        Paging.forEachPage(dynamo, QueryRequest.builder().tableName(table).indexName(Items.GSI_SWEEP)
+        Paging.forEachPage(dynamo, QueryRequest.builder().tableName(table).indexName(TableLayout.GSI_SWEEP)
                 .keyConditionExpression("#p = :p AND #s < :cutoff")
-                .expressionAttributeNames(Map.of("#p", Items.SWEEP_PK, "#s", Items.SWEEP_SK))
-                .expressionAttributeValues(Map.of(":p", Items.s(CallItems.sweepPartition(shard)),
-                        ":cutoff", Items.n(cutoffMillis))), pageLimit, page -> {
+                .expressionAttributeNames(Map.of("#p", TableLayout.SWEEP_PK, "#s", TableLayout.SWEEP_SK))
+                .expressionAttributeValues(Map.of(":p", TableLayout.s(CallItems.sweepPartition(shard)),
+                        ":cutoff", TableLayout.n(cutoffMillis))), pageLimit, page -> {
                     for (var item : page) {
-                        String pk = Items.str(item, Items.PK);
-                        String sk = Items.str(item, Items.SK);
-                        if (pk != null && sk != null && pk.startsWith(Items.INSTANCE_PREFIX) && sk.startsWith(Items.CALL_PREFIX)) {
-                            out.add(new CallKey(pk.substring(Items.INSTANCE_PREFIX.length()), sk.substring(Items.CALL_PREFIX.length())));
+                        String pk = TableLayout.str(item, TableLayout.PK);
+                        String sk = TableLayout.str(item, TableLayout.SK);
+                        if (pk != null && sk != null && pk.startsWith(TableLayout.INSTANCE_PREFIX) && sk.startsWith(TableLayout.CALL_PREFIX)) {
+                            out.add(new CallKey(pk.substring(TableLayout.INSTANCE_PREFIX.length()), sk.substring(TableLayout.CALL_PREFIX.length())));
                         }
                     }
                 });
@@ -68,11 +68,11 @@ public final class SweepIndex {
         Optional<String> generation = s.channel().map(ChannelRecord::generation);
         if (generation.isEmpty() || !generation.get().equals(stored.get().generation())) {
             try {
-                dynamo.deleteItem(d -> d.tableName(table).key(Items.callKey(key.instanceId(), key.callId()))
+                dynamo.deleteItem(d -> d.tableName(table).key(TableLayout.callKey(key.instanceId(), key.callId()))
                         .conditionExpression("#v = :v AND #g = :g")
-                        .expressionAttributeNames(Map.of("#v", Items.VERSION, "#g", Items.GENERATION))
-                        .expressionAttributeValues(Map.of(":v", Items.n(stored.get().version()),
-                                ":g", Items.s(stored.get().generation()))));
+                        .expressionAttributeNames(Map.of("#v", TableLayout.VERSION, "#g", TableLayout.GENERATION))
+                        .expressionAttributeValues(Map.of(":v", TableLayout.n(stored.get().version()),
+                                ":g", TableLayout.s(stored.get().generation()))));
                 return SweepOutcome.ORPHAN_REMOVED;
             } catch (ConditionalCheckFailedException e) {
                 return SweepOutcome.NOTHING;

@@ -31,7 +31,7 @@ public final class TwilioEvents {
         if (!errors.isEmpty()) {
             throw new ValidationException(errors);
         }
-        String caller = form.first("From").filter(s -> !s.isEmpty()).or(() -> form.first("Caller")).orElse(null);
+        String callerPhone = form.first("From").filter(s -> !s.isEmpty()).or(() -> form.first("Caller")).orElse(null);
         CallState target = switch (status) {
             case "queued", "ringing" -> CallState.RINGING;
             case "in-progress" -> CallState.IN_PROGRESS;
@@ -41,8 +41,8 @@ public final class TwilioEvents {
         };
         boolean incoming = status.equals("ringing") && !form.has("CallbackSource");
         if (target == null) {
-            return new WebhookEvent(callSid, null, false, caller);
+            return new WebhookEvent(callSid, null, false, callerPhone);
         }
-        return new WebhookEvent(callSid, CallEvent.state(target, caller), incoming, caller);
+        return new WebhookEvent(callSid, CallEvent.state(target, callerPhone), incoming, callerPhone);
     }
 }

@@ -18,18 +18,18 @@ class CallItemsTest {
     void activeCallsCarryTheSparseIndexKeysAndEndedOnesDoNot() {
         CallRecord active = new CallRecord("i", "c1", CallState.IN_PROGRESS, T0, "+14155550123", 3, "g", 2, null, T0 / 1000 + 9000);
         Map<String, AttributeValue> item = CallItems.toItem(active);
-        assertEquals("INSTANCE#i", item.get(Items.PK).s());
-        assertEquals("CALL#c1", item.get(Items.SK).s());
-        assertEquals(Long.toString(T0), item.get(Items.ACTIVE_SINCE).n());
-        assertTrue(item.get(Items.SWEEP_PK).s().startsWith("ACTIVE#"));
+        assertEquals("INSTANCE#i", item.get(TableLayout.PK).s());
+        assertEquals("CALL#c1", item.get(TableLayout.SK).s());
+        assertEquals(Long.toString(T0), item.get(TableLayout.ACTIVE_SINCE).n());
+        assertTrue(item.get(TableLayout.SWEEP_PK).s().startsWith("ACTIVE#"));
         assertEquals(active, CallItems.fromItem(item));
 
         CallRecord ended = new CallRecord("i", "c1", CallState.ENDED, T0, null, 3, "g", 3, T0 + 5000, T0 / 1000 + 86400);
         Map<String, AttributeValue> endedItem = CallItems.toItem(ended);
-        assertFalse(endedItem.containsKey(Items.ACTIVE_SINCE));
-        assertFalse(endedItem.containsKey(Items.SWEEP_PK));
-        assertFalse(endedItem.containsKey(Items.SWEEP_SK));
-        assertFalse(endedItem.containsKey(Items.CALLER));
+        assertFalse(endedItem.containsKey(TableLayout.ACTIVE_SINCE));
+        assertFalse(endedItem.containsKey(TableLayout.SWEEP_PK));
+        assertFalse(endedItem.containsKey(TableLayout.SWEEP_SK));
+        assertFalse(endedItem.containsKey(TableLayout.CALLER_PHONE));
         assertEquals(ended, CallItems.fromItem(endedItem));
     }
 

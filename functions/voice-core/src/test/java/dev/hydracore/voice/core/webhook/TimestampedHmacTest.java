@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** The published Retell vector (signature-test-vectors.md) and every tampering case around it. */
-class RetellSignatureTest {
+class TimestampedHmacTest {
     static final byte[] BODY = "{\"event\":\"call_ended\"}".getBytes(StandardCharsets.UTF_8);
     static final String KEY = "test-api-key";
     static final long TS = 1700000000000L;
@@ -17,31 +17,31 @@ class RetellSignatureTest {
 
     @Test
     void publishedVectorVerifiesAndSignsIdentically() {
-        assertTrue(RetellSignature.verify(HEADER, BODY, KEY, TS));
-        assertEquals(HEADER, RetellSignature.sign(BODY, KEY, TS));
+        assertTrue(TimestampedHmac.verify(HEADER, BODY, KEY, TS));
+        assertEquals(HEADER, TimestampedHmac.sign(BODY, KEY, TS));
     }
 
     @Test
     void timestampWindowEdges() {
-        assertTrue(RetellSignature.verify(HEADER, BODY, KEY, TS + 300_000));
-        assertTrue(RetellSignature.verify(HEADER, BODY, KEY, TS - 300_000));
-        assertFalse(RetellSignature.verify(HEADER, BODY, KEY, TS + 300_001));
-        assertFalse(RetellSignature.verify(HEADER, BODY, KEY, TS - 300_001));
+        assertTrue(TimestampedHmac.verify(HEADER, BODY, KEY, TS + 300_000));
+        assertTrue(TimestampedHmac.verify(HEADER, BODY, KEY, TS - 300_000));
+        assertFalse(TimestampedHmac.verify(HEADER, BODY, KEY, TS + 300_001));
+        assertFalse(TimestampedHmac.verify(HEADER, BODY, KEY, TS - 300_001));
     }
 
     @Test
     void tamperedBodyFails() {
-        assertFalse(RetellSignature.verify(HEADER, "{\"event\":\"call_ended\"} ".getBytes(StandardCharsets.UTF_8), KEY, TS));
-        assertFalse(RetellSignature.verify(HEADER, "{\"event\":\"call_started\"}".getBytes(StandardCharsets.UTF_8), KEY, TS));
-        assertFalse(RetellSignature.verify(HEADER, new byte[0], KEY, TS));
+        assertFalse(TimestampedHmac.verify(HEADER, "{\"event\":\"call_ended\"} ".getBytes(StandardCharsets.UTF_8), KEY, TS));
+        assertFalse(TimestampedHmac.verify(HEADER, "{\"event\":\"call_started\"}".getBytes(StandardCharsets.UTF_8), KEY, TS));
+        assertFalse(TimestampedHmac.verify(HEADER, new byte[0], KEY, TS));
     }
 
     @Test
     void otherKeyFails() {
-        assertFalse(RetellSignature.verify(HEADER, BODY, "test-api-key2", TS));
-        assertFalse(RetellSignature.verify(HEADER, BODY, "Test-api-key", TS));
-        assertFalse(RetellSignature.verify(HEADER, BODY, "", TS));
-        assertFalse(RetellSignature.verify(HEADER, BODY, null, TS));
+        assertFalse(TimestampedHmac.verify(HEADER, BODY, "test-api-key2", TS));
+        assertFalse(TimestampedHmac.verify(HEADER, BODY, "Test-api-key", TS));
+        assertFalse(TimestampedHmac.verify(HEADER, BODY, "", TS));
+        assertFalse(TimestampedHmac.verify(HEADER, BODY, null, TS));
     }
 
     @Test
@@ -59,31 +59,31 @@ class RetellSignatureTest {
             "v=99999999999999999999,d=" + DIGEST, "",
         };
         for (String h : bad) {
-            assertFalse(RetellSignature.verify(h, BODY, KEY, TS), "must refuse a malformed header (case " + h.length() + ")");
+            assertFalse(TimestampedHmac.verify(h, BODY, KEY, TS), "must refuse a malformed header (case " + h.length() + ")");
         }
-        assertFalse(RetellSignature.verify(null, BODY, KEY, TS), "missing header");
+        assertFalse(TimestampedHmac.verify(null, BODY, KEY, TS), "missing header");
     }
 
     @Test
     void timestampIsPartOfTheSignedMessage() {
         // Same digest, a timestamp one ms later (still in the window): the digest no longer matches.
-        assertFalse(RetellSignature.verify("v=1700000000001,d=" + DIGEST, BODY, KEY, TS));
+        assertFalse(TimestampedHmac.verify("v=1700000000001,d=" + DIGEST, BODY, KEY, TS));
     }
 
     @Test
     void oneFlippedDigestCharacterFails() {
         char last = DIGEST.charAt(63);
         String flipped = DIGEST.substring(0, 63) + (last == '0' ? '1' : '0');
-        assertFalse(RetellSignature.verify("v=1700000000000,d=" + flipped, BODY, KEY, TS));
+        assertFalse(TimestampedHmac.verify("v=1700000000000,d=" + flipped, BODY, KEY, TS));
     }
 
     @Test
     void hydraBotSignatureIsTheSameConstructionWithTheWebhookSecret() {
         byte[] body = "{\"event\":\"call.started\",\"call_id\":\"CA1\"}".getBytes(StandardCharsets.UTF_8);
         String secret = "0123456789abcdef-secret";
-        String h = RetellSignature.sign(body, secret, TS);
+        String h = TimestampedHmac.sign(body, secret, TS);
         assertTrue(h.matches("v=1700000000000,d=[0-9a-f]{64}"));
-        assertTrue(RetellSignature.verify(h, body, secret, TS + 1));
-        assertFalse(RetellSignature.verify(h, body, KEY, TS));
+        assertTrue(TimestampedHmac.verify(h, body, secret, TS + 1));
+        assertFalse(TimestampedHmac.verify(h, body, KEY, TS));
     }
 }

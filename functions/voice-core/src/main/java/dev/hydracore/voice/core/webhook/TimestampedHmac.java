@@ -15,12 +15,12 @@ import javax.crypto.spec.SecretKeySpec;
  * accepted within ±5 minutes of our clock. The Pipecat bot's {@code x-hydra-signature} uses the same
  * construction keyed with the channel's webhook_secret ({@link #verify} serves both).
  */
-public final class RetellSignature {
+public final class TimestampedHmac {
     public static final long TOLERANCE_MILLIS = 300_000;
     /** The whole header; {@link Matcher#matches()} so nothing may precede or follow it (not even a newline). */
     private static final Pattern HEADER = Pattern.compile("v=([0-9]{1,19}),d=([0-9a-f]{64})");
 
-    private RetellSignature() {}
+    private TimestampedHmac() {}
 
     /** True when the header is well formed, fresh, and its digest matches (compared in constant time). */
     public static boolean verify(String header, byte[] rawBody, String key, long nowMillis) {

@@ -4,7 +4,7 @@ import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * The single-table layout: every key and attribute name in one place. See the README's data
+ * The single-table layout: every key and attribute name in one place, and the codec helpers for them. See the README's data
  * section for the access patterns behind it.
  *
  * <pre>
@@ -20,8 +20,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  *                                     redelivered call.turn never counts twice; removed with the call records
  * </pre>
  */
-public final class Items {
-    private Items() {}
+public final class TableLayout {
+    private TableLayout() {}
 
     public static final String PK = "pk";
     public static final String SK = "sk";
@@ -74,7 +74,7 @@ public final class Items {
     // Call record attributes.
     public static final String CALL_ID = "call_id";
     public static final String STATE = "state";
-    public static final String CALLER = "caller";
+    public static final String CALLER_PHONE = "caller";
     public static final String TURNS = "turns";
     public static final String STARTED_AT = "started_at";
     public static final String ENDED_AT = "ended_at";
