@@ -2,21 +2,19 @@ package dev.hydracore.voice.calls;
 
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.auth.Authenticator;
-import dev.hydracore.voice.core.auth.Caller;
+import dev.hydracore.voice.core.auth.Principal;
 import dev.hydracore.voice.core.auth.Tenancy;
+import dev.hydracore.voice.core.calls.ActiveCallsAnswer;
 import dev.hydracore.voice.core.calls.CallRecord;
 import dev.hydracore.voice.core.http.ApiHandler;
 import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.InstanceId;
-import dev.hydracore.voice.core.http.Responses;
-import dev.hydracore.voice.core.store.CallStore;
+import dev.hydracore.voice.core.store.ActiveCallsIndex;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.InstanceRecord;
 import java.time.Clock;
-import dev.hydracore.voice.core.http.ApiException;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -27,7 +25,7 @@ import java.util.Optional;
 public final class ListActiveCallsHandler extends ApiHandler {
     private final Authenticator authenticator;
     private final Tenancy tenancy;
-    private final CallStore calls;
+    private final ActiveCallsIndex calls;
     private final Clock clock;
 
     /** Lambda's entry: wires real clients from the function's environment. */
@@ -39,53 +37,31 @@ public final class ListActiveCallsHandler extends ApiHandler {
         super(services);
         this.authenticator = services.authenticator();
         this.tenancy = services.tenancy();
-        this.calls = CallStore.of(services);
+        this.calls = services.activeCalls();
         this.clock = services.clock();
     }
 
-    static final String ROUTE = "GET /v1/instances/{instance_id}/channels/voice/calls";
-
-    /**
-     * SnapStart priming, read-only: the full request with a key no store holds (pepper fetch, key
-     * lookup, 401), the instance read for the never-registered all-zero instance (404), and the
-     * active-calls index query for a generation no channel has (nothing matches), which is all
-     * this route ever does besides reading.
-     */
     @Override
-    protected void prime() {
-        primeWithUnknownKey("GET", ROUTE, "/v1/instances/" + PRIMING_INSTANCE_ID + "/channels/voice/calls",
-                Map.of("instance_id", PRIMING_INSTANCE_ID));
-        try {
-            tenancy.requireOwned(new Caller("priming", "priming"), InstanceId.parse(PRIMING_INSTANCE_ID));
-        } catch (ApiException expected) {
-            // 404: nothing is registered under the all-zero id.
-        }
+    protected List<PrimingRequest> primingRequests() {
+        return List.of(PrimingRequest.withUnknownKey("GET", "/v1/instances/{instance_id}/channels/voice/calls"));
+    }
+
+    /** The active-calls index query for a generation no channel has (nothing matches): a read. */
+    @Override
+    protected void warmUp() {
         calls.activeCalls(PRIMING_INSTANCE_ID, "priming");
     }
 
     @Override
     protected HttpResponse handle(HttpRequest request) {
-        Caller caller = authenticator.authenticate(request);
+        Principal principal = authenticator.authenticate(request);
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
         // One index query: the registration (tenancy, channel generation) and the active calls.
-        CallStore.ActiveView view = calls.activeView(instanceId);
-        InstanceRecord instance = view.instance().isPresent() && caller.tenantId().equals(view.instance().get().tenantId())
-                ? view.instance().get() : tenancy.requireOwned(caller, instanceId);
+        ActiveCallsIndex.View view = calls.view(instanceId);
+        InstanceRecord instance = tenancy.requireOwned(principal, instanceId, view.instance());
         Optional<ChannelRecord> channel = instance.channel();
         long now = clock.millis();
-        List<CallRecord> active = channel.map(c -> view.callsOf(c.generation(), now, calls.maxCallMillis())).orElse(List.of());
-        return HttpResponse.json(200, Responses.write(g -> {
-            g.writeStartArray();
-            for (CallRecord c : active) {
-                g.writeStartObject();
-                g.writeStringField("call_id", c.callId());
-                g.writeStringField("caller_phone", c.caller());
-                g.writeNumberField("duration_seconds", Math.max(0, now - c.startedAtMillis()) / 1000);
-                g.writeStringField("state", c.state().wire());
-                g.writeNumberField("transcript_turns", c.turns());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-        }));
+        List<CallRecord> active = channel.map(c -> view.activeCalls(c.generation(), now)).orElse(List.of());
+        return HttpResponse.json(200, ActiveCallsAnswer.toJson(active, now));
     }
 }

@@ -1,6 +1,7 @@
 package dev.hydracore.voice.core;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonParseException;
@@ -10,11 +11,13 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.io.InputStream;
 
 /**
  * Jackson's streaming layer, which every request path uses: one shared {@link JsonFactory} for
- * generators and parsers, and a tree reader that builds the same {@link JsonNode}s as
+ * generators ({@link #write}) and parsers, and a tree reader that builds the same {@link JsonNode}s as
  * {@code ObjectMapper.readTree} without an ObjectMapper. Building an ObjectMapper costs tens of
  * milliseconds of a cold start; nothing on a handler's path needs one. {@link Json#MAPPER} shares
  * this factory, for code off the request path (tests, tooling).
@@ -24,6 +27,22 @@ public final class JsonStreams {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private JsonStreams() {}
+
+    /** Serializes with the shared factory; bodies are small, so a String is fine. */
+    public static String write(JsonWriter body) {
+        StringWriter w = new StringWriter(256);
+        try (JsonGenerator g = FACTORY.createGenerator(w)) {
+            body.write(g);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return w.toString();
+    }
+
+    @FunctionalInterface
+    public interface JsonWriter {
+        void write(JsonGenerator g) throws IOException;
+    }
 
     /** The document as a tree; empty input is a MissingNode, as with ObjectMapper.readTree. */
     public static JsonNode readTree(InputStream in) throws IOException {

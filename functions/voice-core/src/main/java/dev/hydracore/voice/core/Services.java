@@ -5,9 +5,13 @@ import dev.hydracore.voice.core.auth.Pepper;
 import dev.hydracore.voice.core.auth.Tenancy;
 import dev.hydracore.voice.core.aws.AwsClients;
 import dev.hydracore.voice.core.crypto.CredentialVault;
+import dev.hydracore.voice.core.store.ActiveCallsIndex;
 import dev.hydracore.voice.core.store.ApiKeyStore;
+import dev.hydracore.voice.core.store.CallRecordPurge;
+import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.ChannelStore;
 import dev.hydracore.voice.core.store.InstanceStore;
+import dev.hydracore.voice.core.store.SweepIndex;
 import java.time.Clock;
 
 /**
@@ -65,6 +69,23 @@ public final class Services {
         return vault;
     }
 
+    /** The webhook's call transitions (and the sweeper's, through {@link #sweepIndex()}). */
+    public CallTransitions callTransitions() {
+        return new CallTransitions(aws.dynamo(), settings, clock);
+    }
+
+    public ActiveCallsIndex activeCalls() {
+        return new ActiveCallsIndex(aws.dynamo(), settings, clock);
+    }
+
+    public SweepIndex sweepIndex() {
+        return new SweepIndex(aws.dynamo(), settings, callTransitions());
+    }
+
+    public CallRecordPurge callRecordPurge() {
+        return new CallRecordPurge(aws.dynamo(), settings.tableName(), settings.queryPageLimit());
+    }
+
     public Tenancy tenancy() {
         return new Tenancy(instances());
     }
@@ -74,9 +95,9 @@ public final class Services {
      * keys. SnapStart calls it (through the handler's CRaC hook) after priming, so a snapshot holds
      * none of them; the next request fetches what it needs again.
      */
-    public synchronized void forget() {
+    public synchronized void clearSecrets() {
         if (authenticator != null) {
-            authenticator.forget();
+            authenticator.clearSecrets();
         }
         if (vault != null) {
             vault.forgetCachedKeys();

@@ -1,13 +1,10 @@
 package dev.hydracore.voice.setup;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.auth.Authenticator;
-import dev.hydracore.voice.core.auth.Caller;
+import dev.hydracore.voice.core.auth.Principal;
 import dev.hydracore.voice.core.auth.Tenancy;
 import dev.hydracore.voice.core.channel.ChannelStatus;
 import dev.hydracore.voice.core.channel.MergedSetup;
@@ -20,11 +17,13 @@ import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.InstanceId;
 import dev.hydracore.voice.core.http.JsonBody;
-import dev.hydracore.voice.core.http.Responses;
 import dev.hydracore.voice.core.http.ValidationException;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.ChannelStore;
 import dev.hydracore.voice.core.store.InstanceRecord;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -35,7 +34,6 @@ import java.util.Optional;
  * (DynamoDB), so a failure of either leaves the stored channel exactly as it was.
  */
 public final class SetupVoiceHandler extends ApiHandler {
-    static final String CHANGED_CONCURRENTLY = "Voice channel changed concurrently, retry";
     static final String STORED_CREDENTIALS_UNREADABLE =
             "Stored voice credentials cannot be read; send every credential of the provider to replace them";
 
@@ -61,61 +59,54 @@ public final class SetupVoiceHandler extends ApiHandler {
 
     @Override
     protected HttpResponse handle(HttpRequest request) {
-        Caller caller = authenticator.authenticate(request);
+        Principal principal = authenticator.authenticate(request);
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
-        InstanceRecord instance = tenancy.requireOwned(caller, instanceId);
+        InstanceRecord instance = tenancy.requireOwned(principal, instanceId);
         SetupRequest setup = SetupRequest.of(JsonBody.read(request));
         ChannelRecord saved;
         try {
-            saved = configure(caller, instance, setup);
+            saved = configure(principal, instance, setup);
         } catch (ChannelStore.ConcurrentChangeException first) {
             // Another setup or a teardown won the race: decide again on what is stored now, once.
             try {
-                saved = configure(caller, tenancy.requireOwned(caller, instanceId), setup);
+                saved = configure(principal, tenancy.requireOwned(principal, instanceId), setup);
             } catch (ChannelStore.ConcurrentChangeException second) {
-                throw new ApiException(409, CHANGED_CONCURRENTLY);
+                throw ApiException.changedConcurrently();
             }
         }
         return answer(saved);
     }
 
-    /** The route key and path of a request for the never-registered all-zero instance (priming). */
-    static final String ROUTE = "POST /v1/instances/{instance_id}/channels/voice";
-    private static final String PRIMING_PATH = "/v1/instances/" + PRIMING_INSTANCE_ID + "/channels/voice";
     /** Sample bodies for priming: one that validates, one with every kind of problem. No real secret. */
     static final String PRIMING_VALID_BODY =
             "{\"provider\":\"retell\",\"api_key\":\"priming\",\"agent_id\":\"agent_priming\",\"phone_number\":\"+14155550100\"}";
     static final String PRIMING_INVALID_BODY = "{\"provider\":\"nope\",\"api_key\":7,\"phone_number\":\"x\"}";
 
+    /** The full request with a key no store holds: 401 before the body is looked at, so nothing can be written. */
+    @Override
+    protected List<PrimingRequest> primingRequests() {
+        return List.of(PrimingRequest.withUnknownKey("POST", "/v1/instances/{instance_id}/channels/voice")
+                .withBody(PRIMING_VALID_BODY));
+    }
+
     /**
-     * SnapStart priming, read-only: the full request with a key no store holds (pepper fetch, key
-     * lookup, 401 before the body is looked at, so nothing can be written), then the body's
-     * parsing, validation and merge on built-in samples (pure code: no KMS, no DynamoDB), the
-     * 422 answer, and the 200 body's serialization for an unconfigured instance.
+     * The body's parsing, validation and merge on built-in samples (pure code: no KMS, no
+     * DynamoDB), the 422 answer, and the 200 body's serialization for an unconfigured instance.
      */
     @Override
-    protected void prime() {
-        primeRequest("POST", ROUTE, PRIMING_PATH, Map.of("instance_id", PRIMING_INSTANCE_ID),
-                Map.of("authorization", "Bearer " + PRIMING_API_KEY), PRIMING_VALID_BODY);
+    protected void warmUp() {
         for (String body : new String[] {PRIMING_VALID_BODY, PRIMING_INVALID_BODY, "{not json"}) {
-            var event = primingEvent("POST", ROUTE, PRIMING_PATH, Map.of("instance_id", PRIMING_INSTANCE_ID), Map.of());
-            event.put("body", body);
             try {
-                SetupRequest.of(JsonBody.read(HttpRequest.fromEvent(event))).mergeOnto(Optional.empty()).credentialNames();
+                SetupRequest.of(JsonBody.parse(body.getBytes(StandardCharsets.UTF_8))).mergeOnto(Optional.empty()).credentialNames();
             } catch (ValidationException expected) {
-                Responses.validation(expected).body();
+                expected.toResponse().body();
             }
-        }
-        try {
-            tenancy.requireOwned(new Caller("priming", "priming"), InstanceId.parse(PRIMING_INSTANCE_ID));
-        } catch (ApiException expected) {
-            // 404: nothing is registered under the all-zero id.
         }
         ChannelStatus.of(Optional.empty()).toJson();
     }
 
     /** Merge and validate (422), seal (KMS), then one conditional write (DynamoDB). */
-    private ChannelRecord configure(Caller caller, InstanceRecord instance, SetupRequest setup) {
+    private ChannelRecord configure(Principal principal, InstanceRecord instance, SetupRequest setup) {
         String instanceId = instance.instanceId();
         Optional<ChannelRecord> stored = instance.channel();
         MergedSetup merged = setup.mergeOnto(stored);
@@ -129,22 +120,16 @@ public final class SetupVoiceHandler extends ApiHandler {
             throw new ApiException(409, STORED_CREDENTIALS_UNREADABLE);
         }
         CredentialVault.Sealed sealed = vault.seal(instanceId, credentials);
-        return channels.save(instanceId, caller.tenantId(), merged.toConfig(settings.webhookUrl(instanceId), sealed),
+        return channels.save(instanceId, principal.tenantId(), merged.toConfig(settings.webhookUrl(instanceId), sealed),
                 stored.map(ChannelRecord::generation));
     }
 
     /** The status object, plus which credentials are configured (booleans only, never values). */
     private static HttpResponse answer(ChannelRecord saved) {
-        ObjectNode body;
-        try {
-            body = (ObjectNode) Json.MAPPER.readTree(ChannelStatus.of(Optional.of(saved)).toJson());
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("status JSON did not parse", e);
-        }
-        ObjectNode configured = body.putObject("credentials");
+        Map<String, Boolean> configured = new LinkedHashMap<>();
         for (VoiceField f : VoiceField.credentials()) {
             configured.put(f.wire(), saved.credentialNames().contains(f.wire()));
         }
-        return HttpResponse.json(200, body.toString());
+        return HttpResponse.json(200, ChannelStatus.of(Optional.of(saved)).toJson(configured));
     }
 }

@@ -1,20 +1,18 @@
 package dev.hydracore.voice.sweeper;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import dev.hydracore.voice.core.FunctionHandler;
+import dev.hydracore.voice.core.JsonStreams;
 import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Services;
-import dev.hydracore.voice.core.calls.CallRecord;
-import dev.hydracore.voice.core.http.Responses;
-import dev.hydracore.voice.core.store.CallStore;
+import dev.hydracore.voice.core.store.CallTransitions;
+import dev.hydracore.voice.core.store.SweepIndex;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import org.crac.Core;
-import org.crac.Resource;
 
 /**
  * Scheduled (EventBridge, every minute): ends the calls whose end never arrived once they pass
@@ -22,14 +20,12 @@ import org.crac.Resource;
  * sweep index (active calls, sharded by start time), never the table; each end is the webhook's
  * own conditional transition, so it is safe alongside webhooks and other sweeper runs.
  *
- * <p>SnapStart: a CRaC {@link Resource}, like every route handler. Before the snapshot it runs the
- * sweep's query path with a cutoff no call can be before (sweep keys are start times, never
- * negative), so only Queries happen and nothing is ended; then the {@link Services}' caches are
- * forgotten.
+ * <p>SnapStart ({@link FunctionHandler}): priming runs the sweep's query path with a cutoff no call
+ * can be before (sweep keys are start times, never negative), so only Queries happen and nothing
+ * is ended.
  */
-public final class SweeperHandler implements RequestStreamHandler, Resource {
-    private final Services services;
-    private final CallStore calls;
+public final class SweeperHandler extends FunctionHandler {
+    private final SweepIndex calls;
     private final Clock clock;
     private final Duration maxCall;
 
@@ -38,19 +34,17 @@ public final class SweeperHandler implements RequestStreamHandler, Resource {
         this(Services.fromEnvironment());
     }
 
-    @SuppressWarnings("this-escape")
     public SweeperHandler(Services services) {
-        this.services = services;
-        this.calls = CallStore.of(services);
+        super(services);
+        this.calls = services.sweepIndex();
         this.clock = services.clock();
         this.maxCall = services.settings().maxCallDuration();
-        Core.getGlobalContext().register(this);
     }
 
     /** What one run did; {@code contended}: calls left for the next run after losing too many races. */
     public record Summary(int ended, int orphansRemoved, int contended) {
         String toJson() {
-            return Responses.write(g -> {
+            return JsonStreams.write(g -> {
                 g.writeStartObject();
                 g.writeNumberField("ended", ended);
                 g.writeNumberField("orphans_removed", orphansRemoved);
@@ -69,15 +63,15 @@ public final class SweeperHandler implements RequestStreamHandler, Resource {
         int ended = 0;
         int orphans = 0;
         int contended = 0;
-        for (int shard = 0; shard < CallRecord.SWEEP_SHARDS; shard++) {
-            for (CallStore.CallKey key : calls.startedBefore(shard, cutoff)) {
+        for (int shard = 0; shard < calls.shards(); shard++) {
+            for (SweepIndex.CallKey key : calls.startedBefore(shard, cutoff)) {
                 try {
                     switch (calls.endOverdue(key, cutoff)) {
                         case ENDED -> ended++;
                         case ORPHAN_REMOVED -> orphans++;
                         case NOTHING -> { }
                     }
-                } catch (CallStore.ContentionException e) {
+                } catch (CallTransitions.ContentionException e) {
                     contended++;
                 }
             }
@@ -89,21 +83,8 @@ public final class SweeperHandler implements RequestStreamHandler, Resource {
     static final long PRIMING_CUTOFF = -1;
 
     @Override
-    public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
-        try {
-            Summary s = sweep(PRIMING_CUTOFF);
-            s.toJson();
-        } catch (RuntimeException e) {
-            // A snapshot without priming is slower, not wrong.
-            Log.warn("snapstart priming failed", "exception", e.getClass().getSimpleName());
-        } finally {
-            services.forget();
-        }
-    }
-
-    @Override
-    public void afterRestore(org.crac.Context<? extends Resource> context) {
-        // Nothing to re-seed: whatever the next run needs is fetched again on first use.
+    protected void prime() {
+        sweep(PRIMING_CUTOFF).toJson();
     }
 
     @Override

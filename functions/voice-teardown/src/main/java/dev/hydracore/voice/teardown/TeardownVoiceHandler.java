@@ -2,7 +2,7 @@ package dev.hydracore.voice.teardown;
 
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.auth.Authenticator;
-import dev.hydracore.voice.core.auth.Caller;
+import dev.hydracore.voice.core.auth.Principal;
 import dev.hydracore.voice.core.auth.Tenancy;
 import dev.hydracore.voice.core.http.ApiException;
 import dev.hydracore.voice.core.http.ApiHandler;
@@ -13,7 +13,7 @@ import dev.hydracore.voice.core.store.CallRecordPurge;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.ChannelStore;
 import dev.hydracore.voice.core.store.InstanceRecord;
-import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -25,9 +25,6 @@ import java.util.Optional;
  * retry: the purge also runs when the channel is already gone, before the 404.
  */
 public final class TeardownVoiceHandler extends ApiHandler {
-    static final String NOT_CONFIGURED = "Voice channel not configured";
-    static final String CHANGED_CONCURRENTLY = "Voice channel changed concurrently, retry";
-
     private final Authenticator authenticator;
     private final Tenancy tenancy;
     private final ChannelStore channels;
@@ -43,44 +40,35 @@ public final class TeardownVoiceHandler extends ApiHandler {
         this.authenticator = services.authenticator();
         this.tenancy = services.tenancy();
         this.channels = services.channels();
-        this.callRecords = new CallRecordPurge(services.aws().dynamo(), services.settings().tableName(),
-                services.settings().queryPageLimit());
+        this.callRecords = services.callRecordPurge();
     }
 
     @Override
     protected HttpResponse handle(HttpRequest request) {
-        Caller caller = authenticator.authenticate(request);
+        Principal principal = authenticator.authenticate(request);
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
-        InstanceRecord instance = tenancy.requireOwned(caller, instanceId);
-        boolean removed = removeChannel(caller, instance);
+        InstanceRecord instance = tenancy.requireOwned(principal, instanceId);
+        boolean removed = removeChannel(principal, instance);
         callRecords.purge(instanceId);
         if (!removed) {
-            throw new ApiException(404, NOT_CONFIGURED);
+            throw ApiException.channelNotConfigured();
         }
         return HttpResponse.noContent();
     }
 
-    static final String ROUTE = "DELETE /v1/instances/{instance_id}/channels/voice";
-
-    /**
-     * SnapStart priming, read-only: the full request with a key no store holds (pepper fetch, key
-     * lookup, 401 before the route could remove or purge anything), then the instance read for the
-     * never-registered all-zero instance (404).
-     */
+    /** The full request with a key no store holds: 401 before the route could remove or purge anything. */
     @Override
-    protected void prime() {
-        primeWithUnknownKey("DELETE", ROUTE, "/v1/instances/" + PRIMING_INSTANCE_ID + "/channels/voice",
-                Map.of("instance_id", PRIMING_INSTANCE_ID));
-        try {
-            tenancy.requireOwned(new Caller("priming", "priming"), InstanceId.parse(PRIMING_INSTANCE_ID));
-        } catch (ApiException expected) {
-            // 404: nothing is registered under the all-zero id.
-        }
+    protected List<PrimingRequest> primingRequests() {
+        return List.of(PrimingRequest.withUnknownKey("DELETE", "/v1/instances/{instance_id}/channels/voice"));
+    }
+
+    @Override
+    protected void warmUp() {
         HttpResponse.noContent();
     }
 
     /** True when this request removed a channel; false when there was none. */
-    private boolean removeChannel(Caller caller, InstanceRecord instance) {
+    private boolean removeChannel(Principal principal, InstanceRecord instance) {
         Optional<ChannelRecord> channel = instance.channel();
         for (int attempt = 0; attempt < 2; attempt++) {
             if (channel.isEmpty()) {
@@ -92,9 +80,9 @@ public final class TeardownVoiceHandler extends ApiHandler {
             } catch (ChannelStore.ConcurrentChangeException e) {
                 // Torn down and set up again meanwhile: the caller asked for the channel to go, so
                 // the one there now goes (or, if none is left, there is nothing to remove).
-                channel = tenancy.requireOwned(caller, instance.instanceId()).channel();
+                channel = tenancy.requireOwned(principal, instance.instanceId()).channel();
             }
         }
-        throw new ApiException(409, CHANGED_CONCURRENTLY);
+        throw ApiException.changedConcurrently();
     }
 }

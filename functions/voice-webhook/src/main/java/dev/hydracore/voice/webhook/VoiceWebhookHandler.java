@@ -2,6 +2,8 @@ package dev.hydracore.voice.webhook;
 
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
+import dev.hydracore.voice.core.channel.VoiceField;
+import dev.hydracore.voice.core.channel.VoiceProvider;
 import dev.hydracore.voice.core.crypto.CredentialVault;
 import dev.hydracore.voice.core.http.ApiException;
 import dev.hydracore.voice.core.http.ApiHandler;
@@ -10,11 +12,11 @@ import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.InstanceId;
 import dev.hydracore.voice.core.http.JsonBody;
 import dev.hydracore.voice.core.http.ValidationException;
-import dev.hydracore.voice.core.store.CallStore;
+import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.webhook.BotEvents;
 import dev.hydracore.voice.core.webhook.RetellEvents;
-import dev.hydracore.voice.core.webhook.RetellSignature;
+import dev.hydracore.voice.core.webhook.TimestampedHmac;
 import dev.hydracore.voice.core.webhook.TwilioEvents;
 import dev.hydracore.voice.core.webhook.TwilioForm;
 import dev.hydracore.voice.core.webhook.TwilioSignature;
@@ -38,12 +40,11 @@ import java.util.Optional;
  * the instance; nothing it says is acted on before the signature is checked.
  */
 public final class VoiceWebhookHandler extends ApiHandler {
-    static final String NO_CHANNEL = "Voice channel not configured";
     static final String INVALID_SIGNATURE = "Invalid signature";
     private static final String OK = "{\"status\":\"ok\"}";
     private static final String IGNORED = "{\"status\":\"ignored\"}";
 
-    private final CallStore calls;
+    private final CallTransitions calls;
     private final CredentialVault vault;
     private final Clock clock;
     private final Optional<String> streamUrl;
@@ -55,7 +56,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
 
     public VoiceWebhookHandler(Services services) {
         super(services);
-        this.calls = CallStore.of(services);
+        this.calls = services.callTransitions();
         this.vault = services.vault();
         this.clock = services.clock();
         this.streamUrl = services.settings().get(Settings.PIPECAT_STREAM_URL);
@@ -63,14 +64,14 @@ public final class VoiceWebhookHandler extends ApiHandler {
 
     /** How a request is signed, which follows from the channel's provider and the request's content type. */
     enum Scheme {
-        RETELL("x-retell-signature", "api_key"),
-        TWILIO("x-twilio-signature", "twilio_auth_token"),
-        BOT("x-hydra-signature", "webhook_secret");
+        RETELL("x-retell-signature", VoiceField.API_KEY),
+        TWILIO("x-twilio-signature", VoiceField.TWILIO_AUTH_TOKEN),
+        BOT("x-hydra-signature", VoiceField.WEBHOOK_SECRET);
 
         final String header;
-        final String credential;
+        final VoiceField credential;
 
-        Scheme(String header, String credential) {
+        Scheme(String header, VoiceField credential) {
             this.header = header;
             this.credential = credential;
         }
@@ -84,11 +85,10 @@ public final class VoiceWebhookHandler extends ApiHandler {
         }
 
         static Optional<Scheme> forChannel(String provider, HttpRequest r) {
-            return switch (provider) {
-                case "retell" -> Optional.of(RETELL);
-                case "pipecat" -> Optional.of(isForm(r) ? TWILIO : BOT);
-                default -> Optional.empty();
-            };
+            return VoiceProvider.fromWire(provider).map(p -> switch (p) {
+                case RETELL -> RETELL;
+                case PIPECAT -> isForm(r) ? TWILIO : BOT;
+            });
         }
 
         private static boolean isForm(HttpRequest r) {
@@ -132,8 +132,8 @@ public final class VoiceWebhookHandler extends ApiHandler {
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
         JsonBody.requireWithinLimit(request);
         Parsed parsed = Parsed.of(Scheme.guess(request), request.body());
-        CallStore.Snapshot snapshot = calls.read(instanceId, parsed.callId(), parsed.turnEventId());
-        ChannelRecord channel = snapshot.channel().orElseThrow(() -> new ApiException(404, NO_CHANNEL));
+        CallTransitions.CallRead seen = calls.read(instanceId, parsed.callId(), parsed.turnEventId());
+        ChannelRecord channel = seen.channel().orElseThrow(ApiException::channelNotConfigured);
 
         Scheme scheme = Scheme.forChannel(channel.provider(), request).orElseThrow(VoiceWebhookHandler::invalidSignature);
         if (scheme != parsed.scheme()) {
@@ -149,30 +149,25 @@ public final class VoiceWebhookHandler extends ApiHandler {
 
         boolean applied = false;
         if (event.changesState()) {
-            if (!Objects.equals(event.callId(), snapshot.callId())
-                    || !Objects.equals(event.change().turnEventId(), snapshot.turnEventId())) {
-                snapshot = calls.read(instanceId, event.callId(), event.change().turnEventId());
+            if (!Objects.equals(event.callId(), seen.callId())
+                    || !Objects.equals(event.change().turnEventId(), seen.turnEventId())) {
+                seen = calls.read(instanceId, event.callId(), event.change().turnEventId());
             }
-            CallStore.Outcome outcome;
-            try {
-                outcome = calls.apply(snapshot, event.change());
-            } catch (CallStore.ContentionException e) {
-                throw ApiException.unavailable();
+            // Too many lost races (ContentionException): ApiHandler answers 503 and the provider retries.
+            CallTransitions.Outcome outcome = calls.apply(seen, event.change());
+            if (outcome == CallTransitions.Outcome.NO_CHANNEL) {
+                throw ApiException.channelNotConfigured();
             }
-            if (outcome == CallStore.Outcome.NO_CHANNEL) {
-                throw new ApiException(404, NO_CHANNEL);
-            }
-            applied = outcome == CallStore.Outcome.APPLIED;
+            applied = outcome == CallTransitions.Outcome.APPLIED;
         }
         if (event.incomingCall()) {
-            return TwimlAnswer.response(TwimlAnswer.forIncomingCall(streamUrl.orElse(null), instanceId, event.caller(),
+            return TwimlAnswer.response(TwimlAnswer.forIncomingCall(streamUrl.orElse(null), instanceId, event.callerPhone(),
                     event.callId()));
         }
         // Duplicates, stale and unknown events are acknowledged too, so the provider stops retrying.
         return HttpResponse.json(200, applied ? OK : IGNORED);
     }
 
-    static final String ROUTE = "POST /v1/webhooks/voice/{instance_id}";
     /** Built-in sample bodies for priming (no real call, number or secret). */
     static final String PRIMING_RETELL_BODY = "{\"event\":\"call_started\",\"call\":{\"call_type\":\"phone_call\","
             + "\"call_id\":\"call_00000000000000000000000000000000\",\"call_status\":\"ongoing\","
@@ -184,28 +179,31 @@ public final class VoiceWebhookHandler extends ApiHandler {
             + "&CallStatus=ringing&Direction=inbound&From=%2B14155550123&To=%2B14155550100";
 
     /**
-     * SnapStart priming, read-only: a signed-looking Retell event for the never-registered all-zero
-     * instance goes through the whole entry point (body parse, the one BatchGetItem read, no
-     * channel: 404 before any signature check, decryption or write); then the signature checks
-     * and event parsers of every provider run on built-in samples with a throwaway key (pure code).
+     * A signed-looking Retell event for the never-registered all-zero instance: body parse, the one
+     * BatchGetItem read, no channel: 404 before any signature check, decryption or write.
      */
     @Override
-    protected void prime() {
+    protected List<PrimingRequest> primingRequests() {
+        byte[] retell = PRIMING_RETELL_BODY.getBytes(StandardCharsets.UTF_8);
+        return List.of(new PrimingRequest("POST", "/v1/webhooks/voice/{instance_id}",
+                Map.of("x-retell-signature", TimestampedHmac.sign(retell, "priming", clock.millis())), PRIMING_RETELL_BODY));
+    }
+
+    /** The signature checks and event parsers of every provider on built-in samples with a throwaway key (pure code). */
+    @Override
+    protected void warmUp() {
         byte[] retell = PRIMING_RETELL_BODY.getBytes(StandardCharsets.UTF_8);
         long now = clock.millis();
-        primeRequest("POST", ROUTE, "/v1/webhooks/voice/" + PRIMING_INSTANCE_ID, Map.of("instance_id", PRIMING_INSTANCE_ID),
-                Map.of("x-retell-signature", RetellSignature.sign(retell, "priming", now)), PRIMING_RETELL_BODY);
-        RetellSignature.verify(RetellSignature.sign(retell, "priming", now), retell, "priming", now);
+        TimestampedHmac.verify(TimestampedHmac.sign(retell, "priming", now), retell, "priming", now);
         Parsed.of(Scheme.RETELL, retell);
-        byte[] bot = PRIMING_BOT_BODY.getBytes(StandardCharsets.UTF_8);
-        Parsed.of(Scheme.BOT, bot);
+        Parsed.of(Scheme.BOT, PRIMING_BOT_BODY.getBytes(StandardCharsets.UTF_8));
         Parsed twilio = Parsed.of(Scheme.TWILIO, PRIMING_TWILIO_BODY.getBytes(StandardCharsets.UTF_8));
         List<Map.Entry<String, String>> pairs = twilio.form().map(TwilioForm::pairs).orElse(List.of());
         String url = signedUrl("https://priming.invalid/v1/webhooks/voice/" + PRIMING_INSTANCE_ID, "");
         TwilioSignature.verify(TwilioSignature.sign(url, pairs, "priming"), url, pairs, "priming");
         if (twilio.event() != null && twilio.event().incomingCall()) {
             TwimlAnswer.response(TwimlAnswer.forIncomingCall(streamUrl.orElse(null), PRIMING_INSTANCE_ID,
-                    twilio.event().caller(), twilio.event().callId()));
+                    twilio.event().callerPhone(), twilio.event().callId()));
         }
         HttpResponse.json(200, IGNORED);
     }
@@ -216,12 +214,12 @@ public final class VoiceWebhookHandler extends ApiHandler {
             return false;
         }
         Map<String, String> credentials = vault.open(instanceId, channel.sealed());
-        String secret = credentials.get(scheme.credential);
+        String secret = credentials.get(scheme.credential.wire());
         if (secret == null || secret.isEmpty()) {
             return false;
         }
         return switch (scheme) {
-            case RETELL, BOT -> RetellSignature.verify(header.get(), request.body(), secret, clock.millis());
+            case RETELL, BOT -> TimestampedHmac.verify(header.get(), request.body(), secret, clock.millis());
             case TWILIO -> parsed.form().isPresent() && channel.webhookUrl() != null
                     && TwilioSignature.verify(header.get(), signedUrl(channel.webhookUrl(), request.rawQueryString()),
                             parsed.form().get().pairs(), secret);

@@ -1,10 +1,10 @@
 package dev.hydracore.voice.webhook;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hydracore.voice.core.webhook.RetellSignature;
+import dev.hydracore.voice.core.webhook.TimestampedHmac;
 import dev.hydracore.voice.core.webhook.TwilioSignature;
 import dev.hydracore.voice.tooling.ApiEvents;
-import dev.hydracore.voice.tooling.TestChannels.Channel;
+import dev.hydracore.voice.testkit.TestChannels.Channel;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -35,7 +35,7 @@ final class Deliveries {
     /** A Retell event, signed now with the channel's API key. */
     static ObjectNode retell(Channel c, String body) {
         return json(c.instanceId(), "x-retell-signature",
-                RetellSignature.sign(body.getBytes(StandardCharsets.UTF_8), c.secret("api_key"), System.currentTimeMillis()), body);
+                TimestampedHmac.sign(body.getBytes(StandardCharsets.UTF_8), c.secret("api_key"), System.currentTimeMillis()), body);
     }
 
     static String retellBody(String event, String callId, String caller, int turns) {
@@ -52,7 +52,7 @@ final class Deliveries {
     /** A Pipecat bot event, signed now with the channel's webhook secret. */
     static ObjectNode bot(Channel c, String body) {
         return json(c.instanceId(), "x-hydra-signature",
-                RetellSignature.sign(body.getBytes(StandardCharsets.UTF_8), c.secret("webhook_secret"), System.currentTimeMillis()), body);
+                TimestampedHmac.sign(body.getBytes(StandardCharsets.UTF_8), c.secret("webhook_secret"), System.currentTimeMillis()), body);
     }
 
     static String botBody(String event, String eventId, String callId, String caller) {

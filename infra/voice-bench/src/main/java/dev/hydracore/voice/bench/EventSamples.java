@@ -2,7 +2,7 @@ package dev.hydracore.voice.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hydracore.voice.core.webhook.RetellSignature;
+import dev.hydracore.voice.core.webhook.TimestampedHmac;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,7 +59,7 @@ public final class EventSamples {
             for (String name : names) {
                 if (name.equalsIgnoreCase("x-retell-signature")) {
                     byte[] body = e.path("body").asText().getBytes(StandardCharsets.UTF_8);
-                    headers.put(name, RetellSignature.sign(body, retellKey, nowMillis));
+                    headers.put(name, TimestampedHmac.sign(body, retellKey, nowMillis));
                 }
             }
         }

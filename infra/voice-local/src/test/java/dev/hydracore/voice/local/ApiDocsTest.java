@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * /docs and /openapi.json over real HTTP through the local gateway (no AWS, no function JVM: a
- * docs route never reaches one). The browser side is {@link ApiDocsBrowserTest}.
+ * docs route never reaches one). The browser side is {@link ApiDocsBrowserIT}.
  */
 class ApiDocsTest {
     private static final Path OPENAPI = ProjectPaths.root().resolve("infra/openapi.yaml");

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hydracore.voice.core.store.Items;
+import dev.hydracore.voice.core.store.TableLayout;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -83,7 +83,7 @@ class TemplateHardeningTest {
         Set<String> indexes = new HashSet<>();
         table.path("GlobalSecondaryIndexes").forEach(i -> indexes.add(i.path("IndexName").asText()));
         table.path("LocalSecondaryIndexes").forEach(i -> indexes.add(i.path("IndexName").asText()));
-        assertTrue(indexes.containsAll(List.of(Items.LSI_ACTIVE, Items.GSI_SWEEP, Items.GSI_BY_TENANT)), indexes.toString());
+        assertTrue(indexes.containsAll(List.of(TableLayout.LSI_ACTIVE, TableLayout.GSI_SWEEP, TableLayout.GSI_BY_TENANT)), indexes.toString());
         Set<String> granted = new HashSet<>();
         TEMPLATE.resources("AWS::Serverless::Function").forEach((id, fn) -> statements(fn).forEach(s -> {
             if (!texts(s.path("Action")).contains("dynamodb:Query")) {
@@ -98,7 +98,7 @@ class TemplateHardeningTest {
                 }
             }
         }));
-        assertEquals(Set.of("VoiceCallsFunction:" + Items.LSI_ACTIVE, "VoiceSweeperFunction:" + Items.GSI_SWEEP), granted);
+        assertEquals(Set.of("VoiceCallsFunction:" + TableLayout.LSI_ACTIVE, "VoiceSweeperFunction:" + TableLayout.GSI_SWEEP), granted);
     }
 
     @Test

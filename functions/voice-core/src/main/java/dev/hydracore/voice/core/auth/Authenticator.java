@@ -24,7 +24,7 @@ public final class Authenticator {
     private final LongSupplier nanoTime;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
-    private record Cached(Caller caller, long expiresAtNanos) {}
+    private record Cached(Principal principal, long expiresAtNanos) {}
 
     public Authenticator(ApiKeyStore keys, Pepper pepper, Duration cacheTtl) {
         this(keys, pepper, cacheTtl, System::nanoTime);
@@ -37,7 +37,7 @@ public final class Authenticator {
         this.nanoTime = nanoTime;
     }
 
-    public Caller authenticate(HttpRequest request) {
+    public Principal authenticate(HttpRequest request) {
         String key = presentedKey(request);
         if (!ApiKeys.wellFormed(key)) {
             throw ApiException.invalidApiKey();
@@ -46,7 +46,7 @@ public final class Authenticator {
         long now = nanoTime.getAsLong();
         Cached hit = cache.get(digest);
         if (hit != null && now - hit.expiresAtNanos() < 0) {
-            return hit.caller();
+            return hit.principal();
         }
         Optional<ApiKeyStore.StoredKey> stored = keys.findByDigest(digest);
         if (stored.isEmpty() || stored.get().revoked()
@@ -54,18 +54,18 @@ public final class Authenticator {
             cache.remove(digest);
             throw ApiException.invalidApiKey();
         }
-        Caller caller = new Caller(stored.get().tenantId(), stored.get().keyId());
+        Principal principal = new Principal(stored.get().tenantId(), stored.get().keyId());
         if (cache.size() >= MAX_CACHED_KEYS) {
             cache.clear();
         }
-        cache.put(digest, new Cached(caller, now + ttlNanos));
-        return caller;
+        cache.put(digest, new Cached(principal, now + ttlNanos));
+        return principal;
     }
 
     /** Forgets every cached key and the pepper (SnapStart: nothing secret may sit in a snapshot). */
-    public void forget() {
+    public void clearSecrets() {
         cache.clear();
-        pepper.forget();
+        pepper.clear();
     }
 
     /** How many validated keys are cached now. */

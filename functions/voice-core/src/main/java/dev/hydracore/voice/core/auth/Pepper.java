@@ -35,13 +35,13 @@ public final class Pepper {
         return v;
     }
 
-    /** True once the value was fetched (and until {@link #forget()}). */
+    /** True once the value was fetched (and until {@link #clear()}). */
     public boolean loaded() {
         return value != null;
     }
 
     /** Drops the fetched value (SnapStart: no secret may sit in a snapshot); the next use fetches it again. */
-    public synchronized void forget() {
+    public synchronized void clear() {
         byte[] v = value;
         value = null;
         if (v != null) {

@@ -3,6 +3,7 @@ package dev.hydracore.voice.core.auth;
 import dev.hydracore.voice.core.http.ApiException;
 import dev.hydracore.voice.core.store.InstanceRecord;
 import dev.hydracore.voice.core.store.InstanceStore;
+import java.util.Optional;
 
 /**
  * An instance is visible only to the tenant it is registered to. Another tenant's instance and a
@@ -15,9 +16,21 @@ public final class Tenancy {
         this.instances = instances;
     }
 
-    public InstanceRecord requireOwned(Caller caller, String instanceId) {
-        return instances.find(instanceId)
-                .filter(i -> caller.tenantId().equals(i.tenantId()))
+    public InstanceRecord requireOwned(Principal principal, String instanceId) {
+        return requireOwned(principal, instanceId, Optional.empty());
+    }
+
+    /**
+     * As {@link #requireOwned(Principal, String)}, trusting {@code seen} (the instance item a read of
+     * the caller's already brought) when it is the caller's; otherwise the instance is read.
+     */
+    public InstanceRecord requireOwned(Principal principal, String instanceId, Optional<InstanceRecord> seen) {
+        return seen.filter(i -> owns(principal, i))
+                .or(() -> instances.find(instanceId).filter(i -> owns(principal, i)))
                 .orElseThrow(ApiException::instanceNotFound);
+    }
+
+    private static boolean owns(Principal principal, InstanceRecord instance) {
+        return principal.tenantId().equals(instance.tenantId());
     }
 }

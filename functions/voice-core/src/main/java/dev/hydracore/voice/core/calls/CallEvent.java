@@ -9,21 +9,21 @@ package dev.hydracore.voice.core.calls;
  * @param turnEventId  the id of a single-turn event (the bot's {@code call.turn}), counted once per id, or null
  * @param caller       the caller's number when the event names it, or null
  */
-public record CallEvent(CallState target, long turnsAtLeast, String turnEventId, String caller) {
+public record CallEvent(CallState target, long turnsAtLeast, String turnEventId, String callerPhone) {
 
-    public static CallEvent state(CallState target, String caller) {
-        return new CallEvent(target, -1, null, caller);
+    public static CallEvent state(CallState target, String callerPhone) {
+        return new CallEvent(target, -1, null, callerPhone);
     }
 
-    public static CallEvent transcript(long turns, String caller) {
-        return new CallEvent(null, turns, null, caller);
+    public static CallEvent transcript(long turns, String callerPhone) {
+        return new CallEvent(null, turns, null, callerPhone);
     }
 
-    public static CallEvent turn(String eventId, String caller) {
-        return new CallEvent(null, -1, eventId, caller);
+    public static CallEvent turn(String eventId, String callerPhone) {
+        return new CallEvent(null, -1, eventId, callerPhone);
     }
 
     public CallEvent withTurns(long turns) {
-        return new CallEvent(target, turns, turnEventId, caller);
+        return new CallEvent(target, turns, turnEventId, callerPhone);
     }
 }

@@ -43,9 +43,9 @@ public final class CallLifecycle {
             CallState state = event.target() != null ? event.target() : CallState.IN_PROGRESS;
             long turns = Math.max(0, event.turnsAtLeast()) + (newTurn ? 1 : 0);
             CallRecord created = state.active()
-                    ? new CallRecord(instanceId, callId, state, nowMillis, event.caller(), turns, generation, 1, null,
+                    ? new CallRecord(instanceId, callId, state, nowMillis, event.callerPhone(), turns, generation, 1, null,
                             activeExpiry(nowMillis))
-                    : new CallRecord(instanceId, callId, state, nowMillis, event.caller(), turns, generation, 1, nowMillis,
+                    : new CallRecord(instanceId, callId, state, nowMillis, event.callerPhone(), turns, generation, 1, nowMillis,
                             endedExpiry(nowMillis));
             return Optional.of(new Transition(created, state.active() ? 1 : 0, newTurn));
         }
@@ -59,12 +59,12 @@ public final class CallLifecycle {
         if (newTurn) {
             turns = Math.max(turns, cur.turns() + 1);
         }
-        String caller = cur.caller() != null ? cur.caller() : event.caller();
-        if (state == cur.state() && turns == cur.turns() && Objects.equals(caller, cur.caller()) && !newTurn) {
+        String callerPhone = cur.callerPhone() != null ? cur.callerPhone() : event.callerPhone();
+        if (state == cur.state() && turns == cur.turns() && Objects.equals(callerPhone, cur.callerPhone()) && !newTurn) {
             return Optional.empty();
         }
         boolean ends = !state.active();
-        CallRecord next = new CallRecord(instanceId, callId, state, cur.startedAtMillis(), caller, turns, generation,
+        CallRecord next = new CallRecord(instanceId, callId, state, cur.startedAtMillis(), callerPhone, turns, generation,
                 cur.version() + 1, ends ? Long.valueOf(nowMillis) : null,
                 ends ? endedExpiry(nowMillis) : cur.expiresAtEpochSeconds());
         return Optional.of(new Transition(next, ends ? -1 : 0, newTurn));

@@ -1,9 +1,10 @@
 package dev.hydracore.voice.core.channel;
 
+import dev.hydracore.voice.core.JsonStreams;
 import dev.hydracore.voice.core.http.HttpResponse;
-import dev.hydracore.voice.core.http.Responses;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.InstanceRecord;
+import java.util.Map;
 import java.util.Optional;
 
 /** The status object every channel route answers with (GET, and POST after setup). */
@@ -23,7 +24,12 @@ public record ChannelStatus(long activeCalls, boolean enabled, String phoneNumbe
     }
 
     public String toJson() {
-        return Responses.write(g -> {
+        return toJson(Map.of());
+    }
+
+    /** The status object, then (when given) {@code "credentials"}: which are configured, by name (never values). */
+    public String toJson(Map<String, Boolean> credentials) {
+        return JsonStreams.write(g -> {
             g.writeStartObject();
             g.writeNumberField("active_calls", activeCalls);
             g.writeBooleanField("enabled", enabled);
@@ -31,6 +37,13 @@ public record ChannelStatus(long activeCalls, boolean enabled, String phoneNumbe
             g.writeStringField("provider", provider);
             g.writeStringField("status", status);
             g.writeStringField("webhook_url", webhookUrl);
+            if (!credentials.isEmpty()) {
+                g.writeObjectFieldStart("credentials");
+                for (Map.Entry<String, Boolean> c : credentials.entrySet()) {
+                    g.writeBooleanField(c.getKey(), c.getValue());
+                }
+                g.writeEndObject();
+            }
             g.writeEndObject();
         });
     }

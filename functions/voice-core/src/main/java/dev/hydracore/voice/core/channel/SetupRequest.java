@@ -23,7 +23,6 @@ import java.util.Set;
  * {@code api_key}, so "" and "not configured" are the same thing).
  */
 public final class SetupRequest {
-    static final String FIELD_REQUIRED = "Field required";
     static final String NOT_AN_OBJECT = "Input should be a valid dictionary or object to extract fields from";
     static final String NOT_A_STRING = "Input should be a valid string";
     static final String TOO_LONG = "String should have at most " + VoiceField.MAX_CHARS + " characters";
@@ -153,7 +152,7 @@ public final class SetupRequest {
         present.addAll(invalid);
         for (VoiceField f : provider.required()) {
             if (!present.contains(f)) {
-                errors.add(ErrorDetail.of(FIELD_REQUIRED, "missing", "body", f.wire()));
+                errors.add(ErrorDetail.of(ErrorDetail.FIELD_REQUIRED, "missing", "body", f.wire()));
             }
         }
         for (VoiceProvider.Stage stage : provider.stages()) {

@@ -1,5 +1,6 @@
 package dev.hydracore.voice.core.http;
 
+import dev.hydracore.voice.core.JsonStreams;
 import java.util.Map;
 
 /**
@@ -32,6 +33,37 @@ public class ApiException extends RuntimeException {
 
     public Map<String, String> headers() {
         return headers;
+    }
+
+    /** The contract's error body, with the exception's headers. */
+    public HttpResponse toResponse() {
+        HttpResponse r = HttpResponse.json(status, detailBody(detail));
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            r = r.withHeader(h.getKey(), h.getValue());
+        }
+        return r;
+    }
+
+    /** {@code {"detail":"<sentence>"}}. */
+    public static String detailBody(String sentence) {
+        return JsonStreams.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("detail", sentence);
+            g.writeEndObject();
+        });
+    }
+
+    public static final String CHANNEL_NOT_CONFIGURED = "Voice channel not configured";
+    public static final String CHANGED_CONCURRENTLY = "Voice channel changed concurrently, retry";
+
+    /** 404: the instance has no voice channel (teardown, webhook). */
+    public static ApiException channelNotConfigured() {
+        return new ApiException(404, CHANNEL_NOT_CONFIGURED);
+    }
+
+    /** 409: the channel kept changing under the request's retry (setup, teardown). */
+    public static ApiException changedConcurrently() {
+        return new ApiException(409, CHANGED_CONCURRENTLY);
     }
 
     public static ApiException notAuthenticated() {

@@ -1,37 +1,37 @@
 package dev.hydracore.voice.core.http;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.JsonStreams;
+import dev.hydracore.voice.core.FunctionHandler;
 import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Services;
+import dev.hydracore.voice.core.auth.Principal;
+import dev.hydracore.voice.core.store.RetryLaterException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Map;
-import org.crac.Core;
-import org.crac.Resource;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * Base of every HTTP route handler: API Gateway v2 event in, v2 response out, through the one
  * shared mapper (a stream handler, so no reflective event binding at cold start). Turns the
- * outcomes of {@link #handle(HttpRequest)} into the contract's statuses: a dependency failure is
- * a 503 with Retry-After, a bug a 500 whose body says nothing about the cause.
+ * outcomes of {@link #handle(HttpRequest)} into the contract's statuses: a dependency failure (an
+ * SDK exception, or the store's {@link RetryLaterException}) is a 503 with Retry-After, a bug a
+ * 500 whose body says nothing about the cause.
  *
- * <p>SnapStart: every handler registers itself as a CRaC {@link Resource}. Before the snapshot,
- * {@link #prime()} runs the handler's code path without writing anything, then every secret and
- * cache its {@link Services} hold is forgotten, so the snapshot holds no pepper, key or data key.
- * Outside SnapStart (local runs, a JVM without CRaC) the hooks never fire.
+ * <p>SnapStart ({@link FunctionHandler}): a route declares the requests it primes with
+ * ({@link #primingRequests()}) and any other read-only or pure work ({@link #warmUp()}).
  */
-public abstract class ApiHandler implements RequestStreamHandler, Resource {
+public abstract class ApiHandler extends FunctionHandler {
     /**
      * A well-formed API key that no store holds (no key's HMAC matches it): priming authenticates
      * with it, which fetches the pepper and does one read-only key lookup, and is answered 401.
@@ -47,11 +47,10 @@ public abstract class ApiHandler implements RequestStreamHandler, Resource {
         this(null);
     }
 
-    /** A handler built on {@code services}, whose secrets and caches are forgotten before a snapshot. */
-    @SuppressWarnings("this-escape")
+    /** A handler built on {@code services}, whose secrets and caches are cleared before a snapshot. */
     protected ApiHandler(Services services) {
+        super(services);
         this.services = services;
-        Core.getGlobalContext().register(this);
     }
 
     @Override
@@ -65,62 +64,106 @@ public abstract class ApiHandler implements RequestStreamHandler, Resource {
         try {
             return handle(request);
         } catch (ApiException e) {
-            return Responses.error(e);
+            return e.toResponse();
         } catch (ValidationException e) {
-            return Responses.validation(e);
+            return e.toResponse();
+        } catch (RetryLaterException e) {
+            Log.warn("dependency unavailable", "request_id", request.requestId(),
+                    "exception", e.getClass().getSimpleName(), "aws_error_code", "");
+            return ApiException.unavailable().toResponse();
         } catch (SdkException e) {
             Log.warn("dependency unavailable", "request_id", request.requestId(),
                     "exception", e.getClass().getSimpleName(), "aws_error_code", awsErrorCode(e));
-            return Responses.error(ApiException.unavailable());
+            return ApiException.unavailable().toResponse();
         } catch (RuntimeException e) {
             Log.error("unhandled failure", "request_id", request.requestId(),
                     "exception", e.getClass().getName(), "at", topFrame(e));
-            return Responses.error(new ApiException(500, "Internal server error"));
+            return new ApiException(500, "Internal server error").toResponse();
         }
     }
 
     protected abstract HttpResponse handle(HttpRequest request);
 
-    // --- SnapStart (CRaC) ------------------------------------------------------------------------
+    // --- SnapStart priming --------------------------------------------------------------------
 
     /**
-     * Exercises the handler's code before a snapshot, so the classes and JIT-compiled code of its
-     * path are in it. It must never write data. The default runs the shared plumbing only (event
-     * parsing, response writing) and no AWS call; a handler overrides it to run its real path
-     * read-only, typically with {@link #primeWithUnknownKey}.
+     * A request the handler primes with, for the never-registered all-zero instance, sent through
+     * the Lambda entry point. {@code route} is the route's path template (its {@code instance_id}
+     * is filled in); the route must answer it before any write (an unknown key, an instance that
+     * is never registered).
      */
-    protected void prime() {
-        ObjectNode event = primingEvent("GET", "GET /", "/", Map.of(), Map.of());
-        HttpRequest.fromEvent(roundTrip(event));
-        sink(Responses.error(ApiException.notAuthenticated()));
-        sink(Responses.validation(new ValidationException(ErrorDetail.of("priming", "priming", "path", "priming"))));
-    }
-
-    /**
-     * One full request through the Lambda entry point, authenticated with {@link #PRIMING_API_KEY}:
-     * authentication fetches the pepper, looks the key up (a read) and answers 401 before the
-     * route's own code could change anything.
-     */
-    protected final HttpResponse primeWithUnknownKey(String method, String routeKey, String rawPath,
-                                                     Map<String, String> pathParameters) {
-        return primeRequest(method, routeKey, rawPath, pathParameters,
-                Map.of("authorization", "Bearer " + PRIMING_API_KEY), null);
-    }
-
-    /**
-     * One full request through the Lambda entry point, with the given headers and body (null: none).
-     * The caller chooses a request the route answers before any write (an unknown key, an
-     * instance that is never registered).
-     */
-    protected final HttpResponse primeRequest(String method, String routeKey, String rawPath,
-                                              Map<String, String> pathParameters, Map<String, String> headers, String body) {
-        ObjectNode event = primingEvent(method, routeKey, rawPath, pathParameters, headers);
-        if (body != null) {
-            event.put("body", body);
+    public record PrimingRequest(String method, String route, Map<String, String> headers, String body) {
+        /** Authenticated with {@link #PRIMING_API_KEY}: pepper fetch, one read-only key lookup, 401. */
+        public static PrimingRequest withUnknownKey(String method, String route) {
+            return new PrimingRequest(method, route, Map.of("authorization", "Bearer " + PRIMING_API_KEY), null);
         }
+
+        public PrimingRequest withBody(String body) {
+            return new PrimingRequest(method, route, headers, body);
+        }
+
+        boolean usesUnknownKey() {
+            return headers.containsKey("authorization");
+        }
+
+        String routeKey() {
+            return method + " " + route;
+        }
+
+        String path() {
+            return route.replace("{instance_id}", PRIMING_INSTANCE_ID);
+        }
+
+        ObjectNode event() {
+            Map<String, String> pathParameters = route.contains("{instance_id}")
+                    ? Map.of("instance_id", PRIMING_INSTANCE_ID) : Map.of();
+            ObjectNode e = primingEvent(method, routeKey(), path(), pathParameters, headers);
+            if (body != null) {
+                e.put("body", body);
+            }
+            return e;
+        }
+    }
+
+    /** The requests this route primes with (default: none, so only the shared plumbing runs). */
+    protected List<PrimingRequest> primingRequests() {
+        return List.of();
+    }
+
+    /** Work of the route's path that the priming requests do not reach: pure code on built-in samples, or reads. */
+    protected void warmUp() {
+    }
+
+    /**
+     * The shared plumbing (event parsing, response writing, no AWS call), then every declared
+     * request; when one uses the unknown key, the ownership check's miss for the all-zero instance
+     * (404, a read) that the 401 never reaches; then the handler's {@link #warmUp()}.
+     */
+    @Override
+    protected final void prime() {
+        HttpRequest.fromEvent(roundTrip(primingEvent("GET", "GET /", "/", Map.of(), Map.of())));
+        sink(ApiException.notAuthenticated().toResponse());
+        sink(new ValidationException(ErrorDetail.of("priming", "priming", "path", "priming")).toResponse());
+        boolean unknownKey = false;
+        for (PrimingRequest r : primingRequests()) {
+            primeRequest(r);
+            unknownKey |= r.usesUnknownKey();
+        }
+        if (unknownKey && services != null) {
+            try {
+                services.tenancy().requireOwned(new Principal("priming", "priming"), PRIMING_INSTANCE_ID);
+            } catch (ApiException expected) {
+                // 404: nothing is registered under the all-zero id.
+            }
+        }
+        warmUp();
+    }
+
+    /** One full request through the Lambda entry point; its status and body. */
+    private HttpResponse primeRequest(PrimingRequest r) {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream(512);
-            handleRequest(new ByteArrayInputStream(Json.MAPPER.writeValueAsBytes(event)), out, null);
+            handleRequest(new ByteArrayInputStream(Json.MAPPER.writeValueAsBytes(r.event())), out, null);
             JsonNode response = Json.MAPPER.readTree(out.toByteArray());
             return new HttpResponse(response.path("statusCode").asInt(), Map.of(), response.path("body").asText(""));
         } catch (IOException e) {
@@ -128,32 +171,8 @@ public abstract class ApiHandler implements RequestStreamHandler, Resource {
         }
     }
 
-    /** Forgets every secret and cache held in memory (pepper, API keys, data keys). */
-    protected void forget() {
-        if (services != null) {
-            services.forget();
-        }
-    }
-
-    @Override
-    public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
-        try {
-            prime();
-        } catch (RuntimeException e) {
-            // A snapshot without priming is slower, not wrong.
-            Log.warn("snapstart priming failed", "exception", e.getClass().getSimpleName());
-        } finally {
-            forget();
-        }
-    }
-
-    @Override
-    public void afterRestore(org.crac.Context<? extends Resource> context) {
-        // Nothing to re-seed: secrets are fetched again on first use, SecureRandom reseeds itself.
-    }
-
-    /** The API Gateway v2 event a priming request sends (no body), for handlers that drive parts of their path directly. */
-    protected static ObjectNode primingEvent(String method, String routeKey, String rawPath,
+    /** The API Gateway v2 event a priming request sends (no body). */
+    private static ObjectNode primingEvent(String method, String routeKey, String rawPath,
                                            Map<String, String> pathParameters, Map<String, String> headers) {
         ObjectNode e = Json.object();
         e.put("version", "2.0");

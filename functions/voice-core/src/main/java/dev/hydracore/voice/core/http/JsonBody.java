@@ -40,10 +40,15 @@ public final class JsonBody {
     public static JsonNode read(HttpRequest request) {
         requireWithinLimit(request);
         request.header("content-type").filter(ct -> !ct.isBlank()).ifPresent(JsonBody::requireJsonMediaType);
-        if (request.body().length == 0) {
+        return parse(request.body());
+    }
+
+    /** A JSON body's bytes as a JSON value (empty: {@code {}}), or 422 {@code json_invalid} where it breaks. */
+    public static JsonNode parse(byte[] body) {
+        if (body.length == 0) {
             return Json.object();
         }
-        String text = decodeUtf8(request.body());
+        String text = decodeUtf8(body);
         if (text.startsWith("\uFEFF")) {
             // Python's json.loads(bytes) reads UTF-8 with a byte-order mark (as utf-8-sig), so FastAPI does.
             text = text.substring(1);

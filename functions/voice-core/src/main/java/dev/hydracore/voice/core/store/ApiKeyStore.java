@@ -11,7 +11,6 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
 import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 import software.amazon.awssdk.services.dynamodb.model.Update;
@@ -37,26 +36,26 @@ public final class ApiKeyStore {
 
     public Optional<StoredKey> findByDigest(String digestHex) {
         Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table)
-                .key(Items.apiKeyKey(digestHex)).consistentRead(true)).item();
+                .key(TableLayout.apiKeyKey(digestHex)).consistentRead(true)).item();
         return item == null || item.isEmpty() ? Optional.empty() : Optional.of(fromItem(item));
     }
 
     /** Stores a new key for an existing tenant; false when the tenant does not exist. */
     public boolean create(String keyId, String tenantId, String digestHex, long nowMillis) {
-        Map<String, AttributeValue> item = new HashMap<>(Items.apiKeyKey(digestHex));
-        item.put(Items.KEY_ID, Items.s(keyId));
-        item.put(Items.TENANT_ID, Items.s(tenantId));
-        item.put(Items.DIGEST, Items.s(digestHex));
-        item.put(Items.CREATED_AT, Items.n(nowMillis));
-        item.put(Items.GSI1_PK, Items.s(Items.TENANT_PREFIX + tenantId));
-        item.put(Items.GSI1_SK, Items.s(Items.KEY_PREFIX + keyId));
-        Map<String, AttributeValue> pointer = new HashMap<>(Items.keyIdKey(keyId));
-        pointer.put(Items.DIGEST, Items.s(digestHex));
-        pointer.put(Items.TENANT_ID, Items.s(tenantId));
+        Map<String, AttributeValue> item = new HashMap<>(TableLayout.apiKeyKey(digestHex));
+        item.put(TableLayout.KEY_ID, TableLayout.s(keyId));
+        item.put(TableLayout.TENANT_ID, TableLayout.s(tenantId));
+        item.put(TableLayout.DIGEST, TableLayout.s(digestHex));
+        item.put(TableLayout.CREATED_AT, TableLayout.n(nowMillis));
+        item.put(TableLayout.GSI1_PK, TableLayout.s(TableLayout.TENANT_PREFIX + tenantId));
+        item.put(TableLayout.GSI1_SK, TableLayout.s(TableLayout.KEY_PREFIX + keyId));
+        Map<String, AttributeValue> pointer = new HashMap<>(TableLayout.keyIdKey(keyId));
+        pointer.put(TableLayout.DIGEST, TableLayout.s(digestHex));
+        pointer.put(TableLayout.TENANT_ID, TableLayout.s(tenantId));
         try {
             dynamo.transactWriteItems(r -> r.transactItems(
                     TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table)
-                            .key(Items.tenantKey(tenantId)).conditionExpression("attribute_exists(pk)").build()).build(),
+                            .key(TableLayout.tenantKey(tenantId)).conditionExpression("attribute_exists(pk)").build()).build(),
                     TransactWriteItem.builder().put(Put.builder().tableName(table).item(item)
                             .conditionExpression("attribute_not_exists(pk)").build()).build(),
                     TransactWriteItem.builder().put(Put.builder().tableName(table).item(pointer)
@@ -72,19 +71,10 @@ public final class ApiKeyStore {
 
     public List<StoredKey> listForTenant(String tenantId) {
         List<StoredKey> keys = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            QueryRequest.Builder q = QueryRequest.builder().tableName(table).indexName(Items.GSI_BY_TENANT)
-                    .keyConditionExpression("gsi1pk = :t AND begins_with(gsi1sk, :k)")
-                    .expressionAttributeValues(Map.of(":t", Items.s(Items.TENANT_PREFIX + tenantId),
-                            ":k", Items.s(Items.KEY_PREFIX)));
-            if (start != null) {
-                q.exclusiveStartKey(start);
-            }
-            QueryResponse page = dynamo.query(q.build());
-            page.items().forEach(i -> keys.add(fromItem(i)));
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
+        Paging.forEachPage(dynamo, QueryRequest.builder().tableName(table).indexName(TableLayout.GSI_BY_TENANT)
+                .keyConditionExpression("gsi1pk = :t AND begins_with(gsi1sk, :k)")
+                .expressionAttributeValues(Map.of(":t", TableLayout.s(TableLayout.TENANT_PREFIX + tenantId),
+                        ":k", TableLayout.s(TableLayout.KEY_PREFIX))), Optional.empty(), page -> page.forEach(i -> keys.add(fromItem(i))));
         keys.sort(Comparator.comparingLong(StoredKey::createdAtMillis).thenComparing(StoredKey::keyId));
         return keys;
     }
@@ -93,22 +83,22 @@ public final class ApiKeyStore {
 
     public Revocation revoke(String keyId, long nowMillis) {
         Map<String, AttributeValue> pointer = dynamo.getItem(r -> r.tableName(table)
-                .key(Items.keyIdKey(keyId)).consistentRead(true)).item();
+                .key(TableLayout.keyIdKey(keyId)).consistentRead(true)).item();
         if (pointer == null || pointer.isEmpty()) {
             return Revocation.NOT_FOUND;
         }
-        if (pointer.containsKey(Items.REVOKED_AT)) {
+        if (pointer.containsKey(TableLayout.REVOKED_AT)) {
             return Revocation.ALREADY_REVOKED;
         }
-        String digest = Items.str(pointer, Items.DIGEST);
-        Map<String, AttributeValue> values = Map.of(":now", Items.n(nowMillis));
+        String digest = TableLayout.str(pointer, TableLayout.DIGEST);
+        Map<String, AttributeValue> values = Map.of(":now", TableLayout.n(nowMillis));
         try {
             dynamo.transactWriteItems(r -> r.transactItems(
-                    TransactWriteItem.builder().update(Update.builder().tableName(table).key(Items.apiKeyKey(digest))
+                    TransactWriteItem.builder().update(Update.builder().tableName(table).key(TableLayout.apiKeyKey(digest))
                             .updateExpression("SET revoked_at = :now")
                             .conditionExpression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
                             .expressionAttributeValues(values).build()).build(),
-                    TransactWriteItem.builder().update(Update.builder().tableName(table).key(Items.keyIdKey(keyId))
+                    TransactWriteItem.builder().update(Update.builder().tableName(table).key(TableLayout.keyIdKey(keyId))
                             .updateExpression("SET revoked_at = :now")
                             .conditionExpression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
                             .expressionAttributeValues(values).build()).build()));
@@ -119,9 +109,9 @@ public final class ApiKeyStore {
     }
 
     private static StoredKey fromItem(Map<String, AttributeValue> item) {
-        AttributeValue revoked = item.get(Items.REVOKED_AT);
-        return new StoredKey(Items.str(item, Items.KEY_ID), Items.str(item, Items.TENANT_ID),
-                Items.str(item, Items.DIGEST), Items.num(item, Items.CREATED_AT, 0),
+        AttributeValue revoked = item.get(TableLayout.REVOKED_AT);
+        return new StoredKey(TableLayout.str(item, TableLayout.KEY_ID), TableLayout.str(item, TableLayout.TENANT_ID),
+                TableLayout.str(item, TableLayout.DIGEST), TableLayout.num(item, TableLayout.CREATED_AT, 0),
                 revoked == null ? null : Long.parseLong(revoked.n()));
     }
 }

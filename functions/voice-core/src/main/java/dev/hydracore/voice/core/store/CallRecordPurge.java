@@ -4,22 +4,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.DeleteRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
  * Deletes every call record of an instance that belongs to no live channel: Teardown's second
  * step, after the channel and its generation are gone. Reads keys (and generation) only, strongly
  * consistent, every page; deletes in BatchWriteItem chunks of 25, retrying unprocessed items a
- * bounded number of times with jittered backoff. Still unprocessed after that: an SDK client
- * exception, which the handler answers 503 — a retried teardown finishes the job.
+ * bounded number of times with jittered backoff. Still unprocessed after that: a
+ * {@link RetryLaterException}, which the handler answers 503 — a retried teardown finishes the job.
  *
  * <p>Why the generation check: BatchWriteItem deletes are unconditional, and a new setup may race
  * the purge and start taking calls. A record can only have been written while its generation was
@@ -30,8 +27,6 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 public final class CallRecordPurge {
     /** BatchWriteItem's own limit. */
     static final int BATCH = 25;
-    private static final int MAX_ATTEMPTS = 6;
-    private static final long BASE_BACKOFF_MILLIS = 25;
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -45,45 +40,37 @@ public final class CallRecordPurge {
 
     /** Deletes them; returns how many were deleted. */
     public int purge(String instanceId) {
-        int deleted = 0;
-        Map<String, AttributeValue> start = null;
-        do {
-            QueryRequest.Builder q = QueryRequest.builder().tableName(table)
-                    .keyConditionExpression("#pk = :pk AND begins_with(#sk, :call)")
-                    .expressionAttributeNames(Map.of("#pk", Items.PK, "#sk", Items.SK, "#gen", Items.GENERATION))
-                    .expressionAttributeValues(Map.of(":pk", Items.s(Items.INSTANCE_PREFIX + instanceId),
-                            ":call", Items.s(Items.CALL_PREFIX)))
-                    .projectionExpression("#pk, #sk, #gen")
-                    .consistentRead(true);
-            pageLimit.ifPresent(q::limit);
-            if (start != null) {
-                q.exclusiveStartKey(start);
-            }
-            QueryResponse page = dynamo.query(q.build());
-            String live = page.items().isEmpty() ? null : liveGeneration(instanceId);
-            List<WriteRequest> deletes = new ArrayList<>(page.items().size());
-            for (Map<String, AttributeValue> item : page.items()) {
-                if (live != null && live.equals(Items.str(item, Items.GENERATION))) {
-                    continue;
-                }
-                deletes.add(WriteRequest.builder().deleteRequest(DeleteRequest.builder()
-                        .key(Map.of(Items.PK, item.get(Items.PK), Items.SK, item.get(Items.SK))).build()).build());
-            }
-            for (int i = 0; i < deletes.size(); i += BATCH) {
-                deleteAll(deletes.subList(i, Math.min(i + BATCH, deletes.size())));
-            }
-            deleted += deletes.size();
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
-        return deleted;
+        int[] deleted = {0};
+        Paging.forEachPage(dynamo, QueryRequest.builder().tableName(table)
+                .keyConditionExpression("#pk = :pk AND begins_with(#sk, :call)")
+                .expressionAttributeNames(Map.of("#pk", TableLayout.PK, "#sk", TableLayout.SK, "#gen", TableLayout.GENERATION))
+                .expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + instanceId),
+                        ":call", TableLayout.s(TableLayout.CALL_PREFIX)))
+                .projectionExpression("#pk, #sk, #gen")
+                .consistentRead(true), pageLimit, page -> {
+                    String live = page.isEmpty() ? null : liveGeneration(instanceId);
+                    List<WriteRequest> deletes = new ArrayList<>(page.size());
+                    for (Map<String, AttributeValue> item : page) {
+                        if (live != null && live.equals(TableLayout.str(item, TableLayout.GENERATION))) {
+                            continue;
+                        }
+                        deletes.add(WriteRequest.builder().deleteRequest(DeleteRequest.builder()
+                                .key(Map.of(TableLayout.PK, item.get(TableLayout.PK), TableLayout.SK, item.get(TableLayout.SK))).build()).build());
+                    }
+                    for (int i = 0; i < deletes.size(); i += BATCH) {
+                        deleteAll(deletes.subList(i, Math.min(i + BATCH, deletes.size())));
+                    }
+                    deleted[0] += deletes.size();
+                });
+        return deleted[0];
     }
 
     /** The generation of the instance's channel now, or null when it has none. */
     private String liveGeneration(String instanceId) {
-        Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table).key(Items.instanceKey(instanceId))
-                .projectionExpression("#gen").expressionAttributeNames(Map.of("#gen", Items.GENERATION))
+        Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table).key(TableLayout.instanceKey(instanceId))
+                .projectionExpression("#gen").expressionAttributeNames(Map.of("#gen", TableLayout.GENERATION))
                 .consistentRead(true)).item();
-        return item == null ? null : Items.str(item, Items.GENERATION);
+        return item == null ? null : TableLayout.str(item, TableLayout.GENERATION);
     }
 
     private void deleteAll(List<WriteRequest> chunk) {
@@ -95,25 +82,8 @@ public final class CallRecordPurge {
             if (pending.isEmpty()) {
                 return;
             }
-            if (attempt == MAX_ATTEMPTS) {
-                throw SdkClientException.create("DynamoDB left call-record deletes unprocessed after " + MAX_ATTEMPTS + " attempts");
-            }
-            sleep(backoffMillis(attempt));
-        }
-    }
-
-    /** Exponential backoff with jitter, as DynamoDB's guidance for unprocessed items asks. */
-    static long backoffMillis(int attempt) {
-        long cap = BASE_BACKOFF_MILLIS << Math.min(attempt, 6);
-        return ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw SdkClientException.create("interrupted while retrying call-record deletes");
+            Backoff.UNPROCESSED_ITEMS.pauseOrGiveUp(attempt, new RetryLaterException(
+                    "DynamoDB left call-record deletes unprocessed after " + attempt + " attempts"));
         }
     }
 }

@@ -37,22 +37,22 @@ public record ChannelRecord(
     }
 
     static Optional<ChannelRecord> fromItem(Map<String, AttributeValue> item) {
-        String provider = Items.str(item, Items.PROVIDER);
+        String provider = TableLayout.str(item, TableLayout.PROVIDER);
         if (provider == null) {
             return Optional.empty();
         }
-        AttributeValue names = item.get(Items.CREDENTIAL_NAMES);
+        AttributeValue names = item.get(TableLayout.CREDENTIAL_NAMES);
         List<String> nameList = names == null ? List.of() : names.ss();
         return Optional.of(new ChannelRecord(
                 provider,
-                Items.str(item, Items.PHONE_NUMBER),
-                Items.str(item, Items.WEBHOOK_URL),
-                Items.str(item, Items.GENERATION),
-                Math.max(0, Items.num(item, Items.ACTIVE_CALLS, 0)),
-                Items.str(item, Items.AGENT_ID),
-                Items.str(item, Items.TWILIO_ACCOUNT_SID),
-                bytes(item.get(Items.DATA_KEY)),
-                bytes(item.get(Items.SEALED_CREDENTIALS)),
+                TableLayout.str(item, TableLayout.PHONE_NUMBER),
+                TableLayout.str(item, TableLayout.WEBHOOK_URL),
+                TableLayout.str(item, TableLayout.GENERATION),
+                Math.max(0, TableLayout.num(item, TableLayout.ACTIVE_CALLS, 0)),
+                TableLayout.str(item, TableLayout.AGENT_ID),
+                TableLayout.str(item, TableLayout.TWILIO_ACCOUNT_SID),
+                bytes(item.get(TableLayout.DATA_KEY)),
+                bytes(item.get(TableLayout.SEALED_CREDENTIALS)),
                 Set.copyOf(new TreeSet<>(nameList))));
     }
 

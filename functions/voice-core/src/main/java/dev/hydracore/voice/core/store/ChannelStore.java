@@ -24,9 +24,9 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
  * so a webhook racing a teardown cannot leave a record behind.
  */
 public final class ChannelStore {
-    private static final List<String> CHANNEL_ATTRIBUTES = List.of(Items.PROVIDER, Items.PHONE_NUMBER, Items.WEBHOOK_URL,
-            Items.GENERATION, Items.ACTIVE_CALLS, Items.AGENT_ID, Items.TWILIO_ACCOUNT_SID, Items.DATA_KEY,
-            Items.SEALED_CREDENTIALS, Items.CREDENTIAL_NAMES, Items.CONFIGURED_AT, Items.UPDATED_AT);
+    private static final List<String> CHANNEL_ATTRIBUTES = List.of(TableLayout.PROVIDER, TableLayout.PHONE_NUMBER, TableLayout.WEBHOOK_URL,
+            TableLayout.GENERATION, TableLayout.ACTIVE_CALLS, TableLayout.AGENT_ID, TableLayout.TWILIO_ACCOUNT_SID, TableLayout.DATA_KEY,
+            TableLayout.SEALED_CREDENTIALS, TableLayout.CREDENTIAL_NAMES, TableLayout.CONFIGURED_AT, TableLayout.UPDATED_AT);
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -60,42 +60,42 @@ public final class ChannelStore {
         Map<String, AttributeValue> values = new HashMap<>();
         List<String> set = new ArrayList<>();
         List<String> remove = new ArrayList<>();
-        put(set, remove, names, values, Items.PROVIDER, cfg.provider() == null ? null : Items.s(cfg.provider()));
-        put(set, remove, names, values, Items.PHONE_NUMBER, cfg.phoneNumber() == null ? null : Items.s(cfg.phoneNumber()));
-        put(set, remove, names, values, Items.WEBHOOK_URL, cfg.webhookUrl() == null ? null : Items.s(cfg.webhookUrl()));
-        put(set, remove, names, values, Items.AGENT_ID, cfg.agentId() == null ? null : Items.s(cfg.agentId()));
-        put(set, remove, names, values, Items.TWILIO_ACCOUNT_SID,
-                cfg.twilioAccountSid() == null ? null : Items.s(cfg.twilioAccountSid()));
-        put(set, remove, names, values, Items.CREDENTIAL_NAMES,
+        put(set, remove, names, values, TableLayout.PROVIDER, cfg.provider() == null ? null : TableLayout.s(cfg.provider()));
+        put(set, remove, names, values, TableLayout.PHONE_NUMBER, cfg.phoneNumber() == null ? null : TableLayout.s(cfg.phoneNumber()));
+        put(set, remove, names, values, TableLayout.WEBHOOK_URL, cfg.webhookUrl() == null ? null : TableLayout.s(cfg.webhookUrl()));
+        put(set, remove, names, values, TableLayout.AGENT_ID, cfg.agentId() == null ? null : TableLayout.s(cfg.agentId()));
+        put(set, remove, names, values, TableLayout.TWILIO_ACCOUNT_SID,
+                cfg.twilioAccountSid() == null ? null : TableLayout.s(cfg.twilioAccountSid()));
+        put(set, remove, names, values, TableLayout.CREDENTIAL_NAMES,
                 cfg.credentialNames().isEmpty() ? null : AttributeValue.fromSs(List.copyOf(cfg.credentialNames())));
         boolean hasSecrets = cfg.sealed() != null && cfg.sealed().ciphertext().length > 0;
-        put(set, remove, names, values, Items.DATA_KEY,
+        put(set, remove, names, values, TableLayout.DATA_KEY,
                 hasSecrets ? AttributeValue.fromB(SdkBytes.fromByteArray(cfg.sealed().encryptedDataKey())) : null);
-        put(set, remove, names, values, Items.SEALED_CREDENTIALS,
+        put(set, remove, names, values, TableLayout.SEALED_CREDENTIALS,
                 hasSecrets ? AttributeValue.fromB(SdkBytes.fromByteArray(cfg.sealed().ciphertext())) : null);
-        put(set, remove, names, values, Items.UPDATED_AT, Items.n(now));
-        names.put("#gen", Items.GENERATION);
-        names.put("#tenant", Items.TENANT_ID);
-        values.put(":tenant", Items.s(tenantId));
+        put(set, remove, names, values, TableLayout.UPDATED_AT, TableLayout.n(now));
+        names.put("#gen", TableLayout.GENERATION);
+        names.put("#tenant", TableLayout.TENANT_ID);
+        values.put(":tenant", TableLayout.s(tenantId));
         String condition;
         if (expectedGeneration.isEmpty()) {
             // Only named when used: DynamoDB refuses unused expression attribute names.
-            names.put("#calls", Items.ACTIVE_CALLS);
-            names.put("#configured", Items.CONFIGURED_AT);
+            names.put("#calls", TableLayout.ACTIVE_CALLS);
+            names.put("#configured", TableLayout.CONFIGURED_AT);
             set.add("#gen = :newgen");
             set.add("#calls = :zero");
             set.add("#configured = :now");
-            values.put(":newgen", Items.s(UUID.randomUUID().toString()));
-            values.put(":zero", Items.n(0));
-            values.put(":now", Items.n(now));
+            values.put(":newgen", TableLayout.s(UUID.randomUUID().toString()));
+            values.put(":zero", TableLayout.n(0));
+            values.put(":now", TableLayout.n(now));
             condition = "attribute_exists(pk) AND #tenant = :tenant AND attribute_not_exists(#gen)";
         } else {
-            values.put(":expected", Items.s(expectedGeneration.get()));
+            values.put(":expected", TableLayout.s(expectedGeneration.get()));
             condition = "attribute_exists(pk) AND #tenant = :tenant AND #gen = :expected";
         }
         String update = "SET " + String.join(", ", set) + (remove.isEmpty() ? "" : " REMOVE " + String.join(", ", remove));
         try {
-            Map<String, AttributeValue> item = dynamo.updateItem(r -> r.tableName(table).key(Items.instanceKey(instanceId))
+            Map<String, AttributeValue> item = dynamo.updateItem(r -> r.tableName(table).key(TableLayout.instanceKey(instanceId))
                     .updateExpression(update).conditionExpression(condition)
                     .expressionAttributeNames(names).expressionAttributeValues(values)
                     .returnValues(ReturnValue.ALL_NEW)).attributes();
@@ -117,13 +117,13 @@ public final class ChannelStore {
             names.put("#a" + i, CHANNEL_ATTRIBUTES.get(i));
             parts.add("#a" + i);
         }
-        names.put("#gen", Items.GENERATION);
+        names.put("#gen", TableLayout.GENERATION);
         try {
-            dynamo.updateItem(r -> r.tableName(table).key(Items.instanceKey(instanceId))
+            dynamo.updateItem(r -> r.tableName(table).key(TableLayout.instanceKey(instanceId))
                     .updateExpression("REMOVE " + String.join(", ", parts))
                     .conditionExpression("attribute_exists(pk) AND #gen = :expected")
                     .expressionAttributeNames(names)
-                    .expressionAttributeValues(Map.of(":expected", Items.s(expectedGeneration))));
+                    .expressionAttributeValues(Map.of(":expected", TableLayout.s(expectedGeneration))));
         } catch (ConditionalCheckFailedException e) {
             throw new ConcurrentChangeException();
         }

@@ -28,7 +28,7 @@ public final class InstanceStore {
     /** One strongly consistent read of the instance item. */
     public Optional<InstanceRecord> find(String instanceId) {
         Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table)
-                .key(Items.instanceKey(instanceId)).consistentRead(true)).item();
+                .key(TableLayout.instanceKey(instanceId)).consistentRead(true)).item();
         return item == null || item.isEmpty() ? Optional.empty() : Optional.of(InstanceRecord.fromItem(item));
     }
 
@@ -36,17 +36,17 @@ public final class InstanceStore {
 
     /** Registers the instance to the tenant; idempotent for the same tenant. */
     public Registration register(String instanceId, String tenantId) {
-        Map<String, AttributeValue> item = new HashMap<>(Items.instanceKey(instanceId));
-        item.put(Items.INSTANCE_ID, Items.s(instanceId));
-        item.put(Items.TENANT_ID, Items.s(tenantId));
-        item.put(Items.REGISTERED_AT, Items.n(clock.millis()));
-        item.put(Items.GSI1_PK, Items.s(Items.TENANT_PREFIX + tenantId));
-        item.put(Items.GSI1_SK, Items.s(Items.INSTANCE_PREFIX + instanceId));
-        item.put(Items.ACTIVE_SINCE, Items.n(Items.INSTANCE_ACTIVE_SINCE));
+        Map<String, AttributeValue> item = new HashMap<>(TableLayout.instanceKey(instanceId));
+        item.put(TableLayout.INSTANCE_ID, TableLayout.s(instanceId));
+        item.put(TableLayout.TENANT_ID, TableLayout.s(tenantId));
+        item.put(TableLayout.REGISTERED_AT, TableLayout.n(clock.millis()));
+        item.put(TableLayout.GSI1_PK, TableLayout.s(TableLayout.TENANT_PREFIX + tenantId));
+        item.put(TableLayout.GSI1_SK, TableLayout.s(TableLayout.INSTANCE_PREFIX + instanceId));
+        item.put(TableLayout.ACTIVE_SINCE, TableLayout.n(TableLayout.INSTANCE_ACTIVE_SINCE));
         try {
             dynamo.transactWriteItems(r -> r.transactItems(
                     TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table)
-                            .key(Items.tenantKey(tenantId)).conditionExpression("attribute_exists(pk)").build()).build(),
+                            .key(TableLayout.tenantKey(tenantId)).conditionExpression("attribute_exists(pk)").build()).build(),
                     TransactWriteItem.builder().put(Put.builder().tableName(table).item(item)
                             .conditionExpression("attribute_not_exists(pk)").build()).build()));
             return Registration.REGISTERED;
@@ -69,9 +69,9 @@ public final class InstanceStore {
     /** Removes the registration; refuses while a voice channel is configured (tear it down first). */
     public Unregistration unregister(String instanceId) {
         try {
-            dynamo.deleteItem(r -> r.tableName(table).key(Items.instanceKey(instanceId))
+            dynamo.deleteItem(r -> r.tableName(table).key(TableLayout.instanceKey(instanceId))
                     .conditionExpression("attribute_exists(pk) AND attribute_not_exists(#p)")
-                    .expressionAttributeNames(Map.of("#p", Items.PROVIDER)));
+                    .expressionAttributeNames(Map.of("#p", TableLayout.PROVIDER)));
             return Unregistration.UNREGISTERED;
         } catch (ConditionalCheckFailedException e) {
             return find(instanceId).isPresent() ? Unregistration.CHANNEL_CONFIGURED : Unregistration.NOT_REGISTERED;

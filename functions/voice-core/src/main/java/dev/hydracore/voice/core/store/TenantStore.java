@@ -23,20 +23,20 @@ public final class TenantStore {
 
     public Tenant create(String tenantId, String name) {
         long now = clock.millis();
-        Map<String, AttributeValue> item = new HashMap<>(Items.tenantKey(tenantId));
-        item.put(Items.TENANT_ID, Items.s(tenantId));
-        item.put(Items.NAME, Items.s(name));
-        item.put(Items.CREATED_AT, Items.n(now));
+        Map<String, AttributeValue> item = new HashMap<>(TableLayout.tenantKey(tenantId));
+        item.put(TableLayout.TENANT_ID, TableLayout.s(tenantId));
+        item.put(TableLayout.NAME, TableLayout.s(name));
+        item.put(TableLayout.CREATED_AT, TableLayout.n(now));
         dynamo.putItem(r -> r.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
         return new Tenant(tenantId, name, now);
     }
 
     public Optional<Tenant> find(String tenantId) {
         Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table)
-                .key(Items.tenantKey(tenantId)).consistentRead(true)).item();
+                .key(TableLayout.tenantKey(tenantId)).consistentRead(true)).item();
         if (item == null || item.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new Tenant(tenantId, Items.str(item, Items.NAME), Items.num(item, Items.CREATED_AT, 0)));
+        return Optional.of(new Tenant(tenantId, TableLayout.str(item, TableLayout.NAME), TableLayout.num(item, TableLayout.CREATED_AT, 0)));
     }
 }

@@ -28,7 +28,7 @@ public final class BotEvents {
             return WebhookEvent.acknowledgeOnly();
         }
         String callId = f.callId(root, "call_id", "body", "call_id");
-        String caller = f.optionalString(root, "caller_phone", "body", "caller_phone");
+        String callerPhone = f.optionalString(root, "caller_phone", "body", "caller_phone");
         String eventId = event.equals("call.turn")
                 ? f.requiredString(root, "event_id", "body", "event_id")
                 : f.optionalString(root, "event_id", "body", "event_id");
@@ -56,10 +56,10 @@ public final class BotEvents {
         }
         f.check();
         CallEvent change = switch (event) {
-            case "call.started" -> CallEvent.state(CallState.IN_PROGRESS, caller);
-            case "call.ended" -> CallEvent.state(CallState.ENDED, caller);
-            default -> CallEvent.turn(eventId.toLowerCase(Locale.ROOT), caller);
+            case "call.started" -> CallEvent.state(CallState.IN_PROGRESS, callerPhone);
+            case "call.ended" -> CallEvent.state(CallState.ENDED, callerPhone);
+            default -> CallEvent.turn(eventId.toLowerCase(Locale.ROOT), callerPhone);
         };
-        return new WebhookEvent(callId, change, false, caller);
+        return new WebhookEvent(callId, change, false, callerPhone);
     }
 }

@@ -41,7 +41,7 @@ final class EventFields {
     String requiredString(JsonNode parent, String name, Object... loc) {
         JsonNode v = parent.get(name);
         if (v == null || v.isNull()) {
-            errors.add(ErrorDetail.of("Field required", "missing", loc));
+            errors.add(ErrorDetail.missing(loc));
             return null;
         }
         return string(v, loc);

@@ -31,7 +31,7 @@ public final class RetellEvents {
         }
         JsonNode call = root.get("call");
         if (call == null || call.isNull()) {
-            f.add(ErrorDetail.of("Field required", "missing", "body", "call"));
+            f.add(ErrorDetail.missing("body", "call"));
             f.check();
         }
         if (!call.isObject()) {
@@ -39,7 +39,7 @@ public final class RetellEvents {
             f.check();
         }
         String callId = f.callId(call, "call_id", "body", "call", "call_id");
-        String caller = f.optionalString(call, "from_number", "body", "call", "from_number");
+        String callerPhone = f.optionalString(call, "from_number", "body", "call", "from_number");
         long turns = -1;
         JsonNode transcript = call.get("transcript_object");
         if (transcript != null && !transcript.isNull()) {
@@ -50,7 +50,7 @@ public final class RetellEvents {
             }
         }
         f.check();
-        CallEvent change = target == null ? CallEvent.transcript(turns, caller) : CallEvent.state(target, caller).withTurns(turns);
-        return new WebhookEvent(callId, change, false, caller);
+        CallEvent change = target == null ? CallEvent.transcript(turns, callerPhone) : CallEvent.state(target, callerPhone).withTurns(turns);
+        return new WebhookEvent(callId, change, false, callerPhone);
     }
 }

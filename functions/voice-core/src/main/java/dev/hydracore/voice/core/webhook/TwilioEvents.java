@@ -19,19 +19,19 @@ public final class TwilioEvents {
         List<ErrorDetail> errors = new ArrayList<>();
         String callSid = form.first("CallSid").orElse(null);
         if (callSid == null) {
-            errors.add(ErrorDetail.of("Field required", "missing", "body", "CallSid"));
+            errors.add(ErrorDetail.missing("body", "CallSid"));
         } else if (!WebhookEvent.CALL_ID.matcher(callSid).matches()) {
             errors.add(ErrorDetail.of("String should match pattern '" + WebhookEvent.CALL_ID.pattern() + "'",
                     "string_pattern_mismatch", "body", "CallSid"));
         }
         String status = form.first("CallStatus").orElse(null);
         if (status == null) {
-            errors.add(ErrorDetail.of("Field required", "missing", "body", "CallStatus"));
+            errors.add(ErrorDetail.missing("body", "CallStatus"));
         }
         if (!errors.isEmpty()) {
             throw new ValidationException(errors);
         }
-        String caller = form.first("From").filter(s -> !s.isEmpty()).or(() -> form.first("Caller")).orElse(null);
+        String callerPhone = form.first("From").filter(s -> !s.isEmpty()).or(() -> form.first("Caller")).orElse(null);
         CallState target = switch (status) {
             case "queued", "ringing" -> CallState.RINGING;
             case "in-progress" -> CallState.IN_PROGRESS;
@@ -41,8 +41,8 @@ public final class TwilioEvents {
         };
         boolean incoming = status.equals("ringing") && !form.has("CallbackSource");
         if (target == null) {
-            return new WebhookEvent(callSid, null, false, caller);
+            return new WebhookEvent(callSid, null, false, callerPhone);
         }
-        return new WebhookEvent(callSid, CallEvent.state(target, caller), incoming, caller);
+        return new WebhookEvent(callSid, CallEvent.state(target, callerPhone), incoming, callerPhone);
     }
 }

@@ -16,13 +16,13 @@ public final class TwimlAnswer {
      * Connects the call to the Pipecat bot's media stream, telling the bot which instance, caller
      * and call it serves; with no stream URL configured, says the line is unavailable and hangs up.
      */
-    public static String forIncomingCall(String streamUrl, String instanceId, String caller, String callId) {
+    public static String forIncomingCall(String streamUrl, String instanceId, String callerPhone, String callId) {
         if (streamUrl == null || streamUrl.isBlank()) {
             return UNAVAILABLE;
         }
         Map<String, String> params = new LinkedHashMap<>();
         params.put("instance_id", instanceId);
-        params.put("caller", caller == null ? "" : caller);
+        params.put("caller", callerPhone == null ? "" : callerPhone);
         params.put("call_id", callId);
         StringBuilder x = new StringBuilder(256).append("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Connect>")
                 .append("<Stream url=\"").append(escape(streamUrl)).append("\">");

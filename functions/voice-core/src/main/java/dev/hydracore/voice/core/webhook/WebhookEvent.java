@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * @param incomingCall  Twilio's incoming-call request, answered with TwiML
  * @param caller        the caller's number, when the event names one
  */
-public record WebhookEvent(String callId, CallEvent change, boolean incomingCall, String caller) {
+public record WebhookEvent(String callId, CallEvent change, boolean incomingCall, String callerPhone) {
     /** Call ids become part of a DynamoDB sort key; '#' (our key separator) and anything odd are refused. */
     public static final Pattern CALL_ID = Pattern.compile("[A-Za-z0-9_.:\\-]{1,128}");
 

@@ -38,7 +38,7 @@ class CallLifecycleTest {
         assertEquals(1, ringing.counterDelta());
         assertEquals(CallState.RINGING, ringing.next().state());
         assertEquals(T0 + 5_000, ringing.next().startedAtMillis());
-        assertEquals("+1", ringing.next().caller());
+        assertEquals("+1", ringing.next().callerPhone());
         assertEquals(1, ringing.next().version());
         assertEquals("gen", ringing.next().generation());
         assertEquals((T0 + 5_000 + 4 * 3600_000L) / 1000 + 86_400, ringing.next().expiresAtEpochSeconds());
@@ -116,7 +116,7 @@ class CallLifecycleTest {
     @Test
     void callerIsFilledOnceAndNeverOverwritten() {
         assertEquals("+1", apply(Optional.of(stored(CallState.RINGING, 0, null)), CallEvent.state(CallState.RINGING, "+1"))
-                .orElseThrow().next().caller());
+                .orElseThrow().next().callerPhone());
         assertEquals(Optional.empty(), apply(Optional.of(stored(CallState.RINGING, 0, "+1")), CallEvent.state(CallState.RINGING, "+2")));
     }
 

@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.crypto.CredentialVault;
 import dev.hydracore.voice.core.http.ErrorDetail;
-import dev.hydracore.voice.core.http.Responses;
 import dev.hydracore.voice.core.http.ValidationException;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.ChannelStore;
@@ -319,7 +318,7 @@ class SetupRequestTest {
                 with("{\"provider\":\"pipecat\"}", "openai_api_key", secret + "\u0001"));
         for (ObjectNode b : bodies) {
             ValidationException e = assertThrows(ValidationException.class, () -> SetupRequest.of(b).mergeOnto(Optional.empty()));
-            String wire = Responses.validation(e).body();
+            String wire = e.toResponse().body();
             assertFalse(wire.contains(secret.substring(0, 12)), wire);
             assertFalse(e.getMessage().contains(secret.substring(0, 12)));
         }

@@ -92,7 +92,7 @@ class WebhookEventParsingTest {
         assertEquals(CallEvent.state(CallState.RINGING, "+14155550123"), incoming.change());
         WebhookEvent callback = TwilioEvents.parse(TwilioFormAndTwimlTest.form("CallSid=CA1&Caller=%2B1&CallStatus=ringing&CallbackSource=call-progress-events"));
         assertFalse(callback.incomingCall());
-        assertEquals("+1", callback.caller());
+        assertEquals("+1", callback.callerPhone());
         assertEquals(CallState.RINGING, TwilioEvents.parse(TwilioFormAndTwimlTest.form("CallSid=CA1&CallStatus=queued")).change().target());
         assertEquals(CallState.IN_PROGRESS, TwilioEvents.parse(TwilioFormAndTwimlTest.form("CallSid=CA1&CallStatus=in-progress")).change().target());
         for (String s : List.of("completed", "busy", "failed", "no-answer", "canceled")) {

@@ -1,0 +1,55 @@
+package dev.hydracore.voice.core.crypto;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.hydracore.voice.testkit.TestAws;
+import dev.hydracore.voice.core.crypto.CredentialVault;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** Envelope encryption against the emulator's KMS: round trip, binding to the instance, no plaintext. */
+class CredentialVaultIT {
+    static final TestAws aws = TestAws.shared();
+
+    CredentialVault vault() {
+        return new CredentialVault(aws.clients().kms(), aws.resources().kmsKeyId(), Duration.ofMinutes(5));
+    }
+
+    @Test
+    void roundTripThroughAFreshVaultUsesKms() {
+        String iid = UUID.randomUUID().toString();
+        Map<String, String> creds = Map.of("api_key", "key_" + UUID.randomUUID(), "webhook_secret", "s3cret-s3cret-s3cret");
+        CredentialVault.Sealed sealed = vault().seal(iid, creds);
+        String stored = new String(sealed.ciphertext(), StandardCharsets.ISO_8859_1)
+                + Base64.getEncoder().encodeToString(sealed.ciphertext());
+        creds.values().forEach(v -> assertFalse(stored.contains(v)));
+        assertEquals(creds, vault().open(iid, sealed), "a vault with an empty cache decrypts through KMS");
+    }
+
+    @Test
+    void ciphertextMovedToAnotherInstanceDoesNotDecrypt() {
+        CredentialVault.Sealed sealed = vault().seal(UUID.randomUUID().toString(), Map.of("api_key", "abc"));
+        String other = UUID.randomUUID().toString();
+        assertThrows(CredentialVault.UnreadableCredentialsException.class, () -> vault().open(other, sealed));
+    }
+
+    @Test
+    void tamperedCiphertextDoesNotDecrypt() {
+        String iid = UUID.randomUUID().toString();
+        CredentialVault v = vault();
+        CredentialVault.Sealed sealed = v.seal(iid, Map.of("api_key", "abc"));
+        byte[] ct = sealed.ciphertext().clone();
+        ct[ct.length - 1] ^= 1;
+        assertThrows(CredentialVault.UnreadableCredentialsException.class,
+                () -> v.open(iid, new CredentialVault.Sealed(sealed.encryptedDataKey(), ct)));
+        assertArrayEquals(sealed.ciphertext(), sealed.ciphertext().clone());
+        assertFalse(sealed.toString().contains("abc"));
+    }
+}

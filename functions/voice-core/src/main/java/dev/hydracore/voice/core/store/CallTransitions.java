@@ -1,0 +1,205 @@
+package dev.hydracore.voice.core.store;
+
+import dev.hydracore.voice.core.Settings;
+import dev.hydracore.voice.core.calls.CallEvent;
+import dev.hydracore.voice.core.calls.CallLifecycle;
+import dev.hydracore.voice.core.calls.CallRecord;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
+import software.amazon.awssdk.services.dynamodb.model.Put;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+import software.amazon.awssdk.services.dynamodb.model.Update;
+
+/**
+ * The webhook's call transitions: call records and the instance's {@code active_calls} counter,
+ * kept equal to the number of active records of the channel's generation by writing both in one
+ * transaction. (The sweeper ends overdue calls through the same {@link #apply}.)
+ *
+ * <p>An event costs one {@link #read} (a strongly consistent BatchGetItem of the instance item —
+ * which the webhook also needs for the signing secret — the call item and, for a bot turn, its
+ * marker) and, when the state machine says something changes, one TransactWriteItems:
+ * <ul>
+ *   <li>Put of the call item, conditional on the version read ({@code attribute_not_exists} when new);</li>
+ *   <li>for a counted bot turn, Put of its marker item, so a redelivery is recognised;</li>
+ *   <li>{@code ADD active_calls :delta} on the instance item when the counter moves, else a
+ *       ConditionCheck — both conditional on the channel generation read, so an event racing a
+ *       teardown writes nothing.</li>
+ * </ul>
+ * A lost race re-reads and decides again (bounded); a changed or vanished generation is
+ * {@link Outcome#NO_CHANNEL}. Call records of another generation (left by a teardown still
+ * deleting, or a crashed one) are treated as absent by the state machine and never counted.
+ */
+public final class CallTransitions {
+    private static final String CONDITIONAL_CHECK_FAILED = "ConditionalCheckFailed";
+
+    private final DynamoDbClient dynamo;
+    private final String table;
+    private final Clock clock;
+    private final CallLifecycle lifecycle;
+
+    public CallTransitions(DynamoDbClient dynamo, Settings settings, Clock clock) {
+        this.dynamo = dynamo;
+        this.table = settings.tableName();
+        this.clock = clock;
+        this.lifecycle = new CallLifecycle(settings.maxCallDuration(), settings.endedCallTtl());
+    }
+
+    public enum Outcome { APPLIED, UNCHANGED, NO_CHANNEL }
+
+    /** Too many lost races in a row (or throttled reads): the caller answers 503 and the provider retries. */
+    public static final class ContentionException extends RetryLaterException {
+        public ContentionException() {
+            super("call state is contended; retry later");
+        }
+    }
+
+    /** What one consistent read saw. */
+    public record CallRead(String instanceId, Optional<InstanceRecord> instance, String callId,
+                           Optional<CallRecord> storedCall, String turnEventId, Optional<String> turnMarkerGeneration) {
+
+        public Optional<ChannelRecord> channel() {
+            return instance.flatMap(InstanceRecord::channel);
+        }
+
+        Optional<CallRecord> callOf(String generation) {
+            return storedCall.filter(c -> generation.equals(c.generation()));
+        }
+
+        boolean turnCountedIn(String generation) {
+            return turnMarkerGeneration.filter(generation::equals).isPresent();
+        }
+    }
+
+    /** One strongly consistent BatchGetItem: the instance item and, when named, the call item and turn marker. */
+    public CallRead read(String instanceId, String callId, String turnEventId) {
+        List<Map<String, AttributeValue>> keys = new ArrayList<>(3);
+        keys.add(TableLayout.instanceKey(instanceId));
+        if (callId != null) {
+            keys.add(TableLayout.callKey(instanceId, callId));
+            if (turnEventId != null) {
+                keys.add(TableLayout.turnMarkerKey(instanceId, callId, turnEventId));
+            }
+        }
+        Map<String, KeysAndAttributes> pending = Map.of(table, KeysAndAttributes.builder().keys(keys).consistentRead(true).build());
+        List<Map<String, AttributeValue>> found = new ArrayList<>(3);
+        for (int attempt = 1; !pending.isEmpty(); attempt++) {
+            Map<String, KeysAndAttributes> request = pending;
+            BatchGetItemResponse r = dynamo.batchGetItem(b -> b.requestItems(request));
+            found.addAll(r.responses().getOrDefault(table, List.of()));
+            pending = r.hasUnprocessedKeys() ? r.unprocessedKeys() : Map.of();
+            if (!pending.isEmpty()) {
+                Backoff.CONTENTION.pauseOrGiveUp(attempt, new ContentionException());
+            }
+        }
+        Optional<InstanceRecord> instance = Optional.empty();
+        Optional<CallRecord> call = Optional.empty();
+        Optional<String> marker = Optional.empty();
+        for (Map<String, AttributeValue> item : found) {
+            String sk = TableLayout.str(item, TableLayout.SK);
+            if ("INSTANCE".equals(sk)) {
+                instance = Optional.of(InstanceRecord.fromItem(item));
+            } else if (sk != null && sk.contains(TableLayout.TURN_MARKER_INFIX)) {
+                marker = Optional.ofNullable(TableLayout.str(item, TableLayout.GENERATION));
+            } else if (sk != null) {
+                call = Optional.of(CallItems.fromItem(item));
+            }
+        }
+        return new CallRead(instanceId, instance, callId, call, turnEventId, marker);
+    }
+
+    /**
+     * Applies the event to the call the read names, under the generation the read saw. The
+     * read must have been made with the event's call id and turn event id.
+     */
+    public Outcome apply(CallRead from, CallEvent event) {
+        if (from.callId() == null) {
+            throw new IllegalArgumentException("the read names no call");
+        }
+        Optional<String> seen = from.channel().map(ChannelRecord::generation);
+        if (seen.isEmpty()) {
+            return Outcome.NO_CHANNEL;
+        }
+        String generation = seen.get();
+        CallRead s = from;
+        for (int attempt = 1; ; attempt++) {
+            Optional<CallLifecycle.Transition> t = lifecycle.apply(s.instanceId(), s.callId(), generation,
+                    s.callOf(generation), s.turnCountedIn(generation), event, clock.millis());
+            if (t.isEmpty()) {
+                return Outcome.UNCHANGED;
+            }
+            try {
+                write(s, generation, t.get());
+                return Outcome.APPLIED;
+            } catch (TransactionCanceledException e) {
+                if (instanceConditionFailed(e)) {
+                    return Outcome.NO_CHANNEL;
+                }
+                Backoff.CONTENTION.pauseOrGiveUp(attempt, new ContentionException());
+                s = read(s.instanceId(), s.callId(), s.turnEventId());
+                if (!s.channel().map(ChannelRecord::generation).filter(generation::equals).isPresent()) {
+                    return Outcome.NO_CHANNEL;
+                }
+            }
+        }
+    }
+
+    private void write(CallRead s, String generation, CallLifecycle.Transition t) {
+        CallRecord next = t.next();
+        List<TransactWriteItem> items = new ArrayList<>(3);
+        Put.Builder call = Put.builder().tableName(table);
+        if (s.storedCall().isPresent()) {
+            long storedVersion = s.storedCall().get().version();
+            // A record of another generation is overwritten, so its version still guards the write.
+            next = withVersion(next, Math.max(next.version(), storedVersion + 1));
+            call.conditionExpression("#v = :v").expressionAttributeNames(Map.of("#v", TableLayout.VERSION))
+                    .expressionAttributeValues(Map.of(":v", TableLayout.n(storedVersion)));
+        } else {
+            call.conditionExpression("attribute_not_exists(pk)");
+        }
+        items.add(TransactWriteItem.builder().put(call.item(CallItems.toItem(next)).build()).build());
+        if (t.countsTurnEvent()) {
+            Map<String, AttributeValue> marker = new HashMap<>(TableLayout.turnMarkerKey(s.instanceId(), s.callId(), s.turnEventId()));
+            marker.put(TableLayout.GENERATION, TableLayout.s(generation));
+            marker.put(TableLayout.EXPIRES_AT, TableLayout.n(next.expiresAtEpochSeconds()));
+            items.add(TransactWriteItem.builder().put(Put.builder().tableName(table).item(marker)
+                    .conditionExpression("attribute_not_exists(pk) OR #g <> :g")
+                    .expressionAttributeNames(Map.of("#g", TableLayout.GENERATION))
+                    .expressionAttributeValues(Map.of(":g", TableLayout.s(generation))).build()).build());
+        }
+        // Last, so its cancellation reason is the last one: see instanceConditionFailed.
+        if (t.counterDelta() != 0) {
+            items.add(TransactWriteItem.builder().update(Update.builder().tableName(table).key(TableLayout.instanceKey(s.instanceId()))
+                    .updateExpression("ADD #c :d").conditionExpression("#g = :g")
+                    .expressionAttributeNames(Map.of("#c", TableLayout.ACTIVE_CALLS, "#g", TableLayout.GENERATION))
+                    .expressionAttributeValues(Map.of(":d", TableLayout.n(t.counterDelta()), ":g", TableLayout.s(generation)))
+                    .build()).build());
+        } else {
+            items.add(TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table)
+                    .key(TableLayout.instanceKey(s.instanceId())).conditionExpression("#g = :g")
+                    .expressionAttributeNames(Map.of("#g", TableLayout.GENERATION))
+                    .expressionAttributeValues(Map.of(":g", TableLayout.s(generation))).build()).build());
+        }
+        dynamo.transactWriteItems(r -> r.transactItems(items));
+    }
+
+    private static boolean instanceConditionFailed(TransactionCanceledException e) {
+        List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
+        return !reasons.isEmpty() && CONDITIONAL_CHECK_FAILED.equals(reasons.get(reasons.size() - 1).code());
+    }
+
+    private static CallRecord withVersion(CallRecord c, long version) {
+        return new CallRecord(c.instanceId(), c.callId(), c.state(), c.startedAtMillis(), c.callerPhone(), c.turns(),
+                c.generation(), version, c.endedAtMillis(), c.expiresAtEpochSeconds());
+    }
+}
