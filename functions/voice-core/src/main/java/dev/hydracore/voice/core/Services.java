@@ -10,6 +10,7 @@ import dev.hydracore.voice.core.store.ApiKeyStore;
 import dev.hydracore.voice.core.store.CallRecordPurge;
 import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.ChannelStore;
+import dev.hydracore.voice.core.store.InboundAdmissions;
 import dev.hydracore.voice.core.store.InstanceStore;
 import dev.hydracore.voice.core.store.SweepIndex;
 import java.time.Clock;
@@ -72,6 +73,11 @@ public final class Services {
     /** The webhook's call transitions (and the sweeper's, through {@link #sweepIndex()}). */
     public CallTransitions callTransitions() {
         return new CallTransitions(aws.dynamo(), settings, clock);
+    }
+
+    /** Retell's call_inbound admissions (webhook) and their release (sweeper). */
+    public InboundAdmissions inboundAdmissions() {
+        return new InboundAdmissions(aws.dynamo(), settings, clock);
     }
 
     public ActiveCallsIndex activeCalls() {

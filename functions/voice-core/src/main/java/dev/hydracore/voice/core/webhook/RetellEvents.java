@@ -24,6 +24,9 @@ public final class RetellEvents {
             case "call_started" -> target = CallState.IN_PROGRESS;
             case "call_ended" -> target = CallState.ENDED;
             case "transcript_updated" -> target = null;
+            case "call_inbound" -> {
+                return inbound(root, f);
+            }
             default -> {
                 // call_analyzed (post-call analysis) and events we do not know change nothing.
                 return WebhookEvent.acknowledgeOnly();
@@ -51,6 +54,31 @@ public final class RetellEvents {
         }
         f.check();
         CallEvent change = target == null ? CallEvent.transcript(turns, callerPhone) : CallEvent.state(target, callerPhone).withTurns(turns);
-        return new WebhookEvent(callId, change, false, callerPhone);
+        return new WebhookEvent(callId, change, false, callerPhone, false, admissionId(call));
     }
+
+    /** {@code {"event":"call_inbound","call_inbound":{"agent_id"?,"from_number","to_number"}}}: no call id yet. */
+    private static WebhookEvent inbound(JsonNode root, EventFields f) {
+        JsonNode inbound = root.get("call_inbound");
+        if (inbound == null || inbound.isNull()) {
+            f.add(ErrorDetail.missing("body", "call_inbound"));
+            f.check();
+        }
+        if (!inbound.isObject()) {
+            f.add(ErrorDetail.of("Input should be a valid dictionary", "dict_type", "body", "call_inbound"));
+            f.check();
+        }
+        String callerPhone = f.optionalString(inbound, "from_number", "body", "call_inbound", "from_number");
+        f.check();
+        return WebhookEvent.retellInbound(callerPhone);
+    }
+
+    /** Our admission id in {@code call.metadata}, when it is one (anything else there is the customer's business). */
+    private static String admissionId(JsonNode call) {
+        JsonNode v = call.path("metadata").path(WebhookEvent.ADMISSION_METADATA);
+        return v.isTextual() && ADMISSION_ID.matcher(v.textValue()).matches() ? v.textValue() : null;
+    }
+
+    private static final java.util.regex.Pattern ADMISSION_ID =
+            java.util.regex.Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 }
