@@ -18,6 +18,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * INSTANCE#{iid}     CALL#{call_id}#TURN#{event_id}
  *                                     marker of a counted bot turn event (generation, expires_at), so a
  *                                     redelivered call.turn never counts twice; removed with the call records
+ * IDEMPOTENCY#{hmac} IDEMPOTENCY     a Setup request's Idempotency-Key (HMAC of tenant id and key): the request's
+ *                                     fingerprint, IN_PROGRESS or COMPLETED with the answer to replay; expires_at
  * INSTANCE#{iid}     CALL##ADMISSION#{uuid}
  *                                     a Retell call admitted at call_inbound (generation) that no call_started
  *                                     has claimed yet: counted in active_calls; in GSI by_sweep (ADMISSION /
@@ -87,6 +89,7 @@ public final class TableLayout {
     public static final String VERSION = "version";
 
     public static final String TENANT_PREFIX = "TENANT#";
+    public static final String IDEMPOTENCY_PREFIX = "IDEMPOTENCY#";
     public static final String KEY_PREFIX = "KEY#";
     public static final String KEY_ID_PREFIX = "KEYID#";
     public static final String INSTANCE_PREFIX = "INSTANCE#";
@@ -120,6 +123,10 @@ public final class TableLayout {
     /** Lives under the call's own prefix, so whatever deletes an instance's CALL# items deletes it too. */
     public static Map<String, AttributeValue> turnMarkerKey(String instanceId, String callId, String turnEventId) {
         return key(INSTANCE_PREFIX + instanceId, CALL_PREFIX + callId + TURN_MARKER_INFIX + turnEventId);
+    }
+
+    public static Map<String, AttributeValue> idempotencyKey(String digestHex) {
+        return key(IDEMPOTENCY_PREFIX + digestHex, "IDEMPOTENCY");
     }
 
     public static Map<String, AttributeValue> admissionKey(String instanceId, String admissionId) {
