@@ -181,6 +181,19 @@ class AdmissionLimitIT {
         assertEquals(0, admissionItems(ch.instanceId()));
     }
 
+    @Test
+    void teardownsPurgeRemovesUnclaimedAdmissionsWithTheCallRecords() throws Exception {
+        Channel ch = channels.retell(caller, aws.registerInstance(caller), "key_" + UUID.randomUUID(), OptionalLong.of(3));
+        webhook.respond(Deliveries.retell(ch, inboundBody("+14155550123")));
+        webhook.respond(Deliveries.retell(ch, retellBody("call_started", "call_plain", "+14155550123", 0)));
+        assertEquals(1, admissionItems(ch.instanceId()));
+        assertEquals(2, counter(ch.instanceId()));
+        aws.services().channels().remove(ch.instanceId(), ch.generation());
+        assertEquals(2, aws.services().callRecordPurge().purge(ch.instanceId()), "the call record and the admission");
+        assertEquals(0, items(ch.instanceId(), TableLayout.CALL_PREFIX).size());
+        assertEquals(404, webhook.respond(Deliveries.retell(ch, inboundBody("+14155550123"))).status(), "no channel, no admission");
+    }
+
     static String inboundBody(String from) {
         return "{\"event\":\"call_inbound\",\"call_inbound\":{\"from_number\":\"" + from + "\",\"to_number\":\"+14155550100\"}}";
     }
