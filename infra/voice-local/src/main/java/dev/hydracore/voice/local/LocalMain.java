@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 
@@ -27,8 +28,8 @@ import java.util.concurrent.CountDownLatch;
 public final class LocalMain {
     private static final String USAGE = """
             usage:
-              hydra local [--port 3000] [--public-url URL]
-              hydra invoke <FunctionLogicalId> [--event events/<module>.json | -]
+              hydra local [--port 3000] [--public-url URL] [--init-type snap-start|on-demand]
+              hydra invoke <FunctionLogicalId> [--event events/<module>.json | -] [--init-type snap-start|on-demand]
               hydra sam-env-vars              (prints the sam local --env-vars file; see README)
             """;
     private static final int DEFAULT_PORT = 3000;
@@ -93,6 +94,7 @@ public final class LocalMain {
     private static int local(List<String> args) throws IOException, InterruptedException {
         int port = Integer.parseInt(option(args, "--port", Integer.toString(DEFAULT_PORT)));
         String publicFlag = option(args, "--public-url", null);
+        Optional<InitType> initType = initType(args);
         if (!args.isEmpty()) {
             usage("unexpected arguments " + args);
         }
@@ -126,7 +128,7 @@ public final class LocalMain {
 
         LocalResources resources = new Bootstrap(template, aws.clients(), Bootstrap.stackName(), aws.region()).run();
         runtime.value = new LocalRuntime(root, template, resources, Map.of("PublicBaseUrl", publicUrl),
-                aws.endpoint(), aws.credentials());
+                aws.endpoint(), aws.credentials(), initType);
         runtime.value.functions().forEach(f -> reportAotCache(runtime.value, f));
         Admin admin = new Admin(aws.clients(), resources.tableName(), resources.pepperSecretId(), Clock.systemUTC());
         String tenant = admin.createTenant("Local demo").tenantId();
@@ -161,6 +163,7 @@ public final class LocalMain {
 
     private static int invoke(List<String> args) throws IOException {
         String eventOption = option(args, "--event", null);
+        Optional<InitType> initType = initType(args);
         if (args.size() != 1) {
             usage("invoke needs exactly one FunctionLogicalId");
         }
@@ -186,8 +189,8 @@ public final class LocalMain {
             LocalResources resources = new Bootstrap(template, aws.clients(), Bootstrap.stackName(), aws.region()).run();
             String publicUrl = publicUrl(null, "http://127.0.0.1:" + DEFAULT_PORT);
             try (LocalRuntime runtime = new LocalRuntime(root, template, resources, Map.of("PublicBaseUrl", publicUrl),
-                    aws.endpoint(), aws.credentials())) {
-                reportAotCache(runtime, function);
+                    aws.endpoint(), aws.credentials(), initType)) {
+                reportAotCache(runtime, runtime.function(functionId));
                 InvokeResult result = runtime.invokeOnce(functionId, event);
                 System.out.write(result.payload());
                 System.out.println();
@@ -197,10 +200,27 @@ public final class LocalMain {
         }
     }
 
-    /** On stderr: whether the function's JVMs start with its AOT cache (the bench's fast-start configuration). */
+    /** --init-type: every function initialized this way rather than as the template says. */
+    private static Optional<InitType> initType(List<String> args) {
+        String v = option(args, "--init-type", null);
+        if (v == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(InitType.parse(v));
+        } catch (IllegalArgumentException e) {
+            usage(e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * On stderr: how the function's environments initialize (SnapStart or on demand) and whether
+     * its JVMs start with its AOT cache (the bench's fast-start configuration).
+     */
     private static void reportAotCache(LocalRuntime runtime, LocalFunction function) {
         FunctionJvm jvm = runtime.launcher().jvm();
-        System.err.println("hydra: " + function.logicalId() + ": " + jvm.usableAotCache(function)
+        System.err.println("hydra: " + function.logicalId() + ": " + function.initType().value() + ", " + jvm.usableAotCache(function)
                 .map(c -> "AOT cache " + c)
                 .orElse("no AOT cache matching this build at " + jvm.aotCache(function) + " (./hydra bench trains it); starting without"));
     }
