@@ -112,7 +112,12 @@ public final class RuntimeApi implements AutoCloseable {
      * Invoke call itself.
      */
     public Invocation offer(String requestId, byte[] event, long timeoutMillis) {
-        Invocation inv = new Invocation(requestId, event, timeoutMillis, null);
+        return offer(requestId, event, timeoutMillis, null);
+    }
+
+    /** {@link #offer} with a client context (the base64 JSON an Invoke's ClientContext carries), or null. */
+    public Invocation offer(String requestId, byte[] event, long timeoutMillis, String clientContext) {
+        Invocation inv = new Invocation(requestId, event, timeoutMillis, clientContext);
         if (event.length > MAX_PAYLOAD_BYTES) {
             inv.result.complete(new InvokeResult(InvokeResult.Outcome.FUNCTION_ERROR, errorJson("RequestEntityTooLargeException",
                     "Request must be smaller than " + MAX_PAYLOAD_BYTES + " bytes for the InvokeFunction operation")));
@@ -213,7 +218,7 @@ public final class RuntimeApi implements AutoCloseable {
     private void settle(HttpExchange ex, String requestId, boolean error) throws IOException {
         Invocation inv = current;
         if (inv == null || !inv.requestId.equals(requestId)) {
-            drain(ex.getRequestBody(), 0);
+            drain(ex.getRequestBody());
             reply(ex, 400, errorJson("InvalidRequestID", "no invocation in progress has that request id"));
             return;
         }
@@ -262,13 +267,13 @@ public final class RuntimeApi implements AutoCloseable {
     private static byte[] read(InputStream in, int limit) throws IOException {
         byte[] body = in.readNBytes(limit + 1);
         if (body.length > limit) {
-            drain(in, 0);
+            drain(in);
             return null;
         }
         return body;
     }
 
-    private static void drain(InputStream in, int ignored) throws IOException {
+    private static void drain(InputStream in) throws IOException {
         in.transferTo(OutputStream.nullOutputStream());
     }
 
@@ -301,7 +306,10 @@ public final class RuntimeApi implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
         restoreGate.completeExceptionally(new IllegalStateException("closed"));
         server.stop(0);

@@ -50,6 +50,9 @@ class RuntimeApiTest {
             assertEquals(InvokeResult.Outcome.RESULT, r.outcome());
             assertEquals("{\"ok\":true}", r.payloadText());
             assertTrue(api.firstResponseNanos().isPresent());
+
+            api.offer("req-ctx", "{}".getBytes(StandardCharsets.UTF_8), 3000, "eyJjdXN0b20iOnt9fQ==");
+            assertEquals("eyJjdXN0b20iOnt9fQ==", get(api, "invocation/next").headers().firstValue("Lambda-Runtime-Client-Context").orElseThrow());
         }
     }
 
