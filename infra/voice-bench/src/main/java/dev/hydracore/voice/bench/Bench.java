@@ -210,6 +210,7 @@ public final class Bench {
             }
             functions.stream().filter(f -> f != statusFunction).forEach(ordered::add);
             Map<String, String> pythonEnv = null;
+            byte[] pythonEvent = null;
             for (LambdaFunction fn : ordered) {
                 String id = fn.logicalId();
                 if (overBudget(benchStart)) {
@@ -256,9 +257,12 @@ public final class Bench {
                 // Exactly the command ./hydra invoke runs (FunctionJvm): the runtime client, the function's task root.
                 List<String> command = options.aot() ? jvm.command(lf, List.of()) : jvm.commandWithoutAot(lf, List.of());
 
-                // Cold starts (alternating with Python for the status route).
-                boolean paired = fn == statusFunction && py != null;
-                if (paired) {
+                // Cold starts, alternating with the Python baseline (A B A B): the status route's give the
+                // baseline; every other function is paired with Python runs of its own, so a load change
+                // during the bench does not skew its ratio.
+                boolean paired = py != null && (fn == statusFunction || pythonEnv != null);
+                if (paired && fn == statusFunction) {
+                    pythonEvent = eventBytes;
                     pythonEnv = new LinkedHashMap<>(awsEnv);
                     pythonEnv.put("PATH", "/usr/local/bin:/usr/bin:/bin");
                     pythonEnv.put("LANG", "en_US.UTF-8");
@@ -278,6 +282,7 @@ public final class Bench {
                 progress(id + ": " + options.runs() + " cold starts" + (paired ? ", alternating with the Python baseline" : ""));
                 List<Double> times = new ArrayList<>();
                 List<Double> ratios = new ArrayList<>();
+                List<Double> pairedPython = new ArrayList<>();
                 long peakKb = 0;
                 Integer coldStatus = null;
                 for (int i = 0; i < options.runs(); i++) {
@@ -286,12 +291,15 @@ public final class Bench {
                         break;
                     }
                     if (paired) {
-                        Children.Timed p = children.timedPythonLambda(py.command(), py.taskRoot(), pythonEnv, eventBytes,
+                        Children.Timed p = children.timedPythonLambda(py.command(), py.taskRoot(), pythonEnv, pythonEvent,
                                 log(fn, "python"), 30);
                         if (p.line() == null || !Integer.valueOf(200).equals(statusOf(p.line()))) {
                             failures.add("python baseline answered " + p.line() + " (see " + work.relativize(log(fn, "python")) + ")");
                         }
-                        pythonTimes.add(p.seconds());
+                        pairedPython.add(p.seconds());
+                        if (fn == statusFunction) {
+                            pythonTimes.add(p.seconds());
+                        }
                     }
                     channel.reset();
                     Children.Timed c = children.timedLambda(launcher, lf, command, eventBytes, log(fn, "cold"), 30);
@@ -303,11 +311,11 @@ public final class Bench {
                     coldStatus = statusOf(c.line());
                     peakKb = Math.max(peakKb, c.peakRssKb());
                     if (paired) {
-                        ratios.add(c.seconds() / pythonTimes.getLast());
+                        ratios.add(c.seconds() / pairedPython.getLast());
                     }
                 }
                 st.put("cold", coldStatus);
-                if (paired && !pythonTimes.isEmpty()) {
+                if (paired && fn == statusFunction && !pythonTimes.isEmpty()) {
                     python.put("median_s", round(median(pythonTimes), 4));
                     python.put("min_s", round(min(pythonTimes), 4));
                     python.put("max_s", round(max(pythonTimes), 4));
@@ -325,6 +333,7 @@ public final class Bench {
                     if (paired && !ratios.isEmpty()) {
                         c.put("ratio_vs_python", round(median(ratios), 3));
                         c.put("ratio_basis", "median of " + ratios.size() + " paired ratios (A B A B ...)");
+                        c.put("paired_python_median_s", round(median(pairedPython), 4));
                     } else if (python.has("median_s")) {
                         c.put("ratio_vs_python", round(median(times) / python.path("median_s").asDouble(), 3));
                         c.put("ratio_basis", "median / Python median");
