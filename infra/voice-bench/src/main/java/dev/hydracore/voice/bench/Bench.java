@@ -283,6 +283,7 @@ public final class Bench {
                 List<Double> times = new ArrayList<>();
                 List<Double> ratios = new ArrayList<>();
                 List<Double> pairedPython = new ArrayList<>();
+                List<Double> inits = new ArrayList<>();
                 long peakKb = 0;
                 Integer coldStatus = null;
                 for (int i = 0; i < options.runs(); i++) {
@@ -308,6 +309,7 @@ public final class Bench {
                         break;
                     }
                     times.add(c.seconds());
+                    inits.add(c.initSeconds());
                     coldStatus = statusOf(c.line());
                     peakKb = Math.max(peakKb, c.peakRssKb());
                     if (paired) {
@@ -342,6 +344,8 @@ public final class Bench {
                     }
                     c.put("status", coldStatus);
                     c.put("measured", "process start -> response posted to the Runtime API (runtime interface client, on demand)");
+                    // Of which: JVM start, the client's init and the handler's construction, up to its first next.
+                    c.put("init_median_s", round(median(inits), 4));
                     c.put("aot_cache", command.stream().anyMatch(a -> a.startsWith("-XX:AOTCache=")));
                     c.put("runs", times.size());
                     ArrayNode cmd = c.putArray("command");

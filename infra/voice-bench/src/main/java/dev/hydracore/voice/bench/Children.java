@@ -37,9 +37,11 @@ final class Children {
 
     /**
      * One run: seconds from start() to the response, the response, the child's peak RSS (KiB, -1:
-     * unknown), its exit status (0: a response), and with SnapStart the seconds from restore to the response.
+     * unknown), its exit status (0: a response), with SnapStart the seconds from restore to the
+     * response, and the seconds from start to the client's first {@code next} (JVM start, the
+     * client's init, the handler built).
      */
-    record Timed(double seconds, String line, long peakRssKb, int exit, double restoreSeconds, double unused) {}
+    record Timed(double seconds, String line, long peakRssKb, int exit, double restoreSeconds, double initSeconds) {}
 
     /**
      * Runs {@code command} to its end. The clock stops at the first response line: a bare JSON
@@ -113,7 +115,8 @@ final class Children {
             double seconds = api.firstResponseNanos().map(t -> (t - env.startedNanos()) / 1e9).orElse(Double.NaN);
             double restore = api.restoredNanos().flatMap(r0 -> api.firstResponseNanos().map(t -> (t - r0) / 1e9)).orElse(Double.NaN);
             String text = r.outcome() == InvokeResult.Outcome.RESULT ? r.payloadText().replace('\n', ' ').replace('\r', ' ') : null;
-            return new Timed(seconds, text, peak, r.outcome() == InvokeResult.Outcome.RESULT ? 0 : 1, restore, Double.NaN);
+            double init = api.firstNextNanos().map(t -> (t - env.startedNanos()) / 1e9).orElse(Double.NaN);
+            return new Timed(seconds, text, peak, r.outcome() == InvokeResult.Outcome.RESULT ? 0 : 1, restore, init);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -51,6 +51,7 @@ public final class RuntimeApi implements AutoCloseable {
     private volatile long restoreRequestedNanos;
     private volatile long restoredNanos;
     private volatile long firstResponseNanos;
+    private volatile long firstNextNanos;
     private volatile boolean closed;
 
     /** One invocation: what {@code next} hands out and what the runtime's post settles. */
@@ -146,6 +147,11 @@ public final class RuntimeApi implements AutoCloseable {
         return restoredNanos == 0 ? Optional.empty() : Optional.of(restoredNanos);
     }
 
+    /** When the runtime first asked for an invocation (its init was done), or empty. */
+    public Optional<Long> firstNextNanos() {
+        return firstNextNanos == 0 ? Optional.empty() : Optional.of(firstNextNanos);
+    }
+
     /** When the first invocation's response (or error) was posted, or empty. */
     public Optional<Long> firstResponseNanos() {
         return firstResponseNanos == 0 ? Optional.empty() : Optional.of(firstResponseNanos);
@@ -184,7 +190,9 @@ public final class RuntimeApi implements AutoCloseable {
     }
 
     private void next(HttpExchange ex) throws IOException {
-        nextCalls.incrementAndGet();
+        if (nextCalls.getAndIncrement() == 0) {
+            firstNextNanos = System.nanoTime();
+        }
         Invocation inv;
         try {
             inv = null;
