@@ -4,12 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hydracore.voice.core.calls.CallEvent;
 import dev.hydracore.voice.core.calls.CallState;
 import dev.hydracore.voice.core.http.ErrorDetail;
+import java.util.regex.Pattern;
 
 /**
  * Retell's webhook body: {@code {"event": …, "call": {"call_id", "from_number", "transcript_object", …}}}
  * ({@code event_type} accepted in place of {@code event}).
  */
 public final class RetellEvents {
+    /** The admission ids we hand out (lower-case UUIDs). */
+    private static final Pattern ADMISSION_ID =
+            Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
     private RetellEvents() {}
 
     public static WebhookEvent parse(byte[] body) {
@@ -78,7 +83,4 @@ public final class RetellEvents {
         JsonNode v = call.path("metadata").path(WebhookEvent.ADMISSION_METADATA);
         return v.isTextual() && ADMISSION_ID.matcher(v.textValue()).matches() ? v.textValue() : null;
     }
-
-    private static final java.util.regex.Pattern ADMISSION_ID =
-            java.util.regex.Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 }
