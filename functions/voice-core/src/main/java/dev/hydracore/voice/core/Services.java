@@ -5,11 +5,14 @@ import dev.hydracore.voice.core.auth.Pepper;
 import dev.hydracore.voice.core.auth.Tenancy;
 import dev.hydracore.voice.core.aws.AwsClients;
 import dev.hydracore.voice.core.crypto.CredentialVault;
+import dev.hydracore.voice.core.http.Idempotency;
 import dev.hydracore.voice.core.store.ActiveCallsIndex;
 import dev.hydracore.voice.core.store.ApiKeyStore;
 import dev.hydracore.voice.core.store.CallRecordPurge;
 import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.ChannelStore;
+import dev.hydracore.voice.core.store.IdempotencyStore;
+import dev.hydracore.voice.core.store.InboundAdmissions;
 import dev.hydracore.voice.core.store.InstanceStore;
 import dev.hydracore.voice.core.store.SweepIndex;
 import java.time.Clock;
@@ -74,6 +77,11 @@ public final class Services {
         return new CallTransitions(aws.dynamo(), settings, clock);
     }
 
+    /** Retell's call_inbound admissions (webhook) and their release (sweeper). */
+    public InboundAdmissions inboundAdmissions() {
+        return new InboundAdmissions(aws.dynamo(), settings, clock);
+    }
+
     public ActiveCallsIndex activeCalls() {
         return new ActiveCallsIndex(aws.dynamo(), settings, clock);
     }
@@ -84,6 +92,11 @@ public final class Services {
 
     public CallRecordPurge callRecordPurge() {
         return new CallRecordPurge(aws.dynamo(), settings.tableName(), settings.queryPageLimit());
+    }
+
+    /** Setup's Idempotency-Key records, hashed with the API-key pepper. */
+    public Idempotency idempotency() {
+        return new Idempotency(new IdempotencyStore(aws.dynamo(), settings.tableName(), clock), authenticator().pepper());
     }
 
     public Tenancy tenancy() {

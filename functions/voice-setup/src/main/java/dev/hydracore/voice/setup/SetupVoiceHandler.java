@@ -13,7 +13,9 @@ import dev.hydracore.voice.core.channel.VoiceField;
 import dev.hydracore.voice.core.crypto.CredentialVault;
 import dev.hydracore.voice.core.http.ApiException;
 import dev.hydracore.voice.core.http.ApiHandler;
+import dev.hydracore.voice.core.http.ErrorDetail;
 import dev.hydracore.voice.core.http.HttpRequest;
+import dev.hydracore.voice.core.http.Idempotency;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.InstanceId;
 import dev.hydracore.voice.core.http.JsonBody;
@@ -22,6 +24,7 @@ import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.ChannelStore;
 import dev.hydracore.voice.core.store.InstanceRecord;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +45,7 @@ public final class SetupVoiceHandler extends ApiHandler {
     private final ChannelStore channels;
     private final CredentialVault vault;
     private final Settings settings;
+    private final Idempotency idempotency;
 
     /** Lambda's entry: wires real clients from the function's environment. */
     public SetupVoiceHandler() {
@@ -55,6 +59,7 @@ public final class SetupVoiceHandler extends ApiHandler {
         this.channels = services.channels();
         this.vault = services.vault();
         this.settings = services.settings();
+        this.idempotency = services.idempotency();
     }
 
     @Override
@@ -62,7 +67,36 @@ public final class SetupVoiceHandler extends ApiHandler {
         Principal principal = authenticator.authenticate(request);
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
         InstanceRecord instance = tenancy.requireOwned(principal, instanceId);
-        SetupRequest setup = SetupRequest.of(JsonBody.read(request));
+        SetupRequest setup = validated(request, instance);
+        Optional<String> key = Idempotency.key(request);
+        if (key.isEmpty()) {
+            return setUp(principal, instance, setup);
+        }
+        // A retry of an answered request replays it: no KMS call, no DynamoDB write.
+        return idempotency.run(principal.tenantId(), key.get(), instanceId, request.body(),
+                () -> setUp(principal, instance, setup));
+    }
+
+    /**
+     * The body, parsed; a bad Idempotency-Key header is reported together with the body's
+     * problems (header before body, as FastAPI orders them), checked against what is stored now.
+     */
+    private static SetupRequest validated(HttpRequest request, InstanceRecord instance) {
+        Optional<ErrorDetail> header = Idempotency.problem(request);
+        if (header.isEmpty()) {
+            return SetupRequest.of(JsonBody.read(request));
+        }
+        List<ErrorDetail> all = new ArrayList<>(List.of(header.get()));
+        try {
+            SetupRequest.of(JsonBody.read(request)).mergeOnto(instance.channel());
+        } catch (ValidationException body) {
+            all.addAll(body.errors());
+        }
+        throw new ValidationException(all);
+    }
+
+    private HttpResponse setUp(Principal principal, InstanceRecord instance, SetupRequest setup) {
+        String instanceId = instance.instanceId();
         ChannelRecord saved;
         try {
             saved = configure(principal, instance, setup);

@@ -116,7 +116,7 @@ class SetupVoiceHandlerIT {
         assertEquals("application/json", r.headers().get("content-type"));
         assertEquals(json("""
                 {"active_calls":0,"enabled":true,"phone_number":"+14155550100","provider":"retell","status":"active",
-                 "webhook_url":"https://voice.test.invalid/v1/webhooks/voice/%s",
+                 "webhook_url":"https://voice.test.invalid/v1/webhooks/voice/%s","max_concurrent_calls":null,
                  "credentials":{"api_key":true,"webhook_secret":false,"twilio_auth_token":false,"deepgram_api_key":false,
                   "cartesia_api_key":false,"elevenlabs_api_key":false,"openai_api_key":false,"anthropic_api_key":false,
                   "google_api_key":false}}""".formatted(iid)), json(r));
@@ -538,5 +538,68 @@ class SetupVoiceHandlerIT {
         });
         assertEquals(1, sampleSecrets.size());
         assertFalse(response.toString().contains(sampleSecrets.get(0)));
+    }
+
+    static String withLimit(String body, String limitJson) {
+        return body.substring(0, body.length() - 1) + ",\"max_concurrent_calls\":" + limitJson + "}";
+    }
+
+    /** What GET answers for the instance (Voice Status serializes exactly this). */
+    static JsonNode statusNow(String iid) throws Exception {
+        return json(dev.hydracore.voice.core.channel.ChannelStatus.of(aws.services().instances().find(iid).orElseThrow()).toJson());
+    }
+
+    @Test
+    void maxConcurrentCallsIsSetKeptByNullOrOmissionAndRemovedByZero() throws Exception {
+        String iid = aws.registerInstance(caller);
+        String body = retellBody(random("key_"));
+        HttpResponse set = post(iid, withLimit(body, "5"));
+        assertEquals(200, set.status(), set.body());
+        assertEquals(5, json(set).path("max_concurrent_calls").asInt());
+        assertEquals("5", item(iid).get(TableLayout.MAX_CONCURRENT_CALLS).n());
+        assertEquals(5, statusNow(iid).path("max_concurrent_calls").asInt());
+
+        assertEquals(5, json(post(iid, "{\"agent_id\":\"agent_other\"}")).path("max_concurrent_calls").asInt(), "omitted keeps");
+        assertEquals(5, json(post(iid, "{\"max_concurrent_calls\":null}")).path("max_concurrent_calls").asInt(), "null keeps");
+        assertEquals(10000, json(post(iid, "{\"max_concurrent_calls\":10000}")).path("max_concurrent_calls").asInt());
+        assertEquals(3, json(post(iid, "{\"max_concurrent_calls\":\"3\"}")).path("max_concurrent_calls").asInt(),
+                "a string of digits, as pydantic's lax mode takes it");
+
+        HttpResponse removed = post(iid, "{\"max_concurrent_calls\":0}");
+        assertEquals(200, removed.status(), removed.body());
+        assertTrue(json(removed).get("max_concurrent_calls").isNull(), removed.body());
+        assertFalse(item(iid).containsKey(TableLayout.MAX_CONCURRENT_CALLS), "0 removes the stored limit");
+        assertTrue(statusNow(iid).get("max_concurrent_calls").isNull());
+        assertEquals("agent_other", item(iid).get(TableLayout.AGENT_ID).s(), "the other settings were merged as usual");
+    }
+
+    @Test
+    void aBadMaxConcurrentCallsIs422AndChangesNothing() throws Exception {
+        String iid = aws.registerInstance(caller);
+        assertEquals(200, post(iid, withLimit(retellBody(random("key_")), "2")).status());
+        Map<String, String> before = aws.snapshotOfEveryTable();
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("-1", "{\"loc\":[\"body\",\"max_concurrent_calls\"],\"msg\":\"Input should be greater than or equal to 0\",\"type\":\"greater_than_equal\"}");
+        cases.put("10001", "{\"loc\":[\"body\",\"max_concurrent_calls\"],\"msg\":\"Input should be less than or equal to 10000\",\"type\":\"less_than_equal\"}");
+        cases.put("\"many\"", "{\"loc\":[\"body\",\"max_concurrent_calls\"],\"msg\":\"Input should be a valid integer, unable to parse string as an integer\",\"type\":\"int_parsing\"}");
+        cases.put("2.5", "{\"loc\":[\"body\",\"max_concurrent_calls\"],\"msg\":\"Input should be a valid integer, got a number with a fractional part\",\"type\":\"int_from_float\"}");
+        cases.put("[3]", "{\"loc\":[\"body\",\"max_concurrent_calls\"],\"msg\":\"Input should be a valid integer\",\"type\":\"int_type\"}");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            assert422(post(iid, "{\"max_concurrent_calls\":" + c.getKey() + "}"), "[" + c.getValue() + "]");
+        }
+        assertEquals(before, aws.snapshotOfEveryTable(), "nothing changed");
+    }
+
+    @Test
+    void theLimitOutlivesAProviderChangeAndATeardownRemovesIt() throws Exception {
+        String iid = aws.registerInstance(caller);
+        assertEquals(200, post(iid, withLimit(retellBody(random("key_")), "4")).status());
+        HttpResponse pipecat = post(iid, pipecatBody(Map.of("twilio_auth_token", random("tok_"), "webhook_secret", random("whs_"),
+                "openai_api_key", random("sk_"))).toString());
+        assertEquals(200, pipecat.status(), pipecat.body());
+        assertEquals(4, json(pipecat).path("max_concurrent_calls").asInt(), "the channel's limit, not the provider's");
+        aws.services().channels().remove(iid, channel(iid).generation());
+        assertFalse(item(iid).containsKey(TableLayout.MAX_CONCURRENT_CALLS), "removed with the channel");
+        assertTrue(json(post(iid, retellBody(random("key_")))).get("max_concurrent_calls").isNull(), "a new channel starts unlimited");
     }
 }

@@ -57,7 +57,7 @@ class VoiceStatusHandlerIT {
         assertEquals("application/json", r.headers().get("content-type"));
         assertEquals(Json.MAPPER.readTree("""
                 {"active_calls":0,"enabled":false,"phone_number":null,"provider":null,
-                 "status":"not_configured","webhook_url":null}"""), body(r));
+                 "status":"not_configured","webhook_url":null,"max_concurrent_calls":null}"""), body(r));
     }
 
     @Test
@@ -73,7 +73,7 @@ class VoiceStatusHandlerIT {
         assertEquals(200, r.status());
         assertEquals(Json.MAPPER.readTree("{\"active_calls\":2,\"enabled\":true,\"phone_number\":\"+14155550100\","
                 + "\"provider\":\"retell\",\"status\":\"active\",\"webhook_url\":\"https://voice.test.invalid/v1/webhooks/voice/"
-                + iid + "\"}"), body(r));
+                + iid + "\",\"max_concurrent_calls\":null}"), body(r));
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.hydracore.voice.core.JsonStreams;
 import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.store.CallTransitions;
+import dev.hydracore.voice.core.store.InboundAdmissions;
 import dev.hydracore.voice.core.store.SweepIndex;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,6 +27,7 @@ import java.time.Duration;
  */
 public final class SweeperHandler extends FunctionHandler {
     private final SweepIndex calls;
+    private final InboundAdmissions admissions;
     private final Clock clock;
     private final Duration maxCall;
 
@@ -37,29 +39,47 @@ public final class SweeperHandler extends FunctionHandler {
     public SweeperHandler(Services services) {
         super(services);
         this.calls = services.sweepIndex();
+        this.admissions = services.inboundAdmissions();
         this.clock = services.clock();
         this.maxCall = services.settings().maxCallDuration();
     }
 
-    /** What one run did; {@code contended}: calls left for the next run after losing too many races. */
-    public record Summary(int ended, int orphansRemoved, int contended) {
+    /**
+     * What one run did; {@code contended}: calls left for the next run after losing too many races;
+     * {@code admissionsReleased}: Retell admissions no call claimed within their window.
+     */
+    public record Summary(int ended, int orphansRemoved, int contended, int admissionsReleased) {
+        public Summary(int ended, int orphansRemoved, int contended) {
+            this(ended, orphansRemoved, contended, 0);
+        }
+
         String toJson() {
             return JsonStreams.write(g -> {
                 g.writeStartObject();
                 g.writeNumberField("ended", ended);
                 g.writeNumberField("orphans_removed", orphansRemoved);
                 g.writeNumberField("contended", contended);
+                g.writeNumberField("admissions_released", admissionsReleased);
                 g.writeEndObject();
             });
         }
     }
 
     public Summary sweep() {
-        return sweep(clock.millis() - maxCall.toMillis());
+        long now = clock.millis();
+        return sweep(now - maxCall.toMillis(), now);
     }
 
     /** Ends the active calls that started before {@code cutoff} (epoch millis). */
     Summary sweep(long cutoff) {
+        return sweep(cutoff, PRIMING_CUTOFF);
+    }
+
+    /**
+     * Ends the active calls that started before {@code cutoff} and releases the admissions whose
+     * claim window ended before {@code admissionCutoff} (epoch millis).
+     */
+    Summary sweep(long cutoff, long admissionCutoff) {
         int ended = 0;
         int orphans = 0;
         int contended = 0;
@@ -76,7 +96,17 @@ public final class SweeperHandler extends FunctionHandler {
                 }
             }
         }
-        return new Summary(ended, orphans, contended);
+        int released = 0;
+        for (InboundAdmissions.AdmissionKey key : admissions.unclaimedBefore(admissionCutoff)) {
+            try {
+                if (admissions.release(key)) {
+                    released++;
+                }
+            } catch (CallTransitions.ContentionException e) {
+                contended++;
+            }
+        }
+        return new Summary(ended, orphans, contended, released);
     }
 
     /** Priming's cutoff: before every possible start time, so every shard's Query matches nothing. */
@@ -92,7 +122,7 @@ public final class SweeperHandler extends FunctionHandler {
         input.readAllBytes(); // the scheduled event carries nothing we need
         Summary s = sweep();
         Log.info("sweep finished", "ended", Integer.toString(s.ended()), "orphans_removed", Integer.toString(s.orphansRemoved()),
-                "contended", Integer.toString(s.contended()));
+                "contended", Integer.toString(s.contended()), "admissions_released", Integer.toString(s.admissionsReleased()));
         output.write(s.toJson().getBytes(StandardCharsets.UTF_8));
     }
 }

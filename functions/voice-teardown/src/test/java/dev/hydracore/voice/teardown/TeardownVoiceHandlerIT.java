@@ -169,7 +169,7 @@ class TeardownVoiceHandlerIT {
         assertEquals(0, callRecords(iid));
         assertOnlyTheRegistrationRemains(iid);
         assertEquals("{\"active_calls\":0,\"enabled\":false,\"phone_number\":null,\"provider\":null,"
-                + "\"status\":\"not_configured\",\"webhook_url\":null}",
+                + "\"status\":\"not_configured\",\"webhook_url\":null,\"max_concurrent_calls\":null}",
                 ChannelStatus.of(aws.services().instances().find(iid).orElseThrow()).toJson());
         // The neighbour's channel and calls are untouched.
         assertEquals(5, callRecords(neighbour));

@@ -1,5 +1,7 @@
 package dev.hydracore.voice.webhook;
 
+import dev.hydracore.voice.core.JsonStreams;
+import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.channel.VoiceField;
@@ -14,6 +16,7 @@ import dev.hydracore.voice.core.http.JsonBody;
 import dev.hydracore.voice.core.http.ValidationException;
 import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.ChannelRecord;
+import dev.hydracore.voice.core.store.InboundAdmissions;
 import dev.hydracore.voice.core.webhook.BotEvents;
 import dev.hydracore.voice.core.webhook.RetellEvents;
 import dev.hydracore.voice.core.webhook.TimestampedHmac;
@@ -45,6 +48,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
     private static final String IGNORED = "{\"status\":\"ignored\"}";
 
     private final CallTransitions calls;
+    private final InboundAdmissions admissions;
     private final CredentialVault vault;
     private final Clock clock;
     private final Optional<String> streamUrl;
@@ -57,6 +61,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
     public VoiceWebhookHandler(Services services) {
         super(services);
         this.calls = services.callTransitions();
+        this.admissions = services.inboundAdmissions();
         this.vault = services.vault();
         this.clock = services.clock();
         this.streamUrl = services.settings().get(Settings.PIPECAT_STREAM_URL);
@@ -103,6 +108,10 @@ public final class VoiceWebhookHandler extends ApiHandler {
             return event == null ? null : event.callId();
         }
 
+        String admissionId() {
+            return event == null ? null : event.admissionId();
+        }
+
         String turnEventId() {
             return event == null || event.change() == null ? null : event.change().turnEventId();
         }
@@ -132,7 +141,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
         JsonBody.requireWithinLimit(request);
         Parsed parsed = Parsed.of(Scheme.guess(request), request.body());
-        CallTransitions.CallRead seen = calls.read(instanceId, parsed.callId(), parsed.turnEventId());
+        CallTransitions.CallRead seen = calls.read(instanceId, parsed.callId(), parsed.turnEventId(), parsed.admissionId());
         ChannelRecord channel = seen.channel().orElseThrow(ApiException::channelNotConfigured);
 
         Scheme scheme = Scheme.forChannel(channel.provider(), request).orElseThrow(VoiceWebhookHandler::invalidSignature);
@@ -146,17 +155,25 @@ public final class VoiceWebhookHandler extends ApiHandler {
             throw parsed.problem();
         }
         WebhookEvent event = parsed.event();
+        if (event.retellInbound()) {
+            return answerInbound(instanceId, channel);
+        }
 
         boolean applied = false;
         if (event.changesState()) {
             if (!Objects.equals(event.callId(), seen.callId())
-                    || !Objects.equals(event.change().turnEventId(), seen.turnEventId())) {
-                seen = calls.read(instanceId, event.callId(), event.change().turnEventId());
+                    || !Objects.equals(event.change().turnEventId(), seen.turnEventId())
+                    || !Objects.equals(event.admissionId(), seen.admissionId())) {
+                seen = calls.read(instanceId, event.callId(), event.change().turnEventId(), event.admissionId());
             }
             // Too many lost races (ContentionException): ApiHandler answers 503 and the provider retries.
-            CallTransitions.Outcome outcome = calls.apply(seen, event.change());
+            CallTransitions.Outcome outcome = calls.apply(seen, event.change(), event.incomingCall());
             if (outcome == CallTransitions.Outcome.NO_CHANNEL) {
                 throw ApiException.channelNotConfigured();
+            }
+            if (outcome == CallTransitions.Outcome.REFUSED) {
+                logRefused("twilio", instanceId);
+                return TwimlAnswer.response(TwimlAnswer.REJECT_BUSY);
             }
             applied = outcome == CallTransitions.Outcome.APPLIED;
         }
@@ -166,6 +183,48 @@ public final class VoiceWebhookHandler extends ApiHandler {
         }
         // Duplicates, stale and unknown events are acknowledged too, so the provider stops retrying.
         return HttpResponse.json(200, applied ? OK : IGNORED);
+    }
+
+    /**
+     * Retell's inbound-call webhook: admitted, the answer names the channel's agent (and, on a
+     * channel with a limit, carries the admission id as call metadata, which Retell sends back on
+     * the call's events); at the limit, the answer names no agent, so Retell declines the call —
+     * provided the number has no Inbound Call Agent of its own (see the README).
+     */
+    private HttpResponse answerInbound(String instanceId, ChannelRecord channel) {
+        InboundAdmissions.Decision d = admissions.admit(instanceId, channel);
+        if (d.kind() == InboundAdmissions.Kind.NO_CHANNEL) {
+            throw ApiException.channelNotConfigured();
+        }
+        if (d.kind() == InboundAdmissions.Kind.REFUSED) {
+            logRefused("retell", instanceId);
+        }
+        return HttpResponse.json(200, inboundAnswer(d.kind() == InboundAdmissions.Kind.ADMITTED ? channel.agentId() : null,
+                d.admissionId().orElse(null)));
+    }
+
+    /** {@code {"call_inbound":{"override_agent_id":…,"metadata":{"hydra_admission":…}}}}; no agent: declined. */
+    static String inboundAnswer(String agentId, String admissionId) {
+        return JsonStreams.write(g -> {
+            g.writeStartObject();
+            g.writeObjectFieldStart("call_inbound");
+            if (agentId != null) {
+                g.writeStringField("override_agent_id", agentId);
+                if (admissionId != null) {
+                    g.writeObjectFieldStart("metadata");
+                    g.writeStringField(WebhookEvent.ADMISSION_METADATA, admissionId);
+                    g.writeEndObject();
+                }
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+    }
+
+    /** One line per refused call; {@code metric} names the count a metrics pipeline makes of these lines. */
+    private static void logRefused(String provider, String instanceId) {
+        Log.info("call refused: max_concurrent_calls reached", "metric", "CallsRefused", "provider", provider,
+                "instance_id", instanceId);
     }
 
     /** Built-in sample bodies for priming (no real call, number or secret). */

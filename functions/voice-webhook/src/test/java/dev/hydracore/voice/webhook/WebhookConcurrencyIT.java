@@ -15,6 +15,7 @@ import dev.hydracore.voice.core.auth.Principal;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.http.HttpResponse;
+import dev.hydracore.voice.core.store.InboundAdmissions;
 import dev.hydracore.voice.core.store.TableLayout;
 import dev.hydracore.voice.tooling.ApiEvents;
 import dev.hydracore.voice.testkit.TestAws;
@@ -26,6 +27,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -47,13 +49,18 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * The webhook invariant under realistic delivery: many calls, each event delivered one or more
  * times, all shuffled together and sent from several threads at once through the handler, with
  * teardowns and re-setups racing them. Afterwards {@code active_calls} equals the number of active
- * call records; in a teardown-free phase it also equals what the event history implies, and the
- * list shows exactly those calls with their turn counts.
+ * call records plus the live Retell admissions (the Retell channel has a max_concurrent_calls, so
+ * most of its calls are first admitted at call_inbound and claimed by their events; some are
+ * admitted and never connect); in a teardown-free phase it also equals what the event history
+ * implies, the list shows exactly those calls with their turn counts, and once the sweeper has
+ * released the unclaimed admissions the counter is the active calls alone.
  */
 class WebhookConcurrencyIT {
     static final long[] SEEDS = {1L, 7L, 42L, 20261125L, 987654321L};
     static final int CALLS = 40;
     static final int THREADS = 6;
+    /** High enough never to refuse here (refusals have their own test, AdmissionLimitIT): admissions are what is mixed in. */
+    static final OptionalLong RETELL_LIMIT = OptionalLong.of(1000);
     static TestAws aws;
     static TestChannels channels;
     static VoiceWebhookHandler webhook;
@@ -89,7 +96,7 @@ class WebhookConcurrencyIT {
         Secrets secrets = new Secrets("key_" + UUID.randomUUID(), "tok_" + UUID.randomUUID(), "sec_" + UUID.randomUUID());
         String retellIid = aws.registerInstance(caller);
         String pipecatIid = aws.registerInstance(caller);
-        AtomicReference<Channel> retell = new AtomicReference<>(channels.retell(caller, retellIid, secrets.apiKey()));
+        AtomicReference<Channel> retell = new AtomicReference<>(channels.retell(caller, retellIid, secrets.apiKey(), RETELL_LIMIT));
         AtomicReference<Channel> pipecat = new AtomicReference<>(
                 channels.pipecat(caller, pipecatIid, secrets.twilioToken(), secrets.webhookSecret()));
 
@@ -105,7 +112,7 @@ class WebhookConcurrencyIT {
                 sleep(20 + cr.nextInt(80));
                 Channel old = retell.get();
                 channels.teardown(old.instanceId(), old.generation());
-                retell.set(channels.retell(caller, retellIid, secrets.apiKey()));
+                retell.set(channels.retell(caller, retellIid, secrets.apiKey(), RETELL_LIMIT));
                 sleep(10 + cr.nextInt(60));
                 Channel oldP = pipecat.get();
                 channels.teardown(oldP.instanceId(), oldP.generation());
@@ -118,14 +125,14 @@ class WebhookConcurrencyIT {
         for (String iid : List.of(retellIid, pipecatIid)) {
             long counter = counter(iid);
             assertTrue(counter >= 0, "seed " + seed + ": negative counter");
-            assertEquals(activeRecords(iid), counter, "seed " + seed + ": active_calls != active call records after teardown races ("
-                    + iid + ")");
+            assertEquals(activeRecords(iid) + liveAdmissions(iid), counter,
+                    "seed " + seed + ": active_calls != active call records + live admissions after teardown races (" + iid + ")");
         }
 
         // Phase 2: a clean channel, no teardowns: the counter must equal what the events imply.
         channels.teardown(retellIid, retell.get().generation());
         channels.teardown(pipecatIid, pipecat.get().generation());
-        retell.set(channels.retell(caller, retellIid, secrets.apiKey()));
+        retell.set(channels.retell(caller, retellIid, secrets.apiKey(), RETELL_LIMIT));
         pipecat.set(channels.pipecat(caller, pipecatIid, secrets.twilioToken(), secrets.webhookSecret()));
         List<PlannedCall> retellCalls = new ArrayList<>();
         List<PlannedCall> pipecatCalls = new ArrayList<>();
@@ -140,31 +147,72 @@ class WebhookConcurrencyIT {
         for (Map.Entry<String, List<PlannedCall>> e : Map.of(retellIid, retellCalls, pipecatIid, pipecatCalls).entrySet()) {
             String iid = e.getKey();
             Map<String, Integer> expected = new TreeMap<>();
-            e.getValue().stream().filter(c -> !c.ends()).forEach(c -> expected.put(c.callId(), c.turns()));
-            assertEquals(expected.size(), counter(iid), "seed " + seed + ": active_calls != calls the history leaves active (" + iid + ")");
+            e.getValue().stream().filter(c -> !c.ends() && !c.events().isEmpty()).forEach(c -> expected.put(c.callId(), c.turns()));
+            long unclaimed = e.getValue().stream().filter(c -> c.events().isEmpty()).count();
+            assertEquals(unclaimed, liveAdmissions(iid), "seed " + seed + ": admissions no call claimed (" + iid + ")");
+            assertEquals(expected.size() + unclaimed, counter(iid),
+                    "seed " + seed + ": active_calls != calls the history leaves active + unclaimed admissions (" + iid + ")");
             assertEquals(expected.size(), activeRecords(iid), "seed " + seed + ": active records (" + iid + ")");
             assertEquals(expected, listed(iid), "seed " + seed + ": listed calls and turns (" + iid + ")");
         }
+        // The sweeper's release of unclaimed admissions (their window is over by then), concurrently with itself.
+        InboundAdmissions admissions = aws.services().inboundAdmissions();
+        List<InboundAdmissions.AdmissionKey> overdue = admissions.unclaimedBefore(Long.MAX_VALUE).stream()
+                .filter(k -> k.instanceId().equals(retellIid)).toList();
+        List<Thread> releasers = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            releasers.add(Thread.ofPlatform().start(() -> overdue.forEach(admissions::release)));
+        }
+        for (Thread t : releasers) {
+            t.join();
+        }
+        assertEquals(0, liveAdmissions(retellIid), "seed " + seed + ": every unclaimed admission released");
+        assertEquals(activeRecords(retellIid), counter(retellIid), "seed " + seed + ": after the release, active_calls == active records");
         // Leave nothing behind for the next seed (keeps the emulator's table small).
         channels.teardown(retellIid, retell.get().generation());
         channels.teardown(pipecatIid, pipecat.get().generation());
     }
 
-    /** Retell: call_started, growing transcripts, maybe call_ended (with the full transcript). */
-    private static PlannedCall retellCall(Random r, Channel ch, String callId) {
+    /**
+     * Retell: mostly admitted first at call_inbound (its events then carry the admission in their
+     * metadata, as Retell sends back what the answer set); some of those never connect (no events:
+     * the admission stays unclaimed). Then call_started, growing transcripts, maybe call_ended
+     * (with the full transcript).
+     */
+    private static PlannedCall retellCall(Random r, Channel ch, String callId) throws Exception {
         String caller = "+1415555" + String.format("%04d", r.nextInt(10_000));
+        String admission = null;
+        if (r.nextInt(3) > 0) {
+            HttpResponse answer = webhook.respond(Deliveries.retell(ch, "{\"event\":\"call_inbound\",\"call_inbound\":{\"from_number\":\""
+                    + caller + "\",\"to_number\":\"+14155550100\"}}"));
+            admission = Json.MAPPER.readTree(answer.body()).at("/call_inbound/metadata/hydra_admission").asText(null);
+            assertTrue(admission != null, answer.body());
+            if (r.nextInt(5) == 0) {
+                return new PlannedCall(callId, List.of(), false, 0);
+            }
+        }
         int turns = r.nextInt(5);
         boolean ends = r.nextInt(10) < 6;
         List<ObjectNode> events = new ArrayList<>();
-        events.add(Deliveries.retell(ch, retellBody("call_started", callId, caller, 0)));
+        events.add(Deliveries.retell(ch, admitted(retellBody("call_started", callId, caller, 0), admission)));
         for (int t = 1; t <= turns; t++) {
-            events.add(Deliveries.retell(ch, retellBody("transcript_updated", callId, caller, t)));
+            events.add(Deliveries.retell(ch, admitted(retellBody("transcript_updated", callId, caller, t), admission)));
         }
         if (ends) {
-            events.add(Deliveries.retell(ch, retellBody("call_ended", callId, caller, turns)));
-            events.add(Deliveries.retell(ch, retellBody("call_analyzed", callId, caller, turns)));
+            events.add(Deliveries.retell(ch, admitted(retellBody("call_ended", callId, caller, turns), admission)));
+            events.add(Deliveries.retell(ch, admitted(retellBody("call_analyzed", callId, caller, turns), admission)));
         }
         return new PlannedCall(callId, events, ends, turns);
+    }
+
+    /** The Retell event with {@code call.metadata.hydra_admission}, when the call was admitted. */
+    private static String admitted(String event, String admission) throws Exception {
+        if (admission == null) {
+            return event;
+        }
+        ObjectNode root = (ObjectNode) Json.MAPPER.readTree(event);
+        ((ObjectNode) root.get("call")).putObject("metadata").put("hydra_admission", admission);
+        return root.toString();
     }
 
     /** Pipecat: Twilio's incoming call and callbacks plus the bot's events (one turn per event id), for one CallSid. */
@@ -228,6 +276,18 @@ class WebhookConcurrencyIT {
             pool.shutdownNow();
         }
         return new HashMap<>(statuses);
+    }
+
+    /** Admission items of the channel's current generation (the ones its counter holds). */
+    private static long liveAdmissions(String iid) {
+        Map<String, AttributeValue> instance = aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName())
+                .key(TableLayout.instanceKey(iid)).consistentRead(true)).item();
+        String generation = TableLayout.str(instance, TableLayout.GENERATION);
+        return aws.dynamo().queryPaginator(q -> q.tableName(aws.resources().tableName()).consistentRead(true)
+                        .keyConditionExpression("pk = :pk AND begins_with(sk, :a)")
+                        .expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + iid),
+                                ":a", TableLayout.s(TableLayout.ADMISSION_PREFIX))))
+                .items().stream().filter(i -> generation != null && generation.equals(TableLayout.str(i, TableLayout.GENERATION))).count();
     }
 
     private static long counter(String iid) {

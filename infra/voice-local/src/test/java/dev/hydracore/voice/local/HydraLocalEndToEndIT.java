@@ -96,7 +96,7 @@ class HydraLocalEndToEndIT {
                     .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, ok.statusCode(), ok::body);
             assertEquals(Json.MAPPER.readTree("{\"active_calls\":0,\"enabled\":false,\"phone_number\":null,\"provider\":null,"
-                    + "\"status\":\"not_configured\",\"webhook_url\":null}"), Json.MAPPER.readTree(ok.body()));
+                    + "\"status\":\"not_configured\",\"webhook_url\":null,\"max_concurrent_calls\":null}"), Json.MAPPER.readTree(ok.body()));
             assertTrue(ok.headers().firstValue("content-type").orElse("").startsWith("application/json"));
 
             HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(status).GET().build(),

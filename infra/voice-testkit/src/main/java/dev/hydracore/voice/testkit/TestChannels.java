@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeSet;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -44,20 +45,30 @@ public final class TestChannels {
     }
 
     public Channel retell(TestAws.TestCaller caller, String instanceId, String apiKey) {
-        return save(caller, instanceId, "retell", RETELL_PHONE, null, Map.of("api_key", apiKey));
+        return retell(caller, instanceId, apiKey, OptionalLong.empty());
+    }
+
+    /** {@code limit}: the channel's max_concurrent_calls (empty: none). */
+    public Channel retell(TestAws.TestCaller caller, String instanceId, String apiKey, OptionalLong limit) {
+        return save(caller, instanceId, "retell", RETELL_PHONE, null, Map.of("api_key", apiKey), limit);
     }
 
     public Channel pipecat(TestAws.TestCaller caller, String instanceId, String twilioAuthToken, String webhookSecret) {
+        return pipecat(caller, instanceId, twilioAuthToken, webhookSecret, OptionalLong.empty());
+    }
+
+    public Channel pipecat(TestAws.TestCaller caller, String instanceId, String twilioAuthToken, String webhookSecret,
+                           OptionalLong limit) {
         return save(caller, instanceId, "pipecat", "+14155550199", "AC" + "0123456789abcdef".repeat(2),
-                Map.of("twilio_auth_token", twilioAuthToken, "webhook_secret", webhookSecret, "openai_api_key", "sk-test-openai"));
+                Map.of("twilio_auth_token", twilioAuthToken, "webhook_secret", webhookSecret, "openai_api_key", "sk-test-openai"), limit);
     }
 
     private Channel save(TestAws.TestCaller caller, String instanceId, String provider, String phone, String accountSid,
-                         Map<String, String> credentials) {
+                         Map<String, String> credentials, OptionalLong limit) {
         String url = aws.settings().webhookUrl(instanceId);
         CredentialVault.Sealed sealed = vault.seal(instanceId, credentials);
         ChannelRecord saved = channels.save(instanceId, caller.tenantId(), new ChannelStore.ChannelConfig(provider, phone, url,
-                provider.equals("retell") ? "agent_test" : null, accountSid, new TreeSet<>(credentials.keySet()), sealed),
+                provider.equals("retell") ? "agent_test" : null, accountSid, new TreeSet<>(credentials.keySet()), sealed, limit),
                 Optional.empty());
         return new Channel(instanceId, caller.tenantId(), saved.generation(), url, credentials);
     }

@@ -6,10 +6,11 @@ import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.InstanceRecord;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /** The status object every channel route answers with (GET, and POST after setup). */
 public record ChannelStatus(long activeCalls, boolean enabled, String phoneNumber, String provider,
-                            String status, String webhookUrl) {
+                            String status, String webhookUrl, OptionalLong maxConcurrentCalls) {
 
     public static final String ACTIVE = "active";
     public static final String NOT_CONFIGURED = "not_configured";
@@ -19,8 +20,9 @@ public record ChannelStatus(long activeCalls, boolean enabled, String phoneNumbe
     }
 
     public static ChannelStatus of(Optional<ChannelRecord> channel) {
-        return channel.map(c -> new ChannelStatus(c.activeCalls(), true, c.phoneNumber(), c.provider(), ACTIVE, c.webhookUrl()))
-                .orElse(new ChannelStatus(0, false, null, null, NOT_CONFIGURED, null));
+        return channel.map(c -> new ChannelStatus(c.activeCalls(), true, c.phoneNumber(), c.provider(), ACTIVE, c.webhookUrl(),
+                        c.maxConcurrentCalls()))
+                .orElse(new ChannelStatus(0, false, null, null, NOT_CONFIGURED, null, OptionalLong.empty()));
     }
 
     public String toJson() {
@@ -37,6 +39,12 @@ public record ChannelStatus(long activeCalls, boolean enabled, String phoneNumbe
             g.writeStringField("provider", provider);
             g.writeStringField("status", status);
             g.writeStringField("webhook_url", webhookUrl);
+            // Beside the reference's six fields: null when the channel takes any number of calls.
+            if (maxConcurrentCalls.isPresent()) {
+                g.writeNumberField("max_concurrent_calls", maxConcurrentCalls.getAsLong());
+            } else {
+                g.writeNullField("max_concurrent_calls");
+            }
             if (!credentials.isEmpty()) {
                 g.writeObjectFieldStart("credentials");
                 for (Map.Entry<String, Boolean> c : credentials.entrySet()) {

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -21,9 +22,11 @@ public final class MergedSetup {
     private final Map<VoiceField, String> settings;
     private final Map<VoiceField, String> newCredentials;
     private final Set<VoiceField> keptCredentials;
+    private final OptionalLong limit;
 
     MergedSetup(VoiceProvider provider, Map<VoiceField, String> settings, Map<VoiceField, String> newCredentials,
-                Set<VoiceField> keptCredentials) {
+                Set<VoiceField> keptCredentials, OptionalLong limit) {
+        this.limit = limit;
         this.provider = provider;
         this.settings = Collections.unmodifiableMap(new EnumMap<>(settings));
         this.newCredentials = newCredentials.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(newCredentials));
@@ -68,15 +71,18 @@ public final class MergedSetup {
         return out;
     }
 
-    /** What {@link ChannelStore#save} writes; settings the provider does not use are left out (removed). */
+    /**
+     * What {@link ChannelStore#save} writes; settings the provider does not use are left out (removed).
+     * The call limit is the channel's, not the provider's: kept unless sent, also across a provider change.
+     */
     public ChannelStore.ChannelConfig toConfig(String webhookUrl, CredentialVault.Sealed sealed) {
         return new ChannelStore.ChannelConfig(provider.wire(), settings.get(provider.phoneField()), webhookUrl,
-                settings.get(VoiceField.AGENT_ID), settings.get(VoiceField.TWILIO_ACCOUNT_SID), credentialNames(), sealed);
+                settings.get(VoiceField.AGENT_ID), settings.get(VoiceField.TWILIO_ACCOUNT_SID), credentialNames(), sealed, limit);
     }
 
     @Override
     public String toString() {
         return "MergedSetup[provider=" + provider.wire() + ", settings=" + settings.keySet()
-                + ", credentials=" + credentialNames() + "]";
+                + ", credentials=" + credentialNames() + ", limit=" + limit + "]";
     }
 }

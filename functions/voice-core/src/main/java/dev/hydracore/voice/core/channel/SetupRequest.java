@@ -11,6 +11,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -33,11 +34,14 @@ public final class SetupRequest {
     /** Fields sent with a value that failed its rule: present, so never also reported missing. */
     private final Set<VoiceField> invalid;
     private final List<ErrorDetail> problems;
+    /** {@code max_concurrent_calls} sent: empty keeps the stored limit, {@link CallLimit#REMOVE} removes it. */
+    private final OptionalLong limit;
 
-    private SetupRequest(Map<VoiceField, String> sent, Set<VoiceField> invalid, List<ErrorDetail> problems) {
+    private SetupRequest(Map<VoiceField, String> sent, Set<VoiceField> invalid, List<ErrorDetail> problems, OptionalLong limit) {
         this.sent = sent;
         this.invalid = invalid;
         this.problems = problems;
+        this.limit = limit;
     }
 
     /** Reads the body; a JSON value other than an object is the one problem reported at once. */
@@ -61,7 +65,16 @@ public final class SetupRequest {
                 problems.add(problem);
             }
         }
-        return new SetupRequest(sent, invalid, List.copyOf(problems));
+        OptionalLong limit = OptionalLong.empty();
+        JsonNode limitValue = body.get(CallLimit.FIELD);
+        if (limitValue != null && !limitValue.isNull()) {
+            CallLimit.Parsed parsed = CallLimit.parse(limitValue);
+            limit = parsed.limit();
+            if (parsed.problem() != null) {
+                problems.add(parsed.problem());
+            }
+        }
+        return new SetupRequest(sent, invalid, List.copyOf(problems), limit);
     }
 
     /** The one problem with a sent value, or null. Order as pydantic: type, length, content, pattern. */
@@ -163,7 +176,7 @@ public final class SetupRequest {
         if (!errors.isEmpty()) {
             throw new ValidationException(errors);
         }
-        return new MergedSetup(provider, settings, newCredentials, kept);
+        return new MergedSetup(provider, settings, newCredentials, kept, limit);
     }
 
     /**
@@ -193,6 +206,6 @@ public final class SetupRequest {
     @Override
     public String toString() {
         // Field names only: the values may be credentials.
-        return "SetupRequest[sent=" + sent.keySet() + ", invalid=" + invalid + "]";
+        return "SetupRequest[sent=" + sent.keySet() + ", invalid=" + invalid + ", limit=" + limit + "]";
     }
 }

@@ -10,11 +10,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
+import software.amazon.awssdk.services.dynamodb.model.Delete;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
@@ -37,7 +39,14 @@ import software.amazon.awssdk.services.dynamodb.model.Update;
  *       teardown writes nothing.</li>
  * </ul>
  * A lost race re-reads and decides again (bounded); a changed or vanished generation is
- * {@link Outcome#NO_CHANNEL}. Call records of another generation (left by a teardown still
+ * {@link Outcome#NO_CHANNEL}.
+ *
+ * <p>Admission ({@code max_concurrent_calls}): the event that admits a call (Twilio's incoming-call
+ * request) makes the counter's {@code ADD} also conditional on {@code active_calls < limit}, so
+ * concurrent rings never over-admit ({@link Outcome#REFUSED}, nothing written). A Retell call
+ * admitted earlier at {@code call_inbound} ({@link InboundAdmissions}) is already counted: the
+ * first event naming its admission deletes the admission item in the same transaction and takes
+ * one off the delta, so {@code active_calls == active call records + live admissions} always. Call records of another generation (left by a teardown still
  * deleting, or a crashed one) are treated as absent by the state machine and never counted.
  */
 public final class CallTransitions {
@@ -55,7 +64,7 @@ public final class CallTransitions {
         this.lifecycle = new CallLifecycle(settings.maxCallDuration(), settings.endedCallTtl());
     }
 
-    public enum Outcome { APPLIED, UNCHANGED, NO_CHANNEL }
+    public enum Outcome { APPLIED, UNCHANGED, NO_CHANNEL, REFUSED }
 
     /** Too many lost races in a row (or throttled reads): the caller answers 503 and the provider retries. */
     public static final class ContentionException extends RetryLaterException {
@@ -66,7 +75,8 @@ public final class CallTransitions {
 
     /** What one consistent read saw. */
     public record CallRead(String instanceId, Optional<InstanceRecord> instance, String callId,
-                           Optional<CallRecord> storedCall, String turnEventId, Optional<String> turnMarkerGeneration) {
+                           Optional<CallRecord> storedCall, String turnEventId, Optional<String> turnMarkerGeneration,
+                           String admissionId, Optional<String> admissionGeneration) {
 
         public Optional<ChannelRecord> channel() {
             return instance.flatMap(InstanceRecord::channel);
@@ -79,16 +89,29 @@ public final class CallTransitions {
         boolean turnCountedIn(String generation) {
             return turnMarkerGeneration.filter(generation::equals).isPresent();
         }
+
+        /** The event's admission is live and counted in this generation's counter. */
+        boolean admittedIn(String generation) {
+            return admissionGeneration.filter(generation::equals).isPresent();
+        }
     }
 
     /** One strongly consistent BatchGetItem: the instance item and, when named, the call item and turn marker. */
     public CallRead read(String instanceId, String callId, String turnEventId) {
-        List<Map<String, AttributeValue>> keys = new ArrayList<>(3);
+        return read(instanceId, callId, turnEventId, null);
+    }
+
+    /** As {@link #read(String, String, String)}, and the call's admission item when the event names one. */
+    public CallRead read(String instanceId, String callId, String turnEventId, String admissionId) {
+        List<Map<String, AttributeValue>> keys = new ArrayList<>(4);
         keys.add(TableLayout.instanceKey(instanceId));
         if (callId != null) {
             keys.add(TableLayout.callKey(instanceId, callId));
             if (turnEventId != null) {
                 keys.add(TableLayout.turnMarkerKey(instanceId, callId, turnEventId));
+            }
+            if (admissionId != null) {
+                keys.add(TableLayout.admissionKey(instanceId, admissionId));
             }
         }
         Map<String, KeysAndAttributes> pending = Map.of(table, KeysAndAttributes.builder().keys(keys).consistentRead(true).build());
@@ -105,17 +128,20 @@ public final class CallTransitions {
         Optional<InstanceRecord> instance = Optional.empty();
         Optional<CallRecord> call = Optional.empty();
         Optional<String> marker = Optional.empty();
+        Optional<String> admission = Optional.empty();
         for (Map<String, AttributeValue> item : found) {
             String sk = TableLayout.str(item, TableLayout.SK);
             if ("INSTANCE".equals(sk)) {
                 instance = Optional.of(InstanceRecord.fromItem(item));
+            } else if (sk != null && sk.startsWith(TableLayout.ADMISSION_PREFIX)) {
+                admission = Optional.ofNullable(TableLayout.str(item, TableLayout.GENERATION));
             } else if (sk != null && sk.contains(TableLayout.TURN_MARKER_INFIX)) {
                 marker = Optional.ofNullable(TableLayout.str(item, TableLayout.GENERATION));
             } else if (sk != null) {
                 call = Optional.of(CallItems.fromItem(item));
             }
         }
-        return new CallRead(instanceId, instance, callId, call, turnEventId, marker);
+        return new CallRead(instanceId, instance, callId, call, turnEventId, marker, admissionId, admission);
     }
 
     /**
@@ -123,6 +149,15 @@ public final class CallTransitions {
      * read must have been made with the event's call id and turn event id.
      */
     public Outcome apply(CallRead from, CallEvent event) {
+        return apply(from, event, false);
+    }
+
+    /**
+     * @param admits the event is the call's admission (Twilio's incoming-call request): when it would
+     *               make the call active on a channel at its {@code max_concurrent_calls}, nothing is
+     *               written and the outcome is {@link Outcome#REFUSED}
+     */
+    public Outcome apply(CallRead from, CallEvent event, boolean admits) {
         if (from.callId() == null) {
             throw new IllegalArgumentException("the read names no call");
         }
@@ -138,25 +173,36 @@ public final class CallTransitions {
             if (t.isEmpty()) {
                 return Outcome.UNCHANGED;
             }
+            OptionalLong limit = admits && t.get().counterDelta() > 0
+                    ? s.channel().map(ChannelRecord::maxConcurrentCalls).orElse(OptionalLong.empty()) : OptionalLong.empty();
             try {
-                write(s, generation, t.get());
+                write(s, generation, t.get(), limit);
                 return Outcome.APPLIED;
             } catch (TransactionCanceledException e) {
-                if (instanceConditionFailed(e)) {
+                if (instanceConditionFailed(e) && limit.isEmpty()) {
                     return Outcome.NO_CHANNEL;
+                }
+                s = read(s.instanceId(), s.callId(), s.turnEventId(), s.admissionId());
+                Optional<ChannelRecord> now = s.channel().filter(c -> generation.equals(c.generation()));
+                if (now.isEmpty()) {
+                    return Outcome.NO_CHANNEL;
+                }
+                if (instanceConditionFailed(e) && atLimit(now.get())) {
+                    return Outcome.REFUSED;
                 }
                 Backoff.CONTENTION.pauseOrGiveUp(attempt, new ContentionException());
-                s = read(s.instanceId(), s.callId(), s.turnEventId());
-                if (!s.channel().map(ChannelRecord::generation).filter(generation::equals).isPresent()) {
-                    return Outcome.NO_CHANNEL;
-                }
             }
         }
     }
 
-    private void write(CallRead s, String generation, CallLifecycle.Transition t) {
+    /** The channel takes no more calls now. */
+    static boolean atLimit(ChannelRecord channel) {
+        return channel.maxConcurrentCalls().isPresent() && channel.activeCalls() >= channel.maxConcurrentCalls().getAsLong();
+    }
+
+    private void write(CallRead s, String generation, CallLifecycle.Transition t, OptionalLong limit) {
         CallRecord next = t.next();
-        List<TransactWriteItem> items = new ArrayList<>(3);
+        List<TransactWriteItem> items = new ArrayList<>(4);
         Put.Builder call = Put.builder().tableName(table);
         if (s.storedCall().isPresent()) {
             long storedVersion = s.storedCall().get().version();
@@ -177,12 +223,28 @@ public final class CallTransitions {
                     .expressionAttributeNames(Map.of("#g", TableLayout.GENERATION))
                     .expressionAttributeValues(Map.of(":g", TableLayout.s(generation))).build()).build());
         }
+        int delta = t.counterDelta();
+        if (s.admittedIn(generation)) {
+            // The call was counted when it was admitted: claiming the admission replaces that count.
+            items.add(TransactWriteItem.builder().delete(Delete.builder().tableName(table)
+                    .key(TableLayout.admissionKey(s.instanceId(), s.admissionId()))
+                    .conditionExpression("attribute_exists(pk)").build()).build());
+            delta -= 1;
+        }
         // Last, so its cancellation reason is the last one: see instanceConditionFailed.
-        if (t.counterDelta() != 0) {
+        if (delta != 0) {
+            Map<String, AttributeValue> values = new HashMap<>();
+            values.put(":d", TableLayout.n(delta));
+            values.put(":g", TableLayout.s(generation));
+            String condition = "#g = :g";
+            if (limit.isPresent() && delta > 0) {
+                condition += " AND #c < :max";
+                values.put(":max", TableLayout.n(limit.getAsLong()));
+            }
             items.add(TransactWriteItem.builder().update(Update.builder().tableName(table).key(TableLayout.instanceKey(s.instanceId()))
-                    .updateExpression("ADD #c :d").conditionExpression("#g = :g")
+                    .updateExpression("ADD #c :d").conditionExpression(condition)
                     .expressionAttributeNames(Map.of("#c", TableLayout.ACTIVE_CALLS, "#g", TableLayout.GENERATION))
-                    .expressionAttributeValues(Map.of(":d", TableLayout.n(t.counterDelta()), ":g", TableLayout.s(generation)))
+                    .expressionAttributeValues(values)
                     .build()).build());
         } else {
             items.add(TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table)

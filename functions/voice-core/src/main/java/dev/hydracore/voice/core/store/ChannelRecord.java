@@ -3,6 +3,7 @@ package dev.hydracore.voice.core.store;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import software.amazon.awssdk.core.SdkBytes;
@@ -23,7 +24,8 @@ public record ChannelRecord(
         String twilioAccountSid,
         byte[] dataKey,
         byte[] sealedCredentials,
-        Set<String> credentialNames) {
+        Set<String> credentialNames,
+        OptionalLong maxConcurrentCalls) {
 
     /** The stored ciphertexts, as {@link dev.hydracore.voice.core.crypto.CredentialVault} opens them. */
     public dev.hydracore.voice.core.crypto.CredentialVault.Sealed sealed() {
@@ -33,7 +35,7 @@ public record ChannelRecord(
     @Override
     public String toString() {
         return "ChannelRecord[provider=" + provider + ", generation=" + generation + ", activeCalls=" + activeCalls
-                + ", credentials=" + credentialNames + "]";
+                + ", limit=" + maxConcurrentCalls + ", credentials=" + credentialNames + "]";
     }
 
     static Optional<ChannelRecord> fromItem(Map<String, AttributeValue> item) {
@@ -53,7 +55,9 @@ public record ChannelRecord(
                 TableLayout.str(item, TableLayout.TWILIO_ACCOUNT_SID),
                 bytes(item.get(TableLayout.DATA_KEY)),
                 bytes(item.get(TableLayout.SEALED_CREDENTIALS)),
-                Set.copyOf(new TreeSet<>(nameList))));
+                Set.copyOf(new TreeSet<>(nameList)),
+                item.containsKey(TableLayout.MAX_CONCURRENT_CALLS)
+                        ? OptionalLong.of(TableLayout.num(item, TableLayout.MAX_CONCURRENT_CALLS, 0)) : OptionalLong.empty()));
     }
 
     private static byte[] bytes(AttributeValue v) {

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import software.amazon.awssdk.core.SdkBytes;
@@ -26,7 +27,8 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 public final class ChannelStore {
     private static final List<String> CHANNEL_ATTRIBUTES = List.of(TableLayout.PROVIDER, TableLayout.PHONE_NUMBER, TableLayout.WEBHOOK_URL,
             TableLayout.GENERATION, TableLayout.ACTIVE_CALLS, TableLayout.AGENT_ID, TableLayout.TWILIO_ACCOUNT_SID, TableLayout.DATA_KEY,
-            TableLayout.SEALED_CREDENTIALS, TableLayout.CREDENTIAL_NAMES, TableLayout.CONFIGURED_AT, TableLayout.UPDATED_AT);
+            TableLayout.SEALED_CREDENTIALS, TableLayout.CREDENTIAL_NAMES, TableLayout.CONFIGURED_AT, TableLayout.UPDATED_AT,
+            TableLayout.MAX_CONCURRENT_CALLS);
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -38,9 +40,19 @@ public final class ChannelStore {
         this.clock = clock;
     }
 
-    /** What setup decided to store. Null fields are removed from the item. */
+    /**
+     * What setup decided to store. Null fields are removed from the item. {@code limit}: empty keeps
+     * the stored {@code max_concurrent_calls}, 0 removes it, otherwise it is set.
+     */
     public record ChannelConfig(String provider, String phoneNumber, String webhookUrl, String agentId,
-                                String twilioAccountSid, Set<String> credentialNames, CredentialVault.Sealed sealed) {}
+                                String twilioAccountSid, Set<String> credentialNames, CredentialVault.Sealed sealed,
+                                OptionalLong limit) {
+        /** A configuration that leaves the call limit as it is. */
+        public ChannelConfig(String provider, String phoneNumber, String webhookUrl, String agentId,
+                             String twilioAccountSid, Set<String> credentialNames, CredentialVault.Sealed sealed) {
+            this(provider, phoneNumber, webhookUrl, agentId, twilioAccountSid, credentialNames, sealed, OptionalLong.empty());
+        }
+    }
 
     /** The channel changed (or appeared, or vanished) since it was read: re-read and decide again. */
     public static final class ConcurrentChangeException extends RuntimeException {
@@ -74,6 +86,10 @@ public final class ChannelStore {
         put(set, remove, names, values, TableLayout.SEALED_CREDENTIALS,
                 hasSecrets ? AttributeValue.fromB(SdkBytes.fromByteArray(cfg.sealed().ciphertext())) : null);
         put(set, remove, names, values, TableLayout.UPDATED_AT, TableLayout.n(now));
+        if (cfg.limit().isPresent()) {
+            long limit = cfg.limit().getAsLong();
+            put(set, remove, names, values, TableLayout.MAX_CONCURRENT_CALLS, limit == 0 ? null : TableLayout.n(limit));
+        }
         names.put("#gen", TableLayout.GENERATION);
         names.put("#tenant", TableLayout.TENANT_ID);
         values.put(":tenant", TableLayout.s(tenantId));

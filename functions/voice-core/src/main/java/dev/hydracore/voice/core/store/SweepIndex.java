@@ -43,7 +43,8 @@ public final class SweepIndex {
                     for (var item : page) {
                         String pk = TableLayout.str(item, TableLayout.PK);
                         String sk = TableLayout.str(item, TableLayout.SK);
-                        if (pk != null && sk != null && pk.startsWith(TableLayout.INSTANCE_PREFIX) && sk.startsWith(TableLayout.CALL_PREFIX)) {
+                        if (pk != null && sk != null && pk.startsWith(TableLayout.INSTANCE_PREFIX) && sk.startsWith(TableLayout.CALL_PREFIX)
+                                && !sk.startsWith(TableLayout.ADMISSION_PREFIX)) {
                             out.add(new CallKey(pk.substring(TableLayout.INSTANCE_PREFIX.length()), sk.substring(TableLayout.CALL_PREFIX.length())));
                         }
                     }

@@ -18,6 +18,12 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * INSTANCE#{iid}     CALL#{call_id}#TURN#{event_id}
  *                                     marker of a counted bot turn event (generation, expires_at), so a
  *                                     redelivered call.turn never counts twice; removed with the call records
+ * IDEMPOTENCY#{hmac} IDEMPOTENCY     a Setup request's Idempotency-Key (HMAC of tenant id and key): the request's
+ *                                     fingerprint, IN_PROGRESS or COMPLETED with the answer to replay; expires_at
+ * INSTANCE#{iid}     CALL##ADMISSION#{uuid}
+ *                                     a Retell call admitted at call_inbound (generation) that no call_started
+ *                                     has claimed yet: counted in active_calls; in GSI by_sweep (ADMISSION /
+ *                                     release time) so the sweeper releases it; removed with the call records
  * </pre>
  */
 public final class TableLayout {
@@ -70,6 +76,8 @@ public final class TableLayout {
     public static final String CREDENTIAL_NAMES = "credential_names";
     public static final String CONFIGURED_AT = "configured_at";
     public static final String UPDATED_AT = "updated_at";
+    /** The channel's call limit (absent: unlimited); admission is conditional on {@code active_calls < max_concurrent_calls}. */
+    public static final String MAX_CONCURRENT_CALLS = "max_concurrent_calls";
 
     // Call record attributes.
     public static final String CALL_ID = "call_id";
@@ -81,11 +89,16 @@ public final class TableLayout {
     public static final String VERSION = "version";
 
     public static final String TENANT_PREFIX = "TENANT#";
+    public static final String IDEMPOTENCY_PREFIX = "IDEMPOTENCY#";
     public static final String KEY_PREFIX = "KEY#";
     public static final String KEY_ID_PREFIX = "KEYID#";
     public static final String INSTANCE_PREFIX = "INSTANCE#";
     public static final String CALL_PREFIX = "CALL#";
     public static final String TURN_MARKER_INFIX = "#TURN#";
+    /** Under the call prefix (so teardown's purge removes admissions too); no call id is empty, so no call key collides. */
+    public static final String ADMISSION_PREFIX = CALL_PREFIX + "#ADMISSION#";
+    /** The sweep index's partition of admissions; their sweep key is the time they are released if unclaimed. */
+    public static final String ADMISSION_SWEEP_PARTITION = "ADMISSION";
 
     public static Map<String, AttributeValue> tenantKey(String tenantId) {
         return key(TENANT_PREFIX + tenantId, "TENANT");
@@ -110,6 +123,14 @@ public final class TableLayout {
     /** Lives under the call's own prefix, so whatever deletes an instance's CALL# items deletes it too. */
     public static Map<String, AttributeValue> turnMarkerKey(String instanceId, String callId, String turnEventId) {
         return key(INSTANCE_PREFIX + instanceId, CALL_PREFIX + callId + TURN_MARKER_INFIX + turnEventId);
+    }
+
+    public static Map<String, AttributeValue> idempotencyKey(String digestHex) {
+        return key(IDEMPOTENCY_PREFIX + digestHex, "IDEMPOTENCY");
+    }
+
+    public static Map<String, AttributeValue> admissionKey(String instanceId, String admissionId) {
+        return key(INSTANCE_PREFIX + instanceId, ADMISSION_PREFIX + admissionId);
     }
 
     public static Map<String, AttributeValue> key(String pk, String sk) {

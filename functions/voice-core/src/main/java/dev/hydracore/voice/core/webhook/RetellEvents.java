@@ -4,12 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hydracore.voice.core.calls.CallEvent;
 import dev.hydracore.voice.core.calls.CallState;
 import dev.hydracore.voice.core.http.ErrorDetail;
+import java.util.regex.Pattern;
 
 /**
  * Retell's webhook body: {@code {"event": …, "call": {"call_id", "from_number", "transcript_object", …}}}
  * ({@code event_type} accepted in place of {@code event}).
  */
 public final class RetellEvents {
+    /** The admission ids we hand out (lower-case UUIDs). */
+    private static final Pattern ADMISSION_ID =
+            Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
     private RetellEvents() {}
 
     public static WebhookEvent parse(byte[] body) {
@@ -24,6 +29,9 @@ public final class RetellEvents {
             case "call_started" -> target = CallState.IN_PROGRESS;
             case "call_ended" -> target = CallState.ENDED;
             case "transcript_updated" -> target = null;
+            case "call_inbound" -> {
+                return inbound(root, f);
+            }
             default -> {
                 // call_analyzed (post-call analysis) and events we do not know change nothing.
                 return WebhookEvent.acknowledgeOnly();
@@ -51,6 +59,28 @@ public final class RetellEvents {
         }
         f.check();
         CallEvent change = target == null ? CallEvent.transcript(turns, callerPhone) : CallEvent.state(target, callerPhone).withTurns(turns);
-        return new WebhookEvent(callId, change, false, callerPhone);
+        return new WebhookEvent(callId, change, false, callerPhone, false, admissionId(call));
+    }
+
+    /** {@code {"event":"call_inbound","call_inbound":{"agent_id"?,"from_number","to_number"}}}: no call id yet. */
+    private static WebhookEvent inbound(JsonNode root, EventFields f) {
+        JsonNode inbound = root.get("call_inbound");
+        if (inbound == null || inbound.isNull()) {
+            f.add(ErrorDetail.missing("body", "call_inbound"));
+            f.check();
+        }
+        if (!inbound.isObject()) {
+            f.add(ErrorDetail.of("Input should be a valid dictionary", "dict_type", "body", "call_inbound"));
+            f.check();
+        }
+        String callerPhone = f.optionalString(inbound, "from_number", "body", "call_inbound", "from_number");
+        f.check();
+        return WebhookEvent.retellInbound(callerPhone);
+    }
+
+    /** Our admission id in {@code call.metadata}, when it is one (anything else there is the customer's business). */
+    private static String admissionId(JsonNode call) {
+        JsonNode v = call.path("metadata").path(WebhookEvent.ADMISSION_METADATA);
+        return v.isTextual() && ADMISSION_ID.matcher(v.textValue()).matches() ? v.textValue() : null;
     }
 }

@@ -10,6 +10,9 @@ public final class TwimlAnswer {
     static final String UNAVAILABLE = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>"
             + "<Say>Sorry, this line is unavailable right now. Please try again later.</Say><Hangup/></Response>";
 
+    /** The channel is at its max_concurrent_calls: Twilio gives the caller a busy signal and no call is recorded. */
+    public static final String REJECT_BUSY = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Reject reason=\"busy\"/></Response>";
+
     private TwimlAnswer() {}
 
     /**

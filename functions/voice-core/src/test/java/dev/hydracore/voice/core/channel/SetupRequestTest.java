@@ -79,7 +79,7 @@ class SetupRequestTest {
 
     static ChannelRecord stored(String provider, String phone, String agentId, String sid, String... credentialNames) {
         return new ChannelRecord(provider, phone, "https://voice.test.invalid/v1/webhooks/voice/x", "gen-1", 3, agentId, sid,
-                new byte[] {1}, new byte[32], Set.of(credentialNames));
+                new byte[] {1}, new byte[32], Set.of(credentialNames), java.util.OptionalLong.empty());
     }
 
     @Test

@@ -43,6 +43,30 @@ class WebhookEventParsingTest {
     }
 
     @Test
+    void retellInboundCallsAndTheAdmissionTheirCallsCarryBack() {
+        WebhookEvent inbound = RetellEvents.parse(b("{\"event\":\"call_inbound\",\"call_inbound\":{\"agent_id\":\"agent_1\","
+                + "\"from_number\":\"+14155550123\",\"to_number\":\"+14155550100\"}}"));
+        assertTrue(inbound.retellInbound());
+        assertNull(inbound.callId());
+        assertFalse(inbound.changesState());
+        assertEquals("+14155550123", inbound.callerPhone());
+        assertEquals(List.of(ErrorDetail.of("Field required", "missing", "body", "call_inbound")),
+                errors(RetellEvents::parse, "{\"event\":\"call_inbound\"}"));
+        assertEquals("dict_type", errors(RetellEvents::parse, "{\"event\":\"call_inbound\",\"call_inbound\":7}").get(0).type());
+
+        String id = "0b0e7c4e-5d7f-4c1a-9a53-1f6a2b3c4d5e";
+        WebhookEvent claimed = RetellEvents.parse(b("{\"event\":\"call_started\",\"call\":{\"call_id\":\"call_1\","
+                + "\"metadata\":{\"hydra_admission\":\"" + id + "\",\"crm\":\"x\"}}}"));
+        assertEquals(id, claimed.admissionId());
+        assertFalse(claimed.retellInbound());
+        // Anything else in that place is not ours: no admission to claim.
+        for (String metadata : List.of("{\"hydra_admission\":\"not-a-uuid\"}", "{\"hydra_admission\":7}", "\"text\"", "{}")) {
+            assertNull(RetellEvents.parse(b("{\"event\":\"call_started\",\"call\":{\"call_id\":\"call_1\",\"metadata\":"
+                    + metadata + "}}")).admissionId(), metadata);
+        }
+    }
+
+    @Test
     void malformedRetellBodies() {
         assertEquals("json_invalid", errors(RetellEvents::parse, "{\"event\":").get(0).type());
         assertEquals("json_invalid", errors(RetellEvents::parse, "").get(0).type());
