@@ -3,6 +3,7 @@ package dev.hydracore.voice.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hydracore.voice.bench.probe.SdkCallMeter;
 import dev.hydracore.voice.bench.probe.WarmRun;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.auth.ApiKeys;
@@ -390,6 +391,7 @@ public final class Bench {
                         rs.put("runs", restores.size());
                         rs.put("status", restoreStatus);
                         rs.put("measured", "restore/next answered (afterRestore starts) -> response posted");
+                        rs.set("breakdown", restoreBreakdown(launcher, snap, snapCommand, probeJar, eventBytes, log(fn, "restore-calls")));
                     }
                 }
 
@@ -426,6 +428,52 @@ public final class Bench {
         machine.put("loadavg_end", loadAverage());
         report.put("elapsed_s", round((System.nanoTime() - benchStart) / 1e9, 1));
         return report;
+    }
+
+    /**
+     * One more restore, with the probe's call meter on the classpath writing every SDK call to the
+     * log: the first response's time split into the SDK calls made after restore (each, by
+     * operation) and the rest. A run of its own, so the timed restores carry no probe.
+     */
+    private ObjectNode restoreBreakdown(FunctionLauncher launcher, LocalFunction snap, List<String> snapCommand,
+                                        Path probeJar, byte[] event, Path callLog) throws IOException {
+        List<String> cmd = new ArrayList<>(snapCommand);
+        int cp = cmd.indexOf("-cp");
+        cmd.set(cp + 1, cmd.get(cp + 1) + File.pathSeparator + probeJar);
+        cmd.add(cp, "-Dhydra.bench.sdk-calls=stderr");
+        Children.Timed t = children.timedLambda(launcher, snap, cmd, event, callLog, 60);
+        ObjectNode b = Json.object();
+        if (t.restoredNanos() < 0 || Double.isNaN(t.restoreSeconds()) || !Files.isRegularFile(callLog)) {
+            b.put("error", "no response after restore (see " + work.relativize(callLog) + ")");
+            return b;
+        }
+        ArrayNode calls = b.putArray("calls");
+        double sdkMs = 0;
+        for (String line : Files.readAllLines(callLog)) {
+            int at = line.indexOf(SdkCallMeter.CALL_LINE);
+            if (at < 0) {
+                continue;
+            }
+            String[] f = line.substring(at + SdkCallMeter.CALL_LINE.length()).trim().split(" ");
+            long start = Long.parseLong(f[2]);
+            long end = Long.parseLong(f[3]);
+            if (start >= t.restoredNanos()) {
+                double ms = (end - start) / 1e6;
+                sdkMs += ms;
+                calls.addObject().put("call", f[0] + " " + f[1]).put("ms", round(ms, 3))
+                        .put("starts_after_restore_ms", round((start - t.restoredNanos()) / 1e6, 3));
+            }
+        }
+        double total = t.restoreSeconds() * 1000;
+        b.put("first_response_ms", round(total, 3));
+        if (t.firstNextNanos() >= t.restoredNanos()) {
+            // afterRestore hooks and the client's own start of its invocation loop.
+            b.put("client_next_after_restore_ms", round((t.firstNextNanos() - t.restoredNanos()) / 1e6, 3));
+        }
+        b.put("sdk_calls_ms", round(sdkMs, 3));
+        b.put("rest_ms", round(total - sdkMs, 3));
+        b.put("measured", "one extra restore with the SDK call meter: calls started after restore, their time inside the SDK (marshal, sign, send, parse), the rest");
+        return b;
     }
 
     private boolean overBudget(long startNanos) {

@@ -39,9 +39,11 @@ final class Children {
      * One run: seconds from start() to the response, the response, the child's peak RSS (KiB, -1:
      * unknown), its exit status (0: a response), with SnapStart the seconds from restore to the
      * response, and the seconds from start to the client's first {@code next} (JVM start, the
-     * client's init, the handler built).
+     * client's init, the handler built); {@code restoredNanos} and {@code firstNextNanos}: when restore
+     * was answered and when the client first asked for an invocation ({@link System#nanoTime()}, -1: never).
      */
-    record Timed(double seconds, String line, long peakRssKb, int exit, double restoreSeconds, double initSeconds) {}
+    record Timed(double seconds, String line, long peakRssKb, int exit, double restoreSeconds, double initSeconds,
+                 long restoredNanos, long firstNextNanos) {}
 
     /**
      * Runs {@code command} to its end. The clock stops at the first response line: a bare JSON
@@ -71,7 +73,7 @@ final class Children {
                 java.nio.file.Files.write(stderrLog.resolveSibling(stderrLog.getFileName() + ".stdout"), other);
             }
             int exit = p.waitFor(timeoutSeconds, TimeUnit.SECONDS) ? p.exitValue() : -1;
-            return new Timed(seconds, response, -1, exit, Double.NaN, Double.NaN);
+            return new Timed(seconds, response, -1, exit, Double.NaN, Double.NaN, -1, -1);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -116,7 +118,8 @@ final class Children {
             double restore = api.restoredNanos().flatMap(r0 -> api.firstResponseNanos().map(t -> (t - r0) / 1e9)).orElse(Double.NaN);
             String text = r.outcome() == InvokeResult.Outcome.RESULT ? r.payloadText().replace('\n', ' ').replace('\r', ' ') : null;
             double init = api.firstNextNanos().map(t -> (t - env.startedNanos()) / 1e9).orElse(Double.NaN);
-            return new Timed(seconds, text, peak, r.outcome() == InvokeResult.Outcome.RESULT ? 0 : 1, restore, init);
+            return new Timed(seconds, text, peak, r.outcome() == InvokeResult.Outcome.RESULT ? 0 : 1, restore, init,
+                    api.restoredNanos().orElse(-1L), api.firstNextNanos().orElse(-1L));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -149,9 +152,9 @@ final class Children {
                 long peak = peakRssKb(p.pid());
                 double seconds = api.firstResponseNanos().map(t -> (t - t0) / 1e9).orElse(Double.NaN);
                 return new Timed(seconds, r.outcome() == InvokeResult.Outcome.RESULT ? r.payloadText() : null, peak,
-                        r.outcome() == InvokeResult.Outcome.RESULT ? 0 : 1, Double.NaN, Double.NaN);
+                        r.outcome() == InvokeResult.Outcome.RESULT ? 0 : 1, Double.NaN, Double.NaN, -1, -1);
             } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-                return new Timed(Double.NaN, null, -1, -1, Double.NaN, Double.NaN);
+                return new Timed(Double.NaN, null, -1, -1, Double.NaN, Double.NaN, -1, -1);
             } finally {
                 stop(p);
                 live.remove(p);

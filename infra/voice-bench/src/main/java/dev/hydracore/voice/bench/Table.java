@@ -64,6 +64,21 @@ final class Table {
             }
             sb.append('\n');
         }
+        StringBuilder breakdowns = new StringBuilder();
+        for (String id : ids) {
+            JsonNode b = r.path("snapstart_restore").path(id).path("breakdown");
+            if (b.has("first_response_ms")) {
+                List<String> calls = new ArrayList<>();
+                b.path("calls").forEach(c -> calls.add(c.path("call").asText() + " " + num(c.path("ms"), 1)));
+                breakdowns.append(String.format(Locale.ROOT, "  %s: %s ms = SDK calls %s ms (%s) + the rest %s ms (the client's next %s ms after restore)%n", id,
+                        num(b.path("first_response_ms"), 1), num(b.path("sdk_calls_ms"), 1), String.join(", ", calls),
+                        num(b.path("rest_ms"), 1), num(b.path("client_next_after_restore_ms"), 1)));
+            }
+        }
+        if (!breakdowns.isEmpty()) {
+            sb.append("\nfirst response after restore, one extra run with the SDK call meter (calls: ms inside the SDK):\n")
+                    .append(breakdowns);
+        }
         JsonNode failures = r.path("failures");
         if (!failures.isEmpty()) {
             sb.append("\nproblems:\n");

@@ -13,9 +13,16 @@ import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
  * registers it for every SDK client through the classpath resource
  * {@code software/amazon/awssdk/global/handlers/execution.interceptors}, so production code is
  * untouched and the cold-start runs (which don't carry the resource) are not slowed by it.
+ *
+ * <p>With {@code -Dhydra.bench.sdk-calls=stderr} (the bench's restore-breakdown run) it also writes
+ * one line per SDK call to stderr: {@code hydra-sdk-call <service> <operation> <start> <end>}, in
+ * {@link System#nanoTime()} (the machine's monotonic clock, which the bench's own clock shares).
  */
 public final class SdkCallMeter implements ExecutionInterceptor {
+    /** The prefix of a call line; {@code Bench} parses what follows. */
+    public static final String CALL_LINE = "hydra-sdk-call ";
     private static final ExecutionAttribute<Long> STARTED = new ExecutionAttribute<>("HydraBenchStarted");
+    private static final boolean LOG_CALLS = "stderr".equals(System.getProperty("hydra.bench.sdk-calls"));
     private static long dynamodb;
     private static long kms;
     private static long secretsmanager;
@@ -65,9 +72,13 @@ public final class SdkCallMeter implements ExecutionInterceptor {
     private static void finished(ExecutionAttributes attributes) {
         Long started = attributes.getAttribute(STARTED);
         if (started != null) {
-            long elapsed = System.nanoTime() - started;
+            long end = System.nanoTime();
             synchronized (SdkCallMeter.class) {
-                sdkNanos += elapsed;
+                sdkNanos += end - started;
+            }
+            if (LOG_CALLS) {
+                System.err.println(CALL_LINE + String.valueOf(attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME)).toLowerCase(Locale.ROOT)
+                        + " " + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME) + " " + started + " " + end);
             }
         }
     }
