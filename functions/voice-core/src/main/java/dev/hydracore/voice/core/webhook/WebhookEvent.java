@@ -9,14 +9,31 @@ import java.util.regex.Pattern;
  * @param callId        the call, or null for events we only acknowledge
  * @param change        what the event means for the call, or null to acknowledge without a change
  * @param incomingCall  Twilio's incoming-call request, answered with TwiML
- * @param caller        the caller's number, when the event names one
+ * @param callerPhone   the caller's number, when the event names one (at most {@link #MAX_CALLER_PHONE} characters)
+ * @param agentId       the Retell agent the call belongs to, when the event names one
  */
-public record WebhookEvent(String callId, CallEvent change, boolean incomingCall, String callerPhone) {
+public record WebhookEvent(String callId, CallEvent change, boolean incomingCall, String callerPhone, String agentId) {
     /** Call ids become part of a DynamoDB sort key; '#' (our key separator) and anything odd are refused. */
     public static final Pattern CALL_ID = Pattern.compile("[A-Za-z0-9_.:\\-]{1,128}");
 
+    /**
+     * The longest caller number kept (E.164 is at most 16 characters; SIP and client identities
+     * longer than this are not numbers a list should show). A longer one is stored as no number:
+     * the call still counts, List Active Calls shows {@code caller_phone: null}.
+     */
+    public static final int MAX_CALLER_PHONE = 32;
+
+    public WebhookEvent(String callId, CallEvent change, boolean incomingCall, String callerPhone) {
+        this(callId, change, incomingCall, callerPhone, null);
+    }
+
     public static WebhookEvent acknowledgeOnly() {
         return new WebhookEvent(null, null, false, null);
+    }
+
+    /** A caller number as stored: itself when it is within {@link #MAX_CALLER_PHONE}, otherwise none. */
+    public static String boundedCaller(String caller) {
+        return caller == null || caller.length() > MAX_CALLER_PHONE ? null : caller;
     }
 
     public boolean changesState() {
