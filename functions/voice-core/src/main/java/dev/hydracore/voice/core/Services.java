@@ -8,6 +8,7 @@ import dev.hydracore.voice.core.crypto.CredentialVault;
 import dev.hydracore.voice.core.store.ActiveCallsIndex;
 import dev.hydracore.voice.core.store.ApiKeyStore;
 import dev.hydracore.voice.core.store.CallRecordPurge;
+import dev.hydracore.voice.core.store.PurgeJobs;
 import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.ChannelStore;
 import dev.hydracore.voice.core.store.InstanceStore;
@@ -84,6 +85,11 @@ public final class Services {
 
     public CallRecordPurge callRecordPurge() {
         return new CallRecordPurge(aws.dynamo(), settings.tableName(), settings.queryPageLimit());
+    }
+
+    /** Teardown queues purge jobs; the sweeper works them off. */
+    public PurgeJobs purgeJobs() {
+        return new PurgeJobs(aws.dynamo(), settings.tableName(), callRecordPurge(), clock);
     }
 
     public Tenancy tenancy() {

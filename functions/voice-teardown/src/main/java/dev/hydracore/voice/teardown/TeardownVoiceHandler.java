@@ -9,7 +9,7 @@ import dev.hydracore.voice.core.http.ApiHandler;
 import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.InstanceId;
-import dev.hydracore.voice.core.store.CallRecordPurge;
+import dev.hydracore.voice.core.store.PurgeJobs;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.ChannelStore;
 import dev.hydracore.voice.core.store.InstanceRecord;
@@ -19,16 +19,17 @@ import java.util.Optional;
 /**
  * DELETE /v1/instances/{instance_id}/channels/voice — Teardown Voice.
  *
- * <p>The channel (configuration, ciphertexts, counter, generation) goes first, in one conditional
- * write: from then on every call-record write fails its generation condition, so the purge that
- * follows cannot be outrun by a webhook. A teardown that fails half-way (503) is finished by a
- * retry: the purge also runs when the channel is already gone, before the 404.
+ * <p>Bounded time however long the call history: the channel (configuration, ciphertexts, counter,
+ * generation) goes, and a purge job is queued, in one conditional transaction; the answer is 204.
+ * From then on every call-record write fails its generation condition and the dead generation's
+ * records neither count nor list; the sweeper deletes them within minutes ({@link PurgeJobs}). A
+ * failure (503) changes nothing; a retry after the 204 finds no channel: 404.
  */
 public final class TeardownVoiceHandler extends ApiHandler {
     private final Authenticator authenticator;
     private final Tenancy tenancy;
     private final ChannelStore channels;
-    private final CallRecordPurge callRecords;
+    private final PurgeJobs purgeJobs;
 
     /** Lambda's entry: wires real clients from the function's environment. */
     public TeardownVoiceHandler() {
@@ -40,7 +41,7 @@ public final class TeardownVoiceHandler extends ApiHandler {
         this.authenticator = services.authenticator();
         this.tenancy = services.tenancy();
         this.channels = services.channels();
-        this.callRecords = services.callRecordPurge();
+        this.purgeJobs = services.purgeJobs();
     }
 
     @Override
@@ -48,9 +49,7 @@ public final class TeardownVoiceHandler extends ApiHandler {
         Principal principal = authenticator.authenticate(request);
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
         InstanceRecord instance = tenancy.requireOwned(principal, instanceId);
-        boolean removed = removeChannel(principal, instance);
-        callRecords.purge(instanceId);
-        if (!removed) {
+        if (!removeChannel(principal, instance)) {
             throw ApiException.channelNotConfigured();
         }
         return HttpResponse.noContent();
@@ -75,7 +74,7 @@ public final class TeardownVoiceHandler extends ApiHandler {
                 return false;
             }
             try {
-                channels.remove(instance.instanceId(), channel.get().generation());
+                channels.remove(instance.instanceId(), channel.get().generation(), purgeJobs.job(instance.instanceId()));
                 return true;
             } catch (ChannelStore.ConcurrentChangeException e) {
                 // Torn down and set up again meanwhile: the caller asked for the channel to go, so

@@ -13,7 +13,11 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+import software.amazon.awssdk.services.dynamodb.model.Update;
 
 /**
  * Writes of the voice channel, which lives on the instance item. Every write is one conditional
@@ -111,6 +115,40 @@ public final class ChannelStore {
      * the caller's to delete afterwards (no new one can be written once the generation is gone).
      */
     public void remove(String instanceId, String expectedGeneration) {
+        Removal r = removal(instanceId, expectedGeneration);
+        try {
+            dynamo.updateItem(u -> u.tableName(table).key(TableLayout.instanceKey(instanceId))
+                    .updateExpression(r.expression()).conditionExpression(r.condition())
+                    .expressionAttributeNames(r.names()).expressionAttributeValues(r.values()));
+        } catch (ConditionalCheckFailedException e) {
+            throw new ConcurrentChangeException();
+        }
+    }
+
+    /**
+     * As {@link #remove(String, String)}, and in the same transaction writes {@code alongside} (a
+     * teardown's purge job): both happen, or neither.
+     */
+    public void remove(String instanceId, String expectedGeneration, Put alongside) {
+        Removal r = removal(instanceId, expectedGeneration);
+        try {
+            dynamo.transactWriteItems(t -> t.transactItems(
+                    TransactWriteItem.builder().update(Update.builder().tableName(table).key(TableLayout.instanceKey(instanceId))
+                            .updateExpression(r.expression()).conditionExpression(r.condition())
+                            .expressionAttributeNames(r.names()).expressionAttributeValues(r.values()).build()).build(),
+                    TransactWriteItem.builder().put(alongside).build()));
+        } catch (TransactionCanceledException e) {
+            if (e.hasCancellationReasons() && !e.cancellationReasons().isEmpty()
+                    && "ConditionalCheckFailed".equals(e.cancellationReasons().get(0).code())) {
+                throw new ConcurrentChangeException();
+            }
+            throw e;
+        }
+    }
+
+    private record Removal(String expression, String condition, Map<String, String> names, Map<String, AttributeValue> values) {}
+
+    private static Removal removal(String instanceId, String expectedGeneration) {
         Map<String, String> names = new HashMap<>();
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < CHANNEL_ATTRIBUTES.size(); i++) {
@@ -118,15 +156,8 @@ public final class ChannelStore {
             parts.add("#a" + i);
         }
         names.put("#gen", TableLayout.GENERATION);
-        try {
-            dynamo.updateItem(r -> r.tableName(table).key(TableLayout.instanceKey(instanceId))
-                    .updateExpression("REMOVE " + String.join(", ", parts))
-                    .conditionExpression("attribute_exists(pk) AND #gen = :expected")
-                    .expressionAttributeNames(names)
-                    .expressionAttributeValues(Map.of(":expected", TableLayout.s(expectedGeneration))));
-        } catch (ConditionalCheckFailedException e) {
-            throw new ConcurrentChangeException();
-        }
+        return new Removal("REMOVE " + String.join(", ", parts), "attribute_exists(pk) AND #gen = :expected", names,
+                Map.of(":expected", TableLayout.s(expectedGeneration)));
     }
 
     private static void put(List<String> set, List<String> remove, Map<String, String> names,

@@ -18,6 +18,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * INSTANCE#{iid}     CALL#{call_id}#TURN#{event_id}
  *                                     marker of a counted bot turn event (generation, expires_at), so a
  *                                     redelivered call.turn never counts twice; removed with the call records
+ * PURGE              INSTANCE#{iid}   purge job a teardown queued (queued_at): the sweeper deletes the
+ *                                     instance's dead-generation call items, then the job
  * </pre>
  */
 public final class TableLayout {
@@ -86,6 +88,13 @@ public final class TableLayout {
     public static final String INSTANCE_PREFIX = "INSTANCE#";
     public static final String CALL_PREFIX = "CALL#";
     public static final String TURN_MARKER_INFIX = "#TURN#";
+    /** The one partition of purge jobs: teardowns are rare, and the sweeper reads them with one Query. */
+    public static final String PURGE_PARTITION = "PURGE";
+    public static final String QUEUED_AT = "queued_at";
+
+    public static Map<String, AttributeValue> purgeJobKey(String instanceId) {
+        return key(PURGE_PARTITION, INSTANCE_PREFIX + instanceId);
+    }
 
     public static Map<String, AttributeValue> tenantKey(String tenantId) {
         return key(TENANT_PREFIX + tenantId, "TENANT");
