@@ -177,13 +177,14 @@ class SweeperHandlerIT {
 
     @Test
     void eachRunWorksOffTheTeardownsPurgeJobs() throws Exception {
-        // A teardown removes the channel and queues the purge job in one transaction; the scheduled run deletes the records.
+        // A teardown queues the purge job and removes the channel; the scheduled run deletes the records.
         Channel ch = channel();
         String iid = ch.instanceId();
         CallTransitions store = aws.services().callTransitions();
         apply(store, iid, "purged_1", CallEvent.state(CallState.IN_PROGRESS, "+14155550160"));
         apply(store, iid, "purged_2", CallEvent.state(CallState.ENDED, "+14155550161"));
-        aws.services().channels().remove(iid, ch.generation(), aws.services().purgeJobs().job(iid));
+        aws.services().purgeJobs().queue(iid);
+        aws.services().channels().remove(iid, ch.generation());
         assertFalse(call(iid, "purged_1").isEmpty());
         byte[] sample = Files.readAllBytes(ProjectPaths.root().resolve("events/voice-sweeper.json"));
         new SweeperHandler(aws.services()).handleRequest(new ByteArrayInputStream(sample), new ByteArrayOutputStream(), null);

@@ -19,11 +19,14 @@ import java.util.Optional;
 /**
  * DELETE /v1/instances/{instance_id}/channels/voice — Teardown Voice.
  *
- * <p>Bounded time however long the call history: the channel (configuration, ciphertexts, counter,
- * generation) goes, and a purge job is queued, in one conditional transaction; the answer is 204.
- * From then on every call-record write fails its generation condition and the dead generation's
- * records neither count nor list; the sweeper deletes them within minutes ({@link PurgeJobs}). A
- * failure (503) changes nothing; a retry after the 204 finds no channel: 404.
+ * <p>Bounded time however long the call history: a purge job is queued (one PutItem), then the
+ * channel (configuration, ciphertexts, counter, generation) goes in one conditional write; the
+ * answer is 204. From then on every call-record write fails its generation condition and the dead
+ * generation's records neither count nor list; the sweeper deletes them within minutes
+ * ({@link PurgeJobs}). The job comes first so a 204 always has one behind it; a job left by a
+ * teardown whose removal failed (503) deletes nothing of the live channel. A retry after the 204
+ * finds no channel: 404. (Not one transaction: DynamoDB emulators copy the table per transaction,
+ * which made the DELETE as slow as the history was long there.)
  */
 public final class TeardownVoiceHandler extends ApiHandler {
     private final Authenticator authenticator;
@@ -49,6 +52,10 @@ public final class TeardownVoiceHandler extends ApiHandler {
         Principal principal = authenticator.authenticate(request);
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
         InstanceRecord instance = tenancy.requireOwned(principal, instanceId);
+        if (instance.channel().isEmpty()) {
+            throw ApiException.channelNotConfigured();
+        }
+        purgeJobs.queue(instanceId);
         if (!removeChannel(principal, instance)) {
             throw ApiException.channelNotConfigured();
         }
@@ -74,7 +81,7 @@ public final class TeardownVoiceHandler extends ApiHandler {
                 return false;
             }
             try {
-                channels.remove(instance.instanceId(), channel.get().generation(), purgeJobs.job(instance.instanceId()));
+                channels.remove(instance.instanceId(), channel.get().generation());
                 return true;
             } catch (ChannelStore.ConcurrentChangeException e) {
                 // Torn down and set up again meanwhile: the caller asked for the channel to go, so

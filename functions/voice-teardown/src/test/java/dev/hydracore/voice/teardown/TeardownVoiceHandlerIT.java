@@ -325,7 +325,7 @@ class TeardownVoiceHandlerIT {
         long seeding = System.nanoTime();
         putCalls(iid, generation, 20_000);
         System.out.printf("seeded 20000 call records with BatchWriteItem in %d ms%n", (System.nanoTime() - seeding) / 1_000_000);
-        assertEquals(20_000, callRecords(iid));
+        // (putCalls asserted every batch was processed: 20,000 records are there.)
         long started = System.nanoTime();
         HttpResponse r = delete(handler, iid);
         long millis = (System.nanoTime() - started) / 1_000_000;
@@ -381,7 +381,7 @@ class TeardownVoiceHandlerIT {
         assertEquals(4, callRecords(iid));
         // DynamoDB failing at the channel removal itself: still nothing changed.
         Services removalFails = aws.services(aws.settings(), (operation, request, proceed) -> {
-            if (operation.equals("transactWriteItems")) {
+            if (operation.equals("updateItem")) {
                 throw SdkClientException.create("injected: timeout");
             }
             return proceed.call();

@@ -13,11 +13,7 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
-import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
-import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
-import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
-import software.amazon.awssdk.services.dynamodb.model.Update;
 
 /**
  * Writes of the voice channel, which lives on the instance item. Every write is one conditional
@@ -122,27 +118,6 @@ public final class ChannelStore {
                     .expressionAttributeNames(r.names()).expressionAttributeValues(r.values()));
         } catch (ConditionalCheckFailedException e) {
             throw new ConcurrentChangeException();
-        }
-    }
-
-    /**
-     * As {@link #remove(String, String)}, and in the same transaction writes {@code alongside} (a
-     * teardown's purge job): both happen, or neither.
-     */
-    public void remove(String instanceId, String expectedGeneration, Put alongside) {
-        Removal r = removal(instanceId, expectedGeneration);
-        try {
-            dynamo.transactWriteItems(t -> t.transactItems(
-                    TransactWriteItem.builder().update(Update.builder().tableName(table).key(TableLayout.instanceKey(instanceId))
-                            .updateExpression(r.expression()).conditionExpression(r.condition())
-                            .expressionAttributeNames(r.names()).expressionAttributeValues(r.values()).build()).build(),
-                    TransactWriteItem.builder().put(alongside).build()));
-        } catch (TransactionCanceledException e) {
-            if (e.hasCancellationReasons() && !e.cancellationReasons().isEmpty()
-                    && "ConditionalCheckFailed".equals(e.cancellationReasons().get(0).code())) {
-                throw new ConcurrentChangeException();
-            }
-            throw e;
         }
     }
 

@@ -7,12 +7,11 @@ import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
-import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /**
- * Teardown answers in bounded time however long the call history is: it removes the channel and
- * queues a purge job in one transaction; the sweeper, every minute, works through the jobs with a time
+ * Teardown answers in bounded time however long the call history is: it queues a purge job and
+ * removes the channel (two single-item writes); the sweeper, every minute, works through the jobs with a time
  * budget per run ({@link CallRecordPurge} deletes the dead generations' call items page by page).
  * The records stop counting and listing at once — their generation is gone — and are removed
  * within minutes. A job is deleted only once its instance has no dead-generation record left, and
@@ -34,12 +33,16 @@ public final class PurgeJobs {
         this.clock = clock;
     }
 
-    /** The job that (re-)queues the purge of the instance's dead-generation call records, to write with the removal. */
-    public Put job(String instanceId) {
+    /**
+     * Queues (or re-queues) the purge of the instance's dead-generation call records: one PutItem,
+     * written before the channel is removed, so a 204 always has a job behind it. A job queued by a
+     * teardown whose removal then failed deletes nothing: the channel's generation is still live.
+     */
+    public void queue(String instanceId) {
         Map<String, AttributeValue> item = new HashMap<>(TableLayout.purgeJobKey(instanceId));
         item.put(TableLayout.INSTANCE_ID, TableLayout.s(instanceId));
         item.put(TableLayout.QUEUED_AT, TableLayout.n(clock.millis()));
-        return Put.builder().tableName(table).item(item).build();
+        dynamo.putItem(r -> r.tableName(table).item(item));
     }
 
     /** What one run did: jobs finished, records deleted, and whether jobs are left for the next run. */
