@@ -11,16 +11,14 @@ import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.InstanceId;
 import dev.hydracore.voice.core.store.ActiveCallsIndex;
-import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.InstanceRecord;
 import java.time.Clock;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * GET /v1/instances/{instance_id}/channels/voice/calls — List Active Calls: the channel's active
  * calls, oldest first, read strongly consistently from the sparse active-calls index (cost
- * proportional to active calls, every page read).
+ * proportional to active calls, every page read) once the registration says the instance is the caller's.
  */
 public final class ListActiveCallsHandler extends ApiHandler {
     private final Authenticator authenticator;
@@ -56,12 +54,11 @@ public final class ListActiveCallsHandler extends ApiHandler {
     protected HttpResponse handle(HttpRequest request) {
         Principal principal = authenticator.authenticate(request);
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
-        // One index query: the registration (tenancy, channel generation) and the active calls.
-        ActiveCallsIndex.View view = calls.view(instanceId);
-        InstanceRecord instance = tenancy.requireOwned(principal, instanceId, view.instance());
-        Optional<ChannelRecord> channel = instance.channel();
+        // Tenancy before work: one consistent read of the registration, so another tenant's instance
+        // costs what a missing one does and none of its index pages is read.
+        InstanceRecord instance = tenancy.requireOwned(principal, instanceId);
         long now = clock.millis();
-        List<CallRecord> active = channel.map(c -> view.activeCalls(c.generation(), now)).orElse(List.of());
+        List<CallRecord> active = instance.channel().map(c -> calls.view(instanceId).activeCalls(c.generation(), now)).orElse(List.of());
         return HttpResponse.json(200, ActiveCallsAnswer.toJson(active, now));
     }
 }

@@ -189,7 +189,40 @@ class ListActiveCallsHandlerIT {
         HttpResponse r = handler.respond(event(ch.instanceId(), caller.bearer()));
         assertEquals(200, r.status());
         assertEquals("c1", Json.MAPPER.readTree(r.body()).get(0).path("call_id").asText());
-        assertEquals(Map.of("query", 1), requests, "the registration comes with the calls, in one query page");
+        // Tenancy before work: the registration is read on its own first (it used to come with the first index page).
+        assertEquals(Map.of("getItem", 1, "query", 1), requests, "the registration, then the calls in one query page");
+    }
+
+    @Test
+    void aForeignInstanceCostsWhatAMissingOneCostsAndNoIndexPageIsRead() throws Exception {
+        Channel ch = channel();
+        CallTransitions store = aws.services().callTransitions();
+        for (int i = 0; i < 12; i++) {
+            start(store, ch.instanceId(), "busy_" + i, CallEvent.state(CallState.IN_PROGRESS, "+14155550123"));
+        }
+        TestCaller other = aws.newCaller();
+        Map<String, Integer> requests = new java.util.TreeMap<>();
+        Services counted = aws.services(aws.settings().with(Settings.QUERY_PAGE_LIMIT, "5"), (operation, request, proceed) -> {
+            requests.merge(operation, 1, Integer::sum);
+            return proceed.call();
+        });
+        ListActiveCallsHandler handler = new ListActiveCallsHandler(counted);
+        assertEquals(200, handler.respond(event(aws.registerInstance(other), other.bearer())).status()); // caches the key
+        requests.clear();
+        HttpResponse foreign = handler.respond(event(ch.instanceId(), other.bearer()));
+        assertEquals(404, foreign.status());
+        Map<String, Integer> foreignCost = new java.util.TreeMap<>(requests);
+        requests.clear();
+        HttpResponse missing = handler.respond(event(UUID.randomUUID().toString(), other.bearer()));
+        assertEquals(404, missing.status());
+        assertEquals(foreign.body(), missing.body());
+        assertEquals(Map.of("getItem", 1), foreignCost, "no page of the foreign instance's index is read");
+        assertEquals(foreignCost, requests);
+        // The owner gets every page (12 calls, 5 per page).
+        requests.clear();
+        HttpResponse own = handler.respond(event(ch.instanceId(), caller.bearer()));
+        assertEquals(200, own.status());
+        assertEquals(12, Json.MAPPER.readTree(own.body()).size());
     }
 
     @Test

@@ -287,14 +287,16 @@ class SecretsNeverLeakIT {
         assertThrows(Exception.class, () -> aws.services().vault().open(retellIid,
                 aws.services().instances().find(retellIid).orElseThrow().channel().orElseThrow().sealed()));
 
-        // Teardowns: one that fails half-way, the retry, a normal one, and one too many.
+        // Teardowns: one whose channel removal fails, the retry (the DELETE no longer purges inline, so
+        // a failure leaves the channel and the retry removes it), a normal one, and one too many.
         Services deletesFail = aws.services(aws.settings(), (operation, request, proceed) -> {
-            if (operation.equals("query")) {
+            if (operation.equals("updateItem")) {
                 throw SdkClientException.create("injected: timeout");
             }
             return proceed.call();
         });
         responses.add(expect(503, delete(new TeardownVoiceHandler(deletesFail), pipecatIid)));
+        responses.add(expect(204, delete(teardown, pipecatIid)));
         responses.add(expect(404, delete(teardown, pipecatIid)));
         responses.add(expect(204, delete(teardown, retellIid)));
         responses.add(expect(404, delete(teardown, retellIid)));

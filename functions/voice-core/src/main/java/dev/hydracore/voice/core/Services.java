@@ -9,6 +9,7 @@ import dev.hydracore.voice.core.http.Idempotency;
 import dev.hydracore.voice.core.store.ActiveCallsIndex;
 import dev.hydracore.voice.core.store.ApiKeyStore;
 import dev.hydracore.voice.core.store.CallRecordPurge;
+import dev.hydracore.voice.core.store.PurgeJobs;
 import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.ChannelStore;
 import dev.hydracore.voice.core.store.IdempotencyStore;
@@ -97,6 +98,11 @@ public final class Services {
     /** Setup's Idempotency-Key records, hashed with the API-key pepper. */
     public Idempotency idempotency() {
         return new Idempotency(new IdempotencyStore(aws.dynamo(), settings.tableName(), clock), authenticator().pepper());
+    }
+
+    /** Teardown queues purge jobs; the sweeper works them off. */
+    public PurgeJobs purgeJobs() {
+        return new PurgeJobs(aws.dynamo(), settings.tableName(), callRecordPurge(), clock);
     }
 
     public Tenancy tenancy() {

@@ -113,7 +113,7 @@ public final class SetupVoiceHandler extends ApiHandler {
 
     /** Sample bodies for priming: one that validates, one with every kind of problem. No real secret. */
     static final String PRIMING_VALID_BODY =
-            "{\"provider\":\"retell\",\"api_key\":\"priming\",\"agent_id\":\"agent_priming\",\"phone_number\":\"+14155550100\"}";
+            "{\"provider\":\"retell\",\"api_key\":\"priming_key_000000\",\"agent_id\":\"agent_priming\",\"phone_number\":\"+14155550100\"}";
     static final String PRIMING_INVALID_BODY = "{\"provider\":\"nope\",\"api_key\":7,\"phone_number\":\"x\"}";
 
     /** The full request with a key no store holds: 401 before the body is looked at, so nothing can be written. */

@@ -219,7 +219,7 @@ class SetupVoiceHandlerIT {
         assertEquals("3", item(iid).get(TableLayout.ACTIVE_CALLS).n());
         assertEquals(generation, channel(iid).generation());
         // Also across a provider change: the calls in flight are still calls of this channel.
-        HttpResponse p = post(iid, pipecatBody(Map.of("twilio_auth_token", "t", "webhook_secret", random("whs_"),
+        HttpResponse p = post(iid, pipecatBody(Map.of("twilio_auth_token", random("tok_"), "webhook_secret", random("whs_"),
                 "google_api_key", random("g_"))).toString());
         assertEquals(200, p.status(), p.body());
         assertEquals(3, json(p).path("active_calls").asInt());
@@ -264,7 +264,7 @@ class SetupVoiceHandlerIT {
         Map<String, AttributeValue> before = item(iid);
         SetupVoiceHandler kmsDown = new SetupVoiceHandler(aws.kmsUnreachableServices());
         for (String body : List.of(retellBody(random("key_")), "{\"agent_id\":\"agent_new\"}",
-                pipecatBody(Map.of("twilio_auth_token", "t", "webhook_secret", random("whs_"), "google_api_key", "g")).toString())) {
+                pipecatBody(Map.of("twilio_auth_token", random("tok_"), "webhook_secret", random("whs_"), "google_api_key", "g")).toString())) {
             HttpResponse r = kmsDown.respond(event(iid, caller.bearer(), body));
             assertEquals(503, r.status(), r.body());
             assertEquals("1", r.headers().get("retry-after"));
@@ -285,7 +285,7 @@ class SetupVoiceHandlerIT {
         String apiKey = random("key_");
         assertEquals(200, post(iid, retellBody(apiKey)).status());
         Map<String, AttributeValue> before = item(iid);
-        HttpResponse down = new SetupVoiceHandler(aws.unreachableServices()).respond(event(iid, caller.bearer(), retellBody("x")));
+        HttpResponse down = new SetupVoiceHandler(aws.unreachableServices()).respond(event(iid, caller.bearer(), retellBody("key_" + "x".repeat(16))));
         assertEquals(503, down.status());
         assertEquals("1", down.headers().get("retry-after"));
         assertEquals(before, item(iid));
@@ -370,7 +370,7 @@ class SetupVoiceHandlerIT {
     @Test
     void bodyOver64KiBIs413() throws Exception {
         String iid = aws.registerInstance(caller);
-        String padded = retellBody("k") .replace("}", ",\"pad\":\"" + "p".repeat(RequestLimits.MAX_BODY_BYTES) + "\"}");
+        String padded = retellBody("key_" + "k".repeat(16)) .replace("}", ",\"pad\":\"" + "p".repeat(RequestLimits.MAX_BODY_BYTES) + "\"}");
         HttpResponse r = post(iid, padded);
         assertEquals(413, r.status());
         assertEquals("{\"detail\":\"Request body too large\"}", r.body());
@@ -389,14 +389,14 @@ class SetupVoiceHandlerIT {
         for (String ct : List.of("text/plain", "application/x-www-form-urlencoded", "application/xml")) {
             Map<String, String> headers = new HashMap<>(caller.bearer());
             headers.put("content-type", ct);
-            HttpResponse r = handler.respond(event(iid, headers, retellBody("k")));
+            HttpResponse r = handler.respond(event(iid, headers, retellBody("key_" + "k".repeat(16))));
             assertEquals(415, r.status(), ct);
             assertEquals("{\"detail\":\"Content-Type must be application/json\"}", r.body());
         }
         assertFalse(item(iid).containsKey(TableLayout.PROVIDER));
         Map<String, String> plusJson = new HashMap<>(caller.bearer());
         plusJson.put("content-type", "application/vnd.hydra+json; charset=utf-8");
-        assertEquals(200, handler.respond(event(iid, plusJson, retellBody("k"))).status());
+        assertEquals(200, handler.respond(event(iid, plusJson, retellBody("key_" + "k".repeat(16)))).status());
     }
 
     @Test
@@ -404,7 +404,7 @@ class SetupVoiceHandlerIT {
         String iid = aws.registerInstance(caller);
         ObjectNode noType = ApiEvents.build(new ApiEvents.Request("POST", "/v1/instances/" + iid + "/channels/voice", "",
                 List.of(Map.entry("authorization", "Bearer " + caller.apiKey())),
-                retellBody("k").getBytes(StandardCharsets.UTF_8), "127.0.0.1:3000", "127.0.0.1"), ROUTE, Map.of("instance_id", iid));
+                retellBody("key_" + "k".repeat(16)).getBytes(StandardCharsets.UTF_8), "127.0.0.1:3000", "127.0.0.1"), ROUTE, Map.of("instance_id", iid));
         assertEquals(200, handler.respond(noType).status());
         String other = aws.registerInstance(caller);
         assert422(handler.respond(event(other, caller.bearer(), null)), """
@@ -443,7 +443,7 @@ class SetupVoiceHandlerIT {
                 new Case("openai_api_key", "k".repeat(4097), "string_too_long", "String should have at most 4096 characters"),
                 new Case("deepgram_api_key", "bad\u0007key", "value_error", "Value error, String should not contain control characters"));
         for (Case c : cases) {
-            ObjectNode b = (ObjectNode) json(retellBody("k"));
+            ObjectNode b = (ObjectNode) json(retellBody("key_" + "k".repeat(16)));
             if (c.value() instanceof Integer i) {
                 b.put(c.field(), i);
             } else if (c.value() instanceof Boolean t) {

@@ -7,6 +7,8 @@ import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.InboundAdmissions;
+import dev.hydracore.voice.core.store.PurgeJobs;
+import dev.hydracore.voice.core.store.RetryLaterException;
 import dev.hydracore.voice.core.store.SweepIndex;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,20 +16,29 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * Scheduled (EventBridge, every minute): ends the calls whose end never arrived once they pass
  * the maximum call duration, so {@code active_calls} stops counting them. Reads only the sparse
  * sweep index (active calls, sharded by start time), never the table; each end is the webhook's
- * own conditional transition, so it is safe alongside webhooks and other sweeper runs.
+ * own conditional transition, so it is safe alongside webhooks and other sweeper runs. Then it
+ * works through the purge jobs teardowns queued, within {@link #PURGE_BUDGET}.
  *
  * <p>SnapStart ({@link FunctionHandler}): priming runs the sweep's query path with a cutoff no call
  * can be before (sweep keys are start times, never negative), so only Queries happen and nothing
  * is ended.
  */
 public final class SweeperHandler extends FunctionHandler {
+    /**
+     * The most of a run spent on teardowns' purge jobs (the function's timeout is 120 s): 20,000
+     * records take a few runs, and a run always leaves time for the overdue calls.
+     */
+    static final Duration PURGE_BUDGET = Duration.ofSeconds(60);
+
     private final SweepIndex calls;
     private final InboundAdmissions admissions;
+    private final PurgeJobs purgeJobs;
     private final Clock clock;
     private final Duration maxCall;
 
@@ -40,6 +51,7 @@ public final class SweeperHandler extends FunctionHandler {
         super(services);
         this.calls = services.sweepIndex();
         this.admissions = services.inboundAdmissions();
+        this.purgeJobs = services.purgeJobs();
         this.clock = services.clock();
         this.maxCall = services.settings().maxCallDuration();
     }
@@ -109,6 +121,11 @@ public final class SweeperHandler extends FunctionHandler {
         return new Summary(ended, orphans, contended, released);
     }
 
+    /** Works through teardowns' purge jobs for at most {@link #PURGE_BUDGET}. */
+    public PurgeJobs.Result purge() {
+        return purgeJobs.work(PURGE_BUDGET);
+    }
+
     /** Priming's cutoff: before every possible start time, so every shard's Query matches nothing. */
     static final long PRIMING_CUTOFF = -1;
 
@@ -121,6 +138,15 @@ public final class SweeperHandler extends FunctionHandler {
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         input.readAllBytes(); // the scheduled event carries nothing we need
         Summary s = sweep();
+        // Overdue calls first (they keep counting until ended), then what teardowns left to delete.
+        try {
+            PurgeJobs.Result purged = purge();
+            Log.info("purge jobs worked", "jobs_finished", Integer.toString(purged.jobsFinished()),
+                    "records_deleted", Integer.toString(purged.recordsDeleted()), "jobs_left", Boolean.toString(purged.jobsLeft()));
+        } catch (RetryLaterException | SdkException e) {
+            // The jobs stay queued and the next run resumes them; the sweep above is done either way.
+            Log.warn("purge jobs interrupted", "exception", e.getClass().getSimpleName());
+        }
         Log.info("sweep finished", "ended", Integer.toString(s.ended()), "orphans_removed", Integer.toString(s.orphansRemoved()),
                 "contended", Integer.toString(s.contended()), "admissions_released", Integer.toString(s.admissionsReleased()));
         output.write(s.toJson().getBytes(StandardCharsets.UTF_8));

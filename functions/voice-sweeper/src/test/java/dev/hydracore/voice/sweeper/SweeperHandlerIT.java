@@ -174,4 +174,23 @@ class SweeperHandlerIT {
         assertEquals(0, counter(ch.instanceId()));
         assertEquals("ended", call(ch.instanceId(), "call_lost_end").get(TableLayout.STATE).s());
     }
+
+    @Test
+    void eachRunWorksOffTheTeardownsPurgeJobs() throws Exception {
+        // A teardown queues the purge job and removes the channel; the scheduled run deletes the records.
+        Channel ch = channel();
+        String iid = ch.instanceId();
+        CallTransitions store = aws.services().callTransitions();
+        apply(store, iid, "purged_1", CallEvent.state(CallState.IN_PROGRESS, "+14155550160"));
+        apply(store, iid, "purged_2", CallEvent.state(CallState.ENDED, "+14155550161"));
+        aws.services().purgeJobs().queue(iid);
+        aws.services().channels().remove(iid, ch.generation());
+        assertFalse(call(iid, "purged_1").isEmpty());
+        byte[] sample = Files.readAllBytes(ProjectPaths.root().resolve("events/voice-sweeper.json"));
+        new SweeperHandler(aws.services()).handleRequest(new ByteArrayInputStream(sample), new ByteArrayOutputStream(), null);
+        assertTrue(call(iid, "purged_1").isEmpty(), "the dead generation's records are gone");
+        assertTrue(call(iid, "purged_2").isEmpty());
+        assertTrue(aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName()).key(TableLayout.purgeJobKey(iid))
+                .consistentRead(true)).item().isEmpty(), "and so is the job");
+    }
 }

@@ -9,7 +9,7 @@ import dev.hydracore.voice.core.http.ApiHandler;
 import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.InstanceId;
-import dev.hydracore.voice.core.store.CallRecordPurge;
+import dev.hydracore.voice.core.store.PurgeJobs;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.ChannelStore;
 import dev.hydracore.voice.core.store.InstanceRecord;
@@ -19,16 +19,20 @@ import java.util.Optional;
 /**
  * DELETE /v1/instances/{instance_id}/channels/voice — Teardown Voice.
  *
- * <p>The channel (configuration, ciphertexts, counter, generation) goes first, in one conditional
- * write: from then on every call-record write fails its generation condition, so the purge that
- * follows cannot be outrun by a webhook. A teardown that fails half-way (503) is finished by a
- * retry: the purge also runs when the channel is already gone, before the 404.
+ * <p>Bounded time however long the call history: a purge job is queued (one PutItem), then the
+ * channel (configuration, ciphertexts, counter, generation) goes in one conditional write; the
+ * answer is 204. From then on every call-record write fails its generation condition and the dead
+ * generation's records neither count nor list; the sweeper deletes them within minutes
+ * ({@link PurgeJobs}). The job comes first so a 204 always has one behind it; a job left by a
+ * teardown whose removal failed (503) deletes nothing of the live channel. A retry after the 204
+ * finds no channel: 404. (Not one transaction: DynamoDB emulators copy the table per transaction,
+ * which made the DELETE as slow as the history was long there.)
  */
 public final class TeardownVoiceHandler extends ApiHandler {
     private final Authenticator authenticator;
     private final Tenancy tenancy;
     private final ChannelStore channels;
-    private final CallRecordPurge callRecords;
+    private final PurgeJobs purgeJobs;
 
     /** Lambda's entry: wires real clients from the function's environment. */
     public TeardownVoiceHandler() {
@@ -40,7 +44,7 @@ public final class TeardownVoiceHandler extends ApiHandler {
         this.authenticator = services.authenticator();
         this.tenancy = services.tenancy();
         this.channels = services.channels();
-        this.callRecords = services.callRecordPurge();
+        this.purgeJobs = services.purgeJobs();
     }
 
     @Override
@@ -48,9 +52,11 @@ public final class TeardownVoiceHandler extends ApiHandler {
         Principal principal = authenticator.authenticate(request);
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
         InstanceRecord instance = tenancy.requireOwned(principal, instanceId);
-        boolean removed = removeChannel(principal, instance);
-        callRecords.purge(instanceId);
-        if (!removed) {
+        if (instance.channel().isEmpty()) {
+            throw ApiException.channelNotConfigured();
+        }
+        purgeJobs.queue(instanceId);
+        if (!removeChannel(principal, instance)) {
             throw ApiException.channelNotConfigured();
         }
         return HttpResponse.noContent();

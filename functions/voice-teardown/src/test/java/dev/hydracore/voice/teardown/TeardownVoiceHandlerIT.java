@@ -16,6 +16,8 @@ import dev.hydracore.voice.core.channel.ChannelStatus;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.store.CallItems;
 import dev.hydracore.voice.core.store.CallRecordPurge;
+import dev.hydracore.voice.core.store.PurgeJobs;
+import dev.hydracore.voice.core.store.RetryLaterException;
 import dev.hydracore.voice.core.store.TableLayout;
 import dev.hydracore.voice.tooling.ApiEvents;
 import dev.hydracore.voice.tooling.CfnTemplate;
@@ -26,6 +28,7 @@ import dev.hydracore.voice.testkit.TestAws.TestCaller;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -106,6 +109,19 @@ class TeardownVoiceHandlerIT {
         }
     }
 
+    /** What the sweeper does every minute after a teardown, until no purge job is left. */
+    static int purgeAsTheSweeperDoes(Services services) {
+        int deleted = 0;
+        for (int run = 0; run < 50; run++) {
+            PurgeJobs.Result r = services.purgeJobs().work(Duration.ofSeconds(60));
+            deleted += r.recordsDeleted();
+            if (!r.jobsLeft()) {
+                return deleted;
+            }
+        }
+        throw new AssertionError("purge jobs still left after 50 runs");
+    }
+
     static Map<String, AttributeValue> item(String iid) {
         return aws.dynamo().getItem(g -> g.tableName(table).key(TableLayout.instanceKey(iid)).consistentRead(true)).item();
     }
@@ -164,6 +180,10 @@ class TeardownVoiceHandlerIT {
         assertEquals(204, r.status());
         assertEquals("", r.body());
         assertFalse(r.headers().containsKey("content-type"));
+        // The records are removed asynchronously: by the sweeper's purge of the job the teardown queued.
+        assertEquals(0, queries.get(), "the DELETE reads no call record");
+        assertEquals(0, batches.get(), "the DELETE deletes no call record");
+        purgeAsTheSweeperDoes(counted);
         assertTrue(queries.get() >= 7, "68 records at 10 per page take at least 7 pages, read " + queries.get());
         assertTrue(batches.get() >= 7, "each page's deletes were sent: " + batches.get());
         assertEquals(0, callRecords(iid));
@@ -189,6 +209,7 @@ class TeardownVoiceHandlerIT {
     void aSecondTeardownAndAnInstanceWithoutChannelAre404() throws Exception {
         String iid = configure(aws.registerInstance(caller));
         assertEquals(204, delete(handler, iid).status());
+        purgeAsTheSweeperDoes(aws.services());
         HttpResponse again = delete(handler, iid);
         assertEquals(404, again.status());
         assertEquals("application/json", again.headers().get("content-type"));
@@ -228,7 +249,7 @@ class TeardownVoiceHandlerIT {
     }
 
     @Test
-    void aTeardownInterruptedAfterRemovingTheChannelIsFinishedByTheRetry() throws Exception {
+    void aPurgeInterruptedIsFinishedByTheNextRun() throws Exception {
         String iid = configure(aws.registerInstance(caller));
         putCalls(iid, generation(iid), 30);
         Services deletesFail = aws.services(aws.settings(), (operation, request, proceed) -> {
@@ -237,14 +258,14 @@ class TeardownVoiceHandlerIT {
             }
             return proceed.call();
         });
-        HttpResponse failed = delete(new TeardownVoiceHandler(deletesFail), iid);
-        assertEquals(503, failed.status());
-        assertEquals("1", failed.headers().get("retry-after"));
+        assertEquals(204, delete(handler, iid).status());
         assertFalse(item(iid).containsKey(TableLayout.PROVIDER), "the channel went first");
+        assertThrows(SdkClientException.class, () -> deletesFail.purgeJobs().work(Duration.ofSeconds(60)));
         assertEquals(30, callRecords(iid));
-        // The client retries: the channel is already gone (404), and the leftover records go now.
+        // The client retrying the DELETE hears 404; the next sweeper run finishes the job.
         HttpResponse retry = delete(handler, iid);
         assertEquals(404, retry.status());
+        purgeAsTheSweeperDoes(aws.services());
         assertEquals(0, callRecords(iid));
         assertOnlyTheRegistrationRemains(iid);
     }
@@ -268,7 +289,8 @@ class TeardownVoiceHandlerIT {
             aws.dynamo().batchWriteItem(r -> r.requestItems(Map.of(table, done)));
             return BatchWriteItemResponse.builder().unprocessedItems(Map.of(table, all.subList(all.size() - 5, all.size()))).build();
         });
-        assertEquals(204, delete(new TeardownVoiceHandler(throttled), iid).status());
+        assertEquals(204, delete(handler, iid).status());
+        purgeAsTheSweeperDoes(throttled);
         // 40 records: a chunk of 25 and one of 15, each followed by the retry of its 5 leftovers.
         assertEquals(List.of(25, 5, 15, 5), batchSizes);
         assertEquals(0, callRecords(iid));
@@ -276,7 +298,7 @@ class TeardownVoiceHandlerIT {
     }
 
     @Test
-    void deletesThatStayUnprocessedAre503AndNotSilentlyDropped() throws Exception {
+    void deletesThatStayUnprocessedAreRetriedLaterAndNotSilentlyDropped() throws Exception {
         String iid = configure(aws.registerInstance(caller));
         putCalls(iid, generation(iid), 3);
         AtomicInteger calls = new AtomicInteger();
@@ -287,12 +309,50 @@ class TeardownVoiceHandlerIT {
             calls.incrementAndGet();
             return BatchWriteItemResponse.builder().unprocessedItems(((BatchWriteItemRequest) request).requestItems()).build();
         });
-        HttpResponse r = delete(new TeardownVoiceHandler(stuck), iid);
-        assertEquals(503, r.status());
+        assertEquals(204, delete(handler, iid).status());
+        assertThrows(RetryLaterException.class, () -> stuck.purgeJobs().work(Duration.ofSeconds(60)));
         assertTrue(calls.get() > 1 && calls.get() <= 10, "bounded retries: " + calls.get());
         assertEquals(3, callRecords(iid));
         assertEquals(404, delete(handler, iid).status());
+        purgeAsTheSweeperDoes(aws.services());
         assertEquals(0, callRecords(iid));
+    }
+
+    @Test
+    void twentyThousandRecordsOfHistoryAnswerAtOnceAndAreGoneAfterTheSweeperRuns() throws Exception {
+        String iid = configure(aws.registerInstance(caller));
+        String generation = generation(iid);
+        long seeding = System.nanoTime();
+        putCalls(iid, generation, 20_000);
+        System.out.printf("seeded 20000 call records with BatchWriteItem in %d ms%n", (System.nanoTime() - seeding) / 1_000_000);
+        // (putCalls asserted every batch was processed: 20,000 records are there.)
+        long started = System.nanoTime();
+        HttpResponse r = delete(handler, iid);
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        System.out.printf("DELETE with 20000 call records of history answered %d in %d ms%n", r.status(), millis);
+        assertEquals(204, r.status());
+        assertTrue(millis < 5_000, "bounded by the channel's removal, not the history: " + millis + " ms");
+        // At once: nothing counts or lists, and a retried DELETE is 404.
+        assertEquals(ChannelStatus.NOT_CONFIGURED, ChannelStatus.of(aws.services().instances().find(iid).orElseThrow()).status());
+        assertTrue(aws.services().instances().find(iid).orElseThrow().channel().isEmpty(),
+                "no channel, so List Active Calls answers [] and Voice Status counts 0");
+        assertEquals(404, delete(handler, iid).status());
+        // Then the sweeper's runs (a budget each) remove every record, and nothing else is left.
+        long purging = System.nanoTime();
+        int runs = 0;
+        int deleted = 0;
+        PurgeJobs.Result run;
+        do {
+            run = aws.services().purgeJobs().work(Duration.ofSeconds(20));
+            deleted += run.recordsDeleted();
+            runs++;
+        } while (run.jobsLeft() && runs < 40);
+        System.out.printf("the sweeper's purge deleted %d records in %d runs of at most 20 s, %d ms%n", deleted, runs,
+                (System.nanoTime() - purging) / 1_000_000);
+        assertFalse(run.jobsLeft());
+        assertEquals(20_000, deleted);
+        assertEquals(0, callRecords(iid));
+        assertOnlyTheRegistrationRemains(iid);
     }
 
     @Test
@@ -340,6 +400,7 @@ class TeardownVoiceHandlerIT {
         String iid = configure(aws.registerInstance(caller));
         putCalls(iid, generation(iid), 3);
         assertEquals(204, delete(deployed, iid).status());
+        purgeAsTheSweeperDoes(aws.services());
         assertOnlyTheRegistrationRemains(iid);
     }
 
@@ -356,6 +417,7 @@ class TeardownVoiceHandlerIT {
         assertEquals(204, response.path("statusCode").asInt(), response.toString());
         assertEquals("", response.path("body").asText());
         assertFalse(response.path("isBase64Encoded").asBoolean());
+        purgeAsTheSweeperDoes(aws.services());
         assertOnlyTheRegistrationRemains(iid);
     }
 }

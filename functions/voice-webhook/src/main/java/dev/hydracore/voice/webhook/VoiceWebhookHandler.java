@@ -13,6 +13,7 @@ import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.InstanceId;
 import dev.hydracore.voice.core.http.JsonBody;
+import dev.hydracore.voice.core.http.RequestLimits;
 import dev.hydracore.voice.core.http.ValidationException;
 import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.ChannelRecord;
@@ -37,9 +38,10 @@ import java.util.Optional;
  * POST /v1/webhooks/voice/{instance_id} — provider webhooks (no API key: the provider's signature
  * over the raw body, against the instance's stored secret, authenticates each request).
  *
- * <p>Order: instance id (422) → size (413) → one consistent read of the instance and the call →
- * no channel (404) → signature (401) → event shape (422) → one transaction for the call and the
- * counter. The body is parsed before the read only to learn which call item to read alongside
+ * <p>Order: instance id (422) → size (413, Lambda's 6 MB) → a well-formed, fresh signature header
+ * (401, before any AWS call) → one consistent read of the instance and the call → no channel (404)
+ * → signature (401; undecryptable stored credentials too) → event shape (422) → another Retell
+ * agent's call (200 ignored) → one transaction for the call and the counter. The body is parsed before the read only to learn which call item to read alongside
  * the instance; nothing it says is acted on before the signature is checked.
  */
 public final class VoiceWebhookHandler extends ApiHandler {
@@ -96,7 +98,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
             });
         }
 
-        private static boolean isForm(HttpRequest r) {
+        static boolean isForm(HttpRequest r) {
             return r.header("content-type").map(ct -> ct.toLowerCase(Locale.ROOT).split(";")[0].strip())
                     .filter("application/x-www-form-urlencoded"::equals).isPresent();
         }
@@ -139,7 +141,12 @@ public final class VoiceWebhookHandler extends ApiHandler {
     @Override
     protected HttpResponse handle(HttpRequest request) {
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
-        JsonBody.requireWithinLimit(request);
+        JsonBody.requireWithinLimit(request, RequestLimits.MAX_WEBHOOK_BODY_BYTES);
+        // Cheap checks first: without a well-formed, fresh signature header there is nothing to read
+        // or decrypt, so a flood of unsigned or stale requests costs no DynamoDB or KMS call.
+        if (!plausiblySigned(request)) {
+            throw invalidSignature();
+        }
         Parsed parsed = Parsed.of(Scheme.guess(request), request.body());
         CallTransitions.CallRead seen = calls.read(instanceId, parsed.callId(), parsed.turnEventId(), parsed.admissionId());
         ChannelRecord channel = seen.channel().orElseThrow(ApiException::channelNotConfigured);
@@ -157,6 +164,12 @@ public final class VoiceWebhookHandler extends ApiHandler {
         WebhookEvent event = parsed.event();
         if (event.retellInbound()) {
             return answerInbound(instanceId, channel);
+        }
+        // call_inbound names no call and, without an Inbound Call Agent on the number, no agent: only
+        // the call's own events are held to the channel's agent.
+        if (scheme == Scheme.RETELL && event.changesState() && !ownAgent(channel, event)) {
+            // An account-level webhook sends every agent's calls here: not this channel's call.
+            return HttpResponse.json(200, IGNORED);
         }
 
         boolean applied = false;
@@ -229,7 +242,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
 
     /** Built-in sample bodies for priming (no real call, number or secret). */
     static final String PRIMING_RETELL_BODY = "{\"event\":\"call_started\",\"call\":{\"call_type\":\"phone_call\","
-            + "\"call_id\":\"call_00000000000000000000000000000000\",\"call_status\":\"ongoing\","
+            + "\"call_id\":\"call_00000000000000000000000000000000\",\"agent_id\":\"agent_priming\",\"call_status\":\"ongoing\","
             + "\"from_number\":\"+14155550123\",\"direction\":\"inbound\",\"transcript_object\":[]}}";
     static final String PRIMING_BOT_BODY = "{\"event\":\"call.turn\",\"event_id\":\"" + PRIMING_INSTANCE_ID + "\","
             + "\"call_id\":\"CA00000000000000000000000000000000\",\"caller_phone\":\"+14155550123\","
@@ -267,12 +280,36 @@ public final class VoiceWebhookHandler extends ApiHandler {
         HttpResponse.json(200, IGNORED);
     }
 
+    /**
+     * One of the signature headers is present and well formed — Retell's or the bot's with a fresh
+     * timestamp, Twilio's the base64 of 20 bytes on a form post — before the channel is known. Which
+     * one the channel needs, and whether it verifies, is decided once the channel is read.
+     */
+    private boolean plausiblySigned(HttpRequest request) {
+        long now = clock.millis();
+        return request.header(Scheme.RETELL.header).filter(h -> TimestampedHmac.wellFormedAndFresh(h, now)).isPresent()
+                || request.header(Scheme.BOT.header).filter(h -> TimestampedHmac.wellFormedAndFresh(h, now)).isPresent()
+                || (Scheme.isForm(request) && request.header(Scheme.TWILIO.header).filter(TwilioSignature::wellFormed).isPresent());
+    }
+
+    /** The event is the channel's agent's; one without an agent_id is not (fail closed). */
+    private static boolean ownAgent(ChannelRecord channel, WebhookEvent event) {
+        return event.agentId() != null && channel.agentId() != null && event.agentId().equals(channel.agentId());
+    }
+
     private boolean signatureHolds(Scheme scheme, HttpRequest request, String instanceId, ChannelRecord channel, Parsed parsed) {
         Optional<String> header = request.header(scheme.header);
         if (header.isEmpty()) {
             return false;
         }
-        Map<String, String> credentials = vault.open(instanceId, channel.sealed());
+        Map<String, String> credentials;
+        try {
+            credentials = vault.open(instanceId, channel.sealed());
+        } catch (CredentialVault.UnreadableCredentialsException e) {
+            // Nothing the caller can fix or learn from: the provider is told what an unsigned request hears.
+            Log.warn("stored credentials cannot be decrypted", "instance_id", instanceId, "request_id", request.requestId());
+            return false;
+        }
         String secret = credentials.get(scheme.credential.wire());
         if (secret == null || secret.isEmpty()) {
             return false;

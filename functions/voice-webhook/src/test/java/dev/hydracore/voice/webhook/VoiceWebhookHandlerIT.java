@@ -177,7 +177,7 @@ class VoiceWebhookHandlerIT {
     @Test
     void eventTypeIsAnAliasOfEventAndTranscriptFirstCreatesTheCall() throws Exception {
         Channel ch = retellChannel();
-        assertOk(send(Deliveries.retell(ch, "{\"event_type\":\"call_started\",\"call\":{\"call_id\":\"call_a\",\"from_number\":\"+15550001111\"}}")));
+        assertOk(send(Deliveries.retell(ch, "{\"event_type\":\"call_started\",\"call\":{\"call_id\":\"call_a\",\"agent_id\":\"agent_test\",\"from_number\":\"+15550001111\"}}")));
         assertOk(send(Deliveries.retell(ch, retellBody("transcript_updated", "call_b", "+15550002222", 2))));
         assertEquals(2, activeCalls(ch.instanceId()));
         JsonNode list = calls(ch.instanceId());
@@ -364,16 +364,199 @@ class VoiceWebhookHandlerIT {
 
     @Test
     void oversizedBodyIs413BeforeAnythingElse() throws Exception {
+        // The webhook's cap is Lambda's synchronous payload (6 MB), not the management routes' 64 KiB.
         Channel ch = retellChannel();
-        String pad = "x".repeat(64 * 1024);
+        String pad = "x".repeat(6 * 1024 * 1024);
         String body = "{\"event\":\"call_started\",\"call\":{\"call_id\":\"call_big\",\"pad\":\"" + pad + "\"}}";
         HttpResponse r = send(Deliveries.retell(ch, body));
         assertEquals(413, r.status());
         assertEquals("Request body too large", Json.MAPPER.readTree(r.body()).path("detail").asText());
         assertEquals(0, activeCalls(ch.instanceId()));
         // Exactly at the cap is read (and here, refused only for its signature).
-        String exact = "y".repeat(64 * 1024);
+        String exact = "y".repeat(6 * 1024 * 1024);
         assertEquals(401, send(Deliveries.json(ch.instanceId(), "x-retell-signature", "v=1,d=" + "0".repeat(64), exact)).status());
+    }
+
+    /** A Retell call_ended as the SDK's call model names its fields, padded with transcript turns to about {@code bytes}. */
+    static String fullCallEnded(String callId, String agentId, String caller, int bytes) {
+        StringBuilder turns = new StringBuilder();
+        StringBuilder text = new StringBuilder();
+        int n = 0;
+        double t = 0;
+        while (2L * turns.length() + text.length() < bytes) {
+            String role = n % 2 == 0 ? "agent" : "user";
+            StringBuilder turnWords = new StringBuilder();
+            StringBuilder content = new StringBuilder();
+            for (int w = 0; w < 12; w++) {
+                String word = "word" + (n * 12 + w) + "\u00e9\\\"";
+                content.append(w == 0 ? "" : " ").append(word);
+                turnWords.append(w == 0 ? "" : ",").append("{\"word\":\"").append(word).append("\",\"start\":")
+                        .append(String.format(java.util.Locale.ROOT, "%.3f", t)).append(",\"end\":")
+                        .append(String.format(java.util.Locale.ROOT, "%.3f", t + 0.21)).append('}');
+                t += 0.25;
+            }
+            turns.append(n == 0 ? "" : ",").append("{\"role\":\"").append(role).append("\",\"content\":\"").append(content)
+                    .append("\",\"words\":[").append(turnWords).append("]}");
+            text.append(role).append(": ").append(content).append("\\n");
+            n++;
+        }
+        return "{\"event\":\"call_ended\",\"call\":{\"call_type\":\"phone_call\",\"from_number\":\"" + caller
+                + "\",\"to_number\":\"+14155550100\",\"direction\":\"inbound\",\"call_id\":\"" + callId + "\",\"agent_id\":\""
+                + agentId + "\",\"call_status\":\"ended\",\"metadata\":{},\"start_timestamp\":1795680000000,"
+                + "\"end_timestamp\":1795681500000,\"disconnection_reason\":\"user_hangup\",\"transcript\":\"" + text
+                + "\",\"transcript_object\":[" + turns + "],\"transcript_with_tool_calls\":[" + turns + "],"
+                + "\"latency\":{\"e2e\":{\"p50\":800,\"p90\":1200,\"p95\":1500,\"p99\":2000,\"max\":2500,\"min\":500,"
+                + "\"num\":3,\"values\":[500,800,2500]}},\"call_analysis\":{\"call_summary\":\"a call\",\"user_sentiment\":"
+                + "\"Positive\",\"call_successful\":true,\"in_voicemail\":false}},\"turns\":" + n + "}";
+    }
+
+    @Test
+    void fullSizeCallEndedIsReadUpToLambdasPayloadLimit() throws Exception {
+        Channel ch = retellChannel();
+        for (int size : new int[] {440 * 1024, 5_900_000}) {
+            String callId = "call_full_" + size;
+            assertOk(send(Deliveries.retell(ch, retellBody("call_started", callId, "+14155550140", 0))));
+            assertEquals(1, activeCalls(ch.instanceId()));
+            String body = fullCallEnded(callId, "agent_test", "+14155550140", size - 3000);
+            int turns = Json.MAPPER.readTree(body).path("turns").asInt();
+            assertTrue(body.length() > size - 6000 && body.length() <= size, "size " + body.length());
+            assertOk(send(Deliveries.retell(ch, body)));
+            assertEquals(0, activeCalls(ch.instanceId()), "the end of a long call stops it counting");
+            assertEquals(turns, Integer.parseInt(callItem(ch.instanceId(), callId).get(TableLayout.TURNS).n()));
+            // call_analyzed, as large, is acknowledged and changes nothing.
+            assertIgnored(send(Deliveries.retell(ch, body.replace("\"event\":\"call_ended\"", "\"event\":\"call_analyzed\""))));
+        }
+    }
+
+    @Test
+    void anotherAgentsCallOrOneWithoutAnAgentIsIgnoredAndWritesNothing() throws Exception {
+        Channel ch = retellChannel();
+        List<Map<String, AttributeValue>> before = items(ch.instanceId());
+        String other = retellBody("call_started", "call_other_agent", "+14155550141", 0).replace("agent_test", "agent_other");
+        String none = retellBody("call_started", "call_no_agent", "+14155550141", 0).replace("\"agent_id\":\"agent_test\",", "");
+        String nullAgent = retellBody("call_started", "call_null_agent", "+14155550141", 0).replace("\"agent_test\"", "null");
+        for (String body : List.of(other, none, nullAgent,
+                fullCallEnded("call_other_agent", "agent_other", "+14155550141", 4096))) {
+            assertIgnored(send(Deliveries.retell(ch, body)));
+        }
+        assertEquals(before, items(ch.instanceId()));
+        assertEquals(0, activeCalls(ch.instanceId()));
+        // This channel's agent still counts.
+        assertOk(send(Deliveries.retell(ch, retellBody("call_started", "call_own_agent", "+14155550141", 0))));
+        assertEquals(1, activeCalls(ch.instanceId()));
+    }
+
+    @Test
+    void unsignedMalformedOrStaleSignaturesCostNoDynamoOrKmsCall() throws Exception {
+        Channel retell = retellChannel();
+        Channel pipecat = pipecatChannel();
+        String body = retellBody("call_started", "call_cheap", "+14155550142", 0);
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        long now = System.currentTimeMillis();
+        String key = retell.secret("api_key");
+        List<Map.Entry<String, String>> params = twilioParams("CA" + "6".repeat(32), "+14155550143", "ringing", false);
+        List<ObjectNode> cheap = List.of(
+                Deliveries.json(retell.instanceId(), "x-retell-signature", null, body),
+                Deliveries.json(retell.instanceId(), "x-retell-signature", "", body),
+                Deliveries.json(retell.instanceId(), "x-retell-signature", "v=" + now + ",d=" + "z".repeat(64), body),
+                Deliveries.json(retell.instanceId(), "x-retell-signature", TimestampedHmac.sign(bytes, key, now).substring(0, 70), body),
+                Deliveries.json(retell.instanceId(), "x-retell-signature", " " + TimestampedHmac.sign(bytes, key, now), body),
+                Deliveries.json(retell.instanceId(), "x-retell-signature", TimestampedHmac.sign(bytes, key, now - 300_001), body),
+                Deliveries.json(retell.instanceId(), "x-retell-signature", TimestampedHmac.sign(bytes, key, now + 360_000), body),
+                Deliveries.json(pipecat.instanceId(), "x-hydra-signature", TimestampedHmac.sign(bytes, "k", now - 3_600_000), body),
+                Deliveries.twilioSigned(pipecat.instanceId(), "", params, null),
+                Deliveries.twilioSigned(pipecat.instanceId(), "", params, "not base64!"),
+                Deliveries.twilioSigned(pipecat.instanceId(), "", params, Base64.getEncoder().encodeToString(new byte[32])),
+                // A Twilio-looking signature on a JSON body is no signature at all.
+                Deliveries.json(retell.instanceId(), "x-twilio-signature", Base64.getEncoder().encodeToString(new byte[20]), body));
+        try (CountingProxy proxy = new CountingProxy(aws.aws().endpoint())) {
+            Services counted = new Services(aws.settings(), new AwsClients(aws.aws().region(), proxy.endpoint(),
+                    aws.aws().credentials()), Clock.systemUTC());
+            VoiceWebhookHandler h = new VoiceWebhookHandler(counted);
+            for (int i = 0; i < cheap.size(); i++) {
+                HttpResponse r = h.respond(cheap.get(i));
+                assertEquals(401, r.status(), "case " + i);
+                assertEquals("{\"detail\":\"Invalid signature\"}", r.body(), "case " + i);
+            }
+            assertEquals(Map.of(), proxy.counts(), "no DynamoDB or KMS request for any of them");
+            // A well-formed, fresh header is worth one read (and one decryption) to check.
+            assertEquals(401, h.respond(Deliveries.json(retell.instanceId(), "x-retell-signature",
+                    TimestampedHmac.sign(bytes, "not-the-key", now), body)).status());
+            assertEquals(Map.of("DynamoDB_20120810.BatchGetItem", 1, "TrentService.Decrypt", 1), proxy.counts());
+        }
+    }
+
+    @Test
+    void undecryptableCredentialsAre401WithOneWarnNamingTheInstance() throws Exception {
+        Channel ch = retellChannel();
+        // Credentials sealed for another instance do not open here (the instance id is their KMS context and AAD).
+        Channel elsewhere = retellChannel();
+        Map<String, AttributeValue> foreign = aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName())
+                .key(TableLayout.instanceKey(elsewhere.instanceId())).consistentRead(true)).item();
+        aws.dynamo().updateItem(u -> u.tableName(aws.resources().tableName()).key(TableLayout.instanceKey(ch.instanceId()))
+                .updateExpression("SET #d = :d, #c = :c")
+                .expressionAttributeNames(Map.of("#d", TableLayout.DATA_KEY, "#c", TableLayout.SEALED_CREDENTIALS))
+                .expressionAttributeValues(Map.of(":d", foreign.get(TableLayout.DATA_KEY), ":c", foreign.get(TableLayout.SEALED_CREDENTIALS))));
+        List<Map<String, AttributeValue>> before = items(ch.instanceId());
+        java.io.PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        HttpResponse r;
+        System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            r = new VoiceWebhookHandler(aws.services()).respond(Deliveries.retell(ch, retellBody("call_started", "call_sealed", "+14155550144", 0)));
+        } finally {
+            System.setErr(original);
+        }
+        assertEquals(401, r.status(), r.body());
+        assertEquals("{\"detail\":\"Invalid signature\"}", r.body());
+        List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("{")).toList();
+        assertEquals(1, lines.size(), lines.toString());
+        JsonNode line = Json.MAPPER.readTree(lines.get(0));
+        assertEquals("WARN", line.path("level").asText());
+        assertEquals(ch.instanceId(), line.path("instance_id").asText());
+        assertFalse(lines.get(0).contains(ch.secret("api_key")) || lines.get(0).contains(elsewhere.secret("api_key")));
+        assertEquals(before, items(ch.instanceId()));
+    }
+
+    @Test
+    void bodyBytesThatAreNotUtf8Are422JsonInvalidAndWriteNothing() throws Exception {
+        Channel ch = retellChannel();
+        String good = retellBody("call_started", "call_utf8", "+14155550145", 0);
+        List<Map<String, AttributeValue>> before = items(ch.instanceId());
+        for (byte[] bad : List.of(new byte[] {(byte) 0xFF}, new byte[] {(byte) 0xC3}, new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
+                new byte[] {(byte) 0xC0, (byte) 0xAF})) {
+            byte[] head = good.substring(0, good.indexOf("+1415")).getBytes(StandardCharsets.UTF_8);
+            byte[] tail = good.substring(good.indexOf("+1415")).getBytes(StandardCharsets.UTF_8);
+            byte[] body = new byte[head.length + bad.length + tail.length];
+            System.arraycopy(head, 0, body, 0, head.length);
+            System.arraycopy(bad, 0, body, head.length, bad.length);
+            System.arraycopy(tail, 0, body, head.length + bad.length, tail.length);
+            ObjectNode event = Deliveries.request(ch.instanceId(), "", List.of(Map.entry("content-type", "application/json"),
+                    Map.entry("x-retell-signature", TimestampedHmac.sign(body, ch.secret("api_key"), System.currentTimeMillis()))), new byte[0]);
+            // Bytes that are not text reach a function base64-encoded.
+            event.put("body", Base64.getEncoder().encodeToString(body));
+            event.put("isBase64Encoded", true);
+            HttpResponse r = send(event);
+            assertEquals(422, r.status(), r.body());
+            assertEquals("json_invalid", Json.MAPPER.readTree(r.body()).path("detail").get(0).path("type").asText());
+        }
+        assertEquals(before, items(ch.instanceId()));
+    }
+
+    @Test
+    void callerNumbersOverTheirBoundAreNotStoredButTheCallCounts() throws Exception {
+        Channel ch = retellChannel();
+        String longCaller = "sip:" + "a".repeat(60) + "@example.com";
+        assertOk(send(Deliveries.retell(ch, retellBody("call_started", "call_long_caller", longCaller, 0))));
+        assertEquals(1, activeCalls(ch.instanceId()));
+        assertTrue(calls(ch.instanceId()).get(0).path("caller_phone").isNull());
+        String max = "+" + "1".repeat(31);
+        assertOk(send(Deliveries.retell(ch, retellBody("call_started", "call_max_caller", max, 0))));
+        assertEquals(max, calls(ch.instanceId()).get(1).path("caller_phone").asText());
+        // A call id over 128 characters is refused (422), as every call id that is not a key-safe id is.
+        HttpResponse r = send(Deliveries.retell(ch, retellBody("call_started", "c".repeat(129), "+14155550146", 0)));
+        assertEquals(422, r.status());
+        assertEquals(2, activeCalls(ch.instanceId()));
     }
 
     @Test
@@ -423,7 +606,7 @@ class VoiceWebhookHandlerIT {
         assertOk(send(event));
         assertOneCall(calls(ch.instanceId()), "call_b64", "+14155550131", "in_progress", 1);
         // Non-ASCII caller names and the like survive: signature over the exact bytes.
-        String unicode = "{\"event\":\"call_started\",\"call\":{\"call_id\":\"call_u\",\"from_number\":\"+14155550132\",\"name\":\"Zoë ☎\"}}";
+        String unicode = "{\"event\":\"call_started\",\"call\":{\"call_id\":\"call_u\",\"agent_id\":\"agent_test\",\"from_number\":\"+14155550132\",\"name\":\"Zoë ☎\"}}";
         assertOk(send(Deliveries.retell(ch, unicode)));
         assertEquals(2, activeCalls(ch.instanceId()));
     }
@@ -500,7 +683,9 @@ class VoiceWebhookHandlerIT {
     void sampleEventsDriveTheLambdaEntryPoint() throws Exception {
         Channel retell = retellChannel();
         ObjectNode sample = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectPaths.root().resolve("events/voice-webhook.json")));
-        String body = sample.path("body").asText();
+        // The sample's call belongs to the demo agent; the test channel's agent is agent_test.
+        String body = sample.path("body").asText().replace("\"agent_id\":\"agent_demo\"", "\"agent_id\":\"agent_test\"");
+        sample.put("body", body);
         assertTrue(Json.MAPPER.readTree(body).path("event").asText().equals("call_started"));
         retarget(sample, retell.instanceId());
         ((ObjectNode) sample.path("headers")).put("x-retell-signature", TimestampedHmac.sign(body.getBytes(StandardCharsets.UTF_8),

@@ -45,7 +45,7 @@ final class BenchChannel {
         Optional<String> generation = instances.find(instanceId).flatMap(i -> i.channel()).map(ChannelRecord::generation);
         CredentialVault.Sealed sealed = vault.seal(instanceId, Map.of("api_key", retellKey));
         channels.save(instanceId, tenantId, new ChannelStore.ChannelConfig("retell", "+14155550100", webhookUrl,
-                "agent_bench", null, Set.of("api_key"), sealed), generation);
+                "agent_demo", null, Set.of("api_key"), sealed), generation);
     }
 
     static Duration cacheTtl() {

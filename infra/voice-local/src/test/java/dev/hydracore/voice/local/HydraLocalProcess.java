@@ -65,6 +65,14 @@ final class HydraLocalProcess implements AutoCloseable {
         return ready.get("instance_id").asText();
     }
 
+    String tenantId() {
+        return ready.get("tenant_id").asText();
+    }
+
+    String awsEndpoint() {
+        return ready.get("aws_endpoint").asText();
+    }
+
     /** What ./hydra local said on stderr so far (for failure messages). */
     String log() {
         return readLog(log);

@@ -83,7 +83,9 @@ public final class ApiEvents {
         ctx.put("timeEpoch", now.toEpochMilli());
         byte[] body = request.body() == null ? new byte[0] : request.body();
         if (body.length > 0) {
-            boolean text = isText(headers.get("content-type"));
+            // A text body goes as text only when it is text: bytes that are not UTF-8 go base64-encoded, so
+            // the function sees them as sent (and refuses them) instead of replacement characters.
+            boolean text = isText(headers.get("content-type")) && isUtf8(body);
             e.put("body", text ? new String(body, StandardCharsets.UTF_8) : Base64.getEncoder().encodeToString(body));
             e.put("isBase64Encoded", !text);
         } else {
@@ -114,6 +116,16 @@ public final class ApiEvents {
         String ct = contentType.toLowerCase(Locale.ROOT).split(";")[0].strip();
         return ct.startsWith("text/") || ct.equals("application/json") || ct.endsWith("+json")
                 || ct.equals("application/xml") || ct.endsWith("+xml") || ct.equals("application/javascript");
+    }
+
+    static boolean isUtf8(byte[] body) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(body));
+            return true;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return false;
+        }
     }
 
     /** API Gateway joins repeated query parameters with commas. */

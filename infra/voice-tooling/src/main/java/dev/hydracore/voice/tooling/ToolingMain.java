@@ -80,6 +80,9 @@ public final class ToolingMain {
         } catch (Admin.AdminException | IllegalStateException | IllegalArgumentException e) {
             fail(args, e.getMessage());
             return 1;
+        } catch (ApiKeyStore.RevocationFailedException e) {
+            fail(args, e.getMessage() + "; run the command again");
+            return 1;
         } catch (SdkException e) {
             fail(args, "AWS request failed: " + e.getClass().getSimpleName());
             return 1;

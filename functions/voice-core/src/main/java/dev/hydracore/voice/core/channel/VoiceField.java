@@ -13,12 +13,12 @@ import java.util.regex.Pattern;
  */
 public enum VoiceField {
     PROVIDER("provider", Kind.PROVIDER, 0, null),
-    API_KEY("api_key", Kind.CREDENTIAL, 0, null),
+    API_KEY("api_key", Kind.CREDENTIAL, 16, null),
     AGENT_ID("agent_id", Kind.SETTING, 0, null),
     PHONE_NUMBER("phone_number", Kind.SETTING, 0, Rules.E164),
     WEBHOOK_SECRET("webhook_secret", Kind.CREDENTIAL, 16, null),
     TWILIO_ACCOUNT_SID("twilio_account_sid", Kind.SETTING, 0, Rules.TWILIO_SID),
-    TWILIO_AUTH_TOKEN("twilio_auth_token", Kind.CREDENTIAL, 0, null),
+    TWILIO_AUTH_TOKEN("twilio_auth_token", Kind.CREDENTIAL, 16, null),
     TWILIO_PHONE_NUMBER("twilio_phone_number", Kind.SETTING, 0, Rules.E164),
     DEEPGRAM_API_KEY("deepgram_api_key", Kind.CREDENTIAL, 0, null),
     CARTESIA_API_KEY("cartesia_api_key", Kind.CREDENTIAL, 0, null),

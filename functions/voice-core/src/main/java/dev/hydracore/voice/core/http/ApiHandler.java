@@ -4,7 +4,6 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hydracore.voice.core.Json;
-import dev.hydracore.voice.core.JsonStreams;
 import dev.hydracore.voice.core.FunctionHandler;
 import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Services;
@@ -55,12 +54,16 @@ public abstract class ApiHandler extends FunctionHandler {
 
     @Override
     public final void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        respond(JsonStreams.readTree(input)).writeTo(output);
+        // Streamed, not as a tree: the body becomes one byte array, however large.
+        respond(HttpRequest.fromEventBytes(input.readAllBytes())).writeTo(output);
     }
 
     /** The whole request/response cycle for one event; public so priming and tests can drive it. */
     public final HttpResponse respond(JsonNode event) {
-        HttpRequest request = HttpRequest.fromEvent(event);
+        return respond(HttpRequest.fromEvent(event));
+    }
+
+    private HttpResponse respond(HttpRequest request) {
         try {
             return handle(request);
         } catch (ApiException e) {

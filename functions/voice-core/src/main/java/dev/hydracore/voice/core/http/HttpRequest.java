@@ -39,6 +39,11 @@ public record HttpRequest(
                 Map.copyOf(headers), Map.copyOf(params), body, ctx.path("requestId").asText(""));
     }
 
+    /** The event from its bytes, streamed (no tree; the body one byte array): what a Lambda invocation reads. */
+    public static HttpRequest fromEventBytes(byte[] event) throws java.io.IOException {
+        return ApiEventReader.read(event);
+    }
+
     public Optional<String> header(String name) {
         return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
     }

@@ -28,7 +28,12 @@ public final class JsonBody {
 
     /** 413 when the (already base64-decoded) body is over the cap. Any body-reading route can use it. */
     public static void requireWithinLimit(HttpRequest request) {
-        if (request.body().length > RequestLimits.MAX_BODY_BYTES) {
+        requireWithinLimit(request, RequestLimits.MAX_BODY_BYTES);
+    }
+
+    /** 413 when the body is over {@code maxBytes}. */
+    public static void requireWithinLimit(HttpRequest request, int maxBytes) {
+        if (request.body().length > maxBytes) {
             throw new ApiException(413, TOO_LARGE);
         }
     }

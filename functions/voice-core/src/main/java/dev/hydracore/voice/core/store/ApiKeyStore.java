@@ -104,7 +104,30 @@ public final class ApiKeyStore {
                             .expressionAttributeValues(values).build()).build()));
             return Revocation.REVOKED;
         } catch (TransactionCanceledException e) {
-            return Revocation.ALREADY_REVOKED;
+            // Only a failed condition means someone revoked it first; throttling or a conflicting
+            // transaction left the key working, and saying otherwise would be a lie to the operator.
+            if (e.hasCancellationReasons()
+                    && e.cancellationReasons().stream().anyMatch(r -> "ConditionalCheckFailed".equals(r.code()))) {
+                return Revocation.ALREADY_REVOKED;
+            }
+            throw new RevocationFailedException(e.hasCancellationReasons()
+                    ? e.cancellationReasons().stream().map(r -> String.valueOf(r.code())).distinct().toList().toString()
+                    : "[]");
+        }
+    }
+
+    /** A revocation DynamoDB cancelled for another reason than its condition: the key is still valid. */
+    public static final class RevocationFailedException extends RetryLaterException {
+        private final String reasons;
+
+        RevocationFailedException(String reasons) {
+            super("revocation cancelled by DynamoDB " + reasons + ": the key was not revoked");
+            this.reasons = reasons;
+        }
+
+        /** The cancellation reason codes, e.g. [ThrottlingError, None]. */
+        public String reasons() {
+            return reasons;
         }
     }
 

@@ -127,6 +127,19 @@ public final class ChannelStore {
      * the caller's to delete afterwards (no new one can be written once the generation is gone).
      */
     public void remove(String instanceId, String expectedGeneration) {
+        Removal r = removal(instanceId, expectedGeneration);
+        try {
+            dynamo.updateItem(u -> u.tableName(table).key(TableLayout.instanceKey(instanceId))
+                    .updateExpression(r.expression()).conditionExpression(r.condition())
+                    .expressionAttributeNames(r.names()).expressionAttributeValues(r.values()));
+        } catch (ConditionalCheckFailedException e) {
+            throw new ConcurrentChangeException();
+        }
+    }
+
+    private record Removal(String expression, String condition, Map<String, String> names, Map<String, AttributeValue> values) {}
+
+    private static Removal removal(String instanceId, String expectedGeneration) {
         Map<String, String> names = new HashMap<>();
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < CHANNEL_ATTRIBUTES.size(); i++) {
@@ -134,15 +147,8 @@ public final class ChannelStore {
             parts.add("#a" + i);
         }
         names.put("#gen", TableLayout.GENERATION);
-        try {
-            dynamo.updateItem(r -> r.tableName(table).key(TableLayout.instanceKey(instanceId))
-                    .updateExpression("REMOVE " + String.join(", ", parts))
-                    .conditionExpression("attribute_exists(pk) AND #gen = :expected")
-                    .expressionAttributeNames(names)
-                    .expressionAttributeValues(Map.of(":expected", TableLayout.s(expectedGeneration))));
-        } catch (ConditionalCheckFailedException e) {
-            throw new ConcurrentChangeException();
-        }
+        return new Removal("REMOVE " + String.join(", ", parts), "attribute_exists(pk) AND #gen = :expected", names,
+                Map.of(":expected", TableLayout.s(expectedGeneration)));
     }
 
     private static void put(List<String> set, List<String> remove, Map<String, String> names,

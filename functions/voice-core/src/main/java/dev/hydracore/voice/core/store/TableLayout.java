@@ -24,6 +24,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  *                                     a Retell call admitted at call_inbound (generation) that no call_started
  *                                     has claimed yet: counted in active_calls; in GSI by_sweep (ADMISSION /
  *                                     release time) so the sweeper releases it; removed with the call records
+ * PURGE              INSTANCE#{iid}   purge job a teardown queued (queued_at): the sweeper deletes the
+ *                                     instance's dead-generation call items, then the job
  * </pre>
  */
 public final class TableLayout {
@@ -99,6 +101,14 @@ public final class TableLayout {
     public static final String ADMISSION_PREFIX = CALL_PREFIX + "#ADMISSION#";
     /** The sweep index's partition of admissions; their sweep key is the time they are released if unclaimed. */
     public static final String ADMISSION_SWEEP_PARTITION = "ADMISSION";
+
+    /** The one partition of purge jobs: teardowns are rare, and the sweeper reads them with one Query. */
+    public static final String PURGE_PARTITION = "PURGE";
+    public static final String QUEUED_AT = "queued_at";
+
+    public static Map<String, AttributeValue> purgeJobKey(String instanceId) {
+        return key(PURGE_PARTITION, INSTANCE_PREFIX + instanceId);
+    }
 
     public static Map<String, AttributeValue> tenantKey(String tenantId) {
         return key(TENANT_PREFIX + tenantId, "TENANT");

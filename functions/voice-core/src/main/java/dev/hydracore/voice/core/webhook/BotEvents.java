@@ -7,6 +7,7 @@ import dev.hydracore.voice.core.http.ErrorDetail;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -17,10 +18,18 @@ import java.util.regex.Pattern;
 public final class BotEvents {
     private static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
+    private static final Map<String, Object> SHAPE = Map.of(
+            "event", EventFields.KEEP,
+            "event_id", EventFields.KEEP,
+            "call_id", EventFields.KEEP,
+            "caller_phone", EventFields.KEEP,
+            "occurred_at", EventFields.KEEP,
+            "turn", Map.of("role", EventFields.KEEP));
+
     private BotEvents() {}
 
     public static WebhookEvent parse(byte[] body) {
-        JsonNode root = EventFields.object(body);
+        JsonNode root = EventFields.object(body, SHAPE);
         EventFields f = new EventFields();
         String event = f.requiredString(root, "event", "body", "event");
         f.check();
@@ -28,7 +37,7 @@ public final class BotEvents {
             return WebhookEvent.acknowledgeOnly();
         }
         String callId = f.callId(root, "call_id", "body", "call_id");
-        String callerPhone = f.optionalString(root, "caller_phone", "body", "caller_phone");
+        String callerPhone = f.callerPhone(root, "caller_phone", "body", "caller_phone");
         String eventId = event.equals("call.turn")
                 ? f.requiredString(root, "event_id", "body", "event_id")
                 : f.optionalString(root, "event_id", "body", "event_id");

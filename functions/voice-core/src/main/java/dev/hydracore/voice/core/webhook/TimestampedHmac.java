@@ -24,25 +24,44 @@ public final class TimestampedHmac {
 
     /** True when the header is well formed, fresh, and its digest matches (compared in constant time). */
     public static boolean verify(String header, byte[] rawBody, String key, long nowMillis) {
-        if (header == null || key == null || key.isEmpty() || rawBody == null) {
+        if (key == null || key.isEmpty() || rawBody == null) {
             return false;
+        }
+        Matcher m = freshHeader(header, nowMillis);
+        if (m == null) {
+            return false;
+        }
+        byte[] expected = digestHex(rawBody, key, Long.parseLong(m.group(1))).getBytes(StandardCharsets.US_ASCII);
+        return MessageDigest.isEqual(expected, m.group(2).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * The cheap half of {@link #verify}: the header's format and the timestamp window, which need
+     * no key — so a request failing them is refused before any read or decryption.
+     */
+    public static boolean wellFormedAndFresh(String header, long nowMillis) {
+        return freshHeader(header, nowMillis) != null;
+    }
+
+    private static Matcher freshHeader(String header, long nowMillis) {
+        if (header == null) {
+            return null;
         }
         Matcher m = HEADER.matcher(header);
         if (!m.matches()) {
-            return false;
+            return null;
         }
         long timestamp;
         try {
             timestamp = Long.parseLong(m.group(1));
         } catch (NumberFormatException e) {
-            return false;
+            return null;
         }
         // Math.abs of a subtraction could overflow for absurd timestamps; compare both ways instead.
         if (timestamp > nowMillis + TOLERANCE_MILLIS || timestamp < nowMillis - TOLERANCE_MILLIS) {
-            return false;
+            return null;
         }
-        byte[] expected = digestHex(rawBody, key, timestamp).getBytes(StandardCharsets.US_ASCII);
-        return MessageDigest.isEqual(expected, m.group(2).getBytes(StandardCharsets.US_ASCII));
+        return m;
     }
 
     /** The header a sender computes (the Pipecat bot, tests, local tooling). */

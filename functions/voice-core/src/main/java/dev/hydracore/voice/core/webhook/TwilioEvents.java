@@ -31,7 +31,8 @@ public final class TwilioEvents {
         if (!errors.isEmpty()) {
             throw new ValidationException(errors);
         }
-        String callerPhone = form.first("From").filter(s -> !s.isEmpty()).or(() -> form.first("Caller")).orElse(null);
+        String callerPhone = WebhookEvent.boundedCaller(
+                form.first("From").filter(s -> !s.isEmpty()).or(() -> form.first("Caller")).orElse(null));
         CallState target = switch (status) {
             case "queued", "ringing" -> CallState.RINGING;
             case "in-progress" -> CallState.IN_PROGRESS;

@@ -26,9 +26,9 @@ import org.junit.jupiter.api.Test;
 class SetupRequestTest {
     static final String SID = "AC0123456789abcdef0123456789ABCDEF";
     static final String RETELL = """
-            {"api_key":"key_retell_1","agent_id":"agent_1","phone_number":"+14155550100"}""";
+            {"api_key":"key_retell_000001","agent_id":"agent_1","phone_number":"+14155550100"}""";
     static final String PIPECAT = """
-            {"provider":"pipecat","twilio_account_sid":"%s","twilio_auth_token":"tok_1",
+            {"provider":"pipecat","twilio_account_sid":"%s","twilio_auth_token":"tok_0123456789abcdef",
              "twilio_phone_number":"+14155550199","webhook_secret":"0123456789abcdef",
              "deepgram_api_key":"dg_1","anthropic_api_key":"an_1","cartesia_api_key":"ca_1"}""".formatted(SID);
 
@@ -88,7 +88,7 @@ class SetupRequestTest {
         assertEquals(VoiceProvider.RETELL, m.provider());
         assertEquals(Set.of("api_key"), m.credentialNames());
         assertFalse(m.keepsStoredCredentials());
-        assertEquals(Map.of("api_key", "key_retell_1"), m.credentials(() -> fail("nothing stored to open")));
+        assertEquals(Map.of("api_key", "key_retell_000001"), m.credentials(() -> fail("nothing stored to open")));
         CredentialVault.Sealed sealed = new CredentialVault.Sealed(new byte[] {9}, new byte[] {8});
         ChannelStore.ChannelConfig c = m.toConfig("https://w", sealed);
         assertEquals(new ChannelStore.ChannelConfig("retell", "+14155550100", "https://w", "agent_1", null,
@@ -202,6 +202,16 @@ class SetupRequestTest {
     }
 
     @Test
+    void providerSecretsHaveAtLeast16Characters() {
+        assertError(onlyError(with(RETELL, "api_key", "0123456789abcde")), "string_too_short",
+                "String should have at least 16 characters", "body", "api_key");
+        assertError(onlyError(with(PIPECAT, "twilio_auth_token", "0123456789abcde")), "string_too_short",
+                "String should have at least 16 characters", "body", "twilio_auth_token");
+        assertEquals(Set.of("api_key"), merge(with(RETELL, "api_key", "0123456789abcdef")).credentialNames());
+        assertTrue(merge(with(PIPECAT, "twilio_auth_token", "0123456789abcdef")).credentialNames().contains("twilio_auth_token"));
+    }
+
+    @Test
     void webhookSecretHasAtLeast16Characters() {
         assertError(onlyError(with(PIPECAT, "webhook_secret", "0123456789abcde")), "string_too_short",
                 "String should have at least 16 characters", "body", "webhook_secret");
@@ -231,10 +241,10 @@ class SetupRequestTest {
     @Test
     void controlCharactersAreRefused() {
         for (String bad : List.of("ab\u0000c", "line\nbreak", "tab\there", "del\u007f", "c1\u0085", "esc\u001b[0m")) {
-            assertError(onlyError(with(RETELL, "api_key", bad)), "value_error",
+            assertError(onlyError(with(RETELL, "api_key", bad + "_0123456789abcdef")), "value_error",
                     "Value error, String should not contain control characters", "body", "api_key");
         }
-        assertEquals(Set.of("api_key"), merge(with(RETELL, "api_key", "ünïcödé key ✓")).credentialNames());
+        assertEquals(Set.of("api_key"), merge(with(RETELL, "api_key", "ünïcödé key ✓ 0123456789")).credentialNames());
     }
 
     @Test
@@ -351,9 +361,9 @@ class SetupRequestTest {
     @Test
     void replacingEveryCredentialNeverOpensTheStoredBundle() {
         ChannelRecord c = stored("retell", "+14155550100", "agent_old", null, "api_key");
-        MergedSetup m = SetupRequest.of(body("{\"api_key\":\"fresh\"}")).mergeOnto(Optional.of(c));
+        MergedSetup m = SetupRequest.of(body("{\"api_key\":\"fresh_key_0123456789\"}")).mergeOnto(Optional.of(c));
         assertFalse(m.keepsStoredCredentials());
-        assertEquals(Map.of("api_key", "fresh"), m.credentials(() -> fail("must not open")));
+        assertEquals(Map.of("api_key", "fresh_key_0123456789"), m.credentials(() -> fail("must not open")));
     }
 
     @Test
@@ -374,7 +384,7 @@ class SetupRequestTest {
     @Test
     void aProviderChangeStartsFromNothing() {
         ChannelRecord c = stored("retell", "+14155550100", "agent_old", null, "api_key");
-        List<ErrorDetail> e = errors(body("{\"provider\":\"pipecat\",\"twilio_auth_token\":\"t\"}"), Optional.of(c));
+        List<ErrorDetail> e = errors(body("{\"provider\":\"pipecat\",\"twilio_auth_token\":\"tok_0123456789abcdef\"}"), Optional.of(c));
         assertEquals(6, e.size(), e.toString());
         MergedSetup m = SetupRequest.of(body(PIPECAT)).mergeOnto(Optional.of(c));
         assertFalse(m.keepsStoredCredentials());
