@@ -1,6 +1,10 @@
 package dev.hydracore.voice.core;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import org.crac.Core;
 import org.crac.Resource;
 
@@ -10,9 +14,15 @@ import org.crac.Resource;
  * before the snapshot, {@link #prime()} runs its code path without writing anything, then every
  * secret and cache its {@link Services} hold is cleared, so the snapshot holds no pepper, key or
  * data key. Outside SnapStart (local runs, a JVM without CRaC) the hooks never fire.
+ *
+ * <p>Every invocation runs inside an {@link Invocation}, which writes the one JSON line (access log
+ * and EMF metrics) when it ends; its first invocation is the environment's cold start (priming,
+ * which runs inside a silent invocation, does not count as one, so the first request after a
+ * SnapStart restore does).
  */
 public abstract class FunctionHandler implements RequestStreamHandler, Resource {
     private final Services services;
+    private volatile boolean coldStart = true;
 
     /** {@code services}: whose secrets and caches are cleared before a snapshot (null: none held). */
     @SuppressWarnings("this-escape")
@@ -27,14 +37,39 @@ public abstract class FunctionHandler implements RequestStreamHandler, Resource 
      */
     protected abstract void prime();
 
+    /** One invocation: Lambda's entry, reported as one line. */
+    @Override
+    public final void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        if (Invocation.isOpen()) {
+            // A request priming sends through this entry point: part of the (silent) priming run.
+            invoke(input, output);
+            return;
+        }
+        Invocation invocation = Invocation.open(context, coldStart);
+        coldStart = false;
+        try {
+            invoke(input, output);
+        } catch (IOException | RuntimeException | Error e) {
+            invocation.failed(e);
+            throw e;
+        } finally {
+            invocation.close();
+        }
+    }
+
+    /** The handler's work for one event; what it did goes to {@link Invocation#current()}. */
+    protected abstract void invoke(InputStream input, OutputStream output) throws IOException;
+
     @Override
     public final void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
+        Invocation priming = Invocation.openSilent();
         try {
             prime();
         } catch (RuntimeException e) {
             // A snapshot without priming is slower, not wrong.
             Log.warn("snapstart priming failed", "exception", e.getClass().getSimpleName());
         } finally {
+            priming.close();
             if (services != null) {
                 services.clearSecrets();
             }

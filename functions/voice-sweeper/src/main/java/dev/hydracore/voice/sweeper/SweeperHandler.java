@@ -1,9 +1,9 @@
 package dev.hydracore.voice.sweeper;
 
-import com.amazonaws.services.lambda.runtime.Context;
 import dev.hydracore.voice.core.FunctionHandler;
 import dev.hydracore.voice.core.JsonStreams;
-import dev.hydracore.voice.core.Log;
+import dev.hydracore.voice.core.Invocation;
+import dev.hydracore.voice.core.Metrics;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.SweepIndex;
@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Scheduled (EventBridge, every minute): ends the calls whose end never arrived once they pass
@@ -87,12 +88,16 @@ public final class SweeperHandler extends FunctionHandler {
         sweep(PRIMING_CUTOFF).toJson();
     }
 
+    /** The route its invocation line names: the EventBridge schedule that invokes it. */
+    static final String ROUTE = "schedule";
+
     @Override
-    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+    protected void invoke(InputStream input, OutputStream output) throws IOException {
         input.readAllBytes(); // the scheduled event carries nothing we need
+        Invocation invocation = Invocation.current().route(ROUTE).message("sweep finished");
         Summary s = sweep();
-        Log.info("sweep finished", "ended", Integer.toString(s.ended()), "orphans_removed", Integer.toString(s.orphansRemoved()),
-                "contended", Integer.toString(s.contended()));
+        invocation.count("ended", s.ended()).count("orphans_removed", s.orphansRemoved()).count("contended", s.contended())
+                .metric(Metrics.CALLS_ENDED_BY_SWEEPER, Metrics.COUNT, s.ended(), List.of(List.of()));
         output.write(s.toJson().getBytes(StandardCharsets.UTF_8));
     }
 }
