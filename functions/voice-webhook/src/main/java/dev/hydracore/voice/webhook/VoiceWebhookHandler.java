@@ -1,5 +1,7 @@
 package dev.hydracore.voice.webhook;
 
+import dev.hydracore.voice.core.Invocation;
+import dev.hydracore.voice.core.Invocation.WebhookOutcome;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.channel.VoiceField;
@@ -136,6 +138,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
         ChannelRecord channel = seen.channel().orElseThrow(ApiException::channelNotConfigured);
 
         Scheme scheme = Scheme.forChannel(channel.provider(), request).orElseThrow(VoiceWebhookHandler::invalidSignature);
+        invocation().provider(reported(scheme));
         if (scheme != parsed.scheme()) {
             parsed = Parsed.of(scheme, request.body());
         }
@@ -160,12 +163,37 @@ public final class VoiceWebhookHandler extends ApiHandler {
             }
             applied = outcome == CallTransitions.Outcome.APPLIED;
         }
+        invocation().outcome(!event.changesState() ? WebhookOutcome.IGNORED
+                : applied ? WebhookOutcome.APPLIED : WebhookOutcome.DUPLICATE);
         if (event.incomingCall()) {
             return TwimlAnswer.response(TwimlAnswer.forIncomingCall(streamUrl.orElse(null), instanceId, event.callerPhone(),
                     event.callId()));
         }
         // Duplicates, stale and unknown events are acknowledged too, so the provider stops retrying.
         return HttpResponse.json(200, applied ? OK : IGNORED);
+    }
+
+    /** Every answer's provider and outcome for the invocation's line: a 401 here is always the signature's. */
+    @Override
+    protected void answered(HttpRequest request, HttpResponse response) {
+        Invocation invocation = invocation();
+        if (invocation.provider() == null) {
+            invocation.provider(reported(Scheme.guess(request)));
+        }
+        if (response.status() == 401) {
+            invocation.signatureRejected();
+        } else if (response.status() >= 400 && response.status() < 500) {
+            invocation.outcome(WebhookOutcome.REJECTED);
+        }
+    }
+
+    /** The provider a delivery is reported (and counted) under. */
+    static String reported(Scheme scheme) {
+        return switch (scheme) {
+            case RETELL -> "retell";
+            case TWILIO -> "twilio";
+            case BOT -> "pipecat-bot";
+        };
     }
 
     /** Built-in sample bodies for priming (no real call, number or secret). */
