@@ -29,7 +29,7 @@ import java.util.concurrent.CountDownLatch;
 public final class LocalMain {
     private static final String USAGE = """
             usage:
-              hydra local [--port 3000] [--public-url URL] [--parameter-overrides Name=Value ...] [--schedule-now]
+              hydra local [--port 3000] [--public-url URL] [--parameter-overrides Name=Value ...] [--schedule-now] [--raw-logs]
               hydra invoke <FunctionLogicalId> [--event events/<module>.json | -] [--parameter-overrides Name=Value ...]
               hydra sam-env-vars              (prints the sam local --env-vars file; see README)
             """;
@@ -132,6 +132,8 @@ public final class LocalMain {
         int port = Integer.parseInt(option(args, "--port", Integer.toString(DEFAULT_PORT)));
         String publicFlag = option(args, "--public-url", null);
         boolean scheduleNow = flag(args, "--schedule-now");
+        // Function log lines readable on this terminal, or as CloudWatch receives them.
+        LogDisplay.raw(flag(args, "--raw-logs"));
         CfnTemplate template = CfnTemplate.load(ProjectPaths.template());
         Map<String, String> overrides = parameterOverrides(args, template);
         if (!args.isEmpty()) {
