@@ -13,7 +13,8 @@ import dev.hydracore.voice.local.FunctionJvm;
 import dev.hydracore.voice.local.JvmOptions;
 import dev.hydracore.voice.local.LambdaEnvironment;
 import dev.hydracore.voice.local.LocalFunction;
-import dev.hydracore.voice.runner.LambdaRunner;
+import dev.hydracore.voice.local.FunctionLauncher;
+import dev.hydracore.voice.local.InitType;
 import dev.hydracore.voice.tooling.Admin;
 import dev.hydracore.voice.tooling.Bootstrap;
 import dev.hydracore.voice.tooling.CfnTemplate;
@@ -27,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,10 +65,13 @@ public final class Bench {
     private final PrintStream log = System.err;
     private final Children children = new Children();
 
-    record Options(boolean json, int runs, int warm, int warmup, boolean aot, String only, int budgetSeconds) {
+    record Options(boolean json, int runs, int warm, int warmup, boolean aot, String only, int budgetSeconds,
+                   boolean codeOnClasspath, int restoreRuns) {
         static Options parse(String[] args) {
             boolean json = false;
             boolean aot = true;
+            boolean codeOnClasspath = true;
+            int restoreRuns = 5;
             int runs = 10;
             int warm = 1000;
             int warmup = 1000;
@@ -81,8 +86,11 @@ public final class Bench {
                     case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                     case "--only" -> only = args[++i];
                     case "--budget" -> budget = Integer.parseInt(args[++i]);
+                    case "--code-in-task-root-only" -> codeOnClasspath = false;
+                    case "--restore-runs" -> restoreRuns = Integer.parseInt(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]
-                            + " (usage: bench [--json] [--runs N] [--warm N] [--warmup N] [--no-aot] [--only LogicalId] [--budget SECONDS])");
+                            + " (usage: bench [--json] [--runs N] [--warm N] [--warmup N] [--no-aot] [--only LogicalId] [--budget SECONDS]"
+                            + " [--code-in-task-root-only] [--restore-runs N])");
                 }
             }
             if (runs < 7) {
@@ -91,7 +99,7 @@ public final class Bench {
             if (warm < 1 || warmup < 1) {
                 throw new IllegalArgumentException("--warm and --warmup must be positive");
             }
-            return new Options(json, runs, warm, warmup, aot, only, budget);
+            return new Options(json, runs, warm, warmup, aot, only, budget, codeOnClasspath, restoreRuns);
         }
     }
 
@@ -139,7 +147,7 @@ public final class Bench {
             functions.removeIf(f -> !f.logicalId().equals(options.only()));
         }
         List<String> jvmOptions = JvmOptions.read(root);
-        FunctionJvm jvm = FunctionJvm.forProject(root);
+        FunctionJvm jvm = FunctionJvm.forProject(root).withCodeOnClasspath(options.codeOnClasspath());
         List<LocalFunction> localFunctions = LocalFunction.fromTemplate(template);
         Path probeJar = TinyJars.write(work.resolve("probe.jar"), WarmRun.class,
                 Map.of("software/amazon/awssdk/global/handlers/execution.interceptors",
@@ -156,10 +164,12 @@ public final class Bench {
         ObjectNode settings = report.putObject("settings");
         settings.put("budget_s", options.budgetSeconds());
         settings.put("cold_runs", options.runs()).put("warm_invocations", options.warm())
-                .put("warmup_invocations", options.warmup()).put("aot_cache", options.aot());
+                .put("warmup_invocations", options.warmup()).put("aot_cache", options.aot())
+                .put("function_code_on_classpath", options.codeOnClasspath()).put("restore_runs", options.restoreRuns());
         ObjectNode python = report.putObject("python_baseline");
         ObjectNode cold = report.putObject("cold_start");
         ObjectNode warm = report.putObject("warm");
+        ObjectNode restore = report.putObject("snapstart_restore");
         ObjectNode requests = report.putObject("aws_requests");
         ObjectNode artifacts = report.putObject("artifact_bytes");
         ObjectNode classes = report.putObject("classes_loaded");
@@ -200,6 +210,7 @@ public final class Bench {
             }
             functions.stream().filter(f -> f != statusFunction).forEach(ordered::add);
             Map<String, String> pythonEnv = null;
+            byte[] pythonEvent = null;
             for (LambdaFunction fn : ordered) {
                 String id = fn.logicalId();
                 if (overBudget(benchStart)) {
@@ -223,38 +234,56 @@ public final class Bench {
                     failures.add(id + ": no sample event " + root.relativize(fn.sampleEvent()));
                     continue;
                 }
-                LocalFunction lf = LocalFunction.find(localFunctions, id);
-                // The function's Lambda environment, as ./hydra local gives it, plus the runner's report line.
-                Map<String, String> env = new LinkedHashMap<>(LambdaEnvironment.of(lf, resources.functionEnvironment(template, id,
-                        Map.of("PublicBaseUrl", PUBLIC_BASE_URL)), aws.endpoint(), aws.region(), creds));
-                env.put(LambdaRunner.REPORT_ENV, "1");
+                LocalFunction templateFunction = LocalFunction.find(localFunctions, id);
+                // Cold starts are on-demand inits (what Python has too); SnapStart's restores are timed apart.
+                LocalFunction lf = templateFunction.withInitType(InitType.ON_DEMAND);
+                Map<String, String> templateVariables = resources.functionEnvironment(template, id, Map.of("PublicBaseUrl", PUBLIC_BASE_URL));
+                // The function's Lambda environment, as ./hydra local gives it (on demand: access-key variables).
+                Map<String, String> env = new LinkedHashMap<>(LambdaEnvironment.of(lf, templateVariables, aws.endpoint(), aws.region(), creds));
+                FunctionLauncher launcher = new FunctionLauncher(jvm, f -> LambdaEnvironment.of(f, templateVariables,
+                        aws.endpoint(), aws.region(), creds), () -> creds, Duration.ofHours(1));
                 Path event = prepareEvent(fn, key.plaintext(), channel.retellKey());
+                byte[] eventBytes = Files.readAllBytes(event);
 
                 if (options.aot()) {
                     if (jvm.usableAotCache(lf).isEmpty()) {
                         channel.reset();
-                        train(lf, jvm, event, env);
+                        train(lf, jvm, launcher, eventBytes);
                     }
                     if (jvm.usableAotCache(lf).isEmpty()) {
                         failures.add(id + ": AOT training made no usable cache (see " + work.relativize(log(fn, "aot-train")) + ")");
                     }
                 }
-                // Exactly the command ./hydra invoke runs (FunctionJvm), with the bench's event file.
-                List<String> command = options.aot() ? jvm.command(lf, List.of(), "--once", event.toString())
-                        : jvm.commandWithoutAot(lf, List.of(), "--once", event.toString());
+                // Exactly the command ./hydra invoke runs (FunctionJvm): the runtime client, the function's task root.
+                List<String> command = options.aot() ? jvm.command(lf, List.of()) : jvm.commandWithoutAot(lf, List.of());
 
-                // Cold starts (alternating with Python for the status route).
-                boolean paired = fn == statusFunction && py != null;
-                if (paired) {
+                // Cold starts, alternating with the Python baseline (A B A B): the status route's give the
+                // baseline; every other function is paired with Python runs of its own, so a load change
+                // during the bench does not skew its ratio.
+                boolean paired = py != null && (fn == statusFunction || pythonEnv != null);
+                if (paired && fn == statusFunction) {
+                    pythonEvent = eventBytes;
                     pythonEnv = new LinkedHashMap<>(awsEnv);
+                    pythonEnv.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+                    pythonEnv.put("LANG", "en_US.UTF-8");
+                    pythonEnv.put("TZ", "UTC");
+                    pythonEnv.put("_HANDLER", "python_status_baseline.handler");
+                    pythonEnv.put("AWS_EXECUTION_ENV", "AWS_Lambda_python3");
+                    pythonEnv.put("AWS_LAMBDA_FUNCTION_NAME", "python-status-baseline");
+                    pythonEnv.put("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
+                    pythonEnv.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(lf.memoryMb()));
+                    pythonEnv.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/python-status-baseline");
+                    pythonEnv.put("AWS_LAMBDA_LOG_STREAM_NAME", "local");
+                    pythonEnv.put("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+                    pythonEnv.put("PYTHONDONTWRITEBYTECODE", "1");
                     pythonEnv.put("TABLE_NAME", env.get("TABLE_NAME"));
                     pythonEnv.put("PEPPER_SECRET_ID", env.get("PEPPER_SECRET_ID"));
                 }
                 progress(id + ": " + options.runs() + " cold starts" + (paired ? ", alternating with the Python baseline" : ""));
                 List<Double> times = new ArrayList<>();
                 List<Double> ratios = new ArrayList<>();
-                List<Double> constructs = new ArrayList<>();
-                List<Double> invokes = new ArrayList<>();
+                List<Double> pairedPython = new ArrayList<>();
+                List<Double> inits = new ArrayList<>();
                 long peakKb = 0;
                 Integer coldStatus = null;
                 for (int i = 0; i < options.runs(); i++) {
@@ -263,29 +292,32 @@ public final class Bench {
                         break;
                     }
                     if (paired) {
-                        Children.Timed p = children.timedFirstLine(py.command(), pythonEnv, log(fn, "python"), 30);
-                        if (!"200".equals(p.line())) {
+                        Children.Timed p = children.timedPythonLambda(py.command(), py.taskRoot(), pythonEnv, pythonEvent,
+                                log(fn, "python"), 30);
+                        if (p.line() == null || !Integer.valueOf(200).equals(statusOf(p.line()))) {
                             failures.add("python baseline answered " + p.line() + " (see " + work.relativize(log(fn, "python")) + ")");
                         }
-                        pythonTimes.add(p.seconds());
+                        pairedPython.add(p.seconds());
+                        if (fn == statusFunction) {
+                            pythonTimes.add(p.seconds());
+                        }
                     }
                     channel.reset();
-                    Children.Timed c = children.timedRunner(command, env, log(fn, "cold"), 30);
+                    Children.Timed c = children.timedLambda(launcher, lf, command, eventBytes, log(fn, "cold"), 30);
                     if (c.line() == null) {
                         failures.add(id + ": cold run gave no response (see " + work.relativize(log(fn, "cold")) + ")");
                         break;
                     }
                     times.add(c.seconds());
-                    constructs.add(c.constructSeconds());
-                    invokes.add(c.invokeSeconds());
+                    inits.add(c.initSeconds());
                     coldStatus = statusOf(c.line());
                     peakKb = Math.max(peakKb, c.peakRssKb());
                     if (paired) {
-                        ratios.add(c.seconds() / pythonTimes.getLast());
+                        ratios.add(c.seconds() / pairedPython.getLast());
                     }
                 }
                 st.put("cold", coldStatus);
-                if (paired && !pythonTimes.isEmpty()) {
+                if (paired && fn == statusFunction && !pythonTimes.isEmpty()) {
                     python.put("median_s", round(median(pythonTimes), 4));
                     python.put("min_s", round(min(pythonTimes), 4));
                     python.put("max_s", round(max(pythonTimes), 4));
@@ -303,6 +335,7 @@ public final class Bench {
                     if (paired && !ratios.isEmpty()) {
                         c.put("ratio_vs_python", round(median(ratios), 3));
                         c.put("ratio_basis", "median of " + ratios.size() + " paired ratios (A B A B ...)");
+                        c.put("paired_python_median_s", round(median(pairedPython), 4));
                     } else if (python.has("median_s")) {
                         c.put("ratio_vs_python", round(median(times) / python.path("median_s").asDouble(), 3));
                         c.put("ratio_basis", "median / Python median");
@@ -310,10 +343,9 @@ public final class Bench {
                         c.putNull("ratio_vs_python");
                     }
                     c.put("status", coldStatus);
-                    // Inside the child's main: building the handler, then handling the event; the rest
-                    // of the median is JVM start, class loading before main and process teardown of pipes.
-                    c.put("handler_construct_median_s", round(median(constructs), 4));
-                    c.put("first_invoke_median_s", round(median(invokes), 4));
+                    c.put("measured", "process start -> response posted to the Runtime API (runtime interface client, on demand)");
+                    // Of which: JVM start, the client's init and the handler's construction, up to its first next.
+                    c.put("init_median_s", round(median(inits), 4));
                     c.put("aot_cache", command.stream().anyMatch(a -> a.startsWith("-XX:AOTCache=")));
                     c.put("runs", times.size());
                     ArrayNode cmd = c.putArray("command");
@@ -324,13 +356,41 @@ public final class Bench {
                 Path classLog = work.resolve("logs").resolve(fn.module() + ".classes.log");
                 Files.deleteIfExists(classLog);
                 List<String> classOption = List.of("-Xlog:class+load=info:file=" + classLog);
-                List<String> counted = options.aot() ? jvm.command(lf, classOption, "--once", event.toString())
-                        : jvm.commandWithoutAot(lf, classOption, "--once", event.toString());
-                children.timedRunner(counted, env, log(fn, "classes"), 30);
+                List<String> counted = options.aot() ? jvm.command(lf, classOption) : jvm.commandWithoutAot(lf, classOption);
+                channel.reset();
+                children.timedLambda(launcher, lf, counted, eventBytes, log(fn, "classes"), 30);
                 if (Files.isRegularFile(classLog)) {
                     List<String> lines = Files.readAllLines(classLog);
                     classes.put(id, lines.size());
                     classesAot.put(id, lines.stream().filter(l -> l.contains("shared objects file")).count());
+                }
+
+                // SnapStart: init and the hooks, then (the snapshot point) restore and the first invocation.
+                if (templateFunction.initType() == InitType.SNAP_START && options.restoreRuns() > 0) {
+                    progress(id + ": " + options.restoreRuns() + " SnapStart restores (afterRestore -> response posted)");
+                    LocalFunction snap = templateFunction.withInitType(InitType.SNAP_START);
+                    List<String> snapCommand = options.aot() ? jvm.command(snap, List.of()) : jvm.commandWithoutAot(snap, List.of());
+                    List<Double> restores = new ArrayList<>();
+                    Integer restoreStatus = null;
+                    for (int i = 0; i < options.restoreRuns() && !overBudget(benchStart); i++) {
+                        channel.reset();
+                        Children.Timed t = children.timedLambda(launcher, snap, snapCommand, eventBytes, log(fn, "restore"), 60);
+                        if (t.line() == null || Double.isNaN(t.restoreSeconds())) {
+                            failures.add(id + ": SnapStart run gave no response after restore (see " + work.relativize(log(fn, "restore")) + ")");
+                            break;
+                        }
+                        restores.add(t.restoreSeconds());
+                        restoreStatus = statusOf(t.line());
+                    }
+                    if (!restores.isEmpty()) {
+                        ObjectNode rs = restore.putObject(id);
+                        rs.put("first_response_median_ms", round(median(restores) * 1000, 3));
+                        rs.put("min_ms", round(min(restores) * 1000, 3));
+                        rs.put("max_ms", round(max(restores) * 1000, 3));
+                        rs.put("runs", restores.size());
+                        rs.put("status", restoreStatus);
+                        rs.put("measured", "restore/next answered (afterRestore starts) -> response posted");
+                    }
                 }
 
                 // Warm: one JVM, warm-up, then measured invocations with the SDK call meter.
@@ -402,11 +462,12 @@ public final class Bench {
      * The AOT training run: the function's cold-start command with {@code -XX:AOTCacheOutput} (so
      * the cache matches the classpath and options ./hydra local, ./hydra invoke and the timed runs use).
      */
-    private void train(LocalFunction fn, FunctionJvm jvm, Path event, Map<String, String> env) throws IOException {
+    private void train(LocalFunction fn, FunctionJvm jvm, FunctionLauncher launcher, byte[] event) throws IOException {
         Path aot = jvm.aotCache(fn);
         progress(fn.logicalId() + ": training the AOT cache " + root.relativize(aot));
         Files.deleteIfExists(aot);
-        Children.Timed t = children.timedRunner(jvm.trainingCommand(fn, "--once", event.toString()), env,
+        // One invocation, then SIGTERM: the JVM writes the cache as it exits.
+        Children.Timed t = children.timedLambda(launcher, fn, jvm.trainingCommand(fn), event,
                 work.resolve("logs").resolve(fn.module() + ".aot-train.log"), 120);
         jvm.recordTraining(fn);
         progress(fn.logicalId() + ": training run answered " + (t.line() == null ? "nothing" : statusOf(t.line()))

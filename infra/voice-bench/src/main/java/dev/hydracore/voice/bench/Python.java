@@ -4,7 +4,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The Python original's status route: {@code .venv/bin/python <root>/../shared/bench/python_status_baseline.py}. */
+/**
+ * The Python original's status route, run the way Lambda's Python runtime runs it: AWS's runtime
+ * interface client ({@code awslambdaric}, pinned in requirements.txt) with the handler
+ * {@code python_status_baseline.handler}, in {@code <root>/../shared/bench/} as its task root.
+ */
 record Python(Path interpreter, Path script) {
     static Path scriptOf(Path root) {
         return root.toAbsolutePath().getParent().resolve("shared/bench/python_status_baseline.py").normalize();
@@ -22,6 +26,10 @@ record Python(Path interpreter, Path script) {
     }
 
     List<String> command() {
-        return List.of(interpreter.toString(), script.toString());
+        return List.of(interpreter.toString(), "-m", "awslambdaric", "python_status_baseline.handler");
+    }
+
+    Path taskRoot() {
+        return script.getParent();
     }
 }

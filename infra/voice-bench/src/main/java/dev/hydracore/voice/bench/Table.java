@@ -22,7 +22,7 @@ final class Table {
                 .append('\n');
         JsonNode py = r.path("python_baseline");
         if (py.has("median_s")) {
-            sb.append(String.format(Locale.ROOT, "Python baseline (status route, boto3 + pydantic): median %.3f s, min %.3f, max %.3f, %d runs alternating with %s%n",
+            sb.append(String.format(Locale.ROOT, "Python baseline (status route, boto3 + pydantic, under awslambdaric): median %.3f s, min %.3f, max %.3f, %d runs alternating with %s%n",
                     py.path("median_s").asDouble(), py.path("min_s").asDouble(), py.path("max_s").asDouble(),
                     py.path("runs").asInt(), py.path("paired_with").asText()));
         } else {
@@ -33,7 +33,7 @@ final class Table {
         r.path("status_codes").fieldNames().forEachRemaining(ids::add);
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"function", "status cold/first/warm", "cold median s", "min", "max", "x Python", "peak MiB",
-                "classes (AOT)", "warm p50 ms", "p99 ms", "self p50 ms", "self p99 ms",
+                "classes (AOT)", "warm p50 ms", "p99 ms", "self p50 ms", "self p99 ms", "restore->1st ms", "x warm p50",
                 "AWS first ddb/kms/sm", "AWS warm ddb/kms/sm", "package bytes"});
         for (String id : ids) {
             JsonNode c = r.path("cold_start").path(id);
@@ -47,6 +47,8 @@ final class Table {
                 num(c.path("ratio_vs_python"), 2), num(c.path("peak_mib"), 1),
                 r.path("classes_loaded").path(id).asText("-") + " (" + r.path("classes_from_aot_cache").path(id).asText("-") + ")",
                 num(w.path("p50_ms"), 3), num(w.path("p99_ms"), 3), num(w.path("self_p50_ms"), 3), num(w.path("self_p99_ms"), 3),
+                num(r.path("snapstart_restore").path(id).path("first_response_median_ms"), 3),
+                restoreRatio(r.path("snapstart_restore").path(id), w),
                 calls(q.path("first")), calls(q.path("warm")),
                 r.path("artifact_bytes").path(id).asText("-")});
         }
@@ -68,6 +70,14 @@ final class Table {
             failures.forEach(f -> sb.append("  ").append(f.asText()).append('\n'));
         }
         return sb.toString();
+    }
+
+    /** SnapStart's first response after restore, in warm p50s of the same function. */
+    private static String restoreRatio(JsonNode restore, JsonNode warm) {
+        if (!restore.path("first_response_median_ms").isNumber() || !warm.path("p50_ms").isNumber() || warm.path("p50_ms").asDouble() <= 0) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "%.2f", restore.path("first_response_median_ms").asDouble() / warm.path("p50_ms").asDouble());
     }
 
     private static List<String> texts(JsonNode array) {

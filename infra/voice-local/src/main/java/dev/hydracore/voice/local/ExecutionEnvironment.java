@@ -1,41 +1,46 @@
 package dev.hydracore.voice.local;
 
-import dev.hydracore.voice.runner.LambdaRunner;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
-import java.io.IOException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * One warm function JVM (runner --serve): handles one event at a time, like a Lambda execution
- * environment, speaking the runner's framed protocol over its stdin/stdout. Closing its stdin
- * ends it, which is also what happens when this process dies.
+ * One Lambda execution environment: a function JVM running AWS's runtime interface client
+ * against a Runtime API of its own ({@link RuntimeApi}), and, with SnapStart, the
+ * container-credentials endpoint its SDK gets credentials from. One invocation at a time. The
+ * function's {@code Timeout} is enforced as Lambda does: past its deadline the invocation fails
+ * with {@code Sandbox.Timedout} and the environment is destroyed (the pool starts a new one).
+ * When this process dies, the Runtime API goes with it and the client exits on its next request,
+ * so no function JVM outlives the local runtime.
  */
 public final class ExecutionEnvironment implements AutoCloseable {
-    private static final ScheduledExecutorService REAPER = Executors.newSingleThreadScheduledExecutor(r ->
-            Thread.ofPlatform().daemon().name("environment-reaper").unstarted(r));
     /**
-     * How long past its timeout a function JVM may stay silent before it is killed: the runner
-     * enforces the timeout itself; this covers JVM start and init (Lambda allows 10 s) and a wedged JVM.
+     * How long the JVM's start and init may take before the first invocation is given up (Lambda
+     * allows 10 s of init on demand; a SnapStart init, priming included, runs when a version is
+     * published and may take longer). Generous: the machine may be busy with other JVMs.
      */
-    private static final long GRACE_MILLIS = 15_000;
+    static final long INIT_MILLIS_ON_DEMAND = 30_000;
+    static final long INIT_MILLIS_SNAP_START = 60_000;
+    /** How long a warm environment's client may take to ask for the next invocation. */
+    static final long WARM_TAKE_MILLIS = 10_000;
 
     private final LocalFunction function;
     private final Process process;
-    private final DataOutputStream toRunner;
-    private final DataInputStream fromRunner;
+    private final RuntimeApi api;
+    private final ContainerCredentials credentials;
+    private final long startedNanos;
+    private boolean initialized;
 
-    ExecutionEnvironment(LocalFunction function, Process process) {
+    ExecutionEnvironment(LocalFunction function, Process process, RuntimeApi api, ContainerCredentials credentials, long startedNanos) {
         this.function = function;
         this.process = process;
-        this.toRunner = new DataOutputStream(new BufferedOutputStream(process.getOutputStream()));
-        this.fromRunner = new DataInputStream(new BufferedInputStream(process.getInputStream()));
+        this.api = api;
+        this.credentials = credentials;
+        this.startedNanos = startedNanos;
+        FunctionLauncher.copyInBackground(process.getInputStream(), System.err, function.logicalId());
         FunctionLauncher.copyInBackground(process.getErrorStream(), System.err, function.logicalId());
     }
 
@@ -47,52 +52,115 @@ public final class ExecutionEnvironment implements AutoCloseable {
         return process.isAlive();
     }
 
+    public LocalFunction function() {
+        return function;
+    }
+
+    /** This environment's Runtime API (and its lifecycle timestamps). */
+    public RuntimeApi runtimeApi() {
+        return api;
+    }
+
+    /** The credentials endpoint, with SnapStart; empty on demand. */
+    public Optional<ContainerCredentials> containerCredentials() {
+        return Optional.ofNullable(credentials);
+    }
+
+    /** {@link System#nanoTime} just before the JVM was started. */
+    public long startedNanos() {
+        return startedNanos;
+    }
+
     /** Runs one event; a dead or wedged JVM is reported as {@link InvokeResult.Outcome#ENVIRONMENT_FAILED}. */
     public InvokeResult invoke(String requestId, byte[] event) {
         long timeoutMillis = function.timeoutSeconds() * 1000L;
-        ScheduledFuture<?> reaper = REAPER.schedule(this::kill, timeoutMillis + GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        RuntimeApi.Invocation inv = api.offer(requestId, event, timeoutMillis);
         try {
-            toRunner.writeUTF(requestId);
-            toRunner.writeLong(timeoutMillis);
-            toRunner.writeInt(event.length);
-            toRunner.write(event);
-            toRunner.flush();
-            int kind = fromRunner.readUnsignedByte();
-            byte[] payload = new byte[fromRunner.readInt()];
-            fromRunner.readFully(payload);
-            return new InvokeResult(switch (kind) {
-                case LambdaRunner.RESULT -> InvokeResult.Outcome.RESULT;
-                case LambdaRunner.FUNCTION_ERROR -> InvokeResult.Outcome.FUNCTION_ERROR;
-                case LambdaRunner.TIMEOUT -> InvokeResult.Outcome.TIMEOUT;
-                case LambdaRunner.INIT_ERROR -> InvokeResult.Outcome.INIT_ERROR;
-                default -> throw new IOException("unknown runner outcome " + kind);
-            }, payload);
-        } catch (EOFException e) {
+            // A warm client is already waiting in next; a new one first starts and initializes.
+            long initMillis = initialized ? WARM_TAKE_MILLIS
+                    : function.initType() == InitType.SNAP_START ? INIT_MILLIS_SNAP_START : INIT_MILLIS_ON_DEMAND;
+            try {
+                CompletableFuture.anyOf(inv.dispatched(), inv.result(), process.onExit()).get(initMillis, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                kill();
+                return InvokeResult.environmentFailed(function.logicalId() + ": the function JVM did not take an invocation within "
+                        + initMillis / 1000 + " s (see its log above)");
+            }
+            if (inv.result().isDone()) {
+                return settled(inv);
+            }
+            if (!inv.dispatched().isDone()) {
+                return exited(inv);
+            }
+            initialized = true;
+            long deadline = inv.dispatched().join();
+            try {
+                CompletableFuture.anyOf(inv.result(), process.onExit())
+                        .get(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                if (!inv.result().isDone()) {
+                    // What Lambda does past the deadline: the invocation fails and the environment is reset.
+                    kill();
+                    return new InvokeResult(InvokeResult.Outcome.TIMEOUT, RuntimeApi.errorJson("Sandbox.Timedout",
+                            String.format(Locale.ROOT, "Task timed out after %.2f seconds", timeoutMillis / 1000.0)));
+                }
+            }
+            return inv.result().isDone() ? settled(inv) : exited(inv);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            kill();
+            return InvokeResult.environmentFailed("interrupted");
+        } catch (ExecutionException e) {
+            kill();
+            return InvokeResult.environmentFailed(function.logicalId() + ": " + e.getCause());
+        }
+    }
+
+    private InvokeResult settled(RuntimeApi.Invocation inv) {
+        InvokeResult r = inv.result().join();
+        if (r.outcome() == InvokeResult.Outcome.INIT_ERROR) {
+            // The client exits after reporting it; Lambda then retries init in a fresh environment.
+            kill();
+        }
+        return r;
+    }
+
+    private InvokeResult exited(RuntimeApi.Invocation inv) {
+        // The client reports init failures before it exits; give the report a moment to land.
+        try {
+            byte[] init = api.initError().get(500, TimeUnit.MILLISECONDS);
+            kill();
+            return new InvokeResult(InvokeResult.Outcome.INIT_ERROR, init);
+        } catch (TimeoutException | ExecutionException e) {
             kill();
             return InvokeResult.environmentFailed(function.logicalId() + ": the function JVM exited (see its log above)");
-        } catch (IOException e) {
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             kill();
-            return InvokeResult.environmentFailed(function.logicalId() + ": lost the function JVM: " + e.getMessage());
-        } finally {
-            reaper.cancel(false);
+            return InvokeResult.environmentFailed("interrupted");
         }
     }
 
     private void kill() {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
+        api.close();
     }
 
-    /** Closes stdin (the runner's signal to exit), then makes sure it is gone. */
+    /**
+     * Ends the environment: SIGTERM (a JVM exiting this way still writes an AOT cache it is
+     * training), then SIGKILL if it lingers, then the Runtime API.
+     */
     @Override
     public void close() {
+        stop(java.time.Duration.ofSeconds(5));
+    }
+
+    /** {@link #close} with {@code grace} for the JVM to exit on SIGTERM (an AOT training run writes its cache then). */
+    public void stop(java.time.Duration grace) {
+        process.destroy();
         try {
-            toRunner.close();
-        } catch (IOException ignored) {
-            // already gone
-        }
-        try {
-            if (!process.waitFor(2, TimeUnit.SECONDS)) {
+            if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                 kill();
                 process.waitFor(2, TimeUnit.SECONDS);
             }
@@ -100,5 +168,6 @@ public final class ExecutionEnvironment implements AutoCloseable {
             kill();
             Thread.currentThread().interrupt();
         }
+        api.close();
     }
 }

@@ -9,14 +9,24 @@ import java.util.Locale;
 
 /**
  * One {@code AWS::Serverless::Function} of template.yaml as the local runtime needs it: handler,
- * code location, memory, timeout (the function's own value, else Globals, else Lambda's default)
- * and its HttpApi routes. The template is the only list of functions.
+ * code location, memory, timeout (the function's own value, else Globals, else Lambda's default),
+ * its HttpApi routes and how Lambda initializes it (SnapStart or on demand). The template is the only list of functions.
  */
 public record LocalFunction(String logicalId, String handler, String codeUri, int memoryMb, int timeoutSeconds,
-                            List<HttpRoute> routes) {
+                            List<HttpRoute> routes, InitType initType) {
 
     public LocalFunction {
         routes = List.copyOf(routes);
+    }
+
+    /** A function without SnapStart (tests' own functions). */
+    public LocalFunction(String logicalId, String handler, String codeUri, int memoryMb, int timeoutSeconds, List<HttpRoute> routes) {
+        this(logicalId, handler, codeUri, memoryMb, timeoutSeconds, routes, InitType.ON_DEMAND);
+    }
+
+    /** The same function initialized the other way ({@code --init-type}). */
+    public LocalFunction withInitType(InitType type) {
+        return new LocalFunction(logicalId, handler, codeUri, memoryMb, timeoutSeconds, routes, type);
     }
 
     public static List<LocalFunction> fromTemplate(CfnTemplate template) {
@@ -39,8 +49,11 @@ public record LocalFunction(String logicalId, String handler, String codeUri, in
                     routes.add(new HttpRoute(method, path, id));
                 }
             });
+            // SnapStart on published versions is what Lambda runs behind the alias the API calls.
+            JsonNode snap = p.has("SnapStart") ? p.get("SnapStart") : globals.path("SnapStart");
+            InitType init = snap.path("ApplyOn").asText("None").equals("PublishedVersions") ? InitType.SNAP_START : InitType.ON_DEMAND;
             out.add(new LocalFunction(id, handler, codeUri, number(p, globals, "MemorySize", 128),
-                    number(p, globals, "Timeout", 3), routes));
+                    number(p, globals, "Timeout", 3), routes, init));
         });
         return out;
     }

@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 
@@ -29,8 +30,10 @@ import java.util.concurrent.CountDownLatch;
 public final class LocalMain {
     private static final String USAGE = """
             usage:
-              hydra local [--port 3000] [--public-url URL] [--parameter-overrides Name=Value ...] [--schedule-now] [--raw-logs]
+              hydra local [--port 3000] [--public-url URL] [--parameter-overrides Name=Value ...] [--schedule-now]
+                          [--init-type snap-start|on-demand] [--raw-logs]
               hydra invoke <FunctionLogicalId> [--event events/<module>.json | -] [--parameter-overrides Name=Value ...]
+                          [--init-type snap-start|on-demand]
               hydra sam-env-vars              (prints the sam local --env-vars file; see README)
             """;
     private static final int DEFAULT_PORT = 3000;
@@ -132,6 +135,7 @@ public final class LocalMain {
         int port = Integer.parseInt(option(args, "--port", Integer.toString(DEFAULT_PORT)));
         String publicFlag = option(args, "--public-url", null);
         boolean scheduleNow = flag(args, "--schedule-now");
+        Optional<InitType> initType = initType(args);
         // Function log lines readable on this terminal, or as CloudWatch receives them.
         LogDisplay.raw(flag(args, "--raw-logs"));
         CfnTemplate template = CfnTemplate.load(ProjectPaths.template());
@@ -184,7 +188,8 @@ public final class LocalMain {
 
         LocalResources resources = new Bootstrap(template, aws.clients(), Bootstrap.stackName(), aws.region()).run();
         Map<String, String> parameters = parameters(publicUrl, overrides);
-        runtime.value = new LocalRuntime(root, template, resources, parameters, aws.endpoint(), aws.credentials());
+        runtime.value = new LocalRuntime(root, template, resources, parameters, aws.endpoint(), aws.credentials(),
+                initType);
         runtime.value.functions().forEach(f -> reportAotCache(runtime.value, f));
         Map<String, String> scope = new java.util.LinkedHashMap<>(resources.refs());
         scope.putAll(parameters);
@@ -238,6 +243,7 @@ public final class LocalMain {
 
     private static int invoke(List<String> args) throws IOException {
         String eventOption = option(args, "--event", null);
+        Optional<InitType> initType = initType(args);
         CfnTemplate template = CfnTemplate.load(ProjectPaths.template());
         Map<String, String> overrides = parameterOverrides(args, template);
         if (args.size() != 1) {
@@ -264,8 +270,8 @@ public final class LocalMain {
             LocalResources resources = new Bootstrap(template, aws.clients(), Bootstrap.stackName(), aws.region()).run();
             String publicUrl = publicUrl(overrides.get("PublicBaseUrl"), "http://127.0.0.1:" + DEFAULT_PORT);
             try (LocalRuntime runtime = new LocalRuntime(root, template, resources, parameters(publicUrl, overrides),
-                    aws.endpoint(), aws.credentials())) {
-                reportAotCache(runtime, function);
+                    aws.endpoint(), aws.credentials(), initType)) {
+                reportAotCache(runtime, runtime.function(functionId));
                 InvokeResult result = runtime.invokeOnce(functionId, event);
                 System.out.write(result.payload());
                 System.out.println();
@@ -275,10 +281,27 @@ public final class LocalMain {
         }
     }
 
-    /** On stderr: whether the function's JVMs start with its AOT cache (the bench's fast-start configuration). */
+    /** --init-type: every function initialized this way rather than as the template says. */
+    private static Optional<InitType> initType(List<String> args) {
+        String v = option(args, "--init-type", null);
+        if (v == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(InitType.parse(v));
+        } catch (IllegalArgumentException e) {
+            usage(e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * On stderr: how the function's environments initialize (SnapStart or on demand) and whether
+     * its JVMs start with its AOT cache (the bench's fast-start configuration).
+     */
     private static void reportAotCache(LocalRuntime runtime, LocalFunction function) {
         FunctionJvm jvm = runtime.launcher().jvm();
-        System.err.println("hydra: " + function.logicalId() + ": " + jvm.usableAotCache(function)
+        System.err.println("hydra: " + function.logicalId() + ": " + function.initType().value() + ", " + jvm.usableAotCache(function)
                 .map(c -> "AOT cache " + c)
                 .orElse("no AOT cache matching this build at " + jvm.aotCache(function) + " (./hydra bench trains it); starting without"));
     }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /**
@@ -23,16 +24,31 @@ public final class LocalRuntime implements AutoCloseable {
     private boolean closed;
 
     /**
+     * Every function initialized as the template says (SnapStart or on demand).
+     *
      * @param parameters template parameter values (PublicBaseUrl…), over the template's defaults
      */
     public LocalRuntime(Path root, CfnTemplate template, LocalResources resources, Map<String, String> parameters,
                         URI awsEndpoint, AwsCredentialsProvider credentials) {
-        this.functions = LocalFunction.fromTemplate(template);
+        this(root, template, resources, parameters, awsEndpoint, credentials, Optional.empty());
+    }
+
+    /**
+     * @param initType every function initialized this way instead of the template's (./hydra local --init-type)
+     */
+    public LocalRuntime(Path root, CfnTemplate template, LocalResources resources, Map<String, String> parameters,
+                        URI awsEndpoint, AwsCredentialsProvider credentials, Optional<InitType> initType) {
+        this.functions = LocalFunction.fromTemplate(template).stream()
+                .map(f -> initType.map(f::withInitType).orElse(f)).toList();
         this.launcher = new FunctionLauncher(FunctionJvm.forProject(root),
                 f -> LambdaEnvironment.of(f, resources.functionEnvironment(template, f.logicalId(), parameters),
-                        awsEndpoint, resources.region(), credentials.resolveCredentials()));
-        // Fail now, not on the first request, when a function was never packaged.
-        functions.forEach(f -> FunctionCode.lambdaJar(root, f));
+                        awsEndpoint, resources.region(), credentials.resolveCredentials()),
+                credentials::resolveCredentials, FunctionLauncher.CREDENTIALS_LIFETIME);
+        // Fail now, not on the first request, when a function was never packaged; unpack each package once.
+        functions.forEach(f -> {
+            FunctionCode.lambdaJar(root, f);
+            FunctionCode.taskRoot(root, f);
+        });
     }
 
     public List<LocalFunction> functions() {

@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
- * A test function run by the real runner in its own JVM: answers with the event it received
+ * A test function run by AWS's runtime interface client in its own JVM: answers with the event it received
  * (base64 body), plus multi-value headers and cookies for the response mapping. Some paths
  * misbehave on purpose: /fail throws, /malformed answers a broken proxy response, /sleep outlives
  * the function's timeout. No Jackson: a function JVM has only what its code brings.
@@ -24,6 +24,11 @@ public final class EchoHandler implements RequestStreamHandler {
         }
         if (text.contains("\"rawPath\":\"/malformed\"")) {
             output.write("{\"statusCode\":\"two hundred\",\"body\":42}".getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        if (text.contains("\"rawPath\":\"/huge\"")) {
+            // Over Lambda's 6 MB response limit.
+            output.write(("{\"statusCode\":200,\"body\":\"" + "x".repeat(RuntimeApi.MAX_PAYLOAD_BYTES) + "\"}").getBytes(StandardCharsets.UTF_8));
             return;
         }
         if (text.contains("\"rawPath\":\"/sleep\"")) {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 
-/** The runner's outcomes as Lambda has them: init errors, function errors and timeouts, in both modes. */
+/** Outcomes as Lambda has them under the runtime interface client: init errors, function errors, timeouts, payload limits. */
 class FunctionLauncherIT {
 
     private static FunctionLauncher launcher() throws Exception {
@@ -37,10 +37,16 @@ class FunctionLauncherIT {
 
     @Test
     void aHandlerThatCannotBeBuiltIsAnInitErrorAndItsEnvironmentIsNotKept(@TempDir Path dir) throws Exception {
-        LocalFunction missing = function("dev.hydracore.voice.local.NoSuchHandler::handleRequest", 3);
+        // As Lambda's java runtime reports it: a missing class fails each invocation, a failing constructor the init.
+        LocalFunction missingClass = function("dev.hydracore.voice.local.NoSuchHandler::handleRequest", 3);
+        InvokeResult notFound = launcher().invokeOnce(missingClass, event(dir, "/x"));
+        assertEquals(InvokeResult.Outcome.FUNCTION_ERROR, notFound.outcome(), notFound::payloadText);
+        assertEquals("java.lang.ClassNotFoundException", Json.MAPPER.readTree(notFound.payload()).path("errorType").asText());
+
+        LocalFunction missing = function(FailingInitHandler.class.getName() + "::handleRequest", 3);
         InvokeResult once = launcher().invokeOnce(missing, event(dir, "/x"));
         assertEquals(InvokeResult.Outcome.INIT_ERROR, once.outcome(), once::payloadText);
-        assertEquals("java.lang.ClassNotFoundException", Json.MAPPER.readTree(once.payload()).path("errorType").asText());
+        assertEquals("java.lang.IllegalStateException", Json.MAPPER.readTree(once.payload()).path("errorType").asText(), once::payloadText);
 
         try (FunctionPool pool = new FunctionPool(missing, launcher(), 1)) {
             InvokeResult warm = pool.invoke("req-1", "{}".getBytes(StandardCharsets.UTF_8));
@@ -66,6 +72,10 @@ class FunctionLauncherIT {
         assertEquals(InvokeResult.Outcome.TIMEOUT, slow.outcome(), slow::payloadText);
         assertEquals("Task timed out after 1.00 seconds", Json.MAPPER.readTree(slow.payload()).path("errorMessage").asText());
         assertTrue((System.nanoTime() - started) / 1_000_000_000 < 6, "stopped at the function's Timeout, not the sleep's end");
+
+        InvokeResult huge = launcher.invokeOnce(function(echo, 10), event(dir, "/huge"));
+        assertEquals(InvokeResult.Outcome.FUNCTION_ERROR, huge.outcome(), () -> huge.payloadText().substring(0, 200));
+        assertEquals("Function.ResponseSizeTooLarge", Json.MAPPER.readTree(huge.payload()).path("errorType").asText());
 
         InvokeResult ok = launcher.invokeOnce(function(echo, 3), event(dir, "/echo"));
         assertEquals(InvokeResult.Outcome.RESULT, ok.outcome(), ok::payloadText);

@@ -106,7 +106,7 @@ class HydraLocalEndToEndIT {
             // Everything it started: the emulator (unless AWS_ENDPOINT_URL named one) and the
             // status function's JVM, which must exist now that the route has answered.
             List<ProcessHandle> started = hydra.toHandle().descendants().toList();
-            assertTrue(started.stream().anyMatch(p -> p.info().commandLine().orElse("").contains("LambdaRunner")),
+            assertTrue(started.stream().anyMatch(p -> p.info().commandLine().orElse("").contains(RuntimeClient.MAIN_CLASS)),
                     () -> "a function JVM serves the route: " + describe(started));
             // The emulator the test run selected (HYDRA_TEST_AWS, inherited by ./hydra local): its launcher.
             String emulator = LocalAws.emulator();
@@ -142,7 +142,7 @@ class HydraLocalEndToEndIT {
                     .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(401, r.statusCode(), r::body);
             started = hydra.toHandle().descendants().toList();
-            assertTrue(started.stream().anyMatch(p -> p.info().commandLine().orElse("").contains("LambdaRunner")),
+            assertTrue(started.stream().anyMatch(p -> p.info().commandLine().orElse("").contains(RuntimeClient.MAIN_CLASS)),
                     () -> "a function JVM answered: " + describe(hydra.toHandle().descendants().toList()));
 
             hydra.destroyForcibly(); // SIGKILL: no shutdown hook runs; the children must notice by themselves

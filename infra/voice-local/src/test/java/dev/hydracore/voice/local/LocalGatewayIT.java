@@ -33,7 +33,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 
 /**
  * The local API Gateway over real HTTP, with {@link EchoHandler} running in a function JVM of its
- * own through the runner: the v2 event a route receives (checked with AWS's own event model and
+ * own under the runtime interface client: the v2 event a route receives (checked with AWS's own event model and
  * the Lambda runtime's serializer), the response mapping, and API Gateway's error answers.
  */
 class LocalGatewayIT {

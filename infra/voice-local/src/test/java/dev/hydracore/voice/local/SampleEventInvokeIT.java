@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every function of template.yaml, with each of its sample events, through the path
- * {@code ./hydra invoke} takes (its deployable jar in a fresh JVM via the runner's --once, the
+ * {@code ./hydra invoke} takes (its deployable package in a fresh JVM under the runtime interface client, the
  * template's environment, the emulator). Iterates over the template, so new functions are covered
  * as soon as they are declared — and fail here until they have a sample.
  */

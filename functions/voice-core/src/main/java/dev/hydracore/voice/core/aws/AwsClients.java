@@ -9,6 +9,7 @@ import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
+import software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.SystemPropertyCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
@@ -21,7 +22,7 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
  * SDK clients, built once per execution environment and only when first used. Explicit region,
- * credentials from the environment (what Lambda provides; system properties for tests), the
+ * credentials as Lambda provides them ({@link #lambdaCredentials}), the
  * url-connection HTTP client (with {@link #openConnection}: TLS set up on first use, not at build),
  * short timeouts so an outage becomes a prompt 503. No endpoint is
  * set here: the SDK's own AWS_ENDPOINT_URL / aws.endpointUrl settings point it at an emulator.
@@ -42,10 +43,25 @@ public class AwsClients {
     private volatile KmsClient kms;
     private volatile SecretsManagerClient secrets;
 
-    /** What a function uses: endpoint from the SDK's own settings, credentials from the environment. */
+    /** What a function uses: endpoint from the SDK's own settings, credentials as Lambda provides them. */
     public AwsClients(String region) {
-        this(region, null, AwsCredentialsProviderChain.of(
-                EnvironmentVariableCredentialsProvider.create(), SystemPropertyCredentialsProvider.create()));
+        this(region, null, lambdaCredentials());
+    }
+
+    /**
+     * Lambda's two ways of handing a function credentials, and nothing else: access-key variables
+     * (on demand; system properties in tests), else the container-credentials endpoint
+     * ({@code AWS_CONTAINER_CREDENTIALS_FULL_URI} + {@code AWS_CONTAINER_AUTHORIZATION_TOKEN}), which
+     * is all a SnapStart function gets. Not the SDK's default chain: its profile-file and
+     * instance-metadata providers cost start time and never apply on Lambda. The container
+     * provider caches what it fetched (during priming, with SnapStart) and fetches again from a
+     * minute before the credentials' expiration, so a snapshot restored later refreshes them on
+     * its first call. The chain remembers the provider that answered, so a warm call asks only it.
+     */
+    public static AwsCredentialsProvider lambdaCredentials() {
+        return AwsCredentialsProviderChain.builder().reuseLastProviderEnabled(true).credentialsProviders(
+                EnvironmentVariableCredentialsProvider.create(), SystemPropertyCredentialsProvider.create(),
+                ContainerCredentialsProvider.builder().build()).build();
     }
 
     /** For tooling and tests, which name their emulator (or a dead endpoint) explicitly. */
