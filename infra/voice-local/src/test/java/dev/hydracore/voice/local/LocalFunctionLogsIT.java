@@ -81,7 +81,11 @@ class LocalFunctionLogsIT {
                 assertFalse(n.path("correlation_id").asText().isEmpty(), "API Gateway's request id: " + n);
                 assertFalse(n.path("function_name").asText().isEmpty());
                 assertTrue(n.path("latency_ms").isNumber());
+                // From the runtime client's context: the local Runtime API's request id and trace header.
+                assertFalse(n.path("function_request_id").asText().isEmpty(), n.toString());
+                assertTrue(n.path("xray_trace_id").asText().matches("1-[0-9a-f]{8}-[0-9a-f]{24}"), n.toString());
             }
+            assertEquals(3, json.stream().map(n -> n.path("function_request_id").asText()).distinct().count());
             assertEquals(json.get(0).path("tenant_id").asText(), json.get(1).path("tenant_id").asText());
             assertFalse(json.get(0).path("tenant_id").asText().isEmpty());
             assertTrue(json.get(0).has("_aws"), "the cold start's metric");
