@@ -44,11 +44,11 @@ public final class LocalAws implements AutoCloseable {
         return switch (emulator()) {
             case "localstack" -> LocalStack.start();
             case "ministack" -> {
-                MiniStackServer ministack = MiniStackServer.start();
+                EmulatorServer ministack = EmulatorServer.start(EmulatorServer.Kind.MINISTACK);
                 yield new LocalAws(ministack.endpoint(), REGION, testCredentials(), ministack);
             }
             default -> {
-                MotoServer moto = MotoServer.start();
+                EmulatorServer moto = EmulatorServer.start(EmulatorServer.Kind.MOTO);
                 yield new LocalAws(moto.endpoint(), REGION, testCredentials(), moto);
             }
         };

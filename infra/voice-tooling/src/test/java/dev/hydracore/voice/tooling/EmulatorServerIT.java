@@ -27,11 +27,11 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * The MiniStack launcher: loopback only, on the port it picked, answering AWS calls, and gone once
  * its owner closes it (the same stdin-EOF path a dying parent takes).
  */
-class MiniStackServerIT {
+class EmulatorServerIT {
 
     @Test
     void servesOnLoopbackOnlyAndStopsWithItsOwner() throws Exception {
-        MiniStackServer server = MiniStackServer.start();
+        EmulatorServer server = EmulatorServer.start(EmulatorServer.Kind.MINISTACK);
         ProcessHandle process = ProcessHandle.of(server.pid()).orElseThrow();
         List<ProcessHandle> tree = new java.util.ArrayList<>(process.descendants().toList());
         tree.add(process);
