@@ -29,6 +29,12 @@ class StatusInvocationLineIT {
         return Json.MAPPER.readTree(out.toByteArray()).path("statusCode").asInt();
     }
 
+    /** The same key with its last character changed: well-formed, and no store holds it. */
+    static String otherKey(String key) {
+        char last = key.charAt(key.length() - 1);
+        return key.substring(0, key.length() - 1) + (last == 'A' ? 'B' : 'A');
+    }
+
     @Test
     void eachRequestIsOneAccessLineNamingTheTenantNeverTheKey() throws Exception {
         TestAws aws = TestAws.shared();
@@ -38,7 +44,7 @@ class StatusInvocationLineIT {
         ObjectNode ok = ApiEvents.of("GET", "/v1/instances/" + instance + "/channels/voice", ROUTE,
                 Map.of("instance_id", instance), caller.bearer(), null);
         ObjectNode wrongKey = ApiEvents.of("GET", "/v1/instances/" + instance + "/channels/voice", ROUTE,
-                Map.of("instance_id", instance), Map.of("x-api-key", caller.apiKey().substring(0, caller.apiKey().length() - 1) + "A"), null);
+                Map.of("instance_id", instance), Map.of("x-api-key", otherKey(caller.apiKey())), null);
         ObjectNode badId = ApiEvents.of("GET", "/v1/instances/not-a-uuid/channels/voice", ROUTE,
                 Map.of("instance_id", "not-a-uuid"), caller.bearer(), null);
 
