@@ -1,6 +1,10 @@
 package dev.hydracore.voice.core;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.time.Duration;
 import org.crac.Core;
 import org.crac.Resource;
@@ -16,6 +20,11 @@ import org.crac.Resource;
  * request after restore (pepper fetch, key lookup, the route's read): run once, that code is still
  * interpreted in the snapshot; repeated, C1 has compiled it. Rounds stop at {@link #PRIMING_ROUNDS}
  * or once {@link #PRIMING_BUDGET} has passed, and at the first failure (an outage is not retried).
+ *
+ * <p>Every invocation runs inside an {@link Invocation}, which writes the one JSON line (access log
+ * and EMF metrics) when it ends; its first invocation is the environment's cold start (priming,
+ * which runs inside a silent invocation, does not count as one, so the first request after a
+ * SnapStart restore does).
  */
 public abstract class FunctionHandler implements RequestStreamHandler, Resource {
     /** At most this many priming rounds: enough for C1 to compile the path (see docs/performance.md). */
@@ -24,6 +33,7 @@ public abstract class FunctionHandler implements RequestStreamHandler, Resource 
     static final Duration PRIMING_BUDGET = Duration.ofMillis(1500);
 
     private final Services services;
+    private volatile boolean coldStart = true;
 
     /** {@code services}: whose secrets and caches are cleared before a snapshot (null: none held). */
     @SuppressWarnings("this-escape")
@@ -38,9 +48,33 @@ public abstract class FunctionHandler implements RequestStreamHandler, Resource 
      */
     protected abstract void prime();
 
+    /** One invocation: Lambda's entry, reported as one line. */
+    @Override
+    public final void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        if (Invocation.isOpen()) {
+            // A request priming sends through this entry point: part of the (silent) priming run.
+            invoke(input, output);
+            return;
+        }
+        Invocation invocation = Invocation.open(context, coldStart);
+        coldStart = false;
+        try {
+            invoke(input, output);
+        } catch (IOException | RuntimeException | Error e) {
+            invocation.failed(e);
+            throw e;
+        } finally {
+            invocation.close();
+        }
+    }
+
+    /** The handler's work for one event; what it did goes to {@link Invocation#current()}. */
+    protected abstract void invoke(InputStream input, OutputStream output) throws IOException;
+
     @Override
     public final void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
         long start = System.nanoTime();
+        Invocation priming = Invocation.openSilent();
         try {
             for (int round = 0; round < PRIMING_ROUNDS; round++) {
                 prime();
@@ -53,6 +87,7 @@ public abstract class FunctionHandler implements RequestStreamHandler, Resource 
             // A snapshot without priming is slower, not wrong.
             Log.warn("snapstart priming failed", "exception", e.getClass().getSimpleName());
         } finally {
+            priming.close();
             clearSecrets();
         }
     }

@@ -1,9 +1,10 @@
 package dev.hydracore.voice.sweeper;
 
-import com.amazonaws.services.lambda.runtime.Context;
 import dev.hydracore.voice.core.FunctionHandler;
 import dev.hydracore.voice.core.JsonStreams;
+import dev.hydracore.voice.core.Invocation;
 import dev.hydracore.voice.core.Log;
+import dev.hydracore.voice.core.Metrics;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.InboundAdmissions;
@@ -16,6 +17,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
@@ -134,21 +136,26 @@ public final class SweeperHandler extends FunctionHandler {
         sweep(PRIMING_CUTOFF).toJson();
     }
 
+    /** The route its invocation line names: the EventBridge schedule that invokes it. */
+    static final String ROUTE = "schedule";
+
     @Override
-    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+    protected void invoke(InputStream input, OutputStream output) throws IOException {
         input.readAllBytes(); // the scheduled event carries nothing we need
+        Invocation invocation = Invocation.current().route(ROUTE).message("sweep finished");
         Summary s = sweep();
         // Overdue calls first (they keep counting until ended), then what teardowns left to delete.
         try {
             PurgeJobs.Result purged = purge();
-            Log.info("purge jobs worked", "jobs_finished", Integer.toString(purged.jobsFinished()),
-                    "records_deleted", Integer.toString(purged.recordsDeleted()), "jobs_left", Boolean.toString(purged.jobsLeft()));
+            invocation.count("purge_jobs_finished", purged.jobsFinished()).count("records_deleted", purged.recordsDeleted())
+                    .count("purge_jobs_left", purged.jobsLeft() ? 1 : 0);
         } catch (RetryLaterException | SdkException e) {
             // The jobs stay queued and the next run resumes them; the sweep above is done either way.
             Log.warn("purge jobs interrupted", "exception", e.getClass().getSimpleName());
         }
-        Log.info("sweep finished", "ended", Integer.toString(s.ended()), "orphans_removed", Integer.toString(s.orphansRemoved()),
-                "contended", Integer.toString(s.contended()), "admissions_released", Integer.toString(s.admissionsReleased()));
+        invocation.count("ended", s.ended()).count("orphans_removed", s.orphansRemoved()).count("contended", s.contended())
+                .count("admissions_released", s.admissionsReleased())
+                .metric(Metrics.CALLS_ENDED_BY_SWEEPER, Metrics.COUNT, s.ended(), List.of(List.of()));
         output.write(s.toJson().getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -2,6 +2,9 @@ package dev.hydracore.voice.webhook;
 
 import dev.hydracore.voice.core.JsonStreams;
 import dev.hydracore.voice.core.Log;
+import dev.hydracore.voice.core.Metrics;
+import dev.hydracore.voice.core.Invocation;
+import dev.hydracore.voice.core.Invocation.WebhookOutcome;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.channel.VoiceField;
@@ -152,6 +155,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
         ChannelRecord channel = seen.channel().orElseThrow(ApiException::channelNotConfigured);
 
         Scheme scheme = Scheme.forChannel(channel.provider(), request).orElseThrow(VoiceWebhookHandler::invalidSignature);
+        invocation().provider(reported(scheme));
         if (scheme != parsed.scheme()) {
             parsed = Parsed.of(scheme, request.body());
         }
@@ -190,6 +194,8 @@ public final class VoiceWebhookHandler extends ApiHandler {
             }
             applied = outcome == CallTransitions.Outcome.APPLIED;
         }
+        invocation().outcome(!event.changesState() ? WebhookOutcome.IGNORED
+                : applied ? WebhookOutcome.APPLIED : WebhookOutcome.DUPLICATE);
         if (event.incomingCall()) {
             return TwimlAnswer.response(TwimlAnswer.forIncomingCall(streamUrl.orElse(null), instanceId, event.callerPhone(),
                     event.callId()));
@@ -234,10 +240,33 @@ public final class VoiceWebhookHandler extends ApiHandler {
         });
     }
 
-    /** One line per refused call; {@code metric} names the count a metrics pipeline makes of these lines. */
-    private static void logRefused(String provider, String instanceId) {
-        Log.info("call refused: max_concurrent_calls reached", "metric", "CallsRefused", "provider", provider,
-                "instance_id", instanceId);
+    /** A refused call: the CallsRefused metric on the invocation's line, and a line of its own. */
+    private void logRefused(String provider, String instanceId) {
+        invocation().metric(Metrics.CALLS_REFUSED, Metrics.COUNT, 1, List.of(List.of("provider")));
+        Log.info("call refused: max_concurrent_calls reached", "provider", provider, "instance_id", instanceId);
+    }
+
+    /** Every answer's provider and outcome for the invocation's line: a 401 here is always the signature's. */
+    @Override
+    protected void answered(HttpRequest request, HttpResponse response) {
+        Invocation invocation = invocation();
+        if (invocation.provider() == null) {
+            invocation.provider(reported(Scheme.guess(request)));
+        }
+        if (response.status() == 401) {
+            invocation.signatureRejected();
+        } else if (response.status() >= 400 && response.status() < 500) {
+            invocation.outcome(WebhookOutcome.REJECTED);
+        }
+    }
+
+    /** The provider a delivery is reported (and counted) under. */
+    static String reported(Scheme scheme) {
+        return switch (scheme) {
+            case RETELL -> "retell";
+            case TWILIO -> "twilio";
+            case BOT -> "pipecat-bot";
+        };
     }
 
     /** Built-in sample bodies for priming (no real call, number or secret). */

@@ -128,23 +128,8 @@ public final class FunctionLauncher {
         }
     }
 
-    /**
-     * Copies a function's stderr to ours from a Java thread (not an inherited descriptor), so a
-     * test runner that captures System.err sees function logs as well.
-     */
+    /** Copies a function's output to ours, shown as {@link LogDisplay} says. */
     static Thread copyInBackground(InputStream from, OutputStream to, String name) {
-        return Thread.ofVirtual().name("logs-" + name).start(() -> {
-            byte[] buf = new byte[8192];
-            try {
-                for (int n; (n = from.read(buf)) > 0; ) {
-                    synchronized (to) {
-                        to.write(buf, 0, n);
-                        to.flush();
-                    }
-                }
-            } catch (IOException ignored) {
-                // the process is gone
-            }
-        });
+        return LogDisplay.copyInBackground(from, to, name);
     }
 }

@@ -31,7 +31,7 @@ public final class LocalMain {
     private static final String USAGE = """
             usage:
               hydra local [--port 3000] [--public-url URL] [--parameter-overrides Name=Value ...] [--schedule-now]
-                          [--init-type snap-start|on-demand]
+                          [--init-type snap-start|on-demand] [--raw-logs]
               hydra invoke <FunctionLogicalId> [--event events/<module>.json | -] [--parameter-overrides Name=Value ...]
                           [--init-type snap-start|on-demand]
               hydra sam-env-vars              (prints the sam local --env-vars file; see README)
@@ -136,6 +136,8 @@ public final class LocalMain {
         String publicFlag = option(args, "--public-url", null);
         boolean scheduleNow = flag(args, "--schedule-now");
         Optional<InitType> initType = initType(args);
+        // Function log lines readable on this terminal, or as CloudWatch receives them.
+        LogDisplay.raw(flag(args, "--raw-logs"));
         CfnTemplate template = CfnTemplate.load(ProjectPaths.template());
         Map<String, String> overrides = parameterOverrides(args, template);
         if (!args.isEmpty()) {

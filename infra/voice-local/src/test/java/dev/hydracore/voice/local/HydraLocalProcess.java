@@ -35,10 +35,17 @@ final class HydraLocalProcess implements AutoCloseable {
 
     /** Starts ./hydra local and waits (up to 180 s) for its READY line. */
     static HydraLocalProcess start(String logName) throws Exception {
+        return start(logName, List.of());
+    }
+
+    /** The same, with more of ./hydra local's options. */
+    static HydraLocalProcess start(String logName, List<String> options) throws Exception {
         Path root = ProjectPaths.root();
         Path log = Files.createDirectories(root.resolve("infra/voice-local/target")).resolve(logName);
-        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("hydra").toString(), "local", "--port",
-                Integer.toString(freePort()))
+        List<String> command = new java.util.ArrayList<>(List.of("bash", root.resolve("hydra").toString(), "local", "--port",
+                Integer.toString(freePort())));
+        command.addAll(options);
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(root.toFile())
                 .redirectError(log.toFile());
         // We run inside `mvn verify`, which has already built what ./hydra local needs.

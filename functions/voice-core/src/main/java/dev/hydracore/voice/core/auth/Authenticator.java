@@ -1,5 +1,6 @@
 package dev.hydracore.voice.core.auth;
 
+import dev.hydracore.voice.core.Invocation;
 import dev.hydracore.voice.core.http.ApiException;
 import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.store.ApiKeyStore;
@@ -46,6 +47,7 @@ public final class Authenticator {
         long now = nanoTime.getAsLong();
         Cached hit = cache.get(digest);
         if (hit != null && now - hit.expiresAtNanos() < 0) {
+            Invocation.current().tenant(hit.principal().tenantId());
             return hit.principal();
         }
         Optional<ApiKeyStore.StoredKey> stored = keys.findByDigest(digest);
@@ -59,6 +61,7 @@ public final class Authenticator {
             cache.clear();
         }
         cache.put(digest, new Cached(principal, now + ttlNanos));
+        Invocation.current().tenant(principal.tenantId());
         return principal;
     }
 

@@ -24,6 +24,7 @@ final class ApiEventReader {
         String rawPath = "";
         String rawQuery = "";
         String requestId = "";
+        String routeKey = null;
         Map<String, String> headers = new HashMap<>();
         Map<String, String> params = new HashMap<>();
         int bodyStart = -1;
@@ -37,6 +38,7 @@ final class ApiEventReader {
                 JsonToken v = p.nextToken();
                 switch (name) {
                     case "rawPath" -> rawPath = text(p, v, "");
+                    case "routeKey" -> routeKey = text(p, v, null);
                     case "rawQueryString" -> rawQuery = text(p, v, "");
                     case "headers" -> strings(p, v, headers, true);
                     case "pathParameters" -> strings(p, v, params, false);
@@ -83,7 +85,7 @@ final class ApiEventReader {
         if (base64 && body.length > 0) {
             body = Base64.getDecoder().decode(body);
         }
-        return new HttpRequest(method, rawPath, rawQuery, Map.copyOf(headers), Map.copyOf(params), body, requestId);
+        return new HttpRequest(method, rawPath, rawQuery, Map.copyOf(headers), Map.copyOf(params), body, requestId, routeKey);
     }
 
     private static HttpRequest fallback(byte[] event) throws IOException {

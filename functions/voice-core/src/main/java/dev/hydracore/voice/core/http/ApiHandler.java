@@ -1,11 +1,10 @@
 package dev.hydracore.voice.core.http;
 
-import com.amazonaws.services.lambda.runtime.Context;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.FunctionHandler;
-import dev.hydracore.voice.core.Log;
+import dev.hydracore.voice.core.Invocation;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.auth.Principal;
 import dev.hydracore.voice.core.store.RetryLaterException;
@@ -16,6 +15,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -53,17 +53,40 @@ public abstract class ApiHandler extends FunctionHandler {
     }
 
     @Override
-    public final void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+    protected final void invoke(InputStream input, OutputStream output) throws IOException {
         // Streamed, not as a tree: the body becomes one byte array, however large.
         respond(HttpRequest.fromEventBytes(input.readAllBytes())).writeTo(output);
     }
 
-    /** The whole request/response cycle for one event; public so priming and tests can drive it. */
+    /**
+     * The whole request/response cycle for one event; public so priming and tests can drive it.
+     * Called outside an invocation (tests), it reports its own line.
+     */
     public final HttpResponse respond(JsonNode event) {
         return respond(HttpRequest.fromEvent(event));
     }
 
     private HttpResponse respond(HttpRequest request) {
+        boolean own = !Invocation.isOpen();
+        Invocation invocation = own ? Invocation.open(null, false) : Invocation.current();
+        try {
+            invocation.route(request.routeKey()).correlationId(request.requestId());
+            String instanceId = request.pathParameter("instance_id");
+            if (InstanceId.isValid(instanceId)) {
+                invocation.instance(instanceId.toLowerCase(Locale.ROOT));
+            }
+            HttpResponse response = answer(request, invocation);
+            answered(request, response);
+            invocation.status(response.status());
+            return response;
+        } finally {
+            if (own) {
+                invocation.close();
+            }
+        }
+    }
+
+    private HttpResponse answer(HttpRequest request, Invocation invocation) {
         try {
             return handle(request);
         } catch (ApiException e) {
@@ -71,18 +94,27 @@ public abstract class ApiHandler extends FunctionHandler {
         } catch (ValidationException e) {
             return e.toResponse();
         } catch (RetryLaterException e) {
-            Log.warn("dependency unavailable", "request_id", request.requestId(),
-                    "exception", e.getClass().getSimpleName(), "aws_error_code", "");
+            invocation.dependencyUnavailable(e, null);
             return ApiException.unavailable().toResponse();
         } catch (SdkException e) {
-            Log.warn("dependency unavailable", "request_id", request.requestId(),
-                    "exception", e.getClass().getSimpleName(), "aws_error_code", awsErrorCode(e));
+            invocation.dependencyUnavailable(e, awsErrorCode(e));
             return ApiException.unavailable().toResponse();
         } catch (RuntimeException e) {
-            Log.error("unhandled failure", "request_id", request.requestId(),
-                    "exception", e.getClass().getName(), "at", topFrame(e));
+            invocation.failed(e);
             return new ApiException(500, "Internal server error").toResponse();
         }
+    }
+
+    /**
+     * Called with every answer, errors included, before the invocation's line is written: a route
+     * adds what only it knows (the webhook: its provider and outcome). Fixed words and ids only.
+     */
+    protected void answered(HttpRequest request, HttpResponse response) {
+    }
+
+    /** The invocation this request belongs to. */
+    protected final Invocation invocation() {
+        return Invocation.current();
     }
 
     protected abstract HttpResponse handle(HttpRequest request);
@@ -220,10 +252,5 @@ public abstract class ApiHandler extends FunctionHandler {
             return String.valueOf(s.awsErrorDetails().errorCode());
         }
         return "";
-    }
-
-    private static String topFrame(Throwable e) {
-        StackTraceElement[] st = e.getStackTrace();
-        return st.length == 0 ? "" : st[0].toString();
     }
 }

@@ -19,7 +19,14 @@ public record HttpRequest(
         Map<String, String> headers,
         Map<String, String> pathParameters,
         byte[] body,
-        String requestId) {
+        String requestId,
+        String routeKey) {
+
+    /** A request without a route key (tests, and events that name none). */
+    public HttpRequest(String method, String rawPath, String rawQueryString, Map<String, String> headers,
+                       Map<String, String> pathParameters, byte[] body, String requestId) {
+        this(method, rawPath, rawQueryString, headers, pathParameters, body, requestId, null);
+    }
 
     public static HttpRequest fromEvent(JsonNode event) {
         JsonNode ctx = event.path("requestContext");
@@ -36,7 +43,8 @@ public record HttpRequest(
                     : b.asText().getBytes(StandardCharsets.UTF_8);
         }
         return new HttpRequest(method, event.path("rawPath").asText(""), event.path("rawQueryString").asText(""),
-                Map.copyOf(headers), Map.copyOf(params), body, ctx.path("requestId").asText(""));
+                Map.copyOf(headers), Map.copyOf(params), body, ctx.path("requestId").asText(""),
+                event.path("routeKey").asText(null));
     }
 
     /** The event from its bytes, streamed (no tree; the body one byte array): what a Lambda invocation reads. */
