@@ -58,7 +58,9 @@ public final class ListActiveCallsHandler extends ApiHandler {
         // costs what a missing one does and none of its index pages is read.
         InstanceRecord instance = tenancy.requireOwned(principal, instanceId);
         long now = clock.millis();
-        List<CallRecord> active = instance.channel().map(c -> calls.view(instanceId).activeCalls(c.generation(), now)).orElse(List.of());
+        List<CallRecord> active = instance.channel()
+                .map(c -> calls.view(instanceId).activeCalls(c.generation(), now))
+                .orElse(List.of());
         return HttpResponse.json(200, ActiveCallsAnswer.toJson(active, now));
     }
 }

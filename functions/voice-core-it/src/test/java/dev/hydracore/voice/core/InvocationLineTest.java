@@ -29,29 +29,43 @@ class InvocationLineTest {
 
     static LogLines run(Runnable body) throws Exception {
         return LogLines.capture(() -> {
-            body.run();
-            return null;
-        }).logs();
+                    body.run();
+                    return null;
+                })
+                .logs();
     }
 
     @Test
     void aRejectedWebhookIsOneLineWithEveryFieldAndValidEmf() throws Exception {
-        Log.configure(Map.of("AWS_LAMBDA_FUNCTION_NAME", "stack-webhook", "AWS_LAMBDA_LOG_LEVEL", "INFO",
-                "POWERTOOLS_METRICS_NAMESPACE", "Test/Voice"));
+        Log.configure(Map.of(
+                "AWS_LAMBDA_FUNCTION_NAME",
+                "stack-webhook",
+                "AWS_LAMBDA_LOG_LEVEL",
+                "INFO",
+                "POWERTOOLS_METRICS_NAMESPACE",
+                "Test/Voice"));
         LogLines logs = run(() -> {
             Invocation i = Invocation.open(new TestContext("req-1", "stack-webhook", TRACE), true);
-            i.route("POST /v1/webhooks/voice/{instance_id}").correlationId("apigw-1").instance(IID)
-                    .provider("retell").signatureRejected().status(401);
+            i.route("POST /v1/webhooks/voice/{instance_id}")
+                    .correlationId("apigw-1")
+                    .instance(IID)
+                    .provider("retell")
+                    .signatureRejected()
+                    .status(401);
             i.close();
         });
         assertEquals(1, logs.lines().size(), logs.text());
         JsonNode line = logs.json().getFirst();
         assertEquals("INFO", line.path("level").asText());
-        assertEquals("POST /v1/webhooks/voice/{instance_id} 401", line.path("message").asText());
+        assertEquals(
+                "POST /v1/webhooks/voice/{instance_id} 401",
+                line.path("message").asText());
         assertEquals("stack-webhook", line.path("function_name").asText());
         assertEquals("req-1", line.path("function_request_id").asText());
         assertEquals("apigw-1", line.path("correlation_id").asText());
-        assertEquals("1-5759e988-bd862e3fe1be46a994272793", line.path("xray_trace_id").asText());
+        assertEquals(
+                "1-5759e988-bd862e3fe1be46a994272793",
+                line.path("xray_trace_id").asText());
         assertTrue(line.path("cold_start").asBoolean());
         assertEquals(401, line.path("status").asInt());
         assertTrue(line.path("latency_ms").isNumber());
@@ -76,15 +90,19 @@ class InvocationLineTest {
     void tenantAndInstanceAreMembersNeverDimensions() throws Exception {
         LogLines logs = run(() -> {
             Invocation i = Invocation.open(null, true);
-            i.route("GET /v1/instances/{instance_id}/channels/voice").instance(IID).tenant("tn_abc")
-                    .dependencyUnavailable(new IllegalStateException("boom " + IID), "ThrottlingException").status(503);
+            i.route("GET /v1/instances/{instance_id}/channels/voice")
+                    .instance(IID)
+                    .tenant("tn_abc")
+                    .dependencyUnavailable(new IllegalStateException("boom " + IID), "ThrottlingException")
+                    .status(503);
             i.close();
         });
         JsonNode line = logs.json().getFirst();
         assertEquals("WARN", line.path("level").asText());
         assertEquals("dependency unavailable", line.path("message").asText());
         assertEquals("IllegalStateException", line.path("error").path("name").asText());
-        assertEquals("ThrottlingException", line.path("error").path("aws_error_code").asText());
+        assertEquals(
+                "ThrottlingException", line.path("error").path("aws_error_code").asText());
         assertFalse(logs.text().contains("boom"), "an exception's message reached the log");
         assertEquals("tn_abc", line.path("tenant_id").asText());
         assertEquals(List.of(), LogLines.emfProblems(line));
@@ -106,14 +124,18 @@ class InvocationLineTest {
             ok.close();
             Log.info("an info line");
             Invocation failing = Invocation.open(null, false);
-            failing.route("GET /x").failed(new IllegalArgumentException("secret-ish input")).status(500);
+            failing.route("GET /x")
+                    .failed(new IllegalArgumentException("secret-ish input"))
+                    .status(500);
             failing.close();
         });
         assertEquals(1, logs.lines().size(), logs.text());
         JsonNode line = logs.json().getFirst();
         assertEquals("ERROR", line.path("level").asText());
         assertEquals("unhandled failure", line.path("message").asText());
-        assertEquals(IllegalArgumentException.class.getName(), line.path("error").path("name").asText());
+        assertEquals(
+                IllegalArgumentException.class.getName(),
+                line.path("error").path("name").asText());
         assertFalse(logs.text().contains("secret-ish"));
     }
 
@@ -139,7 +161,9 @@ class InvocationLineTest {
     @Test
     void onlyAWellFormedTraceIdAndIdShapedRequestIdsAreKept() throws Exception {
         assertEquals("1-5759e988-bd862e3fe1be46a994272793", Invocation.traceId(null, TRACE));
-        assertEquals("1-5759e988-bd862e3fe1be46a994272793", Invocation.traceId(TRACE, "Root=1-00000000-000000000000000000000000"));
+        assertEquals(
+                "1-5759e988-bd862e3fe1be46a994272793",
+                Invocation.traceId(TRACE, "Root=1-00000000-000000000000000000000000"));
         assertEquals(null, Invocation.traceId("Root=\"><script>;Sampled=1", null));
         LogLines logs = run(() -> {
             Invocation i = Invocation.open(new TestContext("req 3 \"quoted\"", "fn", "Root=bogus"), false);
@@ -170,7 +194,8 @@ class InvocationLineTest {
     @Test
     void everyMetricAnAlarmWatchesInTheServiceNamespaceIsOneWeEmit() throws Exception {
         String template = Files.readString(Path.of("../../template.yaml"));
-        Matcher m = Pattern.compile("Namespace: !Ref MetricsNamespace\\s+MetricName: (\\w+)").matcher(template);
+        Matcher m = Pattern.compile("Namespace: !Ref MetricsNamespace\\s+MetricName: (\\w+)")
+                .matcher(template);
         List<String> watched = new ArrayList<>();
         while (m.find()) {
             watched.add(m.group(1));

@@ -5,19 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hydracore.voice.teardown.TeardownVoiceHandler;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hydracore.voice.core.Json;
-import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.channel.VoiceField;
 import dev.hydracore.voice.core.http.ApiHandler;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.RequestLimits;
 import dev.hydracore.voice.core.store.TableLayout;
 import dev.hydracore.voice.setup.SetupVoiceHandler;
-import dev.hydracore.voice.tooling.ApiEvents;
+import dev.hydracore.voice.teardown.TeardownVoiceHandler;
 import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.testkit.TestAws.TestCaller;
+import dev.hydracore.voice.tooling.ApiEvents;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -44,6 +42,7 @@ class SecretsNeverLeakIT {
     static final String TEARDOWN_ROUTE = "DELETE /v1/instances/{instance_id}/channels/voice";
     /** Any run of this many characters of a secret's random part counts as a leak. */
     static final int FRAGMENT = 10;
+
     static final SecureRandom RANDOM = new SecureRandom();
     static final String SID = "AC0123456789abcdef0123456789abcdef";
 
@@ -89,8 +88,13 @@ class SecretsNeverLeakIT {
     static HttpResponse post(ApiHandler h, String iid, String body, Map<String, String> extraHeaders) {
         Map<String, String> headers = new HashMap<>(caller.bearer());
         headers.putAll(extraHeaders);
-        return h.respond(ApiEvents.of("POST", "/v1/instances/" + iid + "/channels/voice", SETUP_ROUTE,
-                Map.of("instance_id", iid), headers, body));
+        return h.respond(ApiEvents.of(
+                "POST",
+                "/v1/instances/" + iid + "/channels/voice",
+                SETUP_ROUTE,
+                Map.of("instance_id", iid),
+                headers,
+                body));
     }
 
     static HttpResponse post(ApiHandler h, String iid, String body) {
@@ -98,8 +102,13 @@ class SecretsNeverLeakIT {
     }
 
     static HttpResponse delete(ApiHandler h, String iid) {
-        return h.respond(ApiEvents.of("DELETE", "/v1/instances/" + iid + "/channels/voice", TEARDOWN_ROUTE,
-                Map.of("instance_id", iid), caller.bearer(), null));
+        return h.respond(ApiEvents.of(
+                "DELETE",
+                "/v1/instances/" + iid + "/channels/voice",
+                TEARDOWN_ROUTE,
+                Map.of("instance_id", iid),
+                caller.bearer(),
+                null));
     }
 
     /** The secrets (or fragments of them) found in the text, for the failure message: names only. */
@@ -107,7 +116,8 @@ class SecretsNeverLeakIT {
         List<String> found = new ArrayList<>();
         for (String s : secrets) {
             String random = s.substring(s.indexOf('-') + 1);
-            if (text.contains(s) || text.contains(Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8)))
+            if (text.contains(s)
+                    || text.contains(Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8)))
                     || text.contains(HexFormat.of().formatHex(s.getBytes(StandardCharsets.UTF_8)))) {
                 found.add(s.substring(0, s.indexOf('-')) + " (whole)");
                 continue;
@@ -146,7 +156,8 @@ class SecretsNeverLeakIT {
             }
             for (String s : strings) {
                 try {
-                    found.addAll(leaksIn(new String(Base64.getDecoder().decode(s.strip()), StandardCharsets.ISO_8859_1)));
+                    found.addAll(
+                            leaksIn(new String(Base64.getDecoder().decode(s.strip()), StandardCharsets.ISO_8859_1)));
                 } catch (IllegalArgumentException notBase64) {
                     // plain text, already checked through toString()
                 }
@@ -161,8 +172,11 @@ class SecretsNeverLeakIT {
         String random = s.substring(s.indexOf('-') + 1);
         assertFalse(leaksIn("prefix " + s + " suffix").isEmpty());
         assertFalse(leaksIn("x" + random.substring(5, 5 + FRAGMENT) + "y").isEmpty());
-        assertFalse(leaksInItem(Map.of("b", AttributeValue.fromB(SdkBytes.fromUtf8String("..." + s)))).isEmpty());
-        assertFalse(leaksInItem(Map.of("s", AttributeValue.fromS(Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8)))))
+        assertFalse(leaksInItem(Map.of("b", AttributeValue.fromB(SdkBytes.fromUtf8String("..." + s))))
+                .isEmpty());
+        assertFalse(leaksInItem(Map.of(
+                        "s",
+                        AttributeValue.fromS(Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8)))))
                 .isEmpty());
         assertTrue(leaksIn("nothing here " + UUID.randomUUID()).isEmpty());
         secrets.remove(s);
@@ -177,17 +191,25 @@ class SecretsNeverLeakIT {
             assertEquals(200, post(setup, iid, retell().toString()).status());
             configured.add(iid);
             String p = aws.registerInstance(caller);
-            assertEquals(200, post(setup, p, pipecatWithEveryCredential().toString()).status());
+            assertEquals(
+                    200, post(setup, p, pipecatWithEveryCredential().toString()).status());
             // A rotation, and a merge that carries the other keys over through a decrypt.
-            assertEquals(200, post(setup, p, "{\"provider\":\"pipecat\",\"openai_api_key\":\"" + secret("openai_api_key") + "\"}").status());
-            assertEquals(200, post(setup, p, "{\"provider\":\"pipecat\",\"google_api_key\":\"\"}").status());
+            assertEquals(
+                    200,
+                    post(setup, p, "{\"provider\":\"pipecat\",\"openai_api_key\":\"" + secret("openai_api_key") + "\"}")
+                            .status());
+            assertEquals(
+                    200,
+                    post(setup, p, "{\"provider\":\"pipecat\",\"google_api_key\":\"\"}")
+                            .status());
             configured.add(p);
         }
         int items = 0;
         int sealed = 0;
         List<String> leaks = new ArrayList<>();
         for (String table : aws.dynamo().listTablesPaginator(l -> {}).tableNames()) {
-            for (Map<String, AttributeValue> item : aws.dynamo().scanPaginator(s -> s.tableName(table)).items()) {
+            for (Map<String, AttributeValue> item :
+                    aws.dynamo().scanPaginator(s -> s.tableName(table)).items()) {
                 items++;
                 if (item.containsKey(TableLayout.SEALED_CREDENTIALS)) {
                     sealed++;
@@ -236,8 +258,14 @@ class SecretsNeverLeakIT {
 
         // Successful setups, a merge and a rotation.
         responses.add(expect(200, post(setup, retellIid, retell().toString())));
-        responses.add(expect(200, post(setup, pipecatIid, pipecatWithEveryCredential().toString())));
-        responses.add(expect(200, post(setup, pipecatIid, "{\"provider\":\"pipecat\",\"deepgram_api_key\":\"" + secret("deepgram_api_key") + "\"}")));
+        responses.add(
+                expect(200, post(setup, pipecatIid, pipecatWithEveryCredential().toString())));
+        responses.add(expect(
+                200,
+                post(
+                        setup,
+                        pipecatIid,
+                        "{\"provider\":\"pipecat\",\"deepgram_api_key\":\"" + secret("deepgram_api_key") + "\"}")));
         responses.add(expect(200, post(setup, retellIid, "{\"agent_id\":\"agent_rotated\"}")));
 
         // Failed setups, each carrying secrets in the request.
@@ -251,14 +279,31 @@ class SecretsNeverLeakIT {
         responses.add(expect(422, post(setup, pipecatIid, "{\"provider\":\"" + secret("provider") + "\"}")));
         responses.add(expect(422, post(setup, pipecatIid, "{\"api_key\": " + secret("api_key") + "}")));
         responses.add(expect(422, post(setup, pipecatIid, "[\"" + secret("api_key") + "\"]")));
-        responses.add(expect(413, post(setup, pipecatIid,
-                "{\"api_key\":\"" + secret("api_key") + "\",\"pad\":\"" + "p".repeat(RequestLimits.MAX_BODY_BYTES) + "\"}")));
+        responses.add(expect(
+                413,
+                post(
+                        setup,
+                        pipecatIid,
+                        "{\"api_key\":\"" + secret("api_key") + "\",\"pad\":\""
+                                + "p".repeat(RequestLimits.MAX_BODY_BYTES) + "\"}")));
         responses.add(expect(415, post(setup, pipecatIid, retell().toString(), Map.of("content-type", "text/plain"))));
-        responses.add(expect(401, setup.respond(ApiEvents.of("POST", "/v1/instances/" + pipecatIid + "/channels/voice", SETUP_ROUTE,
-                Map.of("instance_id", pipecatIid), Map.of("authorization", "Bearer " + secret("api_key")), retell().toString()))));
-        responses.add(expect(503, post(new SetupVoiceHandler(aws.kmsUnreachableServices()), pipecatIid,
-                pipecatWithEveryCredential().toString())));
-        responses.add(expect(503, post(new SetupVoiceHandler(aws.kmsUnreachableServices()), retellIid, "{\"agent_id\":\"a2\"}")));
+        responses.add(expect(
+                401,
+                setup.respond(ApiEvents.of(
+                        "POST",
+                        "/v1/instances/" + pipecatIid + "/channels/voice",
+                        SETUP_ROUTE,
+                        Map.of("instance_id", pipecatIid),
+                        Map.of("authorization", "Bearer " + secret("api_key")),
+                        retell().toString()))));
+        responses.add(expect(
+                503,
+                post(
+                        new SetupVoiceHandler(aws.kmsUnreachableServices()),
+                        pipecatIid,
+                        pipecatWithEveryCredential().toString())));
+        responses.add(expect(
+                503, post(new SetupVoiceHandler(aws.kmsUnreachableServices()), retellIid, "{\"agent_id\":\"a2\"}")));
         Services writeFails = aws.services(aws.settings(), (operation, request, proceed) -> {
             if (operation.equals("updateItem")) {
                 throw SdkClientException.create("injected: connection reset");
@@ -266,26 +311,51 @@ class SecretsNeverLeakIT {
             return proceed.call();
         });
         responses.add(expect(503, post(new SetupVoiceHandler(writeFails), retellIid, retell().toString())));
-        responses.add(expect(503, post(new SetupVoiceHandler(aws.unreachableServices()), retellIid, retell().toString())));
+        responses.add(
+                expect(503, post(new SetupVoiceHandler(aws.unreachableServices()), retellIid, retell().toString())));
         Services racing = aws.services(aws.settings(), (operation, request, proceed) -> {
             if (operation.equals("updateItem")) {
-                aws.dynamo().updateItem(u -> u.tableName(aws.resources().tableName()).key(TableLayout.instanceKey(retellIid))
-                        .updateExpression("SET #g = :g").expressionAttributeNames(Map.of("#g", TableLayout.GENERATION))
-                        .expressionAttributeValues(Map.of(":g", TableLayout.s(UUID.randomUUID().toString()))));
+                aws.dynamo()
+                        .updateItem(u -> u.tableName(aws.resources().tableName())
+                                .key(TableLayout.instanceKey(retellIid))
+                                .updateExpression("SET #g = :g")
+                                .expressionAttributeNames(Map.of("#g", TableLayout.GENERATION))
+                                .expressionAttributeValues(Map.of(
+                                        ":g", TableLayout.s(UUID.randomUUID().toString()))));
             }
             return proceed.call();
         });
         responses.add(expect(409, post(new SetupVoiceHandler(racing), retellIid, retell().toString())));
 
         // A bundle moved from another instance: unreadable on merge (409), logged without values.
-        Map<String, AttributeValue> donor = aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName())
-                .key(TableLayout.instanceKey(pipecatIid)).consistentRead(true)).item();
-        aws.dynamo().updateItem(u -> u.tableName(aws.resources().tableName()).key(TableLayout.instanceKey(retellIid))
-                .updateExpression("SET data_key = :k, sealed_credentials = :c")
-                .expressionAttributeValues(Map.of(":k", donor.get(TableLayout.DATA_KEY), ":c", donor.get(TableLayout.SEALED_CREDENTIALS))));
+        Map<String, AttributeValue> donor = aws.dynamo()
+                .getItem(g -> g.tableName(aws.resources().tableName())
+                        .key(TableLayout.instanceKey(pipecatIid))
+                        .consistentRead(true))
+                .item();
+        aws.dynamo()
+                .updateItem(u -> u.tableName(aws.resources().tableName())
+                        .key(TableLayout.instanceKey(retellIid))
+                        .updateExpression("SET data_key = :k, sealed_credentials = :c")
+                        .expressionAttributeValues(Map.of(
+                                ":k",
+                                donor.get(TableLayout.DATA_KEY),
+                                ":c",
+                                donor.get(TableLayout.SEALED_CREDENTIALS))));
         responses.add(expect(409, post(setup, retellIid, "{\"agent_id\":\"a3\"}")));
-        assertThrows(Exception.class, () -> aws.services().vault().open(retellIid,
-                aws.services().instances().find(retellIid).orElseThrow().channel().orElseThrow().sealed()));
+        assertThrows(
+                Exception.class,
+                () -> aws.services()
+                        .vault()
+                        .open(
+                                retellIid,
+                                aws.services()
+                                        .instances()
+                                        .find(retellIid)
+                                        .orElseThrow()
+                                        .channel()
+                                        .orElseThrow()
+                                        .sealed()));
 
         // Teardowns: one whose channel removal fails, the retry (the DELETE no longer purges inline, so
         // a failure leaves the channel and the retry removes it), a normal one, and one too many.
@@ -304,7 +374,8 @@ class SecretsNeverLeakIT {
     }
 
     private static HttpResponse expect(int status, HttpResponse r) {
-        assertEquals(status, r.status(), () -> "status " + r.status() + " (body withheld: it may be the leak under test)");
+        assertEquals(
+                status, r.status(), () -> "status " + r.status() + " (body withheld: it may be the leak under test)");
         return r;
     }
 }

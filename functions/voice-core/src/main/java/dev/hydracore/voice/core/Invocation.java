@@ -22,24 +22,9 @@ import java.util.regex.Pattern;
  * copied from a request body or header, and an exception contributes its class name only.
  */
 public final class Invocation {
-    /** What became of a webhook delivery. */
-    public enum WebhookOutcome {
-        /** The event moved the call's state. */
-        APPLIED,
-        /** A state-changing event the call had already seen (redelivered, stale or reordered). */
-        DUPLICATE,
-        /** Authenticated, and nothing to do for it (an event type we do not count). */
-        IGNORED,
-        /** Refused: bad signature, no channel, malformed or too large. */
-        REJECTED;
-
-        public String wire() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
     /** The system property AWS's runtime interface client sets to each invocation's trace header. */
     static final String TRACE_HEADER_PROPERTY = "com.amazonaws.xray.traceHeader";
+
     private static final Pattern TRACE_ID = Pattern.compile("1-[0-9a-f]{8}-[0-9a-f]{24}");
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9._:$/+=-]{1,128}");
 
@@ -80,8 +65,8 @@ public final class Invocation {
         // The runtime client's context and system property carry this invocation's trace header;
         // the environment variable is a runtime's that can set it per invocation.
         String header = context == null ? null : context.getXrayTraceId();
-        this.xrayTraceId = traceId(header != null ? header : System.getProperty(TRACE_HEADER_PROPERTY),
-                System.getenv("_X_AMZN_TRACE_ID"));
+        this.xrayTraceId = traceId(
+                header != null ? header : System.getProperty(TRACE_HEADER_PROPERTY), System.getenv("_X_AMZN_TRACE_ID"));
     }
 
     /** Opens the current thread's invocation; {@link #close()} reports it. */
@@ -238,11 +223,13 @@ public final class Invocation {
             all.add(new Metrics.Metric(Metrics.DEPENDENCY_UNAVAILABLE, Metrics.COUNT, 1, byFunction));
         }
         if (provider != null && outcome != null) {
-            all.add(new Metrics.Metric(Metrics.WEBHOOK_EVENTS, Metrics.COUNT, 1, List.of(List.of("provider", "outcome"))));
+            all.add(new Metrics.Metric(
+                    Metrics.WEBHOOK_EVENTS, Metrics.COUNT, 1, List.of(List.of("provider", "outcome"))));
         }
         if (signatureRejected && provider != null) {
             // Without dimensions: the metric SignatureRejectionsAlarm watches; by provider beside it.
-            all.add(new Metrics.Metric(Metrics.SIGNATURE_REJECTIONS, Metrics.COUNT, 1, List.of(List.of(), List.of("provider"))));
+            all.add(new Metrics.Metric(
+                    Metrics.SIGNATURE_REJECTIONS, Metrics.COUNT, 1, List.of(List.of(), List.of("provider"))));
         }
         return all;
     }
@@ -315,5 +302,21 @@ public final class Invocation {
             }
         }
         return null;
+    }
+
+    /** What became of a webhook delivery. */
+    public enum WebhookOutcome {
+        /** The event moved the call's state. */
+        APPLIED,
+        /** A state-changing event the call had already seen (redelivered, stale or reordered). */
+        DUPLICATE,
+        /** Authenticated, and nothing to do for it (an event type we do not count). */
+        IGNORED,
+        /** Refused: bad signature, no channel, malformed or too large. */
+        REJECTED;
+
+        public String wire() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 }

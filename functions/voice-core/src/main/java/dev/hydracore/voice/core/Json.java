@@ -11,8 +11,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * paths use {@link JsonStreams}: its factory is this mapper's, without the cost of building it.
  */
 public final class Json {
-    public static final ObjectMapper MAPPER = new ObjectMapper(JsonStreams.FACTORY)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    public static final ObjectMapper MAPPER =
+            new ObjectMapper(JsonStreams.FACTORY).disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     public static final JsonFactory FACTORY = MAPPER.getFactory();
 
     private Json() {}

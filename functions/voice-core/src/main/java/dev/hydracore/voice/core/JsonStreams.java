@@ -2,18 +2,18 @@ package dev.hydracore.voice.core;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.io.InputStream;
 
 /**
  * Jackson's streaming layer, which every request path uses: one shared {@link JsonFactory} for
@@ -37,11 +37,6 @@ public final class JsonStreams {
             throw new UncheckedIOException(e);
         }
         return w.toString();
-    }
-
-    @FunctionalInterface
-    public interface JsonWriter {
-        void write(JsonGenerator g) throws IOException;
     }
 
     /** The document as a tree; empty input is a MissingNode, as with ObjectMapper.readTree. */
@@ -81,11 +76,12 @@ public final class JsonStreams {
                 yield a;
             }
             case VALUE_STRING -> NODES.textNode(p.getText());
-            case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
-                case INT -> NODES.numberNode(p.getIntValue());
-                case LONG -> NODES.numberNode(p.getLongValue());
-                default -> NODES.numberNode(p.getBigIntegerValue());
-            };
+            case VALUE_NUMBER_INT ->
+                switch (p.getNumberType()) {
+                    case INT -> NODES.numberNode(p.getIntValue());
+                    case LONG -> NODES.numberNode(p.getLongValue());
+                    default -> NODES.numberNode(p.getBigIntegerValue());
+                };
             case VALUE_NUMBER_FLOAT -> NODES.numberNode(p.getDoubleValue());
             case VALUE_TRUE -> NODES.booleanNode(true);
             case VALUE_FALSE -> NODES.booleanNode(false);
@@ -93,5 +89,10 @@ public final class JsonStreams {
             case VALUE_EMBEDDED_OBJECT -> NODES.pojoNode(p.getEmbeddedObject());
             default -> throw new JsonParseException(p, "unexpected token " + t);
         };
+    }
+
+    @FunctionalInterface
+    public interface JsonWriter {
+        void write(JsonGenerator g) throws IOException;
     }
 }

@@ -24,48 +24,6 @@ import java.util.Map;
  * the fact. The one line per invocation is {@link Invocation}'s.
  */
 public final class Log {
-    /** Lambda's application log levels, lowest first. */
-    public enum Level {
-        TRACE, DEBUG, INFO, WARN, ERROR, FATAL;
-
-        static Level parse(String value, Level fallback) {
-            if (value == null || value.isBlank()) {
-                return fallback;
-            }
-            String v = value.strip().toUpperCase(Locale.ROOT);
-            return switch (v) {
-                case "WARNING" -> WARN;
-                case "CRITICAL" -> FATAL;
-                default -> {
-                    try {
-                        yield Level.valueOf(v);
-                    } catch (IllegalArgumentException e) {
-                        yield fallback;
-                    }
-                }
-            };
-        }
-    }
-
-    /** What every line says about where it comes from, read once from the function's environment. */
-    record Config(Level threshold, String service, String functionName, String functionVersion, String metricsNamespace) {
-        static Config from(Map<String, String> env) {
-            String level = env.get("AWS_LAMBDA_LOG_LEVEL");
-            if (level == null || level.isBlank()) {
-                level = env.get("POWERTOOLS_LOG_LEVEL");
-            }
-            return new Config(Level.parse(level, Level.INFO),
-                    orDefault(env.get("POWERTOOLS_SERVICE_NAME"), "hydracore-voice"),
-                    orDefault(env.get("AWS_LAMBDA_FUNCTION_NAME"), "unknown"),
-                    orDefault(env.get("AWS_LAMBDA_FUNCTION_VERSION"), null),
-                    orDefault(env.get("POWERTOOLS_METRICS_NAMESPACE"), Metrics.DEFAULT_NAMESPACE));
-        }
-
-        private static String orDefault(String value, String fallback) {
-            return value == null || value.isBlank() ? fallback : value.strip();
-        }
-    }
-
     private static volatile Config config = Config.from(System.getenv());
 
     private Log() {}
@@ -116,14 +74,11 @@ public final class Log {
     /** The keys every line opens with. */
     static void start(JsonGenerator g, Level level, String message) throws IOException {
         Config c = config;
-        g.writeStringField("timestamp", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
+        g.writeStringField(
+                "timestamp", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
         g.writeStringField("level", level.name());
         g.writeStringField("message", message);
         g.writeStringField("service", c.service());
-    }
-
-    interface Body {
-        void write(JsonGenerator g) throws IOException;
     }
 
     /**
@@ -146,5 +101,58 @@ public final class Log {
         PrintStream err = System.err;
         err.write(bytes.toByteArray(), 0, bytes.size());
         err.flush();
+    }
+
+    /** Lambda's application log levels, lowest first. */
+    public enum Level {
+        TRACE,
+        DEBUG,
+        INFO,
+        WARN,
+        ERROR,
+        FATAL;
+
+        static Level parse(String value, Level fallback) {
+            if (value == null || value.isBlank()) {
+                return fallback;
+            }
+            String v = value.strip().toUpperCase(Locale.ROOT);
+            return switch (v) {
+                case "WARNING" -> WARN;
+                case "CRITICAL" -> FATAL;
+                default -> {
+                    try {
+                        yield Level.valueOf(v);
+                    } catch (IllegalArgumentException e) {
+                        yield fallback;
+                    }
+                }
+            };
+        }
+    }
+
+    /** What every line says about where it comes from, read once from the function's environment. */
+    record Config(
+            Level threshold, String service, String functionName, String functionVersion, String metricsNamespace) {
+        static Config from(Map<String, String> env) {
+            String level = env.get("AWS_LAMBDA_LOG_LEVEL");
+            if (level == null || level.isBlank()) {
+                level = env.get("POWERTOOLS_LOG_LEVEL");
+            }
+            return new Config(
+                    Level.parse(level, Level.INFO),
+                    orDefault(env.get("POWERTOOLS_SERVICE_NAME"), "hydracore-voice"),
+                    orDefault(env.get("AWS_LAMBDA_FUNCTION_NAME"), "unknown"),
+                    orDefault(env.get("AWS_LAMBDA_FUNCTION_VERSION"), null),
+                    orDefault(env.get("POWERTOOLS_METRICS_NAMESPACE"), Metrics.DEFAULT_NAMESPACE));
+        }
+
+        private static String orDefault(String value, String fallback) {
+            return value == null || value.isBlank() ? fallback : value.strip();
+        }
+    }
+
+    interface Body {
+        void write(JsonGenerator g) throws IOException;
     }
 }

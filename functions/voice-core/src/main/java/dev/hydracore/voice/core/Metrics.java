@@ -36,24 +36,20 @@ public final class Metrics {
     /** A call refused at the channel's max_concurrent_calls (Twilio busy, Retell declined), by provider. */
     public static final String CALLS_REFUSED = "CallsRefused";
 
-    public static final List<String> NAMES = List.of(WEBHOOK_EVENTS, SIGNATURE_REJECTIONS, DEPENDENCY_UNAVAILABLE,
-            CALLS_ENDED_BY_SWEEPER, COLD_START, CALLS_REFUSED);
+    public static final List<String> NAMES = List.of(
+            WEBHOOK_EVENTS,
+            SIGNATURE_REJECTIONS,
+            DEPENDENCY_UNAVAILABLE,
+            CALLS_ENDED_BY_SWEEPER,
+            COLD_START,
+            CALLS_REFUSED);
 
     /** EMF's limits per directive. */
     static final int MAX_METRICS = 100;
+
     static final int MAX_DIMENSIONS = 30;
 
     public static final String COUNT = "Count";
-
-    /** One value of one metric, and the dimension sets (lists of member names) it is published under. */
-    public record Metric(String name, String unit, double value, List<List<String>> dimensionSets) {
-        public Metric {
-            dimensionSets = dimensionSets.stream().map(List::copyOf).toList();
-            if (dimensionSets.isEmpty() || dimensionSets.stream().anyMatch(d -> d.size() > MAX_DIMENSIONS)) {
-                throw new IllegalArgumentException("a metric needs 1 or more dimension sets of at most " + MAX_DIMENSIONS);
-            }
-        }
-    }
 
     private Metrics() {}
 
@@ -61,15 +57,19 @@ public final class Metrics {
      * Writes {@code _aws} and each metric's value as members of the object {@code g} is in; the
      * dimension members must be written by the caller. Metrics of one name are summed.
      */
-    static void write(JsonGenerator g, String namespace, long timestampMillis, List<Metric> metrics) throws IOException {
+    static void write(JsonGenerator g, String namespace, long timestampMillis, List<Metric> metrics)
+            throws IOException {
         Map<String, Metric> byName = new LinkedHashMap<>();
         for (Metric m : metrics) {
-            byName.merge(m.name(), m, (a, b) -> new Metric(a.name(), a.unit(), a.value() + b.value(), a.dimensionSets()));
+            byName.merge(
+                    m.name(), m, (a, b) -> new Metric(a.name(), a.unit(), a.value() + b.value(), a.dimensionSets()));
         }
         // One directive per distinct list of dimension sets; at most MAX_METRICS names each.
         Map<List<List<String>>, List<Metric>> directives = new LinkedHashMap<>();
         for (Metric m : byName.values()) {
-            directives.computeIfAbsent(m.dimensionSets(), k -> new ArrayList<>()).add(m);
+            directives
+                    .computeIfAbsent(m.dimensionSets(), k -> new ArrayList<>())
+                    .add(m);
         }
         g.writeObjectFieldStart("_aws");
         g.writeNumberField("Timestamp", timestampMillis);
@@ -116,5 +116,16 @@ public final class Metrics {
         Set<String> names = new LinkedHashSet<>();
         metrics.forEach(m -> m.dimensionSets().forEach(names::addAll));
         return names;
+    }
+
+    /** One value of one metric, and the dimension sets (lists of member names) it is published under. */
+    public record Metric(String name, String unit, double value, List<List<String>> dimensionSets) {
+        public Metric {
+            dimensionSets = dimensionSets.stream().map(List::copyOf).toList();
+            if (dimensionSets.isEmpty() || dimensionSets.stream().anyMatch(d -> d.size() > MAX_DIMENSIONS)) {
+                throw new IllegalArgumentException(
+                        "a metric needs 1 or more dimension sets of at most " + MAX_DIMENSIONS);
+            }
+        }
     }
 }

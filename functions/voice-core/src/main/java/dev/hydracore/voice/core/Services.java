@@ -9,12 +9,12 @@ import dev.hydracore.voice.core.http.Idempotency;
 import dev.hydracore.voice.core.store.ActiveCallsIndex;
 import dev.hydracore.voice.core.store.ApiKeyStore;
 import dev.hydracore.voice.core.store.CallRecordPurge;
-import dev.hydracore.voice.core.store.PurgeJobs;
 import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.ChannelStore;
 import dev.hydracore.voice.core.store.IdempotencyStore;
 import dev.hydracore.voice.core.store.InboundAdmissions;
 import dev.hydracore.voice.core.store.InstanceStore;
+import dev.hydracore.voice.core.store.PurgeJobs;
 import dev.hydracore.voice.core.store.SweepIndex;
 import java.time.Clock;
 
@@ -97,7 +97,9 @@ public final class Services {
 
     /** Setup's Idempotency-Key records, hashed with the API-key pepper. */
     public Idempotency idempotency() {
-        return new Idempotency(new IdempotencyStore(aws.dynamo(), settings.tableName(), clock), authenticator().pepper());
+        return new Idempotency(
+                new IdempotencyStore(aws.dynamo(), settings.tableName(), clock),
+                authenticator().pepper());
     }
 
     /** Teardown queues purge jobs; the sweeper works them off. */
@@ -126,7 +128,8 @@ public final class Services {
     /** One per Services, so its key cache is shared by every request of the environment. */
     public synchronized Authenticator authenticator() {
         if (authenticator == null) {
-            authenticator = new Authenticator(apiKeys(),
+            authenticator = new Authenticator(
+                    apiKeys(),
                     new Pepper(aws.secrets(), settings.require(Settings.PEPPER_SECRET_ID)),
                     settings.apiKeyCacheTtl());
         }

@@ -61,7 +61,9 @@ public final class Settings {
     }
 
     public String region() {
-        return get(AWS_REGION).or(() -> Optional.ofNullable(System.getProperty("aws.region"))).orElse("us-east-1");
+        return get(AWS_REGION)
+                .or(() -> Optional.ofNullable(System.getProperty("aws.region")))
+                .orElse("us-east-1");
     }
 
     public Duration maxCallDuration() {

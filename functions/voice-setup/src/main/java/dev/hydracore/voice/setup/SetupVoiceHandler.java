@@ -15,8 +15,8 @@ import dev.hydracore.voice.core.http.ApiException;
 import dev.hydracore.voice.core.http.ApiHandler;
 import dev.hydracore.voice.core.http.ErrorDetail;
 import dev.hydracore.voice.core.http.HttpRequest;
-import dev.hydracore.voice.core.http.Idempotency;
 import dev.hydracore.voice.core.http.HttpResponse;
+import dev.hydracore.voice.core.http.Idempotency;
 import dev.hydracore.voice.core.http.InstanceId;
 import dev.hydracore.voice.core.http.JsonBody;
 import dev.hydracore.voice.core.http.ValidationException;
@@ -39,6 +39,12 @@ import java.util.Optional;
 public final class SetupVoiceHandler extends ApiHandler {
     static final String STORED_CREDENTIALS_UNREADABLE =
             "Stored voice credentials cannot be read; send every credential of the provider to replace them";
+
+    /** Sample bodies for priming: one that validates, one with every kind of problem. No real secret. */
+    static final String PRIMING_VALID_BODY =
+            "{\"provider\":\"retell\",\"api_key\":\"priming_key_000000\",\"agent_id\":\"agent_priming\",\"phone_number\":\"+14155550100\"}";
+
+    static final String PRIMING_INVALID_BODY = "{\"provider\":\"nope\",\"api_key\":7,\"phone_number\":\"x\"}";
 
     private final Authenticator authenticator;
     private final Tenancy tenancy;
@@ -73,8 +79,8 @@ public final class SetupVoiceHandler extends ApiHandler {
             return setUp(principal, instance, setup);
         }
         // A retry of an answered request replays it: no KMS call, no DynamoDB write.
-        return idempotency.run(principal.tenantId(), key.get(), instanceId, request.body(),
-                () -> setUp(principal, instance, setup));
+        return idempotency.run(
+                principal.tenantId(), key.get(), instanceId, request.body(), () -> setUp(principal, instance, setup));
     }
 
     /**
@@ -111,11 +117,6 @@ public final class SetupVoiceHandler extends ApiHandler {
         return answer(saved);
     }
 
-    /** Sample bodies for priming: one that validates, one with every kind of problem. No real secret. */
-    static final String PRIMING_VALID_BODY =
-            "{\"provider\":\"retell\",\"api_key\":\"priming_key_000000\",\"agent_id\":\"agent_priming\",\"phone_number\":\"+14155550100\"}";
-    static final String PRIMING_INVALID_BODY = "{\"provider\":\"nope\",\"api_key\":7,\"phone_number\":\"x\"}";
-
     /** The full request with a key no store holds: 401 before the body is looked at, so nothing can be written. */
     @Override
     protected List<PrimingRequest> primingRequests() {
@@ -131,7 +132,9 @@ public final class SetupVoiceHandler extends ApiHandler {
     protected void warmUp() {
         for (String body : new String[] {PRIMING_VALID_BODY, PRIMING_INVALID_BODY, "{not json"}) {
             try {
-                SetupRequest.of(JsonBody.parse(body.getBytes(StandardCharsets.UTF_8))).mergeOnto(Optional.empty()).credentialNames();
+                SetupRequest.of(JsonBody.parse(body.getBytes(StandardCharsets.UTF_8)))
+                        .mergeOnto(Optional.empty())
+                        .credentialNames();
             } catch (ValidationException expected) {
                 expected.toResponse().body();
             }
@@ -146,7 +149,8 @@ public final class SetupVoiceHandler extends ApiHandler {
         MergedSetup merged = setup.mergeOnto(stored);
         Map<String, String> credentials;
         try {
-            credentials = merged.credentials(() -> vault.open(instanceId, stored.orElseThrow().sealed()));
+            credentials = merged.credentials(
+                    () -> vault.open(instanceId, stored.orElseThrow().sealed()));
         } catch (CredentialVault.UnreadableCredentialsException e) {
             // Tampered or moved ciphertext: nothing to merge from. The caller can still replace
             // every credential (then nothing stored needs opening) or tear the channel down.
@@ -154,7 +158,10 @@ public final class SetupVoiceHandler extends ApiHandler {
             throw new ApiException(409, STORED_CREDENTIALS_UNREADABLE);
         }
         CredentialVault.Sealed sealed = vault.seal(instanceId, credentials);
-        return channels.save(instanceId, principal.tenantId(), merged.toConfig(settings.webhookUrl(instanceId), sealed),
+        return channels.save(
+                instanceId,
+                principal.tenantId(),
+                merged.toConfig(settings.webhookUrl(instanceId), sealed),
                 stored.map(ChannelRecord::generation));
     }
 

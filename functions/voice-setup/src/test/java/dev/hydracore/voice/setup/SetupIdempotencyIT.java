@@ -22,7 +22,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -56,7 +55,8 @@ class SetupIdempotencyIT {
         if (key != null) {
             headers.put("Idempotency-Key", key);
         }
-        ObjectNode event = ApiEvents.of("POST", "/v1/instances/" + iid + "/channels/voice", ROUTE, Map.of("instance_id", iid), headers, body);
+        ObjectNode event = ApiEvents.of(
+                "POST", "/v1/instances/" + iid + "/channels/voice", ROUTE, Map.of("instance_id", iid), headers, body);
         return h.respond(event);
     }
 
@@ -77,7 +77,8 @@ class SetupIdempotencyIT {
     }
 
     /** Services on the emulator whose DynamoDB calls are recorded (and may be held up) and whose KMS, if asked, refuses connections. */
-    static Services services(ConcurrentLinkedQueue<String> operations, boolean kms, DynamoInterceptor.Around also) throws Exception {
+    static Services services(ConcurrentLinkedQueue<String> operations, boolean kms, DynamoInterceptor.Around also)
+            throws Exception {
         var local = aws.aws();
         int closed;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -140,7 +141,9 @@ class SetupIdempotencyIT {
         HttpResponse other = post(iid, key, retell("key_" + UUID.randomUUID()));
         assertEquals(422, other.status());
         assertEquals(json(reused), json(other.body()));
-        assertEquals(json(reused), json(post(otherInstance, key, retell("key_x")).body()),
+        assertEquals(
+                json(reused),
+                json(post(otherInstance, key, retell("key_x")).body()),
                 "the key is the tenant's; the request it names includes the instance");
         assertEquals(before, aws.snapshotOfEveryTable(), "nothing changed");
     }
@@ -166,15 +169,21 @@ class SetupIdempotencyIT {
         long inADay = Instant.now().plus(Duration.ofHours(24)).getEpochSecond();
         for (Map<String, AttributeValue> item : added.values()) {
             long expires = Long.parseLong(item.get(TableLayout.EXPIRES_AT).n());
-            assertTrue(expires <= inADay + 1 && expires > inADay - 3600, "a TTL of 24 hours: " + expires + " vs " + inADay);
+            assertTrue(
+                    expires <= inADay + 1 && expires > inADay - 3600,
+                    "a TTL of 24 hours: " + expires + " vs " + inADay);
         }
     }
 
     static Map<String, Map<String, AttributeValue>> idempotencyRecords() {
         Map<String, Map<String, AttributeValue>> out = new HashMap<>();
-        aws.dynamo().scanPaginator(s -> s.tableName(aws.resources().tableName()).consistentRead(true)
-                .filterExpression("begins_with(pk, :p)").expressionAttributeValues(Map.of(":p", TableLayout.s(TableLayout.IDEMPOTENCY_PREFIX))))
-                .items().forEach(i -> out.put(i.get(TableLayout.PK).s(), i));
+        aws.dynamo()
+                .scanPaginator(s -> s.tableName(aws.resources().tableName())
+                        .consistentRead(true)
+                        .filterExpression("begins_with(pk, :p)")
+                        .expressionAttributeValues(Map.of(":p", TableLayout.s(TableLayout.IDEMPOTENCY_PREFIX))))
+                .items()
+                .forEach(i -> out.put(i.get(TableLayout.PK).s(), i));
         return out;
     }
 
@@ -194,7 +203,8 @@ class SetupIdempotencyIT {
         });
         ConcurrentLinkedQueue<String> retryOps = new ConcurrentLinkedQueue<>();
         SetupVoiceHandler retryHandler = new SetupVoiceHandler(services(retryOps, true, null));
-        CompletableFuture<HttpResponse> first = CompletableFuture.supplyAsync(() -> post(new SetupVoiceHandler(slow), caller, iid, key, body));
+        CompletableFuture<HttpResponse> first =
+                CompletableFuture.supplyAsync(() -> post(new SetupVoiceHandler(slow), caller, iid, key, body));
         assertTrue(saving.await(30, TimeUnit.SECONDS));
         HttpResponse retry = post(retryHandler, caller, iid, key, body);
         HttpResponse answer = first.get(30, TimeUnit.SECONDS);
@@ -202,7 +212,10 @@ class SetupIdempotencyIT {
         assertEquals(answer.body(), retry.body());
         assertEquals("true", retry.headers().get("idempotent-replayed"));
         assertTrue(READS.containsAll(retryOps), "the racing retry only read: " + retryOps);
-        assertEquals(1, operations.stream().filter("updateItem"::equals).count() - 1, "one channel write, one completion: " + operations);
+        assertEquals(
+                1,
+                operations.stream().filter("updateItem"::equals).count() - 1,
+                "one channel write, one completion: " + operations);
     }
 
     @Test
@@ -218,14 +231,17 @@ class SetupIdempotencyIT {
             }
             return proceed.call();
         });
-        CompletableFuture<HttpResponse> first = CompletableFuture.supplyAsync(() -> post(new SetupVoiceHandler(stuck), caller, iid, key, body));
+        CompletableFuture<HttpResponse> first =
+                CompletableFuture.supplyAsync(() -> post(new SetupVoiceHandler(stuck), caller, iid, key, body));
         assertTrue(saving.await(30, TimeUnit.SECONDS));
         ConcurrentLinkedQueue<String> retryOps = new ConcurrentLinkedQueue<>();
         long started = System.nanoTime();
         HttpResponse retry = post(new SetupVoiceHandler(services(retryOps, true, null)), caller, iid, key, body);
         long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         assertEquals(409, retry.status(), retry.body());
-        assertEquals(json("{\"detail\":\"A request with this Idempotency-Key is still in progress; retry later\"}"), json(retry.body()));
+        assertEquals(
+                json("{\"detail\":\"A request with this Idempotency-Key is still in progress; retry later\"}"),
+                json(retry.body()));
         assertTrue(READS.containsAll(retryOps), "the refused retry only read: " + retryOps);
         System.out.println("idempotent retry waited " + waitedMs + " ms before 409");
         HttpResponse answer = first.get(30, TimeUnit.SECONDS);
@@ -238,7 +254,8 @@ class SetupIdempotencyIT {
         String iid = aws.registerInstance(caller);
         String key = key();
         String body = retell("key_" + UUID.randomUUID());
-        HttpResponse outage = post(new SetupVoiceHandler(services(new ConcurrentLinkedQueue<>(), false, null)), caller, iid, key, body);
+        HttpResponse outage = post(
+                new SetupVoiceHandler(services(new ConcurrentLinkedQueue<>(), false, null)), caller, iid, key, body);
         assertEquals(503, outage.status(), outage.body());
         assertTrue(aws.services().instances().find(iid).orElseThrow().channel().isEmpty(), "nothing configured");
         HttpResponse retry = post(iid, key, body);
@@ -255,7 +272,10 @@ class SetupIdempotencyIT {
         assertEquals(422, missing.status());
         assertEquals(missing.body(), post(iid, key, "{\"api_key\":\"k\"}").body(), "the same 422, decided again");
         HttpResponse fixed = post(iid, key, retell("key_" + UUID.randomUUID()));
-        assertEquals(200, fixed.status(), "a 4xx is not replayed (only successes are), so the key takes the corrected body: " + fixed.body());
+        assertEquals(
+                200,
+                fixed.status(),
+                "a 4xx is not replayed (only successes are), so the key takes the corrected body: " + fixed.body());
     }
 
     @Test
@@ -264,9 +284,16 @@ class SetupIdempotencyIT {
         String key = key();
         TestClock clock = new TestClock(Instant.now());
         SetupVoiceHandler timed = new SetupVoiceHandler(aws.services(aws.settings(), clock));
-        assertEquals(200, post(timed, caller, iid, key, retell("key_1_" + UUID.randomUUID())).status());
+        assertEquals(
+                200,
+                post(timed, caller, iid, key, retell("key_1_" + UUID.randomUUID()))
+                        .status());
         clock.advance(Duration.ofHours(23));
-        assertEquals(422, post(timed, caller, iid, key, retell("key_2_" + UUID.randomUUID())).status(), "still remembered");
+        assertEquals(
+                422,
+                post(timed, caller, iid, key, retell("key_2_" + UUID.randomUUID()))
+                        .status(),
+                "still remembered");
         clock.advance(Duration.ofHours(1).plusSeconds(1));
         HttpResponse later = post(timed, caller, iid, key, retell("key_3_" + UUID.randomUUID()));
         assertEquals(200, later.status(), "expired (TTL not yet reaped): a new request " + later.body());
@@ -278,13 +305,20 @@ class SetupIdempotencyIT {
         String iid = aws.registerInstance(caller);
         Map<String, String> before = aws.snapshotOfEveryTable();
         HttpResponse tooLong = post(iid, "k".repeat(256), retell("key_x"));
-        assertEquals(json("{\"detail\":[{\"loc\":[\"header\",\"idempotency-key\"],\"msg\":\"String should have at most 255 characters\","
-                + "\"type\":\"string_too_long\"}]}"), json(tooLong.body()));
-        HttpResponse both = post(iid, "caf\u00e9", "{\"api_key\":7,\"agent_id\":\"a\",\"phone_number\":\"+14155550100\"}");
+        assertEquals(
+                json(
+                        "{\"detail\":[{\"loc\":[\"header\",\"idempotency-key\"],\"msg\":\"String should have at most 255 characters\","
+                                + "\"type\":\"string_too_long\"}]}"),
+                json(tooLong.body()));
+        HttpResponse both =
+                post(iid, "caf\u00e9", "{\"api_key\":7,\"agent_id\":\"a\",\"phone_number\":\"+14155550100\"}");
         assertEquals(422, both.status());
-        assertEquals(json("{\"detail\":[{\"loc\":[\"header\",\"idempotency-key\"],\"msg\":\"String should match pattern '^[\\\\x20-\\\\x7E]{1,255}$'\","
-                + "\"type\":\"string_pattern_mismatch\"},{\"loc\":[\"body\",\"api_key\"],\"msg\":\"Input should be a valid string\","
-                + "\"type\":\"string_type\"}]}"), json(both.body()));
+        assertEquals(
+                json(
+                        "{\"detail\":[{\"loc\":[\"header\",\"idempotency-key\"],\"msg\":\"String should match pattern '^[\\\\x20-\\\\x7E]{1,255}$'\","
+                                + "\"type\":\"string_pattern_mismatch\"},{\"loc\":[\"body\",\"api_key\"],\"msg\":\"Input should be a valid string\","
+                                + "\"type\":\"string_type\"}]}"),
+                json(both.body()));
         assertEquals(422, post(iid, "", retell("key_x")).status());
         assertEquals(before, aws.snapshotOfEveryTable());
         assertEquals(200, post(iid, "k".repeat(255), retell("key_x")).status(), "255 printable characters are a key");

@@ -12,17 +12,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.Services;
+import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.crypto.CredentialVault;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.RequestLimits;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.TableLayout;
-import dev.hydracore.voice.core.Settings;
+import dev.hydracore.voice.testkit.TestAws;
+import dev.hydracore.voice.testkit.TestAws.TestCaller;
 import dev.hydracore.voice.tooling.ApiEvents;
 import dev.hydracore.voice.tooling.CfnTemplate;
 import dev.hydracore.voice.tooling.ProjectPaths;
-import dev.hydracore.voice.testkit.TestAws;
-import dev.hydracore.voice.testkit.TestAws.TestCaller;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -54,8 +54,13 @@ class SetupVoiceHandlerIT {
     }
 
     static ObjectNode event(String instanceId, Map<String, String> headers, String body) {
-        return ApiEvents.of("POST", "/v1/instances/" + instanceId + "/channels/voice", ROUTE,
-                Map.of("instance_id", instanceId), headers, body);
+        return ApiEvents.of(
+                "POST",
+                "/v1/instances/" + instanceId + "/channels/voice",
+                ROUTE,
+                Map.of("instance_id", instanceId),
+                headers,
+                body);
     }
 
     static HttpResponse post(String instanceId, String body) {
@@ -75,8 +80,11 @@ class SetupVoiceHandlerIT {
     }
 
     static Map<String, AttributeValue> item(String iid) {
-        return aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName()).key(TableLayout.instanceKey(iid))
-                .consistentRead(true)).item();
+        return aws.dynamo()
+                .getItem(g -> g.tableName(aws.resources().tableName())
+                        .key(TableLayout.instanceKey(iid))
+                        .consistentRead(true))
+                .item();
     }
 
     static ChannelRecord channel(String iid) {
@@ -89,7 +97,8 @@ class SetupVoiceHandlerIT {
     }
 
     static String retellBody(String apiKey) {
-        return "{\"provider\":\"retell\",\"api_key\":\"" + apiKey + "\",\"agent_id\":\"agent_abc\",\"phone_number\":\"+14155550100\"}";
+        return "{\"provider\":\"retell\",\"api_key\":\"" + apiKey
+                + "\",\"agent_id\":\"agent_abc\",\"phone_number\":\"+14155550100\"}";
     }
 
     static ObjectNode pipecatBody(Map<String, String> keys) {
@@ -132,8 +141,17 @@ class SetupVoiceHandlerIT {
     @Test
     void pipecatSetupReportsTheTwilioNumberAndStoresEveryKeySealed() throws Exception {
         String iid = aws.registerInstance(caller);
-        Map<String, String> keys = Map.of("twilio_auth_token", random("tok_"), "webhook_secret", random("whs_"),
-                "deepgram_api_key", random("dg_"), "anthropic_api_key", random("an_"), "elevenlabs_api_key", random("el_"));
+        Map<String, String> keys = Map.of(
+                "twilio_auth_token",
+                random("tok_"),
+                "webhook_secret",
+                random("whs_"),
+                "deepgram_api_key",
+                random("dg_"),
+                "anthropic_api_key",
+                random("an_"),
+                "elevenlabs_api_key",
+                random("el_"));
         HttpResponse r = post(iid, pipecatBody(keys).toString());
         assertEquals(200, r.status(), r.body());
         JsonNode b = json(r);
@@ -166,8 +184,17 @@ class SetupVoiceHandlerIT {
     @Test
     void oneKeyIsRotatedAloneAndTheOthersStay() throws Exception {
         String iid = aws.registerInstance(caller);
-        Map<String, String> keys = new HashMap<>(Map.of("twilio_auth_token", random("tok_"), "webhook_secret", random("whs_"),
-                "deepgram_api_key", random("dg_"), "anthropic_api_key", random("an_"), "cartesia_api_key", random("ca_")));
+        Map<String, String> keys = new HashMap<>(Map.of(
+                "twilio_auth_token",
+                random("tok_"),
+                "webhook_secret",
+                random("whs_"),
+                "deepgram_api_key",
+                random("dg_"),
+                "anthropic_api_key",
+                random("an_"),
+                "cartesia_api_key",
+                random("ca_")));
         assertEquals(200, post(iid, pipecatBody(keys).toString()).status());
         String rotated = random("an2_");
         HttpResponse r = post(iid, "{\"provider\":\"pipecat\",\"anthropic_api_key\":\"" + rotated + "\"}");
@@ -181,8 +208,8 @@ class SetupVoiceHandlerIT {
     @Test
     void aProviderChangeDropsTheOldProvidersCredentialsAndSettings() throws Exception {
         String iid = aws.registerInstance(caller);
-        Map<String, String> keys = Map.of("twilio_auth_token", random("tok_"), "webhook_secret", random("whs_"),
-                "openai_api_key", random("oa_"));
+        Map<String, String> keys = Map.of(
+                "twilio_auth_token", random("tok_"), "webhook_secret", random("whs_"), "openai_api_key", random("oa_"));
         assertEquals(200, post(iid, pipecatBody(keys).toString()).status());
         String generation = channel(iid).generation();
         String apiKey = random("key_");
@@ -211,16 +238,27 @@ class SetupVoiceHandlerIT {
         String iid = aws.registerInstance(caller);
         assertEquals(200, post(iid, retellBody(random("key_"))).status());
         String generation = channel(iid).generation();
-        aws.dynamo().updateItem(u -> u.tableName(aws.resources().tableName()).key(TableLayout.instanceKey(iid))
-                .updateExpression("SET active_calls = :c").expressionAttributeValues(Map.of(":c", TableLayout.n(3))));
+        aws.dynamo()
+                .updateItem(u -> u.tableName(aws.resources().tableName())
+                        .key(TableLayout.instanceKey(iid))
+                        .updateExpression("SET active_calls = :c")
+                        .expressionAttributeValues(Map.of(":c", TableLayout.n(3))));
         HttpResponse r = post(iid, retellBody(random("key_")));
         assertEquals(200, r.status());
         assertEquals(3, json(r).path("active_calls").asInt());
         assertEquals("3", item(iid).get(TableLayout.ACTIVE_CALLS).n());
         assertEquals(generation, channel(iid).generation());
         // Also across a provider change: the calls in flight are still calls of this channel.
-        HttpResponse p = post(iid, pipecatBody(Map.of("twilio_auth_token", random("tok_"), "webhook_secret", random("whs_"),
-                "google_api_key", random("g_"))).toString());
+        HttpResponse p = post(
+                iid,
+                pipecatBody(Map.of(
+                                "twilio_auth_token",
+                                random("tok_"),
+                                "webhook_secret",
+                                random("whs_"),
+                                "google_api_key",
+                                random("g_")))
+                        .toString());
         assertEquals(200, p.status(), p.body());
         assertEquals(3, json(p).path("active_calls").asInt());
     }
@@ -234,15 +272,25 @@ class SetupVoiceHandlerIT {
         assertEquals(200, post(a, retellBody(keyA)).status());
         assertEquals(200, post(b, retellBody(keyB)).status());
         Map<String, AttributeValue> itemA = item(a);
-        aws.dynamo().updateItem(u -> u.tableName(aws.resources().tableName()).key(TableLayout.instanceKey(b))
-                .updateExpression("SET data_key = :k, sealed_credentials = :c")
-                .expressionAttributeValues(Map.of(":k", itemA.get(TableLayout.DATA_KEY), ":c", itemA.get(TableLayout.SEALED_CREDENTIALS))));
+        aws.dynamo()
+                .updateItem(u -> u.tableName(aws.resources().tableName())
+                        .key(TableLayout.instanceKey(b))
+                        .updateExpression("SET data_key = :k, sealed_credentials = :c")
+                        .expressionAttributeValues(Map.of(
+                                ":k",
+                                itemA.get(TableLayout.DATA_KEY),
+                                ":c",
+                                itemA.get(TableLayout.SEALED_CREDENTIALS))));
         CredentialVault vault = aws.services().vault();
-        assertThrows(CredentialVault.UnreadableCredentialsException.class, () -> vault.open(b, channel(b).sealed()));
+        assertThrows(
+                CredentialVault.UnreadableCredentialsException.class,
+                () -> vault.open(b, channel(b).sealed()));
         // Also with A's data key already cached in this vault: the cache is per instance, and GCM's
         // associated data binds the bundle to A.
         assertEquals(Map.of("api_key", keyA), vault.open(a, channel(a).sealed()));
-        assertThrows(CredentialVault.UnreadableCredentialsException.class, () -> vault.open(b, channel(b).sealed()));
+        assertThrows(
+                CredentialVault.UnreadableCredentialsException.class,
+                () -> vault.open(b, channel(b).sealed()));
 
         // A merge on B cannot carry anything over: 409, nothing changes, nothing leaks.
         Map<String, AttributeValue> before = item(b);
@@ -263,19 +311,33 @@ class SetupVoiceHandlerIT {
         assertEquals(200, post(iid, retellBody(apiKey)).status());
         Map<String, AttributeValue> before = item(iid);
         SetupVoiceHandler kmsDown = new SetupVoiceHandler(aws.kmsUnreachableServices());
-        for (String body : List.of(retellBody(random("key_")), "{\"agent_id\":\"agent_new\"}",
-                pipecatBody(Map.of("twilio_auth_token", random("tok_"), "webhook_secret", random("whs_"), "google_api_key", "g")).toString())) {
+        for (String body : List.of(
+                retellBody(random("key_")),
+                "{\"agent_id\":\"agent_new\"}",
+                pipecatBody(Map.of(
+                                "twilio_auth_token",
+                                random("tok_"),
+                                "webhook_secret",
+                                random("whs_"),
+                                "google_api_key",
+                                "g"))
+                        .toString())) {
             HttpResponse r = kmsDown.respond(event(iid, caller.bearer(), body));
             assertEquals(503, r.status(), r.body());
             assertEquals("1", r.headers().get("retry-after"));
-            assertEquals("Service temporarily unavailable, retry later", json(r).path("detail").asText());
+            assertEquals(
+                    "Service temporarily unavailable, retry later",
+                    json(r).path("detail").asText());
             assertEquals(before, item(iid));
         }
         assertEquals(Map.of("api_key", apiKey), storedCredentials(iid));
         // A first setup fails the same way and creates nothing.
         String fresh = aws.registerInstance(caller);
         Map<String, AttributeValue> registration = item(fresh);
-        assertEquals(503, kmsDown.respond(event(fresh, caller.bearer(), retellBody(random("key_")))).status());
+        assertEquals(
+                503,
+                kmsDown.respond(event(fresh, caller.bearer(), retellBody(random("key_"))))
+                        .status());
         assertEquals(registration, item(fresh));
     }
 
@@ -285,7 +347,8 @@ class SetupVoiceHandlerIT {
         String apiKey = random("key_");
         assertEquals(200, post(iid, retellBody(apiKey)).status());
         Map<String, AttributeValue> before = item(iid);
-        HttpResponse down = new SetupVoiceHandler(aws.unreachableServices()).respond(event(iid, caller.bearer(), retellBody("key_" + "x".repeat(16))));
+        HttpResponse down = new SetupVoiceHandler(aws.unreachableServices())
+                .respond(event(iid, caller.bearer(), retellBody("key_" + "x".repeat(16))));
         assertEquals(503, down.status());
         assertEquals("1", down.headers().get("retry-after"));
         assertEquals(before, item(iid));
@@ -299,7 +362,8 @@ class SetupVoiceHandlerIT {
             }
             return proceed.call();
         });
-        HttpResponse r = new SetupVoiceHandler(writeFails).respond(event(iid, caller.bearer(), retellBody(random("key_"))));
+        HttpResponse r =
+                new SetupVoiceHandler(writeFails).respond(event(iid, caller.bearer(), retellBody(random("key_"))));
         assertEquals(503, r.status());
         assertEquals(1, writes.get());
         assertEquals(before, item(iid));
@@ -315,9 +379,13 @@ class SetupVoiceHandlerIT {
         AtomicInteger interference = new AtomicInteger();
         Services racing = aws.services(aws.settings(), (operation, request, proceed) -> {
             if (operation.equals("updateItem") && interference.getAndDecrement() > 0) {
-                aws.dynamo().updateItem(u -> u.tableName(table).key(TableLayout.instanceKey(iid))
-                        .updateExpression("SET #g = :g").expressionAttributeNames(Map.of("#g", "generation"))
-                        .expressionAttributeValues(Map.of(":g", TableLayout.s(UUID.randomUUID().toString()))));
+                aws.dynamo()
+                        .updateItem(u -> u.tableName(table)
+                                .key(TableLayout.instanceKey(iid))
+                                .updateExpression("SET #g = :g")
+                                .expressionAttributeNames(Map.of("#g", "generation"))
+                                .expressionAttributeValues(Map.of(
+                                        ":g", TableLayout.s(UUID.randomUUID().toString()))));
             }
             return proceed.call();
         });
@@ -334,7 +402,9 @@ class SetupVoiceHandlerIT {
         assertEquals(409, twice.status());
         assertEquals("{\"detail\":\"Voice channel changed concurrently, retry\"}", twice.body());
         Map<String, AttributeValue> after = item(iid);
-        assertArrayEquals(beforeLoss.get(TableLayout.SEALED_CREDENTIALS).b().asByteArray(), after.get(TableLayout.SEALED_CREDENTIALS).b().asByteArray());
+        assertArrayEquals(
+                beforeLoss.get(TableLayout.SEALED_CREDENTIALS).b().asByteArray(),
+                after.get(TableLayout.SEALED_CREDENTIALS).b().asByteArray());
         assertEquals(beforeLoss.get(TableLayout.UPDATED_AT), after.get(TableLayout.UPDATED_AT));
     }
 
@@ -363,22 +433,34 @@ class SetupVoiceHandlerIT {
         assertEquals(foreign.body(), missing.body());
         // The other tenant's instance was not configured by the attempt.
         assertFalse(item(theirs).containsKey(TableLayout.PROVIDER));
-        HttpResponse tooBig = handler.respond(event(theirs, caller.bearer(), "x".repeat(RequestLimits.MAX_BODY_BYTES + 1)));
+        HttpResponse tooBig =
+                handler.respond(event(theirs, caller.bearer(), "x".repeat(RequestLimits.MAX_BODY_BYTES + 1)));
         assertEquals(404, tooBig.status());
     }
 
     @Test
     void bodyOver64KiBIs413() throws Exception {
         String iid = aws.registerInstance(caller);
-        String padded = retellBody("key_" + "k".repeat(16)) .replace("}", ",\"pad\":\"" + "p".repeat(RequestLimits.MAX_BODY_BYTES) + "\"}");
+        String padded = retellBody("key_" + "k".repeat(16))
+                .replace("}", ",\"pad\":\"" + "p".repeat(RequestLimits.MAX_BODY_BYTES) + "\"}");
         HttpResponse r = post(iid, padded);
         assertEquals(413, r.status());
         assertEquals("{\"detail\":\"Request body too large\"}", r.body());
         assertFalse(item(iid).containsKey(TableLayout.PROVIDER));
         // A base64-encoded body is measured after decoding.
-        ObjectNode e = ApiEvents.build(new ApiEvents.Request("POST", "/v1/instances/" + iid + "/channels/voice", "",
-                List.of(Map.entry("authorization", "Bearer " + caller.apiKey()), Map.entry("content-type", "application/octet-stream")),
-                padded.getBytes(StandardCharsets.UTF_8), "127.0.0.1:3000", "127.0.0.1"), ROUTE, Map.of("instance_id", iid));
+        ObjectNode e = ApiEvents.build(
+                new ApiEvents.Request(
+                        "POST",
+                        "/v1/instances/" + iid + "/channels/voice",
+                        "",
+                        List.of(
+                                Map.entry("authorization", "Bearer " + caller.apiKey()),
+                                Map.entry("content-type", "application/octet-stream")),
+                        padded.getBytes(StandardCharsets.UTF_8),
+                        "127.0.0.1:3000",
+                        "127.0.0.1"),
+                ROUTE,
+                Map.of("instance_id", iid));
         assertTrue(e.path("isBase64Encoded").asBoolean());
         assertEquals(413, handler.respond(e).status());
     }
@@ -396,15 +478,26 @@ class SetupVoiceHandlerIT {
         assertFalse(item(iid).containsKey(TableLayout.PROVIDER));
         Map<String, String> plusJson = new HashMap<>(caller.bearer());
         plusJson.put("content-type", "application/vnd.hydra+json; charset=utf-8");
-        assertEquals(200, handler.respond(event(iid, plusJson, retellBody("key_" + "k".repeat(16)))).status());
+        assertEquals(
+                200,
+                handler.respond(event(iid, plusJson, retellBody("key_" + "k".repeat(16))))
+                        .status());
     }
 
     @Test
     void aBodyWithoutContentTypeIsReadAsJsonAndAnEmptyBodyIsAnEmptyObject() throws Exception {
         String iid = aws.registerInstance(caller);
-        ObjectNode noType = ApiEvents.build(new ApiEvents.Request("POST", "/v1/instances/" + iid + "/channels/voice", "",
-                List.of(Map.entry("authorization", "Bearer " + caller.apiKey())),
-                retellBody("key_" + "k".repeat(16)).getBytes(StandardCharsets.UTF_8), "127.0.0.1:3000", "127.0.0.1"), ROUTE, Map.of("instance_id", iid));
+        ObjectNode noType = ApiEvents.build(
+                new ApiEvents.Request(
+                        "POST",
+                        "/v1/instances/" + iid + "/channels/voice",
+                        "",
+                        List.of(Map.entry("authorization", "Bearer " + caller.apiKey())),
+                        retellBody("key_" + "k".repeat(16)).getBytes(StandardCharsets.UTF_8),
+                        "127.0.0.1:3000",
+                        "127.0.0.1"),
+                ROUTE,
+                Map.of("instance_id", iid));
         assertEquals(200, handler.respond(noType).status());
         String other = aws.registerInstance(caller);
         assert422(handler.respond(event(other, caller.bearer(), null)), """
@@ -416,12 +509,15 @@ class SetupVoiceHandlerIT {
     @Test
     void malformedJsonIsJsonInvalidAndANonObjectIsModelAttributesType() throws Exception {
         String iid = aws.registerInstance(caller);
-        assert422(post(iid, "{\"api_key\": secret-value-here}"),
+        assert422(
+                post(iid, "{\"api_key\": secret-value-here}"),
                 "[{\"loc\":[\"body\",12],\"msg\":\"JSON decode error\",\"type\":\"json_invalid\"}]");
         assertFalse(post(iid, "{\"api_key\": secret-value-here}").body().contains("secret-value"));
         for (String notAnObject : List.of("[]", "\"retell\"", "42", "null", "true")) {
-            assert422(post(iid, notAnObject), "[{\"loc\":[\"body\"],\"msg\":\"Input should be a valid dictionary or object "
-                    + "to extract fields from\",\"type\":\"model_attributes_type\"}]");
+            assert422(
+                    post(iid, notAnObject),
+                    "[{\"loc\":[\"body\"],\"msg\":\"Input should be a valid dictionary or object "
+                            + "to extract fields from\",\"type\":\"model_attributes_type\"}]");
         }
         assertFalse(item(iid).containsKey(TableLayout.PROVIDER));
     }
@@ -438,10 +534,26 @@ class SetupVoiceHandlerIT {
                 new Case("agent_id", true, "string_type", "Input should be a valid string"),
                 new Case("phone_number", "415-555-0100", "string_pattern_mismatch", e164),
                 new Case("twilio_phone_number", "+0123456789", "string_pattern_mismatch", e164),
-                new Case("twilio_account_sid", "AC123", "string_pattern_mismatch", "String should match pattern '^AC[0-9a-fA-F]{32}$'"),
-                new Case("webhook_secret", "short-secret", "string_too_short", "String should have at least 16 characters"),
-                new Case("openai_api_key", "k".repeat(4097), "string_too_long", "String should have at most 4096 characters"),
-                new Case("deepgram_api_key", "bad\u0007key", "value_error", "Value error, String should not contain control characters"));
+                new Case(
+                        "twilio_account_sid",
+                        "AC123",
+                        "string_pattern_mismatch",
+                        "String should match pattern '^AC[0-9a-fA-F]{32}$'"),
+                new Case(
+                        "webhook_secret",
+                        "short-secret",
+                        "string_too_short",
+                        "String should have at least 16 characters"),
+                new Case(
+                        "openai_api_key",
+                        "k".repeat(4097),
+                        "string_too_long",
+                        "String should have at most 4096 characters"),
+                new Case(
+                        "deepgram_api_key",
+                        "bad\u0007key",
+                        "value_error",
+                        "Value error, String should not contain control characters"));
         for (Case c : cases) {
             ObjectNode b = (ObjectNode) json(retellBody("key_" + "k".repeat(16)));
             if (c.value() instanceof Integer i) {
@@ -496,28 +608,35 @@ class SetupVoiceHandlerIT {
         String iid = aws.registerInstance(caller);
         assertEquals(200, post(iid, retellBody(random("key_"))).status());
         // Clearing a required field in a merge is refused; the stored key makes api_key present.
-        assert422(post(iid, "{\"phone_number\":\"\"}"),
+        assert422(
+                post(iid, "{\"phone_number\":\"\"}"),
                 "[{\"loc\":[\"body\",\"phone_number\"],\"msg\":\"Field required\",\"type\":\"missing\"}]");
         assertEquals(200, post(iid, "{}").status());
     }
 
     @Test
     void theEnvironmentTheTemplateDeclaresIsEnoughToRun() throws Exception {
-        Map<String, String> env = aws.resources().functionEnvironment(CfnTemplate.load(ProjectPaths.template()),
-                "VoiceSetupFunction", Map.of("PublicBaseUrl", "https://voice.example.com"));
+        Map<String, String> env = aws.resources()
+                .functionEnvironment(
+                        CfnTemplate.load(ProjectPaths.template()),
+                        "VoiceSetupFunction",
+                        Map.of("PublicBaseUrl", "https://voice.example.com"));
         SetupVoiceHandler deployed = new SetupVoiceHandler(aws.services(Settings.of(env)));
         String iid = aws.registerInstance(caller);
         String apiKey = random("key_");
         HttpResponse r = deployed.respond(event(iid, caller.bearer(), retellBody(apiKey)));
         assertEquals(200, r.status(), r.body());
-        assertEquals("https://voice.example.com/v1/webhooks/voice/" + iid, json(r).path("webhook_url").asText());
+        assertEquals(
+                "https://voice.example.com/v1/webhooks/voice/" + iid,
+                json(r).path("webhook_url").asText());
         assertEquals(Map.of("api_key", apiKey), storedCredentials(iid));
     }
 
     @Test
     void sampleEventDrivesTheLambdaEntryPoint() throws Exception {
         String iid = aws.registerInstance(caller);
-        ObjectNode sample = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectPaths.root().resolve("events/voice-setup.json")));
+        ObjectNode sample = (ObjectNode)
+                Json.MAPPER.readTree(Files.readAllBytes(ProjectPaths.root().resolve("events/voice-setup.json")));
         assertEquals(ROUTE, sample.path("routeKey").asText());
         ((ObjectNode) sample.path("headers")).put("authorization", "Bearer " + caller.apiKey());
         ((ObjectNode) sample.path("pathParameters")).put("instance_id", iid);
@@ -528,7 +647,9 @@ class SetupVoiceHandlerIT {
         JsonNode body = Json.MAPPER.readTree(response.path("body").asText());
         assertEquals("active", body.path("status").asText());
         assertEquals("retell", body.path("provider").asText());
-        assertEquals("https://voice.test.invalid/v1/webhooks/voice/" + iid, body.path("webhook_url").asText());
+        assertEquals(
+                "https://voice.test.invalid/v1/webhooks/voice/" + iid,
+                body.path("webhook_url").asText());
         assertFalse(response.path("isBase64Encoded").asBoolean());
         List<String> sampleSecrets = new ArrayList<>();
         Json.MAPPER.readTree(sample.path("body").asText()).properties().forEach(p -> {
@@ -546,7 +667,9 @@ class SetupVoiceHandlerIT {
 
     /** What GET answers for the instance (Voice Status serializes exactly this). */
     static JsonNode statusNow(String iid) throws Exception {
-        return json(dev.hydracore.voice.core.channel.ChannelStatus.of(aws.services().instances().find(iid).orElseThrow()).toJson());
+        return json(dev.hydracore.voice.core.channel.ChannelStatus.of(
+                        aws.services().instances().find(iid).orElseThrow())
+                .toJson());
     }
 
     @Test
@@ -559,10 +682,28 @@ class SetupVoiceHandlerIT {
         assertEquals("5", item(iid).get(TableLayout.MAX_CONCURRENT_CALLS).n());
         assertEquals(5, statusNow(iid).path("max_concurrent_calls").asInt());
 
-        assertEquals(5, json(post(iid, "{\"agent_id\":\"agent_other\"}")).path("max_concurrent_calls").asInt(), "omitted keeps");
-        assertEquals(5, json(post(iid, "{\"max_concurrent_calls\":null}")).path("max_concurrent_calls").asInt(), "null keeps");
-        assertEquals(10000, json(post(iid, "{\"max_concurrent_calls\":10000}")).path("max_concurrent_calls").asInt());
-        assertEquals(3, json(post(iid, "{\"max_concurrent_calls\":\"3\"}")).path("max_concurrent_calls").asInt(),
+        assertEquals(
+                5,
+                json(post(iid, "{\"agent_id\":\"agent_other\"}"))
+                        .path("max_concurrent_calls")
+                        .asInt(),
+                "omitted keeps");
+        assertEquals(
+                5,
+                json(post(iid, "{\"max_concurrent_calls\":null}"))
+                        .path("max_concurrent_calls")
+                        .asInt(),
+                "null keeps");
+        assertEquals(
+                10000,
+                json(post(iid, "{\"max_concurrent_calls\":10000}"))
+                        .path("max_concurrent_calls")
+                        .asInt());
+        assertEquals(
+                3,
+                json(post(iid, "{\"max_concurrent_calls\":\"3\"}"))
+                        .path("max_concurrent_calls")
+                        .asInt(),
                 "a string of digits, as pydantic's lax mode takes it");
 
         HttpResponse removed = post(iid, "{\"max_concurrent_calls\":0}");
@@ -579,11 +720,21 @@ class SetupVoiceHandlerIT {
         assertEquals(200, post(iid, withLimit(retellBody(random("key_")), "2")).status());
         Map<String, String> before = aws.snapshotOfEveryTable();
         Map<String, String> cases = new java.util.LinkedHashMap<>();
-        cases.put("-1", "{\"loc\":[\"body\",\"max_concurrent_calls\"],\"msg\":\"Input should be greater than or equal to 0\",\"type\":\"greater_than_equal\"}");
-        cases.put("10001", "{\"loc\":[\"body\",\"max_concurrent_calls\"],\"msg\":\"Input should be less than or equal to 10000\",\"type\":\"less_than_equal\"}");
-        cases.put("\"many\"", "{\"loc\":[\"body\",\"max_concurrent_calls\"],\"msg\":\"Input should be a valid integer, unable to parse string as an integer\",\"type\":\"int_parsing\"}");
-        cases.put("2.5", "{\"loc\":[\"body\",\"max_concurrent_calls\"],\"msg\":\"Input should be a valid integer, got a number with a fractional part\",\"type\":\"int_from_float\"}");
-        cases.put("[3]", "{\"loc\":[\"body\",\"max_concurrent_calls\"],\"msg\":\"Input should be a valid integer\",\"type\":\"int_type\"}");
+        cases.put(
+                "-1",
+                "{\"loc\":[\"body\",\"max_concurrent_calls\"],\"msg\":\"Input should be greater than or equal to 0\",\"type\":\"greater_than_equal\"}");
+        cases.put(
+                "10001",
+                "{\"loc\":[\"body\",\"max_concurrent_calls\"],\"msg\":\"Input should be less than or equal to 10000\",\"type\":\"less_than_equal\"}");
+        cases.put(
+                "\"many\"",
+                "{\"loc\":[\"body\",\"max_concurrent_calls\"],\"msg\":\"Input should be a valid integer, unable to parse string as an integer\",\"type\":\"int_parsing\"}");
+        cases.put(
+                "2.5",
+                "{\"loc\":[\"body\",\"max_concurrent_calls\"],\"msg\":\"Input should be a valid integer, got a number with a fractional part\",\"type\":\"int_from_float\"}");
+        cases.put(
+                "[3]",
+                "{\"loc\":[\"body\",\"max_concurrent_calls\"],\"msg\":\"Input should be a valid integer\",\"type\":\"int_type\"}");
         for (Map.Entry<String, String> c : cases.entrySet()) {
             assert422(post(iid, "{\"max_concurrent_calls\":" + c.getKey() + "}"), "[" + c.getValue() + "]");
         }
@@ -594,12 +745,24 @@ class SetupVoiceHandlerIT {
     void theLimitOutlivesAProviderChangeAndATeardownRemovesIt() throws Exception {
         String iid = aws.registerInstance(caller);
         assertEquals(200, post(iid, withLimit(retellBody(random("key_")), "4")).status());
-        HttpResponse pipecat = post(iid, pipecatBody(Map.of("twilio_auth_token", random("tok_"), "webhook_secret", random("whs_"),
-                "openai_api_key", random("sk_"))).toString());
+        HttpResponse pipecat = post(
+                iid,
+                pipecatBody(Map.of(
+                                "twilio_auth_token",
+                                random("tok_"),
+                                "webhook_secret",
+                                random("whs_"),
+                                "openai_api_key",
+                                random("sk_")))
+                        .toString());
         assertEquals(200, pipecat.status(), pipecat.body());
         assertEquals(4, json(pipecat).path("max_concurrent_calls").asInt(), "the channel's limit, not the provider's");
         aws.services().channels().remove(iid, channel(iid).generation());
         assertFalse(item(iid).containsKey(TableLayout.MAX_CONCURRENT_CALLS), "removed with the channel");
-        assertTrue(json(post(iid, retellBody(random("key_")))).get("max_concurrent_calls").isNull(), "a new channel starts unlimited");
+        assertTrue(
+                json(post(iid, retellBody(random("key_"))))
+                        .get("max_concurrent_calls")
+                        .isNull(),
+                "a new channel starts unlimited");
     }
 }

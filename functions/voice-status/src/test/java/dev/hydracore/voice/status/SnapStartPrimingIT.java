@@ -7,15 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.http.ApiHandler;
 import dev.hydracore.voice.core.http.HttpResponse;
-import dev.hydracore.voice.tooling.CfnTemplate;
-import dev.hydracore.voice.tooling.ProjectPaths;
 import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.testkit.TestAws.TestCaller;
+import dev.hydracore.voice.tooling.CfnTemplate;
+import dev.hydracore.voice.tooling.ProjectPaths;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * SnapStart priming (the CRaC beforeCheckpoint hook, called directly as the runtime would):
@@ -51,7 +49,9 @@ class SnapStartPrimingIT {
         assertTrue(services.authenticator().pepper().loaded());
         assertEquals(1, services.authenticator().cachedKeys());
         assertEquals(1, services.vault().cachedKeys());
-        int tables = CfnTemplate.load(ProjectPaths.template()).resources("AWS::DynamoDB::Table").size();
+        int tables = CfnTemplate.load(ProjectPaths.template())
+                .resources("AWS::DynamoDB::Table")
+                .size();
         Map<String, String> before = snapshotOfEveryTable();
         assertTrue(before.size() >= 3, "the tables hold the tenant, key and instance items");
 
@@ -76,7 +76,9 @@ class SnapStartPrimingIT {
         assertEquals(401, r.status());
         assertEquals("{\"detail\":\"Invalid API key\"}", r.body());
         // The all-zero instance is never registered, and priming's key matches no stored key.
-        assertEquals(404, get(handler, ApiHandler.PRIMING_INSTANCE_ID, caller.apiKey()).status());
+        assertEquals(
+                404,
+                get(handler, ApiHandler.PRIMING_INSTANCE_ID, caller.apiKey()).status());
         assertEquals(before, snapshotOfEveryTable());
     }
 

@@ -1,8 +1,8 @@
 package dev.hydracore.voice.sweeper;
 
 import dev.hydracore.voice.core.FunctionHandler;
-import dev.hydracore.voice.core.JsonStreams;
 import dev.hydracore.voice.core.Invocation;
+import dev.hydracore.voice.core.JsonStreams;
 import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Metrics;
 import dev.hydracore.voice.core.Services;
@@ -38,6 +38,12 @@ public final class SweeperHandler extends FunctionHandler {
      */
     static final Duration PURGE_BUDGET = Duration.ofSeconds(60);
 
+    /** Priming's cutoff: before every possible start time, so every shard's Query matches nothing. */
+    static final long PRIMING_CUTOFF = -1;
+
+    /** The route its invocation line names: the EventBridge schedule that invokes it. */
+    static final String ROUTE = "schedule";
+
     private final SweepIndex calls;
     private final InboundAdmissions admissions;
     private final PurgeJobs purgeJobs;
@@ -56,27 +62,6 @@ public final class SweeperHandler extends FunctionHandler {
         this.purgeJobs = services.purgeJobs();
         this.clock = services.clock();
         this.maxCall = services.settings().maxCallDuration();
-    }
-
-    /**
-     * What one run did; {@code contended}: calls left for the next run after losing too many races;
-     * {@code admissionsReleased}: Retell admissions no call claimed within their window.
-     */
-    public record Summary(int ended, int orphansRemoved, int contended, int admissionsReleased) {
-        public Summary(int ended, int orphansRemoved, int contended) {
-            this(ended, orphansRemoved, contended, 0);
-        }
-
-        String toJson() {
-            return JsonStreams.write(g -> {
-                g.writeStartObject();
-                g.writeNumberField("ended", ended);
-                g.writeNumberField("orphans_removed", orphansRemoved);
-                g.writeNumberField("contended", contended);
-                g.writeNumberField("admissions_released", admissionsReleased);
-                g.writeEndObject();
-            });
-        }
     }
 
     public Summary sweep() {
@@ -103,7 +88,7 @@ public final class SweeperHandler extends FunctionHandler {
                     switch (calls.endOverdue(key, cutoff)) {
                         case ENDED -> ended++;
                         case ORPHAN_REMOVED -> orphans++;
-                        case NOTHING -> { }
+                        case NOTHING -> {}
                     }
                 } catch (CallTransitions.ContentionException e) {
                     contended++;
@@ -128,16 +113,10 @@ public final class SweeperHandler extends FunctionHandler {
         return purgeJobs.work(PURGE_BUDGET);
     }
 
-    /** Priming's cutoff: before every possible start time, so every shard's Query matches nothing. */
-    static final long PRIMING_CUTOFF = -1;
-
     @Override
     protected void prime() {
         sweep(PRIMING_CUTOFF).toJson();
     }
-
-    /** The route its invocation line names: the EventBridge schedule that invokes it. */
-    static final String ROUTE = "schedule";
 
     @Override
     protected void invoke(InputStream input, OutputStream output) throws IOException {
@@ -147,15 +126,41 @@ public final class SweeperHandler extends FunctionHandler {
         // Overdue calls first (they keep counting until ended), then what teardowns left to delete.
         try {
             PurgeJobs.Result purged = purge();
-            invocation.count("purge_jobs_finished", purged.jobsFinished()).count("records_deleted", purged.recordsDeleted())
+            invocation
+                    .count("purge_jobs_finished", purged.jobsFinished())
+                    .count("records_deleted", purged.recordsDeleted())
                     .count("purge_jobs_left", purged.jobsLeft() ? 1 : 0);
         } catch (RetryLaterException | SdkException e) {
             // The jobs stay queued and the next run resumes them; the sweep above is done either way.
             Log.warn("purge jobs interrupted", "exception", e.getClass().getSimpleName());
         }
-        invocation.count("ended", s.ended()).count("orphans_removed", s.orphansRemoved()).count("contended", s.contended())
+        invocation
+                .count("ended", s.ended())
+                .count("orphans_removed", s.orphansRemoved())
+                .count("contended", s.contended())
                 .count("admissions_released", s.admissionsReleased())
                 .metric(Metrics.CALLS_ENDED_BY_SWEEPER, Metrics.COUNT, s.ended(), List.of(List.of()));
         output.write(s.toJson().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * What one run did; {@code contended}: calls left for the next run after losing too many races;
+     * {@code admissionsReleased}: Retell admissions no call claimed within their window.
+     */
+    public record Summary(int ended, int orphansRemoved, int contended, int admissionsReleased) {
+        public Summary(int ended, int orphansRemoved, int contended) {
+            this(ended, orphansRemoved, contended, 0);
+        }
+
+        String toJson() {
+            return JsonStreams.write(g -> {
+                g.writeStartObject();
+                g.writeNumberField("ended", ended);
+                g.writeNumberField("orphans_removed", orphansRemoved);
+                g.writeNumberField("contended", contended);
+                g.writeNumberField("admissions_released", admissionsReleased);
+                g.writeEndObject();
+            });
+        }
     }
 }

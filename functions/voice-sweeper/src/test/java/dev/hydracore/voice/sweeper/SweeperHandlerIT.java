@@ -13,12 +13,12 @@ import dev.hydracore.voice.core.calls.CallState;
 import dev.hydracore.voice.core.store.CallItems;
 import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.TableLayout;
-import dev.hydracore.voice.tooling.ProjectPaths;
 import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.testkit.TestAws.TestCaller;
 import dev.hydracore.voice.testkit.TestChannels;
 import dev.hydracore.voice.testkit.TestChannels.Channel;
 import dev.hydracore.voice.testkit.TestClock;
+import dev.hydracore.voice.tooling.ProjectPaths;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -56,12 +56,22 @@ class SweeperHandlerIT {
     }
 
     static long counter(String iid) {
-        return TableLayout.num(aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName()).key(TableLayout.instanceKey(iid))
-                .consistentRead(true)).item(), TableLayout.ACTIVE_CALLS, -1);
+        return TableLayout.num(
+                aws.dynamo()
+                        .getItem(g -> g.tableName(aws.resources().tableName())
+                                .key(TableLayout.instanceKey(iid))
+                                .consistentRead(true))
+                        .item(),
+                TableLayout.ACTIVE_CALLS,
+                -1);
     }
 
     static Map<String, AttributeValue> call(String iid, String callId) {
-        return aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName()).key(TableLayout.callKey(iid, callId)).consistentRead(true)).item();
+        return aws.dynamo()
+                .getItem(g -> g.tableName(aws.resources().tableName())
+                        .key(TableLayout.callKey(iid, callId))
+                        .consistentRead(true))
+                .item();
     }
 
     static void apply(CallTransitions store, String iid, String callId, CallEvent e) {
@@ -92,13 +102,17 @@ class SweeperHandlerIT {
         for (String id : List.of("stale_1", "stale_2")) {
             Map<String, AttributeValue> item = call(iid, id);
             assertEquals("ended", item.get(TableLayout.STATE).s());
-            assertEquals(Long.toString(clock.millis()), item.get(TableLayout.ENDED_AT).n());
+            assertEquals(
+                    Long.toString(clock.millis()),
+                    item.get(TableLayout.ENDED_AT).n());
             assertFalse(item.containsKey(TableLayout.SWEEP_PK) || item.containsKey(TableLayout.ACTIVE_SINCE));
         }
         assertEquals("in_progress", call(iid, "fresh").get(TableLayout.STATE).s());
         // Running again finds nothing; a late webhook end for a swept call changes nothing either.
         assertEquals(new SweeperHandler.Summary(0, 0, 0), sweeper.sweep());
-        assertEquals(CallTransitions.Outcome.UNCHANGED, store.apply(store.read(iid, "stale_1", null), CallEvent.state(CallState.ENDED, null)));
+        assertEquals(
+                CallTransitions.Outcome.UNCHANGED,
+                store.apply(store.read(iid, "stale_1", null), CallEvent.state(CallState.ENDED, null)));
         assertEquals(1, counter(iid));
         clock.advance(Duration.ofHours(3));
         assertEquals(new SweeperHandler.Summary(1, 0, 0), sweeper.sweep());
@@ -149,7 +163,9 @@ class SweeperHandlerIT {
         assertEquals(new SweeperHandler.Summary(0, 1, 0), new SweeperHandler(services).sweep());
         assertTrue(call(iid, "orphan").isEmpty(), "the orphan is gone");
         assertEquals(1, counter(iid), "the new channel's counter is untouched");
-        assertEquals(fresh.generation(), call(iid, "current").get(TableLayout.GENERATION).s());
+        assertEquals(
+                fresh.generation(),
+                call(iid, "current").get(TableLayout.GENERATION).s());
     }
 
     @Test
@@ -157,22 +173,38 @@ class SweeperHandlerIT {
         // With the real clock: a record written as if it started five hours ago.
         Channel ch = channel();
         long fiveHoursAgo = System.currentTimeMillis() - Duration.ofHours(5).toMillis();
-        CallRecord old = new CallRecord(ch.instanceId(), "call_lost_end", CallState.IN_PROGRESS, fiveHoursAgo, "+14155550153", 3,
-                ch.generation(), 1, null, fiveHoursAgo / 1000 + 4 * 3600 + 86_400);
-        aws.dynamo().transactWriteItems(t -> t.transactItems(
-                b -> b.put(p -> p.tableName(aws.resources().tableName()).item(CallItems.toItem(old))),
-                b -> b.update(u -> u.tableName(aws.resources().tableName()).key(TableLayout.instanceKey(ch.instanceId()))
-                        .updateExpression("ADD active_calls :one").expressionAttributeValues(Map.of(":one", TableLayout.n(1))))));
+        CallRecord old = new CallRecord(
+                ch.instanceId(),
+                "call_lost_end",
+                CallState.IN_PROGRESS,
+                fiveHoursAgo,
+                "+14155550153",
+                3,
+                ch.generation(),
+                1,
+                null,
+                fiveHoursAgo / 1000 + 4 * 3600 + 86_400);
+        aws.dynamo()
+                .transactWriteItems(t -> t.transactItems(
+                        b -> b.put(p -> p.tableName(aws.resources().tableName()).item(CallItems.toItem(old))),
+                        b -> b.update(u -> u.tableName(aws.resources().tableName())
+                                .key(TableLayout.instanceKey(ch.instanceId()))
+                                .updateExpression("ADD active_calls :one")
+                                .expressionAttributeValues(Map.of(":one", TableLayout.n(1))))));
         assertEquals(1, counter(ch.instanceId()));
         // The Lambda entry point with the sample scheduled event.
         byte[] sample = Files.readAllBytes(ProjectPaths.root().resolve("events/voice-sweeper.json"));
-        assertEquals("Scheduled Event", Json.MAPPER.readTree(sample).path("detail-type").asText());
+        assertEquals(
+                "Scheduled Event",
+                Json.MAPPER.readTree(sample).path("detail-type").asText());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new SweeperHandler(aws.services()).handleRequest(new ByteArrayInputStream(sample), out, null);
         JsonNode summary = Json.MAPPER.readTree(out.toByteArray());
         assertTrue(summary.path("ended").asInt() >= 1, summary.toString());
         assertEquals(0, counter(ch.instanceId()));
-        assertEquals("ended", call(ch.instanceId(), "call_lost_end").get(TableLayout.STATE).s());
+        assertEquals(
+                "ended",
+                call(ch.instanceId(), "call_lost_end").get(TableLayout.STATE).s());
     }
 
     @Test
@@ -187,10 +219,17 @@ class SweeperHandlerIT {
         aws.services().channels().remove(iid, ch.generation());
         assertFalse(call(iid, "purged_1").isEmpty());
         byte[] sample = Files.readAllBytes(ProjectPaths.root().resolve("events/voice-sweeper.json"));
-        new SweeperHandler(aws.services()).handleRequest(new ByteArrayInputStream(sample), new ByteArrayOutputStream(), null);
+        new SweeperHandler(aws.services())
+                .handleRequest(new ByteArrayInputStream(sample), new ByteArrayOutputStream(), null);
         assertTrue(call(iid, "purged_1").isEmpty(), "the dead generation's records are gone");
         assertTrue(call(iid, "purged_2").isEmpty());
-        assertTrue(aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName()).key(TableLayout.purgeJobKey(iid))
-                .consistentRead(true)).item().isEmpty(), "and so is the job");
+        assertTrue(
+                aws.dynamo()
+                        .getItem(g -> g.tableName(aws.resources().tableName())
+                                .key(TableLayout.purgeJobKey(iid))
+                                .consistentRead(true))
+                        .item()
+                        .isEmpty(),
+                "and so is the job");
     }
 }

@@ -27,12 +27,15 @@ import org.junit.jupiter.api.Test;
 
 /** The sweeper's run through the Lambda entry point: one line, and CallsEndedBySweeper as valid EMF. */
 class SweeperInvocationLineIT {
-    static final String SCHEDULED = "{\"version\":\"0\",\"id\":\"e1\",\"detail-type\":\"Scheduled Event\",\"source\":\"aws.events\","
-            + "\"detail\":{}}";
+    static final String SCHEDULED =
+            "{\"version\":\"0\",\"id\":\"e1\",\"detail-type\":\"Scheduled Event\",\"source\":\"aws.events\","
+                    + "\"detail\":{}}";
 
     static JsonNode run(SweeperHandler sweeper, String requestId) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        sweeper.handleRequest(new ByteArrayInputStream(SCHEDULED.getBytes(StandardCharsets.UTF_8)), out,
+        sweeper.handleRequest(
+                new ByteArrayInputStream(SCHEDULED.getBytes(StandardCharsets.UTF_8)),
+                out,
                 new TestContext(requestId, "stack-sweeper", null));
         return Json.MAPPER.readTree(out.toByteArray());
     }
@@ -44,14 +47,17 @@ class SweeperInvocationLineIT {
         TestClock clock = new TestClock(Instant.parse("2041-01-01T00:00:00Z"));
         Services services = aws.services(aws.settings(), clock);
         CallTransitions store = services.callTransitions();
-        String iid = new TestChannels(aws).retell(caller, aws.registerInstance(caller), "key_" + UUID.randomUUID()).instanceId();
+        String iid = new TestChannels(aws)
+                .retell(caller, aws.registerInstance(caller), "key_" + UUID.randomUUID())
+                .instanceId();
         for (String callId : List.of("line_1", "line_2")) {
             store.apply(store.read(iid, callId, null), CallEvent.state(CallState.IN_PROGRESS, "+14155550160"));
         }
         clock.advance(Duration.ofHours(5));
         SweeperHandler sweeper = new SweeperHandler(services);
 
-        LogLines.Captured<List<JsonNode>> captured = LogLines.capture(() -> List.of(run(sweeper, "s-1"), run(sweeper, "s-2")));
+        LogLines.Captured<List<JsonNode>> captured =
+                LogLines.capture(() -> List.of(run(sweeper, "s-1"), run(sweeper, "s-2")));
         List<JsonNode> lines = captured.logs().invocations();
         assertEquals(2, lines.size(), captured.logs().text());
         for (int i = 0; i < 2; i++) {

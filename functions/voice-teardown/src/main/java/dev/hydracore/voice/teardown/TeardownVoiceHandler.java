@@ -9,10 +9,10 @@ import dev.hydracore.voice.core.http.ApiHandler;
 import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.InstanceId;
-import dev.hydracore.voice.core.store.PurgeJobs;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.ChannelStore;
 import dev.hydracore.voice.core.store.InstanceRecord;
+import dev.hydracore.voice.core.store.PurgeJobs;
 import java.util.List;
 import java.util.Optional;
 

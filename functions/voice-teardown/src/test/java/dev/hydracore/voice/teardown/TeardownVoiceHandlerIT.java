@@ -19,12 +19,12 @@ import dev.hydracore.voice.core.store.CallRecordPurge;
 import dev.hydracore.voice.core.store.PurgeJobs;
 import dev.hydracore.voice.core.store.RetryLaterException;
 import dev.hydracore.voice.core.store.TableLayout;
+import dev.hydracore.voice.testkit.TestAws;
+import dev.hydracore.voice.testkit.TestAws.TestCaller;
+import dev.hydracore.voice.testkit.TestChannels;
 import dev.hydracore.voice.tooling.ApiEvents;
 import dev.hydracore.voice.tooling.CfnTemplate;
 import dev.hydracore.voice.tooling.ProjectPaths;
-import dev.hydracore.voice.testkit.TestAws;
-import dev.hydracore.voice.testkit.TestChannels;
-import dev.hydracore.voice.testkit.TestAws.TestCaller;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -53,8 +53,16 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 class TeardownVoiceHandlerIT {
     static final String ROUTE = "DELETE /v1/instances/{instance_id}/channels/voice";
     /** What a registration is, without a channel (active_since 0: its place in the active-calls index). */
-    static final Set<String> REGISTRATION_ATTRIBUTES = Set.of(TableLayout.PK, TableLayout.SK, TableLayout.INSTANCE_ID, TableLayout.TENANT_ID,
-            TableLayout.REGISTERED_AT, TableLayout.GSI1_PK, TableLayout.GSI1_SK, TableLayout.ACTIVE_SINCE);
+    static final Set<String> REGISTRATION_ATTRIBUTES = Set.of(
+            TableLayout.PK,
+            TableLayout.SK,
+            TableLayout.INSTANCE_ID,
+            TableLayout.TENANT_ID,
+            TableLayout.REGISTERED_AT,
+            TableLayout.GSI1_PK,
+            TableLayout.GSI1_SK,
+            TableLayout.ACTIVE_SINCE);
+
     static TestAws aws;
     static String table;
     static TeardownVoiceHandler handler;
@@ -71,8 +79,13 @@ class TeardownVoiceHandlerIT {
     }
 
     static ObjectNode event(String instanceId, Map<String, String> headers) {
-        return ApiEvents.of("DELETE", "/v1/instances/" + instanceId + "/channels/voice", ROUTE,
-                Map.of("instance_id", instanceId), headers, null);
+        return ApiEvents.of(
+                "DELETE",
+                "/v1/instances/" + instanceId + "/channels/voice",
+                ROUTE,
+                Map.of("instance_id", instanceId),
+                headers,
+                null);
     }
 
     static HttpResponse delete(TeardownVoiceHandler h, String instanceId) {
@@ -81,7 +94,8 @@ class TeardownVoiceHandlerIT {
 
     /** Configures a retell channel as Setup Voice does (sealed, saved: the test kit's channels); returns the instance id. */
     static String configure(String iid) {
-        assertEquals(iid, channels.retell(caller, iid, "key_" + UUID.randomUUID()).instanceId());
+        assertEquals(
+                iid, channels.retell(caller, iid, "key_" + UUID.randomUUID()).instanceId());
         return iid;
     }
 
@@ -97,10 +111,20 @@ class TeardownVoiceHandlerIT {
         List<WriteRequest> puts = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             boolean ended = i % 3 == 0;
-            CallRecord c = new CallRecord(iid, "call_" + UUID.randomUUID(), ended ? CallState.ENDED : CallState.IN_PROGRESS,
-                    now - 60_000 + i, "+1415555" + String.format("%04d", i), i % 7, generation, 1,
-                    ended ? now : null, now / 1000 + 3600);
-            puts.add(WriteRequest.builder().putRequest(PutRequest.builder().item(CallItems.toItem(c)).build()).build());
+            CallRecord c = new CallRecord(
+                    iid,
+                    "call_" + UUID.randomUUID(),
+                    ended ? CallState.ENDED : CallState.IN_PROGRESS,
+                    now - 60_000 + i,
+                    "+1415555" + String.format("%04d", i),
+                    i % 7,
+                    generation,
+                    1,
+                    ended ? now : null,
+                    now / 1000 + 3600);
+            puts.add(WriteRequest.builder()
+                    .putRequest(PutRequest.builder().item(CallItems.toItem(c)).build())
+                    .build());
         }
         for (int i = 0; i < puts.size(); i += 25) {
             List<WriteRequest> chunk = puts.subList(i, Math.min(i + 25, puts.size()));
@@ -123,7 +147,10 @@ class TeardownVoiceHandlerIT {
     }
 
     static Map<String, AttributeValue> item(String iid) {
-        return aws.dynamo().getItem(g -> g.tableName(table).key(TableLayout.instanceKey(iid)).consistentRead(true)).item();
+        return aws.dynamo()
+                .getItem(g ->
+                        g.tableName(table).key(TableLayout.instanceKey(iid)).consistentRead(true))
+                .item();
     }
 
     /** Every item in every table of the emulator that mentions the instance anywhere. */
@@ -140,10 +167,20 @@ class TeardownVoiceHandlerIT {
     }
 
     static int callRecords(String iid) {
-        return aws.dynamo().queryPaginator(q -> q.tableName(table).consistentRead(true)
-                .keyConditionExpression("pk = :pk AND begins_with(sk, :c)")
-                .expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + iid), ":c", TableLayout.s(TableLayout.CALL_PREFIX))))
-                .items().stream().mapToInt(i -> 1).sum();
+        return aws
+                .dynamo()
+                .queryPaginator(q -> q.tableName(table)
+                        .consistentRead(true)
+                        .keyConditionExpression("pk = :pk AND begins_with(sk, :c)")
+                        .expressionAttributeValues(Map.of(
+                                ":pk",
+                                TableLayout.s(TableLayout.INSTANCE_PREFIX + iid),
+                                ":c",
+                                TableLayout.s(TableLayout.CALL_PREFIX))))
+                .items()
+                .stream()
+                .mapToInt(i -> 1)
+                .sum();
     }
 
     static void assertOnlyTheRegistrationRemains(String iid) {
@@ -154,7 +191,10 @@ class TeardownVoiceHandlerIT {
         assertEquals("INSTANCE", registration.get(TableLayout.SK).s());
         assertEquals(REGISTRATION_ATTRIBUTES, registration.keySet());
         assertEquals(caller.tenantId(), registration.get(TableLayout.TENANT_ID).s());
-        assertEquals(ChannelStatus.NOT_CONFIGURED, ChannelStatus.of(aws.services().instances().find(iid).orElseThrow()).status());
+        assertEquals(
+                ChannelStatus.NOT_CONFIGURED,
+                ChannelStatus.of(aws.services().instances().find(iid).orElseThrow())
+                        .status());
     }
 
     @Test
@@ -167,15 +207,20 @@ class TeardownVoiceHandlerIT {
         putCalls(configure(neighbour), generation(neighbour), 5);
         AtomicInteger queries = new AtomicInteger();
         AtomicInteger batches = new AtomicInteger();
-        Services counted = aws.services(aws.settings().with(Settings.QUERY_PAGE_LIMIT, "10"), (operation, request, proceed) -> {
-            if (operation.equals("query")) {
-                queries.incrementAndGet();
-            } else if (operation.equals("batchWriteItem")) {
-                batches.incrementAndGet();
-                assertTrue(((BatchWriteItemRequest) request).requestItems().get(table).size() <= 25);
-            }
-            return proceed.call();
-        });
+        Services counted =
+                aws.services(aws.settings().with(Settings.QUERY_PAGE_LIMIT, "10"), (operation, request, proceed) -> {
+                    if (operation.equals("query")) {
+                        queries.incrementAndGet();
+                    } else if (operation.equals("batchWriteItem")) {
+                        batches.incrementAndGet();
+                        assertTrue(((BatchWriteItemRequest) request)
+                                        .requestItems()
+                                        .get(table)
+                                        .size()
+                                <= 25);
+                    }
+                    return proceed.call();
+                });
         HttpResponse r = delete(new TeardownVoiceHandler(counted), iid);
         assertEquals(204, r.status());
         assertEquals("", r.body());
@@ -188,20 +233,45 @@ class TeardownVoiceHandlerIT {
         assertTrue(batches.get() >= 7, "each page's deletes were sent: " + batches.get());
         assertEquals(0, callRecords(iid));
         assertOnlyTheRegistrationRemains(iid);
-        assertEquals("{\"active_calls\":0,\"enabled\":false,\"phone_number\":null,\"provider\":null,"
-                + "\"status\":\"not_configured\",\"webhook_url\":null,\"max_concurrent_calls\":null}",
-                ChannelStatus.of(aws.services().instances().find(iid).orElseThrow()).toJson());
+        assertEquals(
+                "{\"active_calls\":0,\"enabled\":false,\"phone_number\":null,\"provider\":null,"
+                        + "\"status\":\"not_configured\",\"webhook_url\":null,\"max_concurrent_calls\":null}",
+                ChannelStatus.of(aws.services().instances().find(iid).orElseThrow())
+                        .toJson());
         // The neighbour's channel and calls are untouched.
         assertEquals(5, callRecords(neighbour));
         assertEquals("retell", item(neighbour).get(TableLayout.PROVIDER).s());
         // A webhook racing the teardown writes under the old generation: that write now fails.
-        CallRecord late = new CallRecord(iid, "call_late", CallState.RINGING, System.currentTimeMillis(), "+14155550000", 0,
-                generation, 1, null, System.currentTimeMillis() / 1000 + 3600);
-        assertThrows(TransactionCanceledException.class, () -> aws.dynamo().transactWriteItems(t -> t.transactItems(
-                TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table).key(TableLayout.instanceKey(iid))
-                        .conditionExpression("#g = :g").expressionAttributeNames(Map.of("#g", TableLayout.GENERATION))
-                        .expressionAttributeValues(Map.of(":g", TableLayout.s(generation))).build()).build(),
-                TransactWriteItem.builder().put(Put.builder().tableName(table).item(CallItems.toItem(late)).build()).build())));
+        CallRecord late = new CallRecord(
+                iid,
+                "call_late",
+                CallState.RINGING,
+                System.currentTimeMillis(),
+                "+14155550000",
+                0,
+                generation,
+                1,
+                null,
+                System.currentTimeMillis() / 1000 + 3600);
+        assertThrows(
+                TransactionCanceledException.class,
+                () -> aws.dynamo()
+                        .transactWriteItems(t -> t.transactItems(
+                                TransactWriteItem.builder()
+                                        .conditionCheck(ConditionCheck.builder()
+                                                .tableName(table)
+                                                .key(TableLayout.instanceKey(iid))
+                                                .conditionExpression("#g = :g")
+                                                .expressionAttributeNames(Map.of("#g", TableLayout.GENERATION))
+                                                .expressionAttributeValues(Map.of(":g", TableLayout.s(generation)))
+                                                .build())
+                                        .build(),
+                                TransactWriteItem.builder()
+                                        .put(Put.builder()
+                                                .tableName(table)
+                                                .item(CallItems.toItem(late))
+                                                .build())
+                                        .build())));
         assertEquals(0, callRecords(iid));
     }
 
@@ -235,7 +305,8 @@ class TeardownVoiceHandlerIT {
         assertEquals(422, badPath.status());
         JsonNode d = Json.MAPPER.readTree(badPath.body()).path("detail");
         assertEquals(1, d.size());
-        assertEquals(Json.MAPPER.readTree("[\"path\",\"instance_id\"]"), d.get(0).path("loc"));
+        assertEquals(
+                Json.MAPPER.readTree("[\"path\",\"instance_id\"]"), d.get(0).path("loc"));
         assertEquals("uuid_parsing", d.get(0).path("type").asText());
         // Another tenant's configured channel: the same 404 as a missing instance, and it stays.
         String configuredTheirs = theirs;
@@ -280,14 +351,17 @@ class TeardownVoiceHandlerIT {
             if (!operation.equals("batchWriteItem")) {
                 return proceed.call();
             }
-            List<WriteRequest> all = ((BatchWriteItemRequest) request).requestItems().get(table);
+            List<WriteRequest> all =
+                    ((BatchWriteItemRequest) request).requestItems().get(table);
             batchSizes.add(all.size());
             if (all.size() <= 5) {
                 return proceed.call();
             }
             List<WriteRequest> done = all.subList(0, all.size() - 5);
             aws.dynamo().batchWriteItem(r -> r.requestItems(Map.of(table, done)));
-            return BatchWriteItemResponse.builder().unprocessedItems(Map.of(table, all.subList(all.size() - 5, all.size()))).build();
+            return BatchWriteItemResponse.builder()
+                    .unprocessedItems(Map.of(table, all.subList(all.size() - 5, all.size())))
+                    .build();
         });
         assertEquals(204, delete(handler, iid).status());
         purgeAsTheSweeperDoes(throttled);
@@ -307,7 +381,9 @@ class TeardownVoiceHandlerIT {
                 return proceed.call();
             }
             calls.incrementAndGet();
-            return BatchWriteItemResponse.builder().unprocessedItems(((BatchWriteItemRequest) request).requestItems()).build();
+            return BatchWriteItemResponse.builder()
+                    .unprocessedItems(((BatchWriteItemRequest) request).requestItems())
+                    .build();
         });
         assertEquals(204, delete(handler, iid).status());
         assertThrows(RetryLaterException.class, () -> stuck.purgeJobs().work(Duration.ofSeconds(60)));
@@ -324,7 +400,8 @@ class TeardownVoiceHandlerIT {
         String generation = generation(iid);
         long seeding = System.nanoTime();
         putCalls(iid, generation, 20_000);
-        System.out.printf("seeded 20000 call records with BatchWriteItem in %d ms%n", (System.nanoTime() - seeding) / 1_000_000);
+        System.out.printf(
+                "seeded 20000 call records with BatchWriteItem in %d ms%n", (System.nanoTime() - seeding) / 1_000_000);
         // (putCalls asserted every batch was processed: 20,000 records are there.)
         long started = System.nanoTime();
         HttpResponse r = delete(handler, iid);
@@ -333,8 +410,12 @@ class TeardownVoiceHandlerIT {
         assertEquals(204, r.status());
         assertTrue(millis < 5_000, "bounded by the channel's removal, not the history: " + millis + " ms");
         // At once: nothing counts or lists, and a retried DELETE is 404.
-        assertEquals(ChannelStatus.NOT_CONFIGURED, ChannelStatus.of(aws.services().instances().find(iid).orElseThrow()).status());
-        assertTrue(aws.services().instances().find(iid).orElseThrow().channel().isEmpty(),
+        assertEquals(
+                ChannelStatus.NOT_CONFIGURED,
+                ChannelStatus.of(aws.services().instances().find(iid).orElseThrow())
+                        .status());
+        assertTrue(
+                aws.services().instances().find(iid).orElseThrow().channel().isEmpty(),
                 "no channel, so List Active Calls answers [] and Voice Status counts 0");
         assertEquals(404, delete(handler, iid).status());
         // Then the sweeper's runs (a budget each) remove every record, and nothing else is left.
@@ -347,8 +428,9 @@ class TeardownVoiceHandlerIT {
             deleted += run.recordsDeleted();
             runs++;
         } while (run.jobsLeft() && runs < 40);
-        System.out.printf("the sweeper's purge deleted %d records in %d runs of at most 20 s, %d ms%n", deleted, runs,
-                (System.nanoTime() - purging) / 1_000_000);
+        System.out.printf(
+                "the sweeper's purge deleted %d records in %d runs of at most 20 s, %d ms%n",
+                deleted, runs, (System.nanoTime() - purging) / 1_000_000);
         assertFalse(run.jobsLeft());
         assertEquals(20_000, deleted);
         assertEquals(0, callRecords(iid));
@@ -393,8 +475,11 @@ class TeardownVoiceHandlerIT {
 
     @Test
     void theEnvironmentTheTemplateDeclaresIsEnoughToRun() {
-        Map<String, String> env = aws.resources().functionEnvironment(CfnTemplate.load(ProjectPaths.template()),
-                "VoiceTeardownFunction", Map.of("PublicBaseUrl", "https://voice.example.com"));
+        Map<String, String> env = aws.resources()
+                .functionEnvironment(
+                        CfnTemplate.load(ProjectPaths.template()),
+                        "VoiceTeardownFunction",
+                        Map.of("PublicBaseUrl", "https://voice.example.com"));
         assertFalse(env.containsKey(Settings.KMS_KEY_ID), "teardown needs no key: it never decrypts");
         TeardownVoiceHandler deployed = new TeardownVoiceHandler(aws.services(Settings.of(env)));
         String iid = configure(aws.registerInstance(caller));
@@ -407,7 +492,8 @@ class TeardownVoiceHandlerIT {
     @Test
     void sampleEventDrivesTheLambdaEntryPoint() throws Exception {
         String iid = configure(aws.registerInstance(caller));
-        ObjectNode sample = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectPaths.root().resolve("events/voice-teardown.json")));
+        ObjectNode sample = (ObjectNode)
+                Json.MAPPER.readTree(Files.readAllBytes(ProjectPaths.root().resolve("events/voice-teardown.json")));
         assertEquals(ROUTE, sample.path("routeKey").asText());
         ((ObjectNode) sample.path("headers")).put("authorization", "Bearer " + caller.apiKey());
         ((ObjectNode) sample.path("pathParameters")).put("instance_id", iid);

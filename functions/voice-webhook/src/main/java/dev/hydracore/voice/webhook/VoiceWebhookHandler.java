@@ -1,10 +1,10 @@
 package dev.hydracore.voice.webhook;
 
+import dev.hydracore.voice.core.Invocation;
+import dev.hydracore.voice.core.Invocation.WebhookOutcome;
 import dev.hydracore.voice.core.JsonStreams;
 import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Metrics;
-import dev.hydracore.voice.core.Invocation;
-import dev.hydracore.voice.core.Invocation.WebhookOutcome;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.channel.VoiceField;
@@ -29,8 +29,8 @@ import dev.hydracore.voice.core.webhook.TwilioForm;
 import dev.hydracore.voice.core.webhook.TwilioSignature;
 import dev.hydracore.voice.core.webhook.TwimlAnswer;
 import dev.hydracore.voice.core.webhook.WebhookEvent;
-import java.time.Clock;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -52,6 +52,18 @@ public final class VoiceWebhookHandler extends ApiHandler {
     private static final String OK = "{\"status\":\"ok\"}";
     private static final String IGNORED = "{\"status\":\"ignored\"}";
 
+    /** Built-in sample bodies for priming (no real call, number or secret). */
+    static final String PRIMING_RETELL_BODY = "{\"event\":\"call_started\",\"call\":{\"call_type\":\"phone_call\","
+            + "\"call_id\":\"call_00000000000000000000000000000000\",\"agent_id\":\"agent_priming\",\"call_status\":\"ongoing\","
+            + "\"from_number\":\"+14155550123\",\"direction\":\"inbound\",\"transcript_object\":[]}}";
+
+    static final String PRIMING_BOT_BODY = "{\"event\":\"call.turn\",\"event_id\":\"" + PRIMING_INSTANCE_ID + "\","
+            + "\"call_id\":\"CA00000000000000000000000000000000\",\"caller_phone\":\"+14155550123\","
+            + "\"occurred_at\":\"2000-01-01T00:00:00Z\",\"turn\":{\"role\":\"user\"}}";
+    static final String PRIMING_TWILIO_BODY =
+            "AccountSid=AC00000000000000000000000000000000&CallSid=CA00000000000000000000000000000000"
+                    + "&CallStatus=ringing&Direction=inbound&From=%2B14155550123&To=%2B14155550100";
+
     private final CallTransitions calls;
     private final InboundAdmissions admissions;
     private final CredentialVault vault;
@@ -72,75 +84,6 @@ public final class VoiceWebhookHandler extends ApiHandler {
         this.streamUrl = services.settings().get(Settings.PIPECAT_STREAM_URL);
     }
 
-    /** How a request is signed, which follows from the channel's provider and the request's content type. */
-    enum Scheme {
-        RETELL("x-retell-signature", VoiceField.API_KEY),
-        TWILIO("x-twilio-signature", VoiceField.TWILIO_AUTH_TOKEN),
-        BOT("x-hydra-signature", VoiceField.WEBHOOK_SECRET);
-
-        final String header;
-        final VoiceField credential;
-
-        Scheme(String header, VoiceField credential) {
-            this.header = header;
-            this.credential = credential;
-        }
-
-        /** Before the channel is known: a best guess, only to find the call id to read. */
-        static Scheme guess(HttpRequest r) {
-            if (isForm(r)) {
-                return TWILIO;
-            }
-            return r.header(BOT.header).isPresent() && r.header(RETELL.header).isEmpty() ? BOT : RETELL;
-        }
-
-        static Optional<Scheme> forChannel(String provider, HttpRequest r) {
-            return VoiceProvider.fromWire(provider).map(p -> switch (p) {
-                case RETELL -> RETELL;
-                case PIPECAT -> isForm(r) ? TWILIO : BOT;
-            });
-        }
-
-        static boolean isForm(HttpRequest r) {
-            return r.header("content-type").map(ct -> ct.toLowerCase(Locale.ROOT).split(";")[0].strip())
-                    .filter("application/x-www-form-urlencoded"::equals).isPresent();
-        }
-    }
-
-    /** A body parsed one way: the event, or why it is malformed (reported only once the signature holds). */
-    private record Parsed(Scheme scheme, Optional<TwilioForm> form, WebhookEvent event, ValidationException problem) {
-        String callId() {
-            return event == null ? null : event.callId();
-        }
-
-        String admissionId() {
-            return event == null ? null : event.admissionId();
-        }
-
-        String turnEventId() {
-            return event == null || event.change() == null ? null : event.change().turnEventId();
-        }
-
-        static Parsed of(Scheme scheme, byte[] body) {
-            Optional<TwilioForm> form = Optional.empty();
-            try {
-                return switch (scheme) {
-                    case RETELL -> new Parsed(scheme, form, RetellEvents.parse(body), null);
-                    case BOT -> new Parsed(scheme, form, BotEvents.parse(body), null);
-                    case TWILIO -> {
-                        form = Optional.of(TwilioForm.parse(body));
-                        yield new Parsed(scheme, form, TwilioEvents.parse(form.get()), null);
-                    }
-                };
-            } catch (ValidationException e) {
-                return new Parsed(scheme, form, null, e);
-            } catch (IllegalArgumentException e) {
-                // Not form encoding at all: there is nothing a Twilio signature could cover.
-                return new Parsed(scheme, Optional.empty(), null, null);
-            }
-        }
-    }
-
     @Override
     protected HttpResponse handle(HttpRequest request) {
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
@@ -151,10 +94,12 @@ public final class VoiceWebhookHandler extends ApiHandler {
             throw invalidSignature();
         }
         Parsed parsed = Parsed.of(Scheme.guess(request), request.body());
-        CallTransitions.CallRead seen = calls.read(instanceId, parsed.callId(), parsed.turnEventId(), parsed.admissionId());
+        CallTransitions.CallRead seen =
+                calls.read(instanceId, parsed.callId(), parsed.turnEventId(), parsed.admissionId());
         ChannelRecord channel = seen.channel().orElseThrow(ApiException::channelNotConfigured);
 
-        Scheme scheme = Scheme.forChannel(channel.provider(), request).orElseThrow(VoiceWebhookHandler::invalidSignature);
+        Scheme scheme =
+                Scheme.forChannel(channel.provider(), request).orElseThrow(VoiceWebhookHandler::invalidSignature);
         invocation().provider(reported(scheme));
         if (scheme != parsed.scheme()) {
             parsed = Parsed.of(scheme, request.body());
@@ -194,11 +139,14 @@ public final class VoiceWebhookHandler extends ApiHandler {
             }
             applied = outcome == CallTransitions.Outcome.APPLIED;
         }
-        invocation().outcome(!event.changesState() ? WebhookOutcome.IGNORED
-                : applied ? WebhookOutcome.APPLIED : WebhookOutcome.DUPLICATE);
+        invocation()
+                .outcome(
+                        !event.changesState()
+                                ? WebhookOutcome.IGNORED
+                                : applied ? WebhookOutcome.APPLIED : WebhookOutcome.DUPLICATE);
         if (event.incomingCall()) {
-            return TwimlAnswer.response(TwimlAnswer.forIncomingCall(streamUrl.orElse(null), instanceId, event.callerPhone(),
-                    event.callId()));
+            return TwimlAnswer.response(TwimlAnswer.forIncomingCall(
+                    streamUrl.orElse(null), instanceId, event.callerPhone(), event.callId()));
         }
         // Duplicates, stale and unknown events are acknowledged too, so the provider stops retrying.
         return HttpResponse.json(200, applied ? OK : IGNORED);
@@ -218,8 +166,11 @@ public final class VoiceWebhookHandler extends ApiHandler {
         if (d.kind() == InboundAdmissions.Kind.REFUSED) {
             logRefused("retell", instanceId);
         }
-        return HttpResponse.json(200, inboundAnswer(d.kind() == InboundAdmissions.Kind.ADMITTED ? channel.agentId() : null,
-                d.admissionId().orElse(null)));
+        return HttpResponse.json(
+                200,
+                inboundAnswer(
+                        d.kind() == InboundAdmissions.Kind.ADMITTED ? channel.agentId() : null,
+                        d.admissionId().orElse(null)));
     }
 
     /** {@code {"call_inbound":{"override_agent_id":…,"metadata":{"hydra_admission":…}}}}; no agent: declined. */
@@ -269,16 +220,6 @@ public final class VoiceWebhookHandler extends ApiHandler {
         };
     }
 
-    /** Built-in sample bodies for priming (no real call, number or secret). */
-    static final String PRIMING_RETELL_BODY = "{\"event\":\"call_started\",\"call\":{\"call_type\":\"phone_call\","
-            + "\"call_id\":\"call_00000000000000000000000000000000\",\"agent_id\":\"agent_priming\",\"call_status\":\"ongoing\","
-            + "\"from_number\":\"+14155550123\",\"direction\":\"inbound\",\"transcript_object\":[]}}";
-    static final String PRIMING_BOT_BODY = "{\"event\":\"call.turn\",\"event_id\":\"" + PRIMING_INSTANCE_ID + "\","
-            + "\"call_id\":\"CA00000000000000000000000000000000\",\"caller_phone\":\"+14155550123\","
-            + "\"occurred_at\":\"2000-01-01T00:00:00Z\",\"turn\":{\"role\":\"user\"}}";
-    static final String PRIMING_TWILIO_BODY = "AccountSid=AC00000000000000000000000000000000&CallSid=CA00000000000000000000000000000000"
-            + "&CallStatus=ringing&Direction=inbound&From=%2B14155550123&To=%2B14155550100";
-
     /**
      * A signed-looking Retell event for the never-registered all-zero instance: body parse, the one
      * BatchGetItem read, no channel: 404 before any signature check, decryption or write.
@@ -286,8 +227,11 @@ public final class VoiceWebhookHandler extends ApiHandler {
     @Override
     protected List<PrimingRequest> primingRequests() {
         byte[] retell = PRIMING_RETELL_BODY.getBytes(StandardCharsets.UTF_8);
-        return List.of(new PrimingRequest("POST", "/v1/webhooks/voice/{instance_id}",
-                Map.of("x-retell-signature", TimestampedHmac.sign(retell, "priming", clock.millis())), PRIMING_RETELL_BODY));
+        return List.of(new PrimingRequest(
+                "POST",
+                "/v1/webhooks/voice/{instance_id}",
+                Map.of("x-retell-signature", TimestampedHmac.sign(retell, "priming", clock.millis())),
+                PRIMING_RETELL_BODY));
     }
 
     /** The signature checks and event parsers of every provider on built-in samples with a throwaway key (pure code). */
@@ -299,12 +243,16 @@ public final class VoiceWebhookHandler extends ApiHandler {
         Parsed.of(Scheme.RETELL, retell);
         Parsed.of(Scheme.BOT, PRIMING_BOT_BODY.getBytes(StandardCharsets.UTF_8));
         Parsed twilio = Parsed.of(Scheme.TWILIO, PRIMING_TWILIO_BODY.getBytes(StandardCharsets.UTF_8));
-        List<Map.Entry<String, String>> pairs = twilio.form().map(TwilioForm::pairs).orElse(List.of());
+        List<Map.Entry<String, String>> pairs =
+                twilio.form().map(TwilioForm::pairs).orElse(List.of());
         String url = signedUrl("https://priming.invalid/v1/webhooks/voice/" + PRIMING_INSTANCE_ID, "");
         TwilioSignature.verify(TwilioSignature.sign(url, pairs, "priming"), url, pairs, "priming");
         if (twilio.event() != null && twilio.event().incomingCall()) {
-            TwimlAnswer.response(TwimlAnswer.forIncomingCall(streamUrl.orElse(null), PRIMING_INSTANCE_ID,
-                    twilio.event().callerPhone(), twilio.event().callId()));
+            TwimlAnswer.response(TwimlAnswer.forIncomingCall(
+                    streamUrl.orElse(null),
+                    PRIMING_INSTANCE_ID,
+                    twilio.event().callerPhone(),
+                    twilio.event().callId()));
         }
         HttpResponse.json(200, IGNORED);
     }
@@ -316,17 +264,27 @@ public final class VoiceWebhookHandler extends ApiHandler {
      */
     private boolean plausiblySigned(HttpRequest request) {
         long now = clock.millis();
-        return request.header(Scheme.RETELL.header).filter(h -> TimestampedHmac.wellFormedAndFresh(h, now)).isPresent()
-                || request.header(Scheme.BOT.header).filter(h -> TimestampedHmac.wellFormedAndFresh(h, now)).isPresent()
-                || (Scheme.isForm(request) && request.header(Scheme.TWILIO.header).filter(TwilioSignature::wellFormed).isPresent());
+        return request.header(Scheme.RETELL.header)
+                        .filter(h -> TimestampedHmac.wellFormedAndFresh(h, now))
+                        .isPresent()
+                || request.header(Scheme.BOT.header)
+                        .filter(h -> TimestampedHmac.wellFormedAndFresh(h, now))
+                        .isPresent()
+                || (Scheme.isForm(request)
+                        && request.header(Scheme.TWILIO.header)
+                                .filter(TwilioSignature::wellFormed)
+                                .isPresent());
     }
 
     /** The event is the channel's agent's; one without an agent_id is not (fail closed). */
     private static boolean ownAgent(ChannelRecord channel, WebhookEvent event) {
-        return event.agentId() != null && channel.agentId() != null && event.agentId().equals(channel.agentId());
+        return event.agentId() != null
+                && channel.agentId() != null
+                && event.agentId().equals(channel.agentId());
     }
 
-    private boolean signatureHolds(Scheme scheme, HttpRequest request, String instanceId, ChannelRecord channel, Parsed parsed) {
+    private boolean signatureHolds(
+            Scheme scheme, HttpRequest request, String instanceId, ChannelRecord channel, Parsed parsed) {
         Optional<String> header = request.header(scheme.header);
         if (header.isEmpty()) {
             return false;
@@ -336,7 +294,12 @@ public final class VoiceWebhookHandler extends ApiHandler {
             credentials = vault.open(instanceId, channel.sealed());
         } catch (CredentialVault.UnreadableCredentialsException e) {
             // Nothing the caller can fix or learn from: the provider is told what an unsigned request hears.
-            Log.warn("stored credentials cannot be decrypted", "instance_id", instanceId, "request_id", request.requestId());
+            Log.warn(
+                    "stored credentials cannot be decrypted",
+                    "instance_id",
+                    instanceId,
+                    "request_id",
+                    request.requestId());
             return false;
         }
         String secret = credentials.get(scheme.credential.wire());
@@ -345,9 +308,14 @@ public final class VoiceWebhookHandler extends ApiHandler {
         }
         return switch (scheme) {
             case RETELL, BOT -> TimestampedHmac.verify(header.get(), request.body(), secret, clock.millis());
-            case TWILIO -> parsed.form().isPresent() && channel.webhookUrl() != null
-                    && TwilioSignature.verify(header.get(), signedUrl(channel.webhookUrl(), request.rawQueryString()),
-                            parsed.form().get().pairs(), secret);
+            case TWILIO ->
+                parsed.form().isPresent()
+                        && channel.webhookUrl() != null
+                        && TwilioSignature.verify(
+                                header.get(),
+                                signedUrl(channel.webhookUrl(), request.rawQueryString()),
+                                parsed.form().get().pairs(),
+                                secret);
         };
     }
 
@@ -358,5 +326,78 @@ public final class VoiceWebhookHandler extends ApiHandler {
 
     private static ApiException invalidSignature() {
         return new ApiException(401, INVALID_SIGNATURE);
+    }
+
+    /** How a request is signed, which follows from the channel's provider and the request's content type. */
+    enum Scheme {
+        RETELL("x-retell-signature", VoiceField.API_KEY),
+        TWILIO("x-twilio-signature", VoiceField.TWILIO_AUTH_TOKEN),
+        BOT("x-hydra-signature", VoiceField.WEBHOOK_SECRET);
+
+        final String header;
+        final VoiceField credential;
+
+        Scheme(String header, VoiceField credential) {
+            this.header = header;
+            this.credential = credential;
+        }
+
+        /** Before the channel is known: a best guess, only to find the call id to read. */
+        static Scheme guess(HttpRequest r) {
+            if (isForm(r)) {
+                return TWILIO;
+            }
+            return r.header(BOT.header).isPresent() && r.header(RETELL.header).isEmpty() ? BOT : RETELL;
+        }
+
+        static Optional<Scheme> forChannel(String provider, HttpRequest r) {
+            return VoiceProvider.fromWire(provider).map(p -> switch (p) {
+                case RETELL -> RETELL;
+                case PIPECAT -> isForm(r) ? TWILIO : BOT;
+            });
+        }
+
+        static boolean isForm(HttpRequest r) {
+            return r.header("content-type")
+                    .map(ct -> ct.toLowerCase(Locale.ROOT).split(";")[0].strip())
+                    .filter("application/x-www-form-urlencoded"::equals)
+                    .isPresent();
+        }
+    }
+
+    /** A body parsed one way: the event, or why it is malformed (reported only once the signature holds). */
+    private record Parsed(Scheme scheme, Optional<TwilioForm> form, WebhookEvent event, ValidationException problem) {
+        String callId() {
+            return event == null ? null : event.callId();
+        }
+
+        String admissionId() {
+            return event == null ? null : event.admissionId();
+        }
+
+        String turnEventId() {
+            return event == null || event.change() == null
+                    ? null
+                    : event.change().turnEventId();
+        }
+
+        static Parsed of(Scheme scheme, byte[] body) {
+            Optional<TwilioForm> form = Optional.empty();
+            try {
+                return switch (scheme) {
+                    case RETELL -> new Parsed(scheme, form, RetellEvents.parse(body), null);
+                    case BOT -> new Parsed(scheme, form, BotEvents.parse(body), null);
+                    case TWILIO -> {
+                        form = Optional.of(TwilioForm.parse(body));
+                        yield new Parsed(scheme, form, TwilioEvents.parse(form.get()), null);
+                    }
+                };
+            } catch (ValidationException e) {
+                return new Parsed(scheme, form, null, e);
+            } catch (IllegalArgumentException e) {
+                // Not form encoding at all: there is nothing a Twilio signature could cover.
+                return new Parsed(scheme, Optional.empty(), null, null);
+            }
+        }
     }
 }

@@ -50,24 +50,33 @@ class AdmissionLimitIT {
     static void setUp() {
         aws = TestAws.shared();
         channels = new TestChannels(aws);
-        webhook = new VoiceWebhookHandler(aws.services(aws.settings().with(Settings.PIPECAT_STREAM_URL, "wss://bot.test.invalid/ws")));
+        webhook = new VoiceWebhookHandler(
+                aws.services(aws.settings().with(Settings.PIPECAT_STREAM_URL, "wss://bot.test.invalid/ws")));
         caller = aws.newCaller();
     }
 
     @Test
     void twentyTwilioRingsAtOnceAtALimitOfFiveAdmitExactlyFive() throws Exception {
-        Channel ch = channels.pipecat(caller, aws.registerInstance(caller), "tok_" + UUID.randomUUID(), "sec_" + UUID.randomUUID(),
+        Channel ch = channels.pipecat(
+                caller,
+                aws.registerInstance(caller),
+                "tok_" + UUID.randomUUID(),
+                "sec_" + UUID.randomUUID(),
                 OptionalLong.of(LIMIT));
         List<String> sids = new ArrayList<>();
         List<ObjectNode> rings = new ArrayList<>();
         for (int i = 0; i < RINGS; i++) {
             String sid = String.format("CA%032x", UUID.randomUUID().getMostSignificantBits() & Long.MAX_VALUE ^ i);
             sids.add(sid);
-            rings.add(Deliveries.twilio(ch, "", twilioParams(sid, "+1415555" + String.format("%04d", i), "ringing", false)));
+            rings.add(Deliveries.twilio(
+                    ch, "", twilioParams(sid, "+1415555" + String.format("%04d", i), "ringing", false)));
         }
         List<HttpResponse> answers = atOnce(rings);
-        long admitted = answers.stream().filter(r -> r.body().contains("<Connect>")).count();
-        long rejected = answers.stream().filter(r -> r.body().equals(TwimlAnswer.REJECT_BUSY)).count();
+        long admitted =
+                answers.stream().filter(r -> r.body().contains("<Connect>")).count();
+        long rejected = answers.stream()
+                .filter(r -> r.body().equals(TwimlAnswer.REJECT_BUSY))
+                .count();
         answers.forEach(r -> assertEquals(200, r.status(), r.body()));
         answers.forEach(r -> assertEquals("text/xml", r.headers().get("content-type")));
         assertEquals(LIMIT, admitted, "admitted");
@@ -82,17 +91,29 @@ class AdmissionLimitIT {
                 firstRefused = i;
             }
         }
-        assertEquals(TwimlAnswer.REJECT_BUSY, webhook.respond(rings.get(firstRefused)).body());
-        int firstAdmitted = answers.indexOf(answers.stream().filter(r -> r.body().contains("<Connect>")).findFirst().orElseThrow());
-        webhook.respond(Deliveries.twilio(ch, "", twilioParams(sids.get(firstAdmitted), "+14155550000", "completed", true)));
+        assertEquals(
+                TwimlAnswer.REJECT_BUSY,
+                webhook.respond(rings.get(firstRefused)).body());
+        int firstAdmitted = answers.indexOf(answers.stream()
+                .filter(r -> r.body().contains("<Connect>"))
+                .findFirst()
+                .orElseThrow());
+        webhook.respond(
+                Deliveries.twilio(ch, "", twilioParams(sids.get(firstAdmitted), "+14155550000", "completed", true)));
         assertEquals(LIMIT - 1, counter(ch.instanceId()));
-        assertTrue(webhook.respond(rings.get(firstRefused)).body().contains("<Connect>"), "a freed place admits the next ring");
+        assertTrue(
+                webhook.respond(rings.get(firstRefused)).body().contains("<Connect>"),
+                "a freed place admits the next ring");
         assertEquals(LIMIT, counter(ch.instanceId()));
     }
 
     @Test
     void withCallsAlreadyActiveOnlyTheRemainingPlacesAreAdmitted() throws Exception {
-        Channel ch = channels.pipecat(caller, aws.registerInstance(caller), "tok_" + UUID.randomUUID(), "sec_" + UUID.randomUUID(),
+        Channel ch = channels.pipecat(
+                caller,
+                aws.registerInstance(caller),
+                "tok_" + UUID.randomUUID(),
+                "sec_" + UUID.randomUUID(),
                 OptionalLong.of(LIMIT));
         for (int i = 0; i < 3; i++) {
             webhook.respond(Deliveries.twilio(ch, "", twilioParams("CAactive" + i, "+14155550100", "ringing", false)));
@@ -101,14 +122,17 @@ class AdmissionLimitIT {
         for (int i = 0; i < 8; i++) {
             rings.add(Deliveries.twilio(ch, "", twilioParams("CAmore" + i, "+14155550101", "ringing", false)));
         }
-        long admitted = atOnce(rings).stream().filter(r -> r.body().contains("<Connect>")).count();
+        long admitted = atOnce(rings).stream()
+                .filter(r -> r.body().contains("<Connect>"))
+                .count();
         assertEquals(LIMIT - 3, admitted, "min(N, L - A)");
         assertEquals(LIMIT, counter(ch.instanceId()));
     }
 
     @Test
     void twentyRetellInboundCallsAtOnceAtALimitOfFiveAdmitExactlyFive() throws Exception {
-        Channel ch = channels.retell(caller, aws.registerInstance(caller), "key_" + UUID.randomUUID(), OptionalLong.of(LIMIT));
+        Channel ch = channels.retell(
+                caller, aws.registerInstance(caller), "key_" + UUID.randomUUID(), OptionalLong.of(LIMIT));
         List<ObjectNode> inbound = new ArrayList<>();
         for (int i = 0; i < RINGS; i++) {
             inbound.add(Deliveries.retell(ch, inboundBody("+1415555" + String.format("%04d", i))));
@@ -124,7 +148,10 @@ class AdmissionLimitIT {
                 assertEquals("agent_test", a.get("override_agent_id").asText());
                 admissions.add(a.path("metadata").path("hydra_admission").asText());
             } else {
-                assertEquals(Json.MAPPER.readTree("{\"call_inbound\":{}}"), Json.MAPPER.readTree(r.body()), "declined: no agent");
+                assertEquals(
+                        Json.MAPPER.readTree("{\"call_inbound\":{}}"),
+                        Json.MAPPER.readTree(r.body()),
+                        "declined: no agent");
                 declined++;
             }
         }
@@ -133,30 +160,42 @@ class AdmissionLimitIT {
         assertEquals(LIMIT, counter(ch.instanceId()), "admissions are counted before the call exists");
         assertEquals(LIMIT, admissionItems(ch.instanceId()));
 
-        // call_started carrying an admission turns it into the call record, without counting twice (also when redelivered).
+        // call_started carrying an admission turns it into the call record, without counting twice (also when
+        // redelivered).
         for (int i = 0; i < admissions.size() - 1; i++) {
-            String body = withAdmission(retellBody("call_started", "call_adm" + i, "+14155550123", 0), admissions.get(i));
+            String body =
+                    withAdmission(retellBody("call_started", "call_adm" + i, "+14155550123", 0), admissions.get(i));
             assertEquals(200, webhook.respond(Deliveries.retell(ch, body)).status());
             assertEquals(200, webhook.respond(Deliveries.retell(ch, body)).status());
         }
         assertEquals(LIMIT, counter(ch.instanceId()), "4 calls + 1 admission");
         assertEquals(LIMIT - 1, callRecords(ch.instanceId()));
         assertEquals(1, admissionItems(ch.instanceId()));
-        assertFalse(Json.MAPPER.readTree(webhook.respond(Deliveries.retell(ch, inboundBody("+14155550999"))).body())
-                .path("call_inbound").has("override_agent_id"), "still full");
+        assertFalse(
+                Json.MAPPER
+                        .readTree(webhook.respond(Deliveries.retell(ch, inboundBody("+14155550999")))
+                                .body())
+                        .path("call_inbound")
+                        .has("override_agent_id"),
+                "still full");
 
         // An admission no call claims is released by the sweeper once its window is over; then a place is free.
         InboundAdmissions store = aws.services().inboundAdmissions();
         assertEquals(List.of(), store.unclaimedBefore(System.currentTimeMillis()), "within its window");
-        List<InboundAdmissions.AdmissionKey> overdue = store.unclaimedBefore(System.currentTimeMillis()
-                + InboundAdmissions.CLAIM_WINDOW.toMillis() + 1000).stream().filter(k -> k.instanceId().equals(ch.instanceId())).toList();
+        List<InboundAdmissions.AdmissionKey> overdue =
+                store
+                        .unclaimedBefore(System.currentTimeMillis() + InboundAdmissions.CLAIM_WINDOW.toMillis() + 1000)
+                        .stream()
+                        .filter(k -> k.instanceId().equals(ch.instanceId()))
+                        .toList();
         assertEquals(1, overdue.size());
         assertTrue(store.release(overdue.get(0)));
         assertFalse(store.release(overdue.get(0)), "released once");
         assertEquals(LIMIT - 1, counter(ch.instanceId()));
         assertEquals(0, admissionItems(ch.instanceId()));
         // Its call_started arriving after all is counted as a call without admission (the limit is then only reported).
-        String late = withAdmission(retellBody("call_started", "call_late", "+14155550123", 0), admissions.get(LIMIT - 1));
+        String late =
+                withAdmission(retellBody("call_started", "call_late", "+14155550123", 0), admissions.get(LIMIT - 1));
         webhook.respond(Deliveries.retell(ch, late));
         assertEquals(LIMIT, counter(ch.instanceId()));
         assertEquals(LIMIT, callRecords(ch.instanceId()));
@@ -168,14 +207,18 @@ class AdmissionLimitIT {
         Map<String, String> before = aws.snapshotOfEveryTable();
         HttpResponse r = webhook.respond(Deliveries.retell(ch, inboundBody("+14155550123")));
         assertEquals(200, r.status(), r.body());
-        assertEquals(Json.MAPPER.readTree("{\"call_inbound\":{\"override_agent_id\":\"agent_test\"}}"), Json.MAPPER.readTree(r.body()));
+        assertEquals(
+                Json.MAPPER.readTree("{\"call_inbound\":{\"override_agent_id\":\"agent_test\"}}"),
+                Json.MAPPER.readTree(r.body()));
         assertEquals(before, aws.snapshotOfEveryTable());
     }
 
     @Test
     void anUnsignedInboundCallIsRefusedAndAdmitsNothing() throws Exception {
-        Channel ch = channels.retell(caller, aws.registerInstance(caller), "key_" + UUID.randomUUID(), OptionalLong.of(1));
-        HttpResponse r = webhook.respond(Deliveries.json(ch.instanceId(), "x-retell-signature", "v=1,d=00", inboundBody("+14155550123")));
+        Channel ch =
+                channels.retell(caller, aws.registerInstance(caller), "key_" + UUID.randomUUID(), OptionalLong.of(1));
+        HttpResponse r = webhook.respond(
+                Deliveries.json(ch.instanceId(), "x-retell-signature", "v=1,d=00", inboundBody("+14155550123")));
         assertEquals(401, r.status());
         assertEquals(0, counter(ch.instanceId()));
         assertEquals(0, admissionItems(ch.instanceId()));
@@ -183,7 +226,8 @@ class AdmissionLimitIT {
 
     @Test
     void teardownsPurgeRemovesUnclaimedAdmissionsWithTheCallRecords() throws Exception {
-        Channel ch = channels.retell(caller, aws.registerInstance(caller), "key_" + UUID.randomUUID(), OptionalLong.of(3));
+        Channel ch =
+                channels.retell(caller, aws.registerInstance(caller), "key_" + UUID.randomUUID(), OptionalLong.of(3));
         webhook.respond(Deliveries.retell(ch, inboundBody("+14155550123")));
         webhook.respond(Deliveries.retell(ch, retellBody("call_started", "call_plain", "+14155550123", 0)));
         assertEquals(1, admissionItems(ch.instanceId()));
@@ -191,17 +235,25 @@ class AdmissionLimitIT {
         aws.services().channels().remove(ch.instanceId(), ch.generation());
         assertEquals(2, aws.services().callRecordPurge().purge(ch.instanceId()), "the call record and the admission");
         assertEquals(0, items(ch.instanceId(), TableLayout.CALL_PREFIX).size());
-        assertEquals(404, webhook.respond(Deliveries.retell(ch, inboundBody("+14155550123"))).status(), "no channel, no admission");
+        assertEquals(
+                404,
+                webhook.respond(Deliveries.retell(ch, inboundBody("+14155550123")))
+                        .status(),
+                "no channel, no admission");
     }
 
     static String inboundBody(String from) {
-        return "{\"event\":\"call_inbound\",\"call_inbound\":{\"from_number\":\"" + from + "\",\"to_number\":\"+14155550100\"}}";
+        return "{\"event\":\"call_inbound\",\"call_inbound\":{\"from_number\":\"" + from
+                + "\",\"to_number\":\"+14155550100\"}}";
     }
 
     /** The event with {@code call.metadata.hydra_admission}, as Retell sends back what call_inbound's answer set. */
     static String withAdmission(String retellEvent, String admissionId) throws Exception {
         ObjectNode root = (ObjectNode) Json.MAPPER.readTree(retellEvent);
-        ((ObjectNode) root.get("call")).putObject("metadata").put("hydra_admission", admissionId).put("customer", "kept");
+        ((ObjectNode) root.get("call"))
+                .putObject("metadata")
+                .put("hydra_admission", admissionId)
+                .put("customer", "kept");
         return root.toString();
     }
 
@@ -230,14 +282,18 @@ class AdmissionLimitIT {
     }
 
     static long counter(String iid) {
-        Map<String, AttributeValue> item = aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName())
-                .key(TableLayout.instanceKey(iid)).consistentRead(true)).item();
+        Map<String, AttributeValue> item = aws.dynamo()
+                .getItem(g -> g.tableName(aws.resources().tableName())
+                        .key(TableLayout.instanceKey(iid))
+                        .consistentRead(true))
+                .item();
         return TableLayout.num(item, TableLayout.ACTIVE_CALLS, 0);
     }
 
     static long callRecords(String iid) {
         return items(iid, TableLayout.CALL_PREFIX).stream()
-                .filter(i -> !i.get(TableLayout.SK).s().startsWith(TableLayout.ADMISSION_PREFIX)).count();
+                .filter(i -> !i.get(TableLayout.SK).s().startsWith(TableLayout.ADMISSION_PREFIX))
+                .count();
     }
 
     static long admissionItems(String iid) {
@@ -245,9 +301,12 @@ class AdmissionLimitIT {
     }
 
     static List<Map<String, AttributeValue>> items(String iid, String prefix) {
-        return aws.dynamo().query(q -> q.tableName(aws.resources().tableName()).consistentRead(true)
-                .keyConditionExpression("pk = :pk AND begins_with(sk, :p)")
-                .expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + iid), ":p", TableLayout.s(prefix))))
+        return aws.dynamo()
+                .query(q -> q.tableName(aws.resources().tableName())
+                        .consistentRead(true)
+                        .keyConditionExpression("pk = :pk AND begins_with(sk, :p)")
+                        .expressionAttributeValues(Map.of(
+                                ":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + iid), ":p", TableLayout.s(prefix))))
                 .items();
     }
 }

@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class CountingProxy implements AutoCloseable {
     private static final Set<String> RESTRICTED = Set.of("host", "connection", "content-length", "expect", "upgrade");
     private final HttpServer server;
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final URI target;
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
 
@@ -60,9 +61,15 @@ final class CountingProxy implements AutoCloseable {
                 body = in.readAllBytes();
             }
             String op = ex.getRequestHeaders().getFirst("X-Amz-Target");
-            counts.computeIfAbsent(op == null ? ex.getRequestMethod() + " " + ex.getRequestURI().getPath() : op,
-                    k -> new AtomicInteger()).incrementAndGet();
-            HttpRequest.Builder b = HttpRequest.newBuilder(target.resolve(ex.getRequestURI().toString()))
+            counts.computeIfAbsent(
+                            op == null
+                                    ? ex.getRequestMethod() + " "
+                                            + ex.getRequestURI().getPath()
+                                    : op,
+                            k -> new AtomicInteger())
+                    .incrementAndGet();
+            HttpRequest.Builder b = HttpRequest.newBuilder(
+                            target.resolve(ex.getRequestURI().toString()))
                     .method(ex.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
             ex.getRequestHeaders().forEach((name, values) -> {
                 if (!RESTRICTED.contains(name.toLowerCase(Locale.ROOT))) {
@@ -71,7 +78,8 @@ final class CountingProxy implements AutoCloseable {
             });
             HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
             r.headers().map().forEach((name, values) -> {
-                if (!RESTRICTED.contains(name.toLowerCase(Locale.ROOT)) && !name.equalsIgnoreCase("transfer-encoding")) {
+                if (!RESTRICTED.contains(name.toLowerCase(Locale.ROOT))
+                        && !name.equalsIgnoreCase("transfer-encoding")) {
                     ex.getResponseHeaders().put(name, List.copyOf(values));
                 }
             });

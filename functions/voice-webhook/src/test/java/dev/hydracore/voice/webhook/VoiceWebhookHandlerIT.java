@@ -10,25 +10,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hydracore.voice.core.store.InstanceRecord;
-import dev.hydracore.voice.core.channel.ChannelStatus;
-import dev.hydracore.voice.core.calls.CallRecord;
-import dev.hydracore.voice.core.calls.ActiveCallsAnswer;
-import dev.hydracore.voice.core.auth.Principal;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
+import dev.hydracore.voice.core.auth.Principal;
 import dev.hydracore.voice.core.aws.AwsClients;
+import dev.hydracore.voice.core.calls.ActiveCallsAnswer;
+import dev.hydracore.voice.core.calls.CallRecord;
+import dev.hydracore.voice.core.channel.ChannelStatus;
 import dev.hydracore.voice.core.http.HttpResponse;
+import dev.hydracore.voice.core.store.InstanceRecord;
 import dev.hydracore.voice.core.store.TableLayout;
 import dev.hydracore.voice.core.webhook.TimestampedHmac;
 import dev.hydracore.voice.core.webhook.TwilioSignature;
-import dev.hydracore.voice.tooling.ApiEvents;
-import dev.hydracore.voice.tooling.ProjectPaths;
 import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.testkit.TestAws.TestCaller;
 import dev.hydracore.voice.testkit.TestChannels;
 import dev.hydracore.voice.testkit.TestChannels.Channel;
+import dev.hydracore.voice.tooling.ProjectPaths;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -66,22 +65,32 @@ class VoiceWebhookHandlerIT {
     }
 
     static Channel pipecatChannel() {
-        return channels.pipecat(caller, aws.registerInstance(caller), "twilio-token-" + UUID.randomUUID(),
+        return channels.pipecat(
+                caller,
+                aws.registerInstance(caller),
+                "twilio-token-" + UUID.randomUUID(),
                 "hydra-secret-" + UUID.randomUUID());
     }
 
     /** What Voice Status answers as {@code active_calls} for the caller's instance (its body, from voice-core). */
     static long activeCalls(String iid) throws Exception {
-        InstanceRecord instance = aws.services().tenancy().requireOwned(new Principal(caller.tenantId(), caller.keyId()), iid);
-        return Json.MAPPER.readTree(ChannelStatus.of(instance).toJson()).path("active_calls").asLong(-1);
+        InstanceRecord instance =
+                aws.services().tenancy().requireOwned(new Principal(caller.tenantId(), caller.keyId()), iid);
+        return Json.MAPPER
+                .readTree(ChannelStatus.of(instance).toJson())
+                .path("active_calls")
+                .asLong(-1);
     }
 
     /** What List Active Calls answers for the caller's instance (its index read and body, from voice-core). */
     static JsonNode calls(String iid) throws Exception {
-        InstanceRecord instance = aws.services().tenancy().requireOwned(new Principal(caller.tenantId(), caller.keyId()), iid);
+        InstanceRecord instance =
+                aws.services().tenancy().requireOwned(new Principal(caller.tenantId(), caller.keyId()), iid);
         List<CallRecord> active = instance.channel()
-                .map(c -> aws.services().activeCalls().activeCalls(iid, c.generation())).orElse(List.of());
-        return Json.MAPPER.readTree(ActiveCallsAnswer.toJson(active, aws.services().clock().millis()));
+                .map(c -> aws.services().activeCalls().activeCalls(iid, c.generation()))
+                .orElse(List.of());
+        return Json.MAPPER.readTree(
+                ActiveCallsAnswer.toJson(active, aws.services().clock().millis()));
     }
 
     static HttpResponse send(ObjectNode event) {
@@ -100,14 +109,20 @@ class VoiceWebhookHandlerIT {
 
     /** Every item of the instance (instance item, call records, turn markers), strongly consistent. */
     static List<Map<String, AttributeValue>> items(String iid) {
-        return aws.dynamo().query(q -> q.tableName(aws.resources().tableName()).consistentRead(true)
-                .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + iid))))
+        return aws.dynamo()
+                .query(q -> q.tableName(aws.resources().tableName())
+                        .consistentRead(true)
+                        .keyConditionExpression("pk = :pk")
+                        .expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + iid))))
                 .items();
     }
 
     static Map<String, AttributeValue> callItem(String iid, String callId) {
-        return aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName()).key(TableLayout.callKey(iid, callId))
-                .consistentRead(true)).item();
+        return aws.dynamo()
+                .getItem(g -> g.tableName(aws.resources().tableName())
+                        .key(TableLayout.callKey(iid, callId))
+                        .consistentRead(true))
+                .item();
     }
 
     static void assertOneCall(JsonNode calls, String callId, String caller, String state, int turns) {
@@ -117,8 +132,11 @@ class VoiceWebhookHandlerIT {
         assertEquals(caller, c.path("caller_phone").asText());
         assertEquals(state, c.path("state").asText());
         assertEquals(turns, c.path("transcript_turns").asInt(-1));
-        assertTrue(c.path("duration_seconds").isIntegralNumber() && c.path("duration_seconds").asLong() >= 0
-                && c.path("duration_seconds").asLong() < 60, c.toString());
+        assertTrue(
+                c.path("duration_seconds").isIntegralNumber()
+                        && c.path("duration_seconds").asLong() >= 0
+                        && c.path("duration_seconds").asLong() < 60,
+                c.toString());
         assertEquals(5, c.size(), "exactly the contract's fields");
     }
 
@@ -148,7 +166,10 @@ class VoiceWebhookHandlerIT {
         Map<String, AttributeValue> ended = callItem(iid, "call_r1");
         assertEquals("ended", ended.get("state").s());
         assertEquals("4", ended.get("turns").n());
-        assertFalse(ended.containsKey(TableLayout.ACTIVE_SINCE) || ended.containsKey(TableLayout.SWEEP_PK) || ended.containsKey(TableLayout.SWEEP_SK),
+        assertFalse(
+                ended.containsKey(TableLayout.ACTIVE_SINCE)
+                        || ended.containsKey(TableLayout.SWEEP_PK)
+                        || ended.containsKey(TableLayout.SWEEP_SK),
                 "an ended call leaves both indexes");
         long ttl = Long.parseLong(ended.get(TableLayout.EXPIRES_AT).n());
         long expected = System.currentTimeMillis() / 1000 + 24 * 3600;
@@ -171,17 +192,26 @@ class VoiceWebhookHandlerIT {
         assertIgnored(send(Deliveries.retell(ch, retellBody("call_started", "call_late", "+14155550124", 0))));
         assertEquals(0, activeCalls(ch.instanceId()));
         assertEquals(0, calls(ch.instanceId()).size());
-        assertEquals("ended", callItem(ch.instanceId(), "call_late").get("state").s());
+        assertEquals(
+                "ended", callItem(ch.instanceId(), "call_late").get("state").s());
     }
 
     @Test
     void eventTypeIsAnAliasOfEventAndTranscriptFirstCreatesTheCall() throws Exception {
         Channel ch = retellChannel();
-        assertOk(send(Deliveries.retell(ch, "{\"event_type\":\"call_started\",\"call\":{\"call_id\":\"call_a\",\"agent_id\":\"agent_test\",\"from_number\":\"+15550001111\"}}")));
+        assertOk(
+                send(
+                        Deliveries.retell(
+                                ch,
+                                "{\"event_type\":\"call_started\",\"call\":{\"call_id\":\"call_a\",\"agent_id\":\"agent_test\",\"from_number\":\"+15550001111\"}}")));
         assertOk(send(Deliveries.retell(ch, retellBody("transcript_updated", "call_b", "+15550002222", 2))));
         assertEquals(2, activeCalls(ch.instanceId()));
         JsonNode list = calls(ch.instanceId());
-        assertEquals(List.of("call_a", "call_b"), List.of(list.get(0).path("call_id").asText(), list.get(1).path("call_id").asText()));
+        assertEquals(
+                List.of("call_a", "call_b"),
+                List.of(
+                        list.get(0).path("call_id").asText(),
+                        list.get(1).path("call_id").asText()));
         assertEquals("in_progress", list.get(1).path("state").asText());
         assertEquals(2, list.get(1).path("transcript_turns").asInt());
     }
@@ -196,23 +226,29 @@ class VoiceWebhookHandlerIT {
         HttpResponse answer = send(incoming);
         assertEquals(200, answer.status());
         assertEquals("text/xml", answer.headers().get("content-type"));
-        assertEquals("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Connect>"
-                + "<Stream url=\"wss://bot.test.invalid/media?app=voice&amp;v=&quot;2&quot;\">"
-                + "<Parameter name=\"instance_id\" value=\"" + iid + "\"/>"
-                + "<Parameter name=\"caller\" value=\"+14155550125\"/>"
-                + "<Parameter name=\"call_id\" value=\"" + sid + "\"/>"
-                + "</Stream></Connect></Response>", answer.body());
+        assertEquals(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Connect>"
+                        + "<Stream url=\"wss://bot.test.invalid/media?app=voice&amp;v=&quot;2&quot;\">"
+                        + "<Parameter name=\"instance_id\" value=\"" + iid + "\"/>"
+                        + "<Parameter name=\"caller\" value=\"+14155550125\"/>"
+                        + "<Parameter name=\"call_id\" value=\"" + sid + "\"/>"
+                        + "</Stream></Connect></Response>",
+                answer.body());
         assertEquals(1, activeCalls(iid));
         assertOneCall(calls(iid), sid, "+14155550125", "ringing", 0);
 
         // Twilio retries the voice URL: the same TwiML again, nothing counted twice.
-        assertEquals(answer.body(), send(Deliveries.twilio(ch, "", twilioParams(sid, "+14155550125", "ringing", false))).body());
+        assertEquals(
+                answer.body(),
+                send(Deliveries.twilio(ch, "", twilioParams(sid, "+14155550125", "ringing", false)))
+                        .body());
         assertEquals(1, activeCalls(iid));
 
         assertOk(send(Deliveries.twilio(ch, "", twilioParams(sid, "+14155550125", "in-progress", true))));
         assertOneCall(calls(iid), sid, "+14155550125", "in_progress", 0);
         // The bot's own events for the same call: its start is already known, its turns count.
-        assertIgnored(send(Deliveries.bot(ch, botBody("call.started", UUID.randomUUID().toString(), sid, "+14155550125"))));
+        assertIgnored(send(
+                Deliveries.bot(ch, botBody("call.started", UUID.randomUUID().toString(), sid, "+14155550125"))));
         String turn = UUID.randomUUID().toString();
         assertOk(send(Deliveries.bot(ch, botBody("call.turn", turn, sid, "+14155550125"))));
         assertIgnored(send(Deliveries.bot(ch, botBody("call.turn", turn, sid, "+14155550125"))));
@@ -223,7 +259,8 @@ class VoiceWebhookHandlerIT {
         assertOk(send(Deliveries.twilio(ch, "", twilioParams(sid, "+14155550125", "completed", true))));
         assertEquals(0, activeCalls(iid));
         assertEquals(0, calls(iid).size());
-        assertIgnored(send(Deliveries.bot(ch, botBody("call.ended", UUID.randomUUID().toString(), sid, "+14155550125"))));
+        assertIgnored(
+                send(Deliveries.bot(ch, botBody("call.ended", UUID.randomUUID().toString(), sid, "+14155550125"))));
         assertIgnored(send(Deliveries.twilio(ch, "", twilioParams(sid, "+14155550125", "in-progress", true))));
         assertEquals(0, activeCalls(iid));
     }
@@ -250,12 +287,19 @@ class VoiceWebhookHandlerIT {
         List<Map.Entry<String, String>> p = twilioParams(sid, "+14155550299", "queued", true);
         String withPort = ch.webhookUrl().replace("https://voice.test.invalid/", "https://voice.test.invalid:443/");
         assertNotEquals(withPort, ch.webhookUrl());
-        assertOk(send(Deliveries.twilioSigned(iid, "", p, TwilioSignature.sign(withPort, p, ch.secret("twilio_auth_token")))));
+        assertOk(send(Deliveries.twilioSigned(
+                iid, "", p, TwilioSignature.sign(withPort, p, ch.secret("twilio_auth_token")))));
         assertEquals(1, activeCalls(iid));
         // Signed without the query string it was delivered with: refused.
         List<Map.Entry<String, String>> p2 = twilioParams("CA" + "2".repeat(32), "+14155550298", "queued", true);
-        assertEquals(401, send(Deliveries.twilioSigned(iid, "x=1", p2, TwilioSignature.sign(ch.webhookUrl(), p2,
-                ch.secret("twilio_auth_token")))).status());
+        assertEquals(
+                401,
+                send(Deliveries.twilioSigned(
+                                iid,
+                                "x=1",
+                                p2,
+                                TwilioSignature.sign(ch.webhookUrl(), p2, ch.secret("twilio_auth_token"))))
+                        .status());
         assertEquals(1, activeCalls(iid));
     }
 
@@ -263,10 +307,15 @@ class VoiceWebhookHandlerIT {
     void incomingCallWithoutStreamUrlIsToldTheLineIsUnavailable() throws Exception {
         VoiceWebhookHandler bare = new VoiceWebhookHandler(aws.services());
         Channel ch = pipecatChannel();
-        HttpResponse r = bare.respond(Deliveries.twilio(ch, "", twilioParams("CA" + "3".repeat(32), "+14155550126", "ringing", false)));
+        HttpResponse r = bare.respond(
+                Deliveries.twilio(ch, "", twilioParams("CA" + "3".repeat(32), "+14155550126", "ringing", false)));
         assertEquals(200, r.status());
         assertEquals("text/xml", r.headers().get("content-type"));
-        assertTrue(r.body().contains("<Say>") && r.body().contains("unavailable") && r.body().endsWith("<Hangup/></Response>"), r.body());
+        assertTrue(
+                r.body().contains("<Say>")
+                        && r.body().contains("unavailable")
+                        && r.body().endsWith("<Hangup/></Response>"),
+                r.body());
         assertFalse(r.body().contains("<Connect>"));
     }
 
@@ -275,9 +324,13 @@ class VoiceWebhookHandlerIT {
         Channel ch = pipecatChannel();
         String iid = ch.instanceId();
         String sid = "CA" + "4".repeat(32);
-        assertOk(send(Deliveries.bot(ch, botBody("call.started", UUID.randomUUID().toString(), sid, "+14155550127"))));
+        assertOk(send(
+                Deliveries.bot(ch, botBody("call.started", UUID.randomUUID().toString(), sid, "+14155550127"))));
         assertEquals(1, activeCalls(iid));
-        List<String> turns = List.of(UUID.randomUUID().toString(), UUID.randomUUID().toString(), UUID.randomUUID().toString());
+        List<String> turns = List.of(
+                UUID.randomUUID().toString(),
+                UUID.randomUUID().toString(),
+                UUID.randomUUID().toString());
         for (String t : turns) {
             assertOk(send(Deliveries.bot(ch, botBody("call.turn", t, sid, "+14155550127"))));
         }
@@ -288,8 +341,10 @@ class VoiceWebhookHandlerIT {
         assertOk(send(Deliveries.bot(ch, botBody("call.ended", UUID.randomUUID().toString(), sid, "+14155550127"))));
         assertEquals(0, activeCalls(iid));
         assertEquals(0, calls(iid).size());
-        assertIgnored(send(Deliveries.bot(ch, botBody("call.turn", UUID.randomUUID().toString(), sid, "+14155550127"))));
-        assertIgnored(send(Deliveries.bot(ch, botBody("call.started", UUID.randomUUID().toString(), sid, "+14155550127"))));
+        assertIgnored(
+                send(Deliveries.bot(ch, botBody("call.turn", UUID.randomUUID().toString(), sid, "+14155550127"))));
+        assertIgnored(send(
+                Deliveries.bot(ch, botBody("call.started", UUID.randomUUID().toString(), sid, "+14155550127"))));
         assertEquals("3", callItem(iid, sid).get("turns").n());
         assertEquals(0, activeCalls(iid));
         // Unknown bot events are acknowledged.
@@ -308,29 +363,81 @@ class VoiceWebhookHandlerIT {
         String botEvent = botBody("call.started", UUID.randomUUID().toString(), sid, "+14155550129");
         byte[] botBytes = botEvent.getBytes(StandardCharsets.UTF_8);
         List<ObjectNode> bad = List.of(
-                Deliveries.json(retell.instanceId(), "x-retell-signature", TimestampedHmac.sign(bytes, "other-key", now), body),
-                Deliveries.json(retell.instanceId(), "x-retell-signature", TimestampedHmac.sign(bytes, retell.secret("api_key"), now - 300_001), body),
-                Deliveries.json(retell.instanceId(), "x-retell-signature", TimestampedHmac.sign(bytes, retell.secret("api_key"), now + 360_000), body),
+                Deliveries.json(
+                        retell.instanceId(), "x-retell-signature", TimestampedHmac.sign(bytes, "other-key", now), body),
+                Deliveries.json(
+                        retell.instanceId(),
+                        "x-retell-signature",
+                        TimestampedHmac.sign(bytes, retell.secret("api_key"), now - 300_001),
+                        body),
+                Deliveries.json(
+                        retell.instanceId(),
+                        "x-retell-signature",
+                        TimestampedHmac.sign(bytes, retell.secret("api_key"), now + 360_000),
+                        body),
                 Deliveries.json(retell.instanceId(), "x-retell-signature", null, body),
-                Deliveries.json(retell.instanceId(), "x-retell-signature", TimestampedHmac.sign(bytes, retell.secret("api_key"), now), body + " "),
-                Deliveries.json(retell.instanceId(), "x-retell-signature",
-                        TimestampedHmac.sign(bytes, retell.secret("api_key"), now).toUpperCase().replace("V=", "v=").replace(",D=", ",d="), body),
+                Deliveries.json(
+                        retell.instanceId(),
+                        "x-retell-signature",
+                        TimestampedHmac.sign(bytes, retell.secret("api_key"), now),
+                        body + " "),
+                Deliveries.json(
+                        retell.instanceId(),
+                        "x-retell-signature",
+                        TimestampedHmac.sign(bytes, retell.secret("api_key"), now)
+                                .toUpperCase()
+                                .replace("V=", "v=")
+                                .replace(",D=", ",d="),
+                        body),
                 // A valid-looking signature in another provider's header is not Retell's.
-                Deliveries.json(retell.instanceId(), "x-hydra-signature", TimestampedHmac.sign(bytes, retell.secret("api_key"), now), body),
-                Deliveries.json(pipecat.instanceId(), "x-hydra-signature", TimestampedHmac.sign(botBytes, "wrong-secret-0000", now), botEvent),
+                Deliveries.json(
+                        retell.instanceId(),
+                        "x-hydra-signature",
+                        TimestampedHmac.sign(bytes, retell.secret("api_key"), now),
+                        body),
+                Deliveries.json(
+                        pipecat.instanceId(),
+                        "x-hydra-signature",
+                        TimestampedHmac.sign(botBytes, "wrong-secret-0000", now),
+                        botEvent),
                 Deliveries.json(pipecat.instanceId(), "x-hydra-signature", null, botEvent),
                 // The Twilio auth token is not the bot's secret.
-                Deliveries.json(pipecat.instanceId(), "x-hydra-signature", TimestampedHmac.sign(botBytes, pipecat.secret("twilio_auth_token"), now), botEvent),
-                Deliveries.twilioSigned(pipecat.instanceId(), "", params, TwilioSignature.sign(pipecat.webhookUrl(), params, "wrong-token")),
+                Deliveries.json(
+                        pipecat.instanceId(),
+                        "x-hydra-signature",
+                        TimestampedHmac.sign(botBytes, pipecat.secret("twilio_auth_token"), now),
+                        botEvent),
+                Deliveries.twilioSigned(
+                        pipecat.instanceId(),
+                        "",
+                        params,
+                        TwilioSignature.sign(pipecat.webhookUrl(), params, "wrong-token")),
                 Deliveries.twilioSigned(pipecat.instanceId(), "", params, null),
                 // A Retell-style signature means nothing on a pipecat channel.
-                Deliveries.json(pipecat.instanceId(), "x-retell-signature", TimestampedHmac.sign(botBytes, pipecat.secret("webhook_secret"), now), botEvent),
+                Deliveries.json(
+                        pipecat.instanceId(),
+                        "x-retell-signature",
+                        TimestampedHmac.sign(botBytes, pipecat.secret("webhook_secret"), now),
+                        botEvent),
                 // A body that is not form encoding at all has nothing a Twilio signature could cover.
-                Deliveries.request(pipecat.instanceId(), "", List.of(Map.entry("content-type", "application/x-www-form-urlencoded"),
-                        Map.entry("x-twilio-signature", TwilioSignature.sign(pipecat.webhookUrl(), List.of(), pipecat.secret("twilio_auth_token")))),
+                Deliveries.request(
+                        pipecat.instanceId(),
+                        "",
+                        List.of(
+                                Map.entry("content-type", "application/x-www-form-urlencoded"),
+                                Map.entry(
+                                        "x-twilio-signature",
+                                        TwilioSignature.sign(
+                                                pipecat.webhookUrl(), List.of(), pipecat.secret("twilio_auth_token")))),
                         "CallSid=%zz&CallStatus=ringing".getBytes(StandardCharsets.UTF_8)),
-                Deliveries.twilioSigned(pipecat.instanceId(), "", params,
-                        TwilioSignature.sign("https://evil.example/v1/webhooks/voice/" + pipecat.instanceId(), params, pipecat.secret("twilio_auth_token"))));
+                Deliveries.twilioSigned(
+                        pipecat.instanceId(),
+                        "",
+                        params,
+                        TwilioSignature.sign(
+                                "https://evil.example/v1/webhooks/voice/" + pipecat.instanceId(),
+                                params,
+                                pipecat.secret("twilio_auth_token"))));
         List<Map<String, AttributeValue>> retellBefore = items(retell.instanceId());
         List<Map<String, AttributeValue>> pipecatBefore = items(pipecat.instanceId());
         for (int i = 0; i < bad.size(); i++) {
@@ -349,8 +456,11 @@ class VoiceWebhookHandlerIT {
         String registered = aws.registerInstance(caller);
         String body = retellBody("call_started", "call_y", "+14155550130", 0);
         for (String iid : List.of(registered, UUID.randomUUID().toString())) {
-            HttpResponse r = send(Deliveries.json(iid, "x-retell-signature",
-                    TimestampedHmac.sign(body.getBytes(StandardCharsets.UTF_8), "any", System.currentTimeMillis()), body));
+            HttpResponse r = send(Deliveries.json(
+                    iid,
+                    "x-retell-signature",
+                    TimestampedHmac.sign(body.getBytes(StandardCharsets.UTF_8), "any", System.currentTimeMillis()),
+                    body));
             assertEquals(404, r.status());
             assertEquals("{\"detail\":\"Voice channel not configured\"}", r.body());
         }
@@ -370,11 +480,16 @@ class VoiceWebhookHandlerIT {
         String body = "{\"event\":\"call_started\",\"call\":{\"call_id\":\"call_big\",\"pad\":\"" + pad + "\"}}";
         HttpResponse r = send(Deliveries.retell(ch, body));
         assertEquals(413, r.status());
-        assertEquals("Request body too large", Json.MAPPER.readTree(r.body()).path("detail").asText());
+        assertEquals(
+                "Request body too large",
+                Json.MAPPER.readTree(r.body()).path("detail").asText());
         assertEquals(0, activeCalls(ch.instanceId()));
         // Exactly at the cap is read (and here, refused only for its signature).
         String exact = "y".repeat(6 * 1024 * 1024);
-        assertEquals(401, send(Deliveries.json(ch.instanceId(), "x-retell-signature", "v=1,d=" + "0".repeat(64), exact)).status());
+        assertEquals(
+                401,
+                send(Deliveries.json(ch.instanceId(), "x-retell-signature", "v=1,d=" + "0".repeat(64), exact))
+                        .status());
     }
 
     /** A Retell call_ended as the SDK's call model names its fields, padded with transcript turns to about {@code bytes}. */
@@ -390,18 +505,31 @@ class VoiceWebhookHandlerIT {
             for (int w = 0; w < 12; w++) {
                 String word = "word" + (n * 12 + w) + "\u00e9\\\"";
                 content.append(w == 0 ? "" : " ").append(word);
-                turnWords.append(w == 0 ? "" : ",").append("{\"word\":\"").append(word).append("\",\"start\":")
-                        .append(String.format(java.util.Locale.ROOT, "%.3f", t)).append(",\"end\":")
-                        .append(String.format(java.util.Locale.ROOT, "%.3f", t + 0.21)).append('}');
+                turnWords
+                        .append(w == 0 ? "" : ",")
+                        .append("{\"word\":\"")
+                        .append(word)
+                        .append("\",\"start\":")
+                        .append(String.format(java.util.Locale.ROOT, "%.3f", t))
+                        .append(",\"end\":")
+                        .append(String.format(java.util.Locale.ROOT, "%.3f", t + 0.21))
+                        .append('}');
                 t += 0.25;
             }
-            turns.append(n == 0 ? "" : ",").append("{\"role\":\"").append(role).append("\",\"content\":\"").append(content)
-                    .append("\",\"words\":[").append(turnWords).append("]}");
+            turns.append(n == 0 ? "" : ",")
+                    .append("{\"role\":\"")
+                    .append(role)
+                    .append("\",\"content\":\"")
+                    .append(content)
+                    .append("\",\"words\":[")
+                    .append(turnWords)
+                    .append("]}");
             text.append(role).append(": ").append(content).append("\\n");
             n++;
         }
         return "{\"event\":\"call_ended\",\"call\":{\"call_type\":\"phone_call\",\"from_number\":\"" + caller
-                + "\",\"to_number\":\"+14155550100\",\"direction\":\"inbound\",\"call_id\":\"" + callId + "\",\"agent_id\":\""
+                + "\",\"to_number\":\"+14155550100\",\"direction\":\"inbound\",\"call_id\":\"" + callId
+                + "\",\"agent_id\":\""
                 + agentId + "\",\"call_status\":\"ended\",\"metadata\":{},\"start_timestamp\":1795680000000,"
                 + "\"end_timestamp\":1795681500000,\"disconnection_reason\":\"user_hangup\",\"transcript\":\"" + text
                 + "\",\"transcript_object\":[" + turns + "],\"transcript_with_tool_calls\":[" + turns + "],"
@@ -422,9 +550,14 @@ class VoiceWebhookHandlerIT {
             assertTrue(body.length() > size - 6000 && body.length() <= size, "size " + body.length());
             assertOk(send(Deliveries.retell(ch, body)));
             assertEquals(0, activeCalls(ch.instanceId()), "the end of a long call stops it counting");
-            assertEquals(turns, Integer.parseInt(callItem(ch.instanceId(), callId).get(TableLayout.TURNS).n()));
+            assertEquals(
+                    turns,
+                    Integer.parseInt(callItem(ch.instanceId(), callId)
+                            .get(TableLayout.TURNS)
+                            .n()));
             // call_analyzed, as large, is acknowledged and changes nothing.
-            assertIgnored(send(Deliveries.retell(ch, body.replace("\"event\":\"call_ended\"", "\"event\":\"call_analyzed\""))));
+            assertIgnored(send(
+                    Deliveries.retell(ch, body.replace("\"event\":\"call_ended\"", "\"event\":\"call_analyzed\""))));
         }
     }
 
@@ -432,11 +565,14 @@ class VoiceWebhookHandlerIT {
     void anotherAgentsCallOrOneWithoutAnAgentIsIgnoredAndWritesNothing() throws Exception {
         Channel ch = retellChannel();
         List<Map<String, AttributeValue>> before = items(ch.instanceId());
-        String other = retellBody("call_started", "call_other_agent", "+14155550141", 0).replace("agent_test", "agent_other");
-        String none = retellBody("call_started", "call_no_agent", "+14155550141", 0).replace("\"agent_id\":\"agent_test\",", "");
-        String nullAgent = retellBody("call_started", "call_null_agent", "+14155550141", 0).replace("\"agent_test\"", "null");
-        for (String body : List.of(other, none, nullAgent,
-                fullCallEnded("call_other_agent", "agent_other", "+14155550141", 4096))) {
+        String other = retellBody("call_started", "call_other_agent", "+14155550141", 0)
+                .replace("agent_test", "agent_other");
+        String none = retellBody("call_started", "call_no_agent", "+14155550141", 0)
+                .replace("\"agent_id\":\"agent_test\",", "");
+        String nullAgent =
+                retellBody("call_started", "call_null_agent", "+14155550141", 0).replace("\"agent_test\"", "null");
+        for (String body : List.of(
+                other, none, nullAgent, fullCallEnded("call_other_agent", "agent_other", "+14155550141", 4096))) {
             assertIgnored(send(Deliveries.retell(ch, body)));
         }
         assertEquals(before, items(ch.instanceId()));
@@ -459,19 +595,44 @@ class VoiceWebhookHandlerIT {
                 Deliveries.json(retell.instanceId(), "x-retell-signature", null, body),
                 Deliveries.json(retell.instanceId(), "x-retell-signature", "", body),
                 Deliveries.json(retell.instanceId(), "x-retell-signature", "v=" + now + ",d=" + "z".repeat(64), body),
-                Deliveries.json(retell.instanceId(), "x-retell-signature", TimestampedHmac.sign(bytes, key, now).substring(0, 70), body),
-                Deliveries.json(retell.instanceId(), "x-retell-signature", " " + TimestampedHmac.sign(bytes, key, now), body),
-                Deliveries.json(retell.instanceId(), "x-retell-signature", TimestampedHmac.sign(bytes, key, now - 300_001), body),
-                Deliveries.json(retell.instanceId(), "x-retell-signature", TimestampedHmac.sign(bytes, key, now + 360_000), body),
-                Deliveries.json(pipecat.instanceId(), "x-hydra-signature", TimestampedHmac.sign(bytes, "k", now - 3_600_000), body),
+                Deliveries.json(
+                        retell.instanceId(),
+                        "x-retell-signature",
+                        TimestampedHmac.sign(bytes, key, now).substring(0, 70),
+                        body),
+                Deliveries.json(
+                        retell.instanceId(), "x-retell-signature", " " + TimestampedHmac.sign(bytes, key, now), body),
+                Deliveries.json(
+                        retell.instanceId(),
+                        "x-retell-signature",
+                        TimestampedHmac.sign(bytes, key, now - 300_001),
+                        body),
+                Deliveries.json(
+                        retell.instanceId(),
+                        "x-retell-signature",
+                        TimestampedHmac.sign(bytes, key, now + 360_000),
+                        body),
+                Deliveries.json(
+                        pipecat.instanceId(),
+                        "x-hydra-signature",
+                        TimestampedHmac.sign(bytes, "k", now - 3_600_000),
+                        body),
                 Deliveries.twilioSigned(pipecat.instanceId(), "", params, null),
                 Deliveries.twilioSigned(pipecat.instanceId(), "", params, "not base64!"),
-                Deliveries.twilioSigned(pipecat.instanceId(), "", params, Base64.getEncoder().encodeToString(new byte[32])),
+                Deliveries.twilioSigned(
+                        pipecat.instanceId(), "", params, Base64.getEncoder().encodeToString(new byte[32])),
                 // A Twilio-looking signature on a JSON body is no signature at all.
-                Deliveries.json(retell.instanceId(), "x-twilio-signature", Base64.getEncoder().encodeToString(new byte[20]), body));
+                Deliveries.json(
+                        retell.instanceId(),
+                        "x-twilio-signature",
+                        Base64.getEncoder().encodeToString(new byte[20]),
+                        body));
         try (CountingProxy proxy = new CountingProxy(aws.aws().endpoint())) {
-            Services counted = new Services(aws.settings(), new AwsClients(aws.aws().region(), proxy.endpoint(),
-                    aws.aws().credentials()), Clock.systemUTC());
+            Services counted = new Services(
+                    aws.settings(),
+                    new AwsClients(
+                            aws.aws().region(), proxy.endpoint(), aws.aws().credentials()),
+                    Clock.systemUTC());
             VoiceWebhookHandler h = new VoiceWebhookHandler(counted);
             for (int i = 0; i < cheap.size(); i++) {
                 HttpResponse r = h.respond(cheap.get(i));
@@ -480,8 +641,14 @@ class VoiceWebhookHandlerIT {
             }
             assertEquals(Map.of(), proxy.counts(), "no DynamoDB or KMS request for any of them");
             // A well-formed, fresh header is worth one read (and one decryption) to check.
-            assertEquals(401, h.respond(Deliveries.json(retell.instanceId(), "x-retell-signature",
-                    TimestampedHmac.sign(bytes, "not-the-key", now), body)).status());
+            assertEquals(
+                    401,
+                    h.respond(Deliveries.json(
+                                    retell.instanceId(),
+                                    "x-retell-signature",
+                                    TimestampedHmac.sign(bytes, "not-the-key", now),
+                                    body))
+                            .status());
             assertEquals(Map.of("DynamoDB_20120810.BatchGetItem", 1, "TrentService.Decrypt", 1), proxy.counts());
         }
     }
@@ -491,25 +658,39 @@ class VoiceWebhookHandlerIT {
         Channel ch = retellChannel();
         // Credentials sealed for another instance do not open here (the instance id is their KMS context and AAD).
         Channel elsewhere = retellChannel();
-        Map<String, AttributeValue> foreign = aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName())
-                .key(TableLayout.instanceKey(elsewhere.instanceId())).consistentRead(true)).item();
-        aws.dynamo().updateItem(u -> u.tableName(aws.resources().tableName()).key(TableLayout.instanceKey(ch.instanceId()))
-                .updateExpression("SET #d = :d, #c = :c")
-                .expressionAttributeNames(Map.of("#d", TableLayout.DATA_KEY, "#c", TableLayout.SEALED_CREDENTIALS))
-                .expressionAttributeValues(Map.of(":d", foreign.get(TableLayout.DATA_KEY), ":c", foreign.get(TableLayout.SEALED_CREDENTIALS))));
+        Map<String, AttributeValue> foreign = aws.dynamo()
+                .getItem(g -> g.tableName(aws.resources().tableName())
+                        .key(TableLayout.instanceKey(elsewhere.instanceId()))
+                        .consistentRead(true))
+                .item();
+        aws.dynamo()
+                .updateItem(u -> u.tableName(aws.resources().tableName())
+                        .key(TableLayout.instanceKey(ch.instanceId()))
+                        .updateExpression("SET #d = :d, #c = :c")
+                        .expressionAttributeNames(
+                                Map.of("#d", TableLayout.DATA_KEY, "#c", TableLayout.SEALED_CREDENTIALS))
+                        .expressionAttributeValues(Map.of(
+                                ":d",
+                                foreign.get(TableLayout.DATA_KEY),
+                                ":c",
+                                foreign.get(TableLayout.SEALED_CREDENTIALS))));
         List<Map<String, AttributeValue>> before = items(ch.instanceId());
         java.io.PrintStream original = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         HttpResponse r;
         System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
-            r = new VoiceWebhookHandler(aws.services()).respond(Deliveries.retell(ch, retellBody("call_started", "call_sealed", "+14155550144", 0)));
+            r = new VoiceWebhookHandler(aws.services())
+                    .respond(Deliveries.retell(ch, retellBody("call_started", "call_sealed", "+14155550144", 0)));
         } finally {
             System.setErr(original);
         }
         assertEquals(401, r.status(), r.body());
         assertEquals("{\"detail\":\"Invalid signature\"}", r.body());
-        List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("{")).toList();
+        List<String> lines = captured.toString(StandardCharsets.UTF_8)
+                .lines()
+                .filter(l -> l.startsWith("{"))
+                .toList();
         assertEquals(1, lines.size(), lines.toString());
         JsonNode line = Json.MAPPER.readTree(lines.get(0));
         assertEquals("WARN", line.path("level").asText());
@@ -523,7 +704,10 @@ class VoiceWebhookHandlerIT {
         Channel ch = retellChannel();
         String good = retellBody("call_started", "call_utf8", "+14155550145", 0);
         List<Map<String, AttributeValue>> before = items(ch.instanceId());
-        for (byte[] bad : List.of(new byte[] {(byte) 0xFF}, new byte[] {(byte) 0xC3}, new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
+        for (byte[] bad : List.of(
+                new byte[] {(byte) 0xFF},
+                new byte[] {(byte) 0xC3},
+                new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
                 new byte[] {(byte) 0xC0, (byte) 0xAF})) {
             byte[] head = good.substring(0, good.indexOf("+1415")).getBytes(StandardCharsets.UTF_8);
             byte[] tail = good.substring(good.indexOf("+1415")).getBytes(StandardCharsets.UTF_8);
@@ -531,14 +715,28 @@ class VoiceWebhookHandlerIT {
             System.arraycopy(head, 0, body, 0, head.length);
             System.arraycopy(bad, 0, body, head.length, bad.length);
             System.arraycopy(tail, 0, body, head.length + bad.length, tail.length);
-            ObjectNode event = Deliveries.request(ch.instanceId(), "", List.of(Map.entry("content-type", "application/json"),
-                    Map.entry("x-retell-signature", TimestampedHmac.sign(body, ch.secret("api_key"), System.currentTimeMillis()))), new byte[0]);
+            ObjectNode event = Deliveries.request(
+                    ch.instanceId(),
+                    "",
+                    List.of(
+                            Map.entry("content-type", "application/json"),
+                            Map.entry(
+                                    "x-retell-signature",
+                                    TimestampedHmac.sign(body, ch.secret("api_key"), System.currentTimeMillis()))),
+                    new byte[0]);
             // Bytes that are not text reach a function base64-encoded.
             event.put("body", Base64.getEncoder().encodeToString(body));
             event.put("isBase64Encoded", true);
             HttpResponse r = send(event);
             assertEquals(422, r.status(), r.body());
-            assertEquals("json_invalid", Json.MAPPER.readTree(r.body()).path("detail").get(0).path("type").asText());
+            assertEquals(
+                    "json_invalid",
+                    Json.MAPPER
+                            .readTree(r.body())
+                            .path("detail")
+                            .get(0)
+                            .path("type")
+                            .asText());
         }
         assertEquals(before, items(ch.instanceId()));
     }
@@ -565,14 +763,31 @@ class VoiceWebhookHandlerIT {
         Channel pipecat = pipecatChannel();
         record Case(ObjectNode event, String type, List<String> loc) {}
         List<Case> cases = List.of(
-                new Case(Deliveries.retell(retell, "{\"event\":\"call_started\",\"call\":"), "json_invalid", List.of("body")),
+                new Case(
+                        Deliveries.retell(retell, "{\"event\":\"call_started\",\"call\":"),
+                        "json_invalid",
+                        List.of("body")),
                 new Case(Deliveries.retell(retell, "[\"call_started\"]"), "model_attributes_type", List.of("body")),
-                new Case(Deliveries.retell(retell, "{\"call\":{\"call_id\":\"c1\"}}"), "missing", List.of("body", "event")),
-                new Case(Deliveries.retell(retell, "{\"event\":\"call_started\",\"call\":{}}"), "missing", List.of("body", "call", "call_id")),
-                new Case(Deliveries.retell(retell, "{\"event\":\"call_started\",\"call\":{\"call_id\":\"a#b\"}}"), "string_pattern_mismatch",
+                new Case(
+                        Deliveries.retell(retell, "{\"call\":{\"call_id\":\"c1\"}}"),
+                        "missing",
+                        List.of("body", "event")),
+                new Case(
+                        Deliveries.retell(retell, "{\"event\":\"call_started\",\"call\":{}}"),
+                        "missing",
                         List.of("body", "call", "call_id")),
-                new Case(Deliveries.bot(pipecat, "{\"event\":\"call.turn\",\"call_id\":\"CA1\"}"), "missing", List.of("body", "event_id")),
-                new Case(Deliveries.twilio(pipecat, "", List.of(Map.entry("CallStatus", "ringing"), Map.entry("From", "+1"))), "missing",
+                new Case(
+                        Deliveries.retell(retell, "{\"event\":\"call_started\",\"call\":{\"call_id\":\"a#b\"}}"),
+                        "string_pattern_mismatch",
+                        List.of("body", "call", "call_id")),
+                new Case(
+                        Deliveries.bot(pipecat, "{\"event\":\"call.turn\",\"call_id\":\"CA1\"}"),
+                        "missing",
+                        List.of("body", "event_id")),
+                new Case(
+                        Deliveries.twilio(
+                                pipecat, "", List.of(Map.entry("CallStatus", "ringing"), Map.entry("From", "+1"))),
+                        "missing",
                         List.of("body", "CallSid")));
         List<Map<String, AttributeValue>> retellBefore = items(retell.instanceId());
         List<Map<String, AttributeValue>> pipecatBefore = items(pipecat.instanceId());
@@ -586,14 +801,24 @@ class VoiceWebhookHandlerIT {
         assertEquals(retellBefore, items(retell.instanceId()));
         assertEquals(pipecatBefore, items(pipecat.instanceId()));
         // Unsigned garbage is a signature problem first.
-        assertEquals(401, send(Deliveries.json(retell.instanceId(), "x-retell-signature", null, "{nope")).status());
+        assertEquals(
+                401,
+                send(Deliveries.json(retell.instanceId(), "x-retell-signature", null, "{nope"))
+                        .status());
     }
 
     @Test
     void malformedInstanceIdIs422() throws Exception {
         HttpResponse r = send(Deliveries.json("not-a-uuid", "x-retell-signature", null, "{}"));
         assertEquals(422, r.status());
-        assertEquals("uuid_parsing", Json.MAPPER.readTree(r.body()).path("detail").get(0).path("type").asText());
+        assertEquals(
+                "uuid_parsing",
+                Json.MAPPER
+                        .readTree(r.body())
+                        .path("detail")
+                        .get(0)
+                        .path("type")
+                        .asText());
     }
 
     @Test
@@ -606,7 +831,8 @@ class VoiceWebhookHandlerIT {
         assertOk(send(event));
         assertOneCall(calls(ch.instanceId()), "call_b64", "+14155550131", "in_progress", 1);
         // Non-ASCII caller names and the like survive: signature over the exact bytes.
-        String unicode = "{\"event\":\"call_started\",\"call\":{\"call_id\":\"call_u\",\"agent_id\":\"agent_test\",\"from_number\":\"+14155550132\",\"name\":\"Zoë ☎\"}}";
+        String unicode =
+                "{\"event\":\"call_started\",\"call\":{\"call_id\":\"call_u\",\"agent_id\":\"agent_test\",\"from_number\":\"+14155550132\",\"name\":\"Zoë ☎\"}}";
         assertOk(send(Deliveries.retell(ch, unicode)));
         assertEquals(2, activeCalls(ch.instanceId()));
     }
@@ -615,23 +841,38 @@ class VoiceWebhookHandlerIT {
     void hotPathIsOneReadAndOneWriteAndNoKmsOnceTheDataKeyIsCached() throws Exception {
         Channel ch = retellChannel();
         try (CountingProxy proxy = new CountingProxy(aws.aws().endpoint())) {
-            Services counted = new Services(aws.settings(), new AwsClients(aws.aws().region(), proxy.endpoint(),
-                    aws.aws().credentials()), Clock.systemUTC());
+            Services counted = new Services(
+                    aws.settings(),
+                    new AwsClients(
+                            aws.aws().region(), proxy.endpoint(), aws.aws().credentials()),
+                    Clock.systemUTC());
             VoiceWebhookHandler h = new VoiceWebhookHandler(counted);
             // Cold: the data key is decrypted once.
             assertOk(h.respond(Deliveries.retell(ch, retellBody("call_started", "call_hot", "+14155550133", 0))));
-            assertEquals(Map.of("DynamoDB_20120810.BatchGetItem", 1, "DynamoDB_20120810.TransactWriteItems", 1,
-                    "TrentService.Decrypt", 1), proxy.counts());
+            assertEquals(
+                    Map.of(
+                            "DynamoDB_20120810.BatchGetItem",
+                            1,
+                            "DynamoDB_20120810.TransactWriteItems",
+                            1,
+                            "TrentService.Decrypt",
+                            1),
+                    proxy.counts());
             proxy.reset();
             assertOk(h.respond(Deliveries.retell(ch, retellBody("transcript_updated", "call_hot", "+14155550133", 2))));
-            assertEquals(Map.of("DynamoDB_20120810.BatchGetItem", 1, "DynamoDB_20120810.TransactWriteItems", 1), proxy.counts());
+            assertEquals(
+                    Map.of("DynamoDB_20120810.BatchGetItem", 1, "DynamoDB_20120810.TransactWriteItems", 1),
+                    proxy.counts());
             proxy.reset();
             // A duplicate is decided by the read alone.
-            assertIgnored(h.respond(Deliveries.retell(ch, retellBody("transcript_updated", "call_hot", "+14155550133", 2))));
+            assertIgnored(
+                    h.respond(Deliveries.retell(ch, retellBody("transcript_updated", "call_hot", "+14155550133", 2))));
             assertEquals(Map.of("DynamoDB_20120810.BatchGetItem", 1), proxy.counts());
             proxy.reset();
             assertOk(h.respond(Deliveries.retell(ch, retellBody("call_ended", "call_hot", "+14155550133", 2))));
-            assertEquals(Map.of("DynamoDB_20120810.BatchGetItem", 1, "DynamoDB_20120810.TransactWriteItems", 1), proxy.counts());
+            assertEquals(
+                    Map.of("DynamoDB_20120810.BatchGetItem", 1, "DynamoDB_20120810.TransactWriteItems", 1),
+                    proxy.counts());
         }
         assertEquals(0, activeCalls(ch.instanceId()));
     }
@@ -662,16 +903,20 @@ class VoiceWebhookHandlerIT {
         try {
             responses.add(send(Deliveries.json(ch.instanceId(), "x-retell-signature", forged, body)));
             responses.add(send(Deliveries.json(ch.instanceId(), "x-retell-signature", good, body)));
-            responses.add(send(Deliveries.retell(ch, "{\"event\":\"call_started\",\"call\":{\"call_id\":\"" + key + "#\"}}")));
+            responses.add(send(
+                    Deliveries.retell(ch, "{\"event\":\"call_started\",\"call\":{\"call_id\":\"" + key + "#\"}}")));
             responses.add(new VoiceWebhookHandler(aws.unreachableServices())
                     .respond(Deliveries.json(ch.instanceId(), "x-retell-signature", good, body)));
         } finally {
             System.setErr(original);
         }
-        assertEquals(List.of(401, 200, 422, 503), responses.stream().map(HttpResponse::status).toList());
+        assertEquals(
+                List.of(401, 200, 422, 503),
+                responses.stream().map(HttpResponse::status).toList());
         String logs = captured.toString(StandardCharsets.UTF_8);
         assertTrue(logs.contains("dependency unavailable"), "the outage was logged: " + logs);
-        for (String secret : List.of(key, good.substring(good.indexOf("d=") + 2), forged.substring(forged.indexOf("d=") + 2))) {
+        for (String secret :
+                List.of(key, good.substring(good.indexOf("d=") + 2), forged.substring(forged.indexOf("d=") + 2))) {
             assertFalse(logs.contains(secret), "a secret or signature reached the logs");
             for (HttpResponse r : responses) {
                 assertFalse(r.body().contains(secret), "a secret or signature reached a response");
@@ -682,27 +927,38 @@ class VoiceWebhookHandlerIT {
     @Test
     void sampleEventsDriveTheLambdaEntryPoint() throws Exception {
         Channel retell = retellChannel();
-        ObjectNode sample = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectPaths.root().resolve("events/voice-webhook.json")));
+        ObjectNode sample = (ObjectNode)
+                Json.MAPPER.readTree(Files.readAllBytes(ProjectPaths.root().resolve("events/voice-webhook.json")));
         // The sample's call belongs to the demo agent; the test channel's agent is agent_test.
-        String body = sample.path("body").asText().replace("\"agent_id\":\"agent_demo\"", "\"agent_id\":\"agent_test\"");
+        String body =
+                sample.path("body").asText().replace("\"agent_id\":\"agent_demo\"", "\"agent_id\":\"agent_test\"");
         sample.put("body", body);
         assertTrue(Json.MAPPER.readTree(body).path("event").asText().equals("call_started"));
         retarget(sample, retell.instanceId());
-        ((ObjectNode) sample.path("headers")).put("x-retell-signature", TimestampedHmac.sign(body.getBytes(StandardCharsets.UTF_8),
-                retell.secret("api_key"), System.currentTimeMillis()));
+        ((ObjectNode) sample.path("headers"))
+                .put(
+                        "x-retell-signature",
+                        TimestampedHmac.sign(
+                                body.getBytes(StandardCharsets.UTF_8),
+                                retell.secret("api_key"),
+                                System.currentTimeMillis()));
         JsonNode response = invoke(sample);
         assertEquals(200, response.path("statusCode").asInt());
         assertEquals("{\"status\":\"ok\"}", response.path("body").asText());
         assertEquals(1, activeCalls(retell.instanceId()));
 
         Channel pipecat = pipecatChannel();
-        ObjectNode twilio = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectPaths.root().resolve("events/voice-webhook-twilio.json")));
+        ObjectNode twilio = (ObjectNode) Json.MAPPER.readTree(
+                Files.readAllBytes(ProjectPaths.root().resolve("events/voice-webhook-twilio.json")));
         assertTrue(twilio.path("isBase64Encoded").asBoolean());
         byte[] form = Base64.getDecoder().decode(twilio.path("body").asText());
-        List<Map.Entry<String, String>> params = dev.hydracore.voice.core.webhook.TwilioForm.parse(form).pairs();
+        List<Map.Entry<String, String>> params =
+                dev.hydracore.voice.core.webhook.TwilioForm.parse(form).pairs();
         retarget(twilio, pipecat.instanceId());
-        ((ObjectNode) twilio.path("headers")).put("x-twilio-signature", TwilioSignature.sign(pipecat.webhookUrl(), params,
-                pipecat.secret("twilio_auth_token")));
+        ((ObjectNode) twilio.path("headers"))
+                .put(
+                        "x-twilio-signature",
+                        TwilioSignature.sign(pipecat.webhookUrl(), params, pipecat.secret("twilio_auth_token")));
         JsonNode twiml = invoke(twilio);
         assertEquals(200, twiml.path("statusCode").asInt());
         assertEquals("text/xml", twiml.path("headers").path("content-type").asText());

@@ -8,16 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hydracore.voice.core.store.InstanceRecord;
-import dev.hydracore.voice.core.calls.CallRecord;
-import dev.hydracore.voice.core.calls.ActiveCallsAnswer;
-import dev.hydracore.voice.core.auth.Principal;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.Settings;
+import dev.hydracore.voice.core.auth.Principal;
+import dev.hydracore.voice.core.calls.ActiveCallsAnswer;
+import dev.hydracore.voice.core.calls.CallRecord;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.store.InboundAdmissions;
+import dev.hydracore.voice.core.store.InstanceRecord;
 import dev.hydracore.voice.core.store.TableLayout;
-import dev.hydracore.voice.tooling.ApiEvents;
 import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.testkit.TestAws.TestCaller;
 import dev.hydracore.voice.testkit.TestChannels;
@@ -61,6 +60,7 @@ class WebhookConcurrencyIT {
     static final int THREADS = 6;
     /** High enough never to refuse here (refusals have their own test, AdmissionLimitIT): admissions are what is mixed in. */
     static final OptionalLong RETELL_LIMIT = OptionalLong.of(1000);
+
     static TestAws aws;
     static TestChannels channels;
     static VoiceWebhookHandler webhook;
@@ -70,15 +70,10 @@ class WebhookConcurrencyIT {
     static void setUp() {
         aws = TestAws.shared();
         channels = new TestChannels(aws);
-        webhook = new VoiceWebhookHandler(aws.services(aws.settings().with(Settings.PIPECAT_STREAM_URL, "wss://bot.test.invalid/ws")));
+        webhook = new VoiceWebhookHandler(
+                aws.services(aws.settings().with(Settings.PIPECAT_STREAM_URL, "wss://bot.test.invalid/ws")));
         caller = aws.newCaller();
     }
-
-    /** One call's events and what they imply. */
-    record PlannedCall(String callId, List<ObjectNode> events, boolean ends, int turns) {}
-
-    /** A channel's fixed secrets, so a re-setup signs the same way. */
-    record Secrets(String apiKey, String twilioToken, String webhookSecret) {}
 
     @Test
     void counterEqualsActiveRecordsForEverySeed() throws Exception {
@@ -93,10 +88,12 @@ class WebhookConcurrencyIT {
 
     private void runSeed(long seed) throws Exception {
         Random r = new Random(seed);
-        Secrets secrets = new Secrets("key_" + UUID.randomUUID(), "tok_" + UUID.randomUUID(), "sec_" + UUID.randomUUID());
+        Secrets secrets =
+                new Secrets("key_" + UUID.randomUUID(), "tok_" + UUID.randomUUID(), "sec_" + UUID.randomUUID());
         String retellIid = aws.registerInstance(caller);
         String pipecatIid = aws.registerInstance(caller);
-        AtomicReference<Channel> retell = new AtomicReference<>(channels.retell(caller, retellIid, secrets.apiKey(), RETELL_LIMIT));
+        AtomicReference<Channel> retell =
+                new AtomicReference<>(channels.retell(caller, retellIid, secrets.apiKey(), RETELL_LIMIT));
         AtomicReference<Channel> pipecat = new AtomicReference<>(
                 channels.pipecat(caller, pipecatIid, secrets.twilioToken(), secrets.webhookSecret()));
 
@@ -120,13 +117,18 @@ class WebhookConcurrencyIT {
             }
         };
         Map<Integer, Integer> statuses1 = deliver(r, plan1, chaos);
-        assertTrue(Set.of(200, 404).containsAll(statuses1.keySet()), "seed " + seed + ": unexpected statuses " + statuses1);
+        assertTrue(
+                Set.of(200, 404).containsAll(statuses1.keySet()),
+                "seed " + seed + ": unexpected statuses " + statuses1);
         System.out.println("seed " + seed + " phase 1 statuses " + new TreeMap<>(statuses1));
         for (String iid : List.of(retellIid, pipecatIid)) {
             long counter = counter(iid);
             assertTrue(counter >= 0, "seed " + seed + ": negative counter");
-            assertEquals(activeRecords(iid) + liveAdmissions(iid), counter,
-                    "seed " + seed + ": active_calls != active call records + live admissions after teardown races (" + iid + ")");
+            assertEquals(
+                    activeRecords(iid) + liveAdmissions(iid),
+                    counter,
+                    "seed " + seed + ": active_calls != active call records + live admissions after teardown races ("
+                            + iid + ")");
         }
 
         // Phase 2: a clean channel, no teardowns: the counter must equal what the events imply.
@@ -142,23 +144,31 @@ class WebhookConcurrencyIT {
         }
         List<PlannedCall> plan2 = new ArrayList<>(retellCalls);
         plan2.addAll(pipecatCalls);
-        Map<Integer, Integer> statuses2 = deliver(r, plan2, () -> { });
+        Map<Integer, Integer> statuses2 = deliver(r, plan2, () -> {});
         assertEquals(Set.of(200), statuses2.keySet(), "seed " + seed + ": every delivery acknowledged " + statuses2);
-        for (Map.Entry<String, List<PlannedCall>> e : Map.of(retellIid, retellCalls, pipecatIid, pipecatCalls).entrySet()) {
+        for (Map.Entry<String, List<PlannedCall>> e :
+                Map.of(retellIid, retellCalls, pipecatIid, pipecatCalls).entrySet()) {
             String iid = e.getKey();
             Map<String, Integer> expected = new TreeMap<>();
-            e.getValue().stream().filter(c -> !c.ends() && !c.events().isEmpty()).forEach(c -> expected.put(c.callId(), c.turns()));
-            long unclaimed = e.getValue().stream().filter(c -> c.events().isEmpty()).count();
+            e.getValue().stream()
+                    .filter(c -> !c.ends() && !c.events().isEmpty())
+                    .forEach(c -> expected.put(c.callId(), c.turns()));
+            long unclaimed =
+                    e.getValue().stream().filter(c -> c.events().isEmpty()).count();
             assertEquals(unclaimed, liveAdmissions(iid), "seed " + seed + ": admissions no call claimed (" + iid + ")");
-            assertEquals(expected.size() + unclaimed, counter(iid),
-                    "seed " + seed + ": active_calls != calls the history leaves active + unclaimed admissions (" + iid + ")");
+            assertEquals(
+                    expected.size() + unclaimed,
+                    counter(iid),
+                    "seed " + seed + ": active_calls != calls the history leaves active + unclaimed admissions (" + iid
+                            + ")");
             assertEquals(expected.size(), activeRecords(iid), "seed " + seed + ": active records (" + iid + ")");
             assertEquals(expected, listed(iid), "seed " + seed + ": listed calls and turns (" + iid + ")");
         }
         // The sweeper's release of unclaimed admissions (their window is over by then), concurrently with itself.
         InboundAdmissions admissions = aws.services().inboundAdmissions();
         List<InboundAdmissions.AdmissionKey> overdue = admissions.unclaimedBefore(Long.MAX_VALUE).stream()
-                .filter(k -> k.instanceId().equals(retellIid)).toList();
+                .filter(k -> k.instanceId().equals(retellIid))
+                .toList();
         List<Thread> releasers = new ArrayList<>();
         for (int t = 0; t < 2; t++) {
             releasers.add(Thread.ofPlatform().start(() -> overdue.forEach(admissions::release)));
@@ -167,7 +177,10 @@ class WebhookConcurrencyIT {
             t.join();
         }
         assertEquals(0, liveAdmissions(retellIid), "seed " + seed + ": every unclaimed admission released");
-        assertEquals(activeRecords(retellIid), counter(retellIid), "seed " + seed + ": after the release, active_calls == active records");
+        assertEquals(
+                activeRecords(retellIid),
+                counter(retellIid),
+                "seed " + seed + ": after the release, active_calls == active records");
         // Leave nothing behind for the next seed (keeps the emulator's table small).
         channels.teardown(retellIid, retell.get().generation());
         channels.teardown(pipecatIid, pipecat.get().generation());
@@ -183,9 +196,14 @@ class WebhookConcurrencyIT {
         String caller = "+1415555" + String.format("%04d", r.nextInt(10_000));
         String admission = null;
         if (r.nextInt(3) > 0) {
-            HttpResponse answer = webhook.respond(Deliveries.retell(ch, "{\"event\":\"call_inbound\",\"call_inbound\":{\"from_number\":\""
-                    + caller + "\",\"to_number\":\"+14155550100\"}}"));
-            admission = Json.MAPPER.readTree(answer.body()).at("/call_inbound/metadata/hydra_admission").asText(null);
+            HttpResponse answer = webhook.respond(Deliveries.retell(
+                    ch,
+                    "{\"event\":\"call_inbound\",\"call_inbound\":{\"from_number\":\"" + caller
+                            + "\",\"to_number\":\"+14155550100\"}}"));
+            admission = Json.MAPPER
+                    .readTree(answer.body())
+                    .at("/call_inbound/metadata/hydra_admission")
+                    .asText(null);
             assertTrue(admission != null, answer.body());
             if (r.nextInt(5) == 0) {
                 return new PlannedCall(callId, List.of(), false, 0);
@@ -229,14 +247,18 @@ class WebhookConcurrencyIT {
             events.add(Deliveries.bot(ch, botBody("call.turn", UUID.randomUUID().toString(), sid, caller)));
         }
         if (ends) {
-            events.add(r.nextBoolean() ? Deliveries.twilio(ch, "", twilioParams(sid, caller, "completed", true))
-                    : Deliveries.bot(ch, botBody("call.ended", UUID.randomUUID().toString(), sid, caller)));
+            events.add(
+                    r.nextBoolean()
+                            ? Deliveries.twilio(ch, "", twilioParams(sid, caller, "completed", true))
+                            : Deliveries.bot(
+                                    ch, botBody("call.ended", UUID.randomUUID().toString(), sid, caller)));
         }
         return new PlannedCall(sid, events, ends, turns);
     }
 
     /** Every event once or more, all shuffled together, sent by THREADS threads while {@code alongside} runs. */
-    private static Map<Integer, Integer> deliver(Random r, List<PlannedCall> plan, Runnable alongside) throws Exception {
+    private static Map<Integer, Integer> deliver(Random r, List<PlannedCall> plan, Runnable alongside)
+            throws Exception {
         List<ObjectNode> all = new ArrayList<>();
         for (PlannedCall c : plan) {
             for (ObjectNode e : c.events()) {
@@ -280,19 +302,34 @@ class WebhookConcurrencyIT {
 
     /** Admission items of the channel's current generation (the ones its counter holds). */
     private static long liveAdmissions(String iid) {
-        Map<String, AttributeValue> instance = aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName())
-                .key(TableLayout.instanceKey(iid)).consistentRead(true)).item();
+        Map<String, AttributeValue> instance = aws.dynamo()
+                .getItem(g -> g.tableName(aws.resources().tableName())
+                        .key(TableLayout.instanceKey(iid))
+                        .consistentRead(true))
+                .item();
         String generation = TableLayout.str(instance, TableLayout.GENERATION);
-        return aws.dynamo().queryPaginator(q -> q.tableName(aws.resources().tableName()).consistentRead(true)
+        return aws
+                .dynamo()
+                .queryPaginator(q -> q.tableName(aws.resources().tableName())
+                        .consistentRead(true)
                         .keyConditionExpression("pk = :pk AND begins_with(sk, :a)")
-                        .expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + iid),
-                                ":a", TableLayout.s(TableLayout.ADMISSION_PREFIX))))
-                .items().stream().filter(i -> generation != null && generation.equals(TableLayout.str(i, TableLayout.GENERATION))).count();
+                        .expressionAttributeValues(Map.of(
+                                ":pk",
+                                TableLayout.s(TableLayout.INSTANCE_PREFIX + iid),
+                                ":a",
+                                TableLayout.s(TableLayout.ADMISSION_PREFIX))))
+                .items()
+                .stream()
+                .filter(i -> generation != null && generation.equals(TableLayout.str(i, TableLayout.GENERATION)))
+                .count();
     }
 
     private static long counter(String iid) {
-        Map<String, AttributeValue> item = aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName())
-                .key(TableLayout.instanceKey(iid)).consistentRead(true)).item();
+        Map<String, AttributeValue> item = aws.dynamo()
+                .getItem(g -> g.tableName(aws.resources().tableName())
+                        .key(TableLayout.instanceKey(iid))
+                        .consistentRead(true))
+                .item();
         return TableLayout.num(item, TableLayout.ACTIVE_CALLS, 0);
     }
 
@@ -302,11 +339,18 @@ class WebhookConcurrencyIT {
         Map<String, AttributeValue> start = null;
         do {
             Map<String, AttributeValue> from = start;
-            QueryResponse page = aws.dynamo().query(q -> q.tableName(aws.resources().tableName()).indexName(TableLayout.LSI_ACTIVE)
-                    // Calls only: the instance item sits in the index too, at active_since 0.
-                    .consistentRead(true).keyConditionExpression("pk = :pk AND active_since > :registration")
-                    .expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + iid),
-                            ":registration", TableLayout.n(TableLayout.INSTANCE_ACTIVE_SINCE))).exclusiveStartKey(from));
+            QueryResponse page = aws.dynamo()
+                    .query(q -> q.tableName(aws.resources().tableName())
+                            .indexName(TableLayout.LSI_ACTIVE)
+                            // Calls only: the instance item sits in the index too, at active_since 0.
+                            .consistentRead(true)
+                            .keyConditionExpression("pk = :pk AND active_since > :registration")
+                            .expressionAttributeValues(Map.of(
+                                    ":pk",
+                                    TableLayout.s(TableLayout.INSTANCE_PREFIX + iid),
+                                    ":registration",
+                                    TableLayout.n(TableLayout.INSTANCE_ACTIVE_SINCE)))
+                            .exclusiveStartKey(from));
             n += page.count();
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (start != null);
@@ -315,11 +359,14 @@ class WebhookConcurrencyIT {
 
     private static Map<String, Integer> listed(String iid) throws Exception {
         // What List Active Calls answers (its index read and body, from voice-core).
-        InstanceRecord instance = aws.services().tenancy().requireOwned(new Principal(caller.tenantId(), caller.keyId()), iid);
+        InstanceRecord instance =
+                aws.services().tenancy().requireOwned(new Principal(caller.tenantId(), caller.keyId()), iid);
         List<CallRecord> active = instance.channel()
-                .map(c -> aws.services().activeCalls().activeCalls(iid, c.generation())).orElse(List.of());
+                .map(c -> aws.services().activeCalls().activeCalls(iid, c.generation()))
+                .orElse(List.of());
         Map<String, Integer> out = new TreeMap<>();
-        for (JsonNode c : Json.MAPPER.readTree(ActiveCallsAnswer.toJson(active, aws.services().clock().millis()))) {
+        for (JsonNode c : Json.MAPPER.readTree(
+                ActiveCallsAnswer.toJson(active, aws.services().clock().millis()))) {
             out.put(c.path("call_id").asText(), c.path("transcript_turns").asInt());
         }
         return out;
@@ -332,4 +379,10 @@ class WebhookConcurrencyIT {
             Thread.currentThread().interrupt();
         }
     }
+
+    /** One call's events and what they imply. */
+    record PlannedCall(String callId, List<ObjectNode> events, boolean ends, int turns) {}
+
+    /** A channel's fixed secrets, so a re-setup signs the same way. */
+    record Secrets(String apiKey, String twilioToken, String webhookSecret) {}
 }

@@ -50,12 +50,12 @@ class WebhookInvocationLineIT {
     /** One delivery through handleRequest, as Lambda invokes it; its status code. */
     static int invoke(FunctionHandler handler, ObjectNode event, String requestId) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        handler.handleRequest(new ByteArrayInputStream(Json.MAPPER.writeValueAsBytes(event)), out,
+        handler.handleRequest(
+                new ByteArrayInputStream(Json.MAPPER.writeValueAsBytes(event)),
+                out,
                 new TestContext(requestId, "stack-webhook", TRACE));
         return Json.MAPPER.readTree(out.toByteArray()).path("statusCode").asInt();
     }
-
-    record Delivery(String requestId, ObjectNode event, int status, String provider, String outcome) {}
 
     @Test
     void everyDeliveryIsOneLineWithItsProviderOutcomeAndMetrics() throws Exception {
@@ -73,26 +73,58 @@ class WebhookInvocationLineIT {
         List<Delivery> deliveries = List.of(
                 new Delivery("r-applied", Deliveries.retell(retell, started), 200, "retell", "applied"),
                 new Delivery("r-duplicate", Deliveries.retell(retell, started), 200, "retell", "duplicate"),
-                new Delivery("r-ignored", Deliveries.retell(retell, retellBody("call_analyzed_unknown", "call_line_1", callerPhone, 0)),
-                        200, "retell", "ignored"),
-                new Delivery("r-forged", Deliveries.json(retell.instanceId(), "x-retell-signature", forged, started),
-                        401, "retell", "rejected"),
-                new Delivery("r-unsigned", Deliveries.json(retell.instanceId(), "x-retell-signature", null, started),
-                        401, "retell", "rejected"),
-                new Delivery("r-no-channel", Deliveries.json(unregistered, "x-retell-signature", forged, started),
-                        404, "retell", "rejected"),
-                new Delivery("b-applied", Deliveries.bot(pipecat, botBody("call.started", UUID.randomUUID().toString(), "CA" + "1".repeat(32),
-                        callerPhone)), 200, "pipecat-bot", "applied"),
-                new Delivery("t-applied", Deliveries.twilio(pipecat, "", twilioParams("CA" + "2".repeat(32), callerPhone, "ringing", false)),
-                        200, "twilio", "applied"));
+                new Delivery(
+                        "r-ignored",
+                        Deliveries.retell(retell, retellBody("call_analyzed_unknown", "call_line_1", callerPhone, 0)),
+                        200,
+                        "retell",
+                        "ignored"),
+                new Delivery(
+                        "r-forged",
+                        Deliveries.json(retell.instanceId(), "x-retell-signature", forged, started),
+                        401,
+                        "retell",
+                        "rejected"),
+                new Delivery(
+                        "r-unsigned",
+                        Deliveries.json(retell.instanceId(), "x-retell-signature", null, started),
+                        401,
+                        "retell",
+                        "rejected"),
+                new Delivery(
+                        "r-no-channel",
+                        Deliveries.json(unregistered, "x-retell-signature", forged, started),
+                        404,
+                        "retell",
+                        "rejected"),
+                new Delivery(
+                        "b-applied",
+                        Deliveries.bot(
+                                pipecat,
+                                botBody(
+                                        "call.started",
+                                        UUID.randomUUID().toString(),
+                                        "CA" + "1".repeat(32),
+                                        callerPhone)),
+                        200,
+                        "pipecat-bot",
+                        "applied"),
+                new Delivery(
+                        "t-applied",
+                        Deliveries.twilio(
+                                pipecat, "", twilioParams("CA" + "2".repeat(32), callerPhone, "ringing", false)),
+                        200,
+                        "twilio",
+                        "applied"));
 
         VoiceWebhookHandler handler = new VoiceWebhookHandler(aws.services());
         LogLines logs = LogLines.capture(() -> {
-            for (Delivery d : deliveries) {
-                assertEquals(d.status(), invoke(handler, d.event(), d.requestId()), d.requestId());
-            }
-            return null;
-        }).logs();
+                    for (Delivery d : deliveries) {
+                        assertEquals(d.status(), invoke(handler, d.event(), d.requestId()), d.requestId());
+                    }
+                    return null;
+                })
+                .logs();
 
         List<JsonNode> lines = logs.invocations();
         assertEquals(deliveries.size(), lines.size(), "one line per invocation: " + logs);
@@ -105,17 +137,23 @@ class WebhookInvocationLineIT {
             assertEquals(d.provider(), line.path("provider").asText(), d.requestId());
             assertEquals(d.outcome(), line.path("outcome").asText(), d.requestId());
             assertEquals(Deliveries.ROUTE, line.path("route").asText());
-            assertEquals("1-674c5a1e-0123456789abcdef01234567", line.path("xray_trace_id").asText());
+            assertEquals(
+                    "1-674c5a1e-0123456789abcdef01234567",
+                    line.path("xray_trace_id").asText());
             assertFalse(line.path("correlation_id").asText().isEmpty(), "API Gateway's request id");
-            assertEquals(i == 0, line.path("cold_start").asBoolean(), "only the first invocation is cold: " + d.requestId());
-            assertEquals(d.event().path("pathParameters").path("instance_id").asText(), line.path("instance_id").asText());
+            assertEquals(
+                    i == 0, line.path("cold_start").asBoolean(), "only the first invocation is cold: " + d.requestId());
+            assertEquals(
+                    d.event().path("pathParameters").path("instance_id").asText(),
+                    line.path("instance_id").asText());
             assertTrue(line.path("latency_ms").asDouble() > 0);
 
             assertEquals(List.of(), LogLines.emfProblems(line), d.requestId() + ": " + line);
             Map<String, List<List<String>>> metrics = LogLines.emfMetrics(line);
             assertEquals(List.of(List.of("provider", "outcome")), metrics.get(Metrics.WEBHOOK_EVENTS), d.requestId());
             assertEquals(1, line.path(Metrics.WEBHOOK_EVENTS).asInt());
-            boolean signature = d.requestId().equals("r-forged") || d.requestId().equals("r-unsigned");
+            boolean signature =
+                    d.requestId().equals("r-forged") || d.requestId().equals("r-unsigned");
             assertEquals(signature, metrics.containsKey(Metrics.SIGNATURE_REJECTIONS), d.requestId());
             if (signature) {
                 assertEquals(List.of(List.of(), List.of("provider")), metrics.get(Metrics.SIGNATURE_REJECTIONS));
@@ -124,8 +162,15 @@ class WebhookInvocationLineIT {
             assertFalse(metrics.containsKey(Metrics.DEPENDENCY_UNAVAILABLE));
         }
 
-        List<String> secrets = new ArrayList<>(List.of(retellKey, twilioToken, botSecret, callerPhone, "call_line_1",
-                "agent_test", "transcript", forged.substring(forged.indexOf("d=") + 2)));
+        List<String> secrets = new ArrayList<>(List.of(
+                retellKey,
+                twilioToken,
+                botSecret,
+                callerPhone,
+                "call_line_1",
+                "agent_test",
+                "transcript",
+                forged.substring(forged.indexOf("d=") + 2)));
         for (Delivery d : deliveries) {
             d.event().path("headers").properties().forEach(h -> {
                 if (h.getKey().contains("signature")) {
@@ -134,7 +179,8 @@ class WebhookInvocationLineIT {
             });
         }
         for (String secret : secrets) {
-            assertFalse(logs.text().contains(secret), "a secret, signature or body content reached the logs: " + secret);
+            assertFalse(
+                    logs.text().contains(secret), "a secret, signature or body content reached the logs: " + secret);
         }
     }
 
@@ -143,9 +189,15 @@ class WebhookInvocationLineIT {
         Channel ch = channels.retell(caller, aws.registerInstance(caller), "key_retell_" + UUID.randomUUID());
         VoiceWebhookHandler down = new VoiceWebhookHandler(aws.unreachableServices());
         LogLines logs = LogLines.capture(() -> {
-            assertEquals(503, invoke(down, Deliveries.retell(ch, retellBody("call_started", "call_down_l", "+14155550178", 0)), "r-503"));
-            return null;
-        }).logs();
+                    assertEquals(
+                            503,
+                            invoke(
+                                    down,
+                                    Deliveries.retell(ch, retellBody("call_started", "call_down_l", "+14155550178", 0)),
+                                    "r-503"));
+                    return null;
+                })
+                .logs();
         List<JsonNode> lines = logs.invocations();
         assertEquals(1, lines.size(), logs.text());
         JsonNode line = lines.getFirst();
@@ -153,8 +205,11 @@ class WebhookInvocationLineIT {
         assertEquals("dependency unavailable", line.path("message").asText());
         assertFalse(line.path("error").path("name").asText().isEmpty());
         assertEquals(List.of(), LogLines.emfProblems(line));
-        assertEquals(List.of(List.of("function_name")), LogLines.emfMetrics(line).get(Metrics.DEPENDENCY_UNAVAILABLE));
+        assertEquals(
+                List.of(List.of("function_name")), LogLines.emfMetrics(line).get(Metrics.DEPENDENCY_UNAVAILABLE));
         assertFalse(LogLines.emfMetrics(line).containsKey(Metrics.WEBHOOK_EVENTS), "a 503 is no delivery outcome");
         assertFalse(logs.text().contains(ch.secret("api_key")));
     }
+
+    record Delivery(String requestId, ObjectNode event, int status, String provider, String outcome) {}
 }

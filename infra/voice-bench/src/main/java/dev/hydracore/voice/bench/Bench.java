@@ -11,11 +11,11 @@ import dev.hydracore.voice.core.crypto.CredentialVault;
 import dev.hydracore.voice.core.store.ChannelStore;
 import dev.hydracore.voice.core.store.InstanceStore;
 import dev.hydracore.voice.local.FunctionJvm;
+import dev.hydracore.voice.local.FunctionLauncher;
+import dev.hydracore.voice.local.InitType;
 import dev.hydracore.voice.local.JvmOptions;
 import dev.hydracore.voice.local.LambdaEnvironment;
 import dev.hydracore.voice.local.LocalFunction;
-import dev.hydracore.voice.local.FunctionLauncher;
-import dev.hydracore.voice.local.InitType;
 import dev.hydracore.voice.tooling.Admin;
 import dev.hydracore.voice.tooling.Bootstrap;
 import dev.hydracore.voice.tooling.CfnTemplate;
@@ -55,54 +55,18 @@ public final class Bench {
     static final String DEMO_INSTANCE = "497f6eca-6276-4993-bfeb-53cbbbba6f08";
     /** The PublicBaseUrl the functions get (as ./hydra local's default): the channel's webhook URL. */
     static final String PUBLIC_BASE_URL = "http://127.0.0.1:3000";
+
     static final String STATUS_METHOD = "GET";
     static final String STATUS_PATH = "/v1/instances/{instance_id}/channels/voice";
     private static final Pattern STATUS = Pattern.compile("\"statusCode\"\\s*:\\s*(\\d+)");
-    private static final Pattern UUID_SEGMENT = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final Pattern UUID_SEGMENT =
+            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
     private final Options options;
     private final Path root;
     private final Path work;
     private final PrintStream log = System.err;
     private final Children children = new Children();
-
-    record Options(boolean json, int runs, int warm, int warmup, boolean aot, String only, int budgetSeconds,
-                   boolean codeOnClasspath, int restoreRuns) {
-        static Options parse(String[] args) {
-            boolean json = false;
-            boolean aot = true;
-            boolean codeOnClasspath = true;
-            int restoreRuns = 5;
-            int runs = 10;
-            int warm = 1000;
-            int warmup = 1000;
-            String only = null;
-            int budget = 600;
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--json" -> json = true;
-                    case "--no-aot" -> aot = false;
-                    case "--runs" -> runs = Integer.parseInt(args[++i]);
-                    case "--warm" -> warm = Integer.parseInt(args[++i]);
-                    case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-                    case "--only" -> only = args[++i];
-                    case "--budget" -> budget = Integer.parseInt(args[++i]);
-                    case "--code-in-task-root-only" -> codeOnClasspath = false;
-                    case "--restore-runs" -> restoreRuns = Integer.parseInt(args[++i]);
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]
-                            + " (usage: bench [--json] [--runs N] [--warm N] [--warmup N] [--no-aot] [--only LogicalId] [--budget SECONDS]"
-                            + " [--code-in-task-root-only] [--restore-runs N])");
-                }
-            }
-            if (runs < 7) {
-                throw new IllegalArgumentException("--runs must be at least 7");
-            }
-            if (warm < 1 || warmup < 1) {
-                throw new IllegalArgumentException("--warm and --warmup must be positive");
-            }
-            return new Options(json, runs, warm, warmup, aot, only, budget, codeOnClasspath, restoreRuns);
-        }
-    }
 
     Bench(Options options, Path root) {
         this.options = options;
@@ -150,8 +114,11 @@ public final class Bench {
         List<String> jvmOptions = JvmOptions.read(root);
         FunctionJvm jvm = FunctionJvm.forProject(root).withCodeOnClasspath(options.codeOnClasspath());
         List<LocalFunction> localFunctions = LocalFunction.fromTemplate(template);
-        Path probeJar = TinyJars.write(work.resolve("probe.jar"), WarmRun.class,
-                Map.of("software/amazon/awssdk/global/handlers/execution.interceptors",
+        Path probeJar = TinyJars.write(
+                work.resolve("probe.jar"),
+                WarmRun.class,
+                Map.of(
+                        "software/amazon/awssdk/global/handlers/execution.interceptors",
                         "dev.hydracore.voice.bench.probe.SdkCallMeter\n"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
@@ -164,9 +131,12 @@ public final class Bench {
         jvmOptions.forEach(opts::add);
         ObjectNode settings = report.putObject("settings");
         settings.put("budget_s", options.budgetSeconds());
-        settings.put("cold_runs", options.runs()).put("warm_invocations", options.warm())
-                .put("warmup_invocations", options.warmup()).put("aot_cache", options.aot())
-                .put("function_code_on_classpath", options.codeOnClasspath()).put("restore_runs", options.restoreRuns());
+        settings.put("cold_runs", options.runs())
+                .put("warm_invocations", options.warm())
+                .put("warmup_invocations", options.warmup())
+                .put("aot_cache", options.aot())
+                .put("function_code_on_classpath", options.codeOnClasspath())
+                .put("restore_runs", options.restoreRuns());
         ObjectNode python = report.putObject("python_baseline");
         ObjectNode cold = report.putObject("cold_start");
         ObjectNode warm = report.putObject("warm");
@@ -181,16 +151,21 @@ public final class Bench {
         long benchStart = System.nanoTime();
         progress("starting the emulator");
         try (LocalAws aws = LocalAws.start()) {
-            LocalResources resources = new Bootstrap(template, aws.clients(), "hydracore-voice-bench", aws.region()).run();
-            Admin admin = new Admin(aws.clients(), resources.tableName(), resources.pepperSecretId(), Clock.systemUTC());
+            LocalResources resources =
+                    new Bootstrap(template, aws.clients(), "hydracore-voice-bench", aws.region()).run();
+            Admin admin =
+                    new Admin(aws.clients(), resources.tableName(), resources.pepperSecretId(), Clock.systemUTC());
             String tenant = admin.createTenant("bench").tenantId();
             ApiKeys.NewKey key = admin.createKey(tenant);
             register(admin, tenant);
             Clock clock = Clock.systemUTC();
-            BenchChannel channel = new BenchChannel(new InstanceStore(aws.clients().dynamo(), resources.tableName(), clock),
+            BenchChannel channel = new BenchChannel(
+                    new InstanceStore(aws.clients().dynamo(), resources.tableName(), clock),
                     new ChannelStore(aws.clients().dynamo(), resources.tableName(), clock),
                     new CredentialVault(aws.clients().kms(), resources.kmsKeyId(), BenchChannel.cacheTtl()),
-                    DEMO_INSTANCE, tenant, PUBLIC_BASE_URL + "/v1/webhooks/voice/" + DEMO_INSTANCE);
+                    DEMO_INSTANCE,
+                    tenant,
+                    PUBLIC_BASE_URL + "/v1/webhooks/voice/" + DEMO_INSTANCE);
             channel.reset();
             AwsCredentials creds = aws.credentials().resolveCredentials();
             Map<String, String> awsEnv = new LinkedHashMap<>();
@@ -202,7 +177,10 @@ public final class Bench {
 
             List<Double> pythonTimes = new ArrayList<>();
             Python py = Python.find(root);
-            LambdaFunction statusFunction = functions.stream().filter(f -> f.serves(STATUS_METHOD, STATUS_PATH)).findFirst().orElse(null);
+            LambdaFunction statusFunction = functions.stream()
+                    .filter(f -> f.serves(STATUS_METHOD, STATUS_PATH))
+                    .findFirst()
+                    .orElse(null);
 
             // Status first: its runs alternate with Python's and give the baseline the others compare to.
             List<LambdaFunction> ordered = new ArrayList<>();
@@ -215,7 +193,8 @@ public final class Bench {
             for (LambdaFunction fn : ordered) {
                 String id = fn.logicalId();
                 if (overBudget(benchStart)) {
-                    failures.add(id + ": not measured, the bench's time budget (" + options.budgetSeconds() + " s) is spent");
+                    failures.add(id + ": not measured, the bench's time budget (" + options.budgetSeconds()
+                            + " s) is spent");
                     continue;
                 }
                 ObjectNode st = statuses.putObject(id);
@@ -238,11 +217,16 @@ public final class Bench {
                 LocalFunction templateFunction = LocalFunction.find(localFunctions, id);
                 // Cold starts are on-demand inits (what Python has too); SnapStart's restores are timed apart.
                 LocalFunction lf = templateFunction.withInitType(InitType.ON_DEMAND);
-                Map<String, String> templateVariables = resources.functionEnvironment(template, id, Map.of("PublicBaseUrl", PUBLIC_BASE_URL));
+                Map<String, String> templateVariables =
+                        resources.functionEnvironment(template, id, Map.of("PublicBaseUrl", PUBLIC_BASE_URL));
                 // The function's Lambda environment, as ./hydra local gives it (on demand: access-key variables).
-                Map<String, String> env = new LinkedHashMap<>(LambdaEnvironment.of(lf, templateVariables, aws.endpoint(), aws.region(), creds));
-                FunctionLauncher launcher = new FunctionLauncher(jvm, f -> LambdaEnvironment.of(f, templateVariables,
-                        aws.endpoint(), aws.region(), creds), () -> creds, Duration.ofHours(1));
+                Map<String, String> env = new LinkedHashMap<>(
+                        LambdaEnvironment.of(lf, templateVariables, aws.endpoint(), aws.region(), creds));
+                FunctionLauncher launcher = new FunctionLauncher(
+                        jvm,
+                        f -> LambdaEnvironment.of(f, templateVariables, aws.endpoint(), aws.region(), creds),
+                        () -> creds,
+                        Duration.ofHours(1));
                 Path event = prepareEvent(fn, key.plaintext(), channel.retellKey());
                 byte[] eventBytes = Files.readAllBytes(event);
 
@@ -252,11 +236,13 @@ public final class Bench {
                         train(lf, jvm, launcher, eventBytes);
                     }
                     if (jvm.usableAotCache(lf).isEmpty()) {
-                        failures.add(id + ": AOT training made no usable cache (see " + work.relativize(log(fn, "aot-train")) + ")");
+                        failures.add(id + ": AOT training made no usable cache (see "
+                                + work.relativize(log(fn, "aot-train")) + ")");
                     }
                 }
                 // Exactly the command ./hydra invoke runs (FunctionJvm): the runtime client, the function's task root.
-                List<String> command = options.aot() ? jvm.command(lf, List.of()) : jvm.commandWithoutAot(lf, List.of());
+                List<String> command =
+                        options.aot() ? jvm.command(lf, List.of()) : jvm.commandWithoutAot(lf, List.of());
 
                 // Cold starts, alternating with the Python baseline (A B A B): the status route's give the
                 // baseline; every other function is paired with Python runs of its own, so a load change
@@ -280,7 +266,8 @@ public final class Bench {
                     pythonEnv.put("TABLE_NAME", env.get("TABLE_NAME"));
                     pythonEnv.put("PEPPER_SECRET_ID", env.get("PEPPER_SECRET_ID"));
                 }
-                progress(id + ": " + options.runs() + " cold starts" + (paired ? ", alternating with the Python baseline" : ""));
+                progress(id + ": " + options.runs() + " cold starts"
+                        + (paired ? ", alternating with the Python baseline" : ""));
                 List<Double> times = new ArrayList<>();
                 List<Double> ratios = new ArrayList<>();
                 List<Double> pairedPython = new ArrayList<>();
@@ -293,10 +280,11 @@ public final class Bench {
                         break;
                     }
                     if (paired) {
-                        Children.Timed p = children.timedPythonLambda(py.command(), py.taskRoot(), pythonEnv, pythonEvent,
-                                log(fn, "python"), 30);
+                        Children.Timed p = children.timedPythonLambda(
+                                py.command(), py.taskRoot(), pythonEnv, pythonEvent, log(fn, "python"), 30);
                         if (p.line() == null || !Integer.valueOf(200).equals(statusOf(p.line()))) {
-                            failures.add("python baseline answered " + p.line() + " (see " + work.relativize(log(fn, "python")) + ")");
+                            failures.add("python baseline answered " + p.line() + " (see "
+                                    + work.relativize(log(fn, "python")) + ")");
                         }
                         pairedPython.add(p.seconds());
                         if (fn == statusFunction) {
@@ -338,13 +326,17 @@ public final class Bench {
                         c.put("ratio_basis", "median of " + ratios.size() + " paired ratios (A B A B ...)");
                         c.put("paired_python_median_s", round(median(pairedPython), 4));
                     } else if (python.has("median_s")) {
-                        c.put("ratio_vs_python", round(median(times) / python.path("median_s").asDouble(), 3));
+                        c.put(
+                                "ratio_vs_python",
+                                round(median(times) / python.path("median_s").asDouble(), 3));
                         c.put("ratio_basis", "median / Python median");
                     } else {
                         c.putNull("ratio_vs_python");
                     }
                     c.put("status", coldStatus);
-                    c.put("measured", "process start -> response posted to the Runtime API (runtime interface client, on demand)");
+                    c.put(
+                            "measured",
+                            "process start -> response posted to the Runtime API (runtime interface client, on demand)");
                     // Of which: JVM start, the client's init and the handler's construction, up to its first next.
                     c.put("init_median_s", round(median(inits), 4));
                     c.put("aot_cache", command.stream().anyMatch(a -> a.startsWith("-XX:AOTCache=")));
@@ -357,27 +349,36 @@ public final class Bench {
                 Path classLog = work.resolve("logs").resolve(fn.module() + ".classes.log");
                 Files.deleteIfExists(classLog);
                 List<String> classOption = List.of("-Xlog:class+load=info:file=" + classLog);
-                List<String> counted = options.aot() ? jvm.command(lf, classOption) : jvm.commandWithoutAot(lf, classOption);
+                List<String> counted =
+                        options.aot() ? jvm.command(lf, classOption) : jvm.commandWithoutAot(lf, classOption);
                 channel.reset();
                 children.timedLambda(launcher, lf, counted, eventBytes, log(fn, "classes"), 30);
                 if (Files.isRegularFile(classLog)) {
                     List<String> lines = Files.readAllLines(classLog);
                     classes.put(id, lines.size());
-                    classesAot.put(id, lines.stream().filter(l -> l.contains("shared objects file")).count());
+                    classesAot.put(
+                            id,
+                            lines.stream()
+                                    .filter(l -> l.contains("shared objects file"))
+                                    .count());
                 }
 
                 // SnapStart: init and the hooks, then (the snapshot point) restore and the first invocation.
                 if (templateFunction.initType() == InitType.SNAP_START && options.restoreRuns() > 0) {
-                    progress(id + ": " + options.restoreRuns() + " SnapStart restores (afterRestore -> response posted)");
+                    progress(id + ": " + options.restoreRuns()
+                            + " SnapStart restores (afterRestore -> response posted)");
                     LocalFunction snap = templateFunction.withInitType(InitType.SNAP_START);
-                    List<String> snapCommand = options.aot() ? jvm.command(snap, List.of()) : jvm.commandWithoutAot(snap, List.of());
+                    List<String> snapCommand =
+                            options.aot() ? jvm.command(snap, List.of()) : jvm.commandWithoutAot(snap, List.of());
                     List<Double> restores = new ArrayList<>();
                     Integer restoreStatus = null;
                     for (int i = 0; i < options.restoreRuns() && !overBudget(benchStart); i++) {
                         channel.reset();
-                        Children.Timed t = children.timedLambda(launcher, snap, snapCommand, eventBytes, log(fn, "restore"), 60);
+                        Children.Timed t =
+                                children.timedLambda(launcher, snap, snapCommand, eventBytes, log(fn, "restore"), 60);
                         if (t.line() == null || Double.isNaN(t.restoreSeconds())) {
-                            failures.add(id + ": SnapStart run gave no response after restore (see " + work.relativize(log(fn, "restore")) + ")");
+                            failures.add(id + ": SnapStart run gave no response after restore (see "
+                                    + work.relativize(log(fn, "restore")) + ")");
                             break;
                         }
                         restores.add(t.restoreSeconds());
@@ -391,7 +392,10 @@ public final class Bench {
                         rs.put("runs", restores.size());
                         rs.put("status", restoreStatus);
                         rs.put("measured", "restore/next answered (afterRestore starts) -> response posted");
-                        rs.set("breakdown", restoreBreakdown(launcher, snap, snapCommand, probeJar, eventBytes, log(fn, "restore-calls")));
+                        rs.set(
+                                "breakdown",
+                                restoreBreakdown(
+                                        launcher, snap, snapCommand, probeJar, eventBytes, log(fn, "restore-calls")));
                     }
                 }
 
@@ -400,8 +404,14 @@ public final class Bench {
                 List<String> warmCommand = new ArrayList<>();
                 warmCommand.add(java);
                 warmCommand.addAll(jvmOptions);
-                warmCommand.addAll(List.of("-cp", jar.get() + File.pathSeparator + probeJar, WarmRun.class.getName(),
-                        fn.handler(), event.toString(), Integer.toString(options.warmup()), Integer.toString(options.warm())));
+                warmCommand.addAll(List.of(
+                        "-cp",
+                        jar.get() + File.pathSeparator + probeJar,
+                        WarmRun.class.getName(),
+                        fn.handler(),
+                        event.toString(),
+                        Integer.toString(options.warmup()),
+                        Integer.toString(options.warm())));
                 channel.reset();
                 Children.Timed w = children.timedFirstLine(warmCommand, env, log(fn, "warm"), 120);
                 if (w.line() == null || !w.line().startsWith("{")) {
@@ -435,8 +445,14 @@ public final class Bench {
      * log: the first response's time split into the SDK calls made after restore (each, by
      * operation) and the rest. A run of its own, so the timed restores carry no probe.
      */
-    private ObjectNode restoreBreakdown(FunctionLauncher launcher, LocalFunction snap, List<String> snapCommand,
-                                        Path probeJar, byte[] event, Path callLog) throws IOException {
+    private ObjectNode restoreBreakdown(
+            FunctionLauncher launcher,
+            LocalFunction snap,
+            List<String> snapCommand,
+            Path probeJar,
+            byte[] event,
+            Path callLog)
+            throws IOException {
         List<String> cmd = new ArrayList<>(snapCommand);
         int cp = cmd.indexOf("-cp");
         cmd.set(cp + 1, cmd.get(cp + 1) + File.pathSeparator + probeJar);
@@ -454,13 +470,16 @@ public final class Bench {
             if (at < 0) {
                 continue;
             }
-            String[] f = line.substring(at + SdkCallMeter.CALL_LINE.length()).trim().split(" ");
+            String[] f =
+                    line.substring(at + SdkCallMeter.CALL_LINE.length()).trim().split(" ");
             long start = Long.parseLong(f[2]);
             long end = Long.parseLong(f[3]);
             if (start >= t.restoredNanos()) {
                 double ms = (end - start) / 1e6;
                 sdkMs += ms;
-                calls.addObject().put("call", f[0] + " " + f[1]).put("ms", round(ms, 3))
+                calls.addObject()
+                        .put("call", f[0] + " " + f[1])
+                        .put("ms", round(ms, 3))
                         .put("starts_after_restore_ms", round((start - t.restoredNanos()) / 1e6, 3));
             }
         }
@@ -472,7 +491,9 @@ public final class Bench {
         }
         b.put("sdk_calls_ms", round(sdkMs, 3));
         b.put("rest_ms", round(total - sdkMs, 3));
-        b.put("measured", "one extra restore with the SDK call meter: calls started after restore, their time inside the SDK (marshal, sign, send, parse), the rest");
+        b.put(
+                "measured",
+                "one extra restore with the SDK call meter: calls started after restore, their time inside the SDK (marshal, sign, send, parse), the rest");
         return b;
     }
 
@@ -497,8 +518,8 @@ public final class Bench {
      */
     Path prepareEvent(LambdaFunction fn, String apiKey, String retellKey) throws IOException {
         JsonNode sample = Json.MAPPER.readTree(Files.readAllBytes(fn.sampleEvent()));
-        JsonNode prepared = EventSamples.signRetell(EventSamples.prepare(sample, apiKey, DEMO_INSTANCE), retellKey,
-                System.currentTimeMillis());
+        JsonNode prepared = EventSamples.signRetell(
+                EventSamples.prepare(sample, apiKey, DEMO_INSTANCE), retellKey, System.currentTimeMillis());
         Path out = work.resolve("events").resolve(fn.module() + ".json");
         Files.deleteIfExists(out);
         Files.createFile(out, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -515,11 +536,17 @@ public final class Bench {
         progress(fn.logicalId() + ": training the AOT cache " + root.relativize(aot));
         Files.deleteIfExists(aot);
         // One invocation, then SIGTERM: the JVM writes the cache as it exits.
-        Children.Timed t = children.timedLambda(launcher, fn, jvm.trainingCommand(fn), event,
-                work.resolve("logs").resolve(fn.module() + ".aot-train.log"), 120);
+        Children.Timed t = children.timedLambda(
+                launcher,
+                fn,
+                jvm.trainingCommand(fn),
+                event,
+                work.resolve("logs").resolve(fn.module() + ".aot-train.log"),
+                120);
         jvm.recordTraining(fn);
         progress(fn.logicalId() + ": training run answered " + (t.line() == null ? "nothing" : statusOf(t.line()))
-                + ", exit " + t.exit() + (Files.isRegularFile(aot) ? ", cache " + Files.size(aot) / 1024 / 1024 + " MiB" : ", no cache"));
+                + ", exit " + t.exit()
+                + (Files.isRegularFile(aot) ? ", cache " + Files.size(aot) / 1024 / 1024 + " MiB" : ", no cache"));
     }
 
     private Path log(LambdaFunction fn, String what) {
@@ -569,5 +596,52 @@ public final class Bench {
 
     static String lower(String s) {
         return s.toLowerCase(Locale.ROOT);
+    }
+
+    record Options(
+            boolean json,
+            int runs,
+            int warm,
+            int warmup,
+            boolean aot,
+            String only,
+            int budgetSeconds,
+            boolean codeOnClasspath,
+            int restoreRuns) {
+        static Options parse(String[] args) {
+            boolean json = false;
+            boolean aot = true;
+            boolean codeOnClasspath = true;
+            int restoreRuns = 5;
+            int runs = 10;
+            int warm = 1000;
+            int warmup = 1000;
+            String only = null;
+            int budget = 600;
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--json" -> json = true;
+                    case "--no-aot" -> aot = false;
+                    case "--runs" -> runs = Integer.parseInt(args[++i]);
+                    case "--warm" -> warm = Integer.parseInt(args[++i]);
+                    case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                    case "--only" -> only = args[++i];
+                    case "--budget" -> budget = Integer.parseInt(args[++i]);
+                    case "--code-in-task-root-only" -> codeOnClasspath = false;
+                    case "--restore-runs" -> restoreRuns = Integer.parseInt(args[++i]);
+                    default ->
+                        throw new IllegalArgumentException("unknown option " + args[i]
+                                + " (usage: bench [--json] [--runs N] [--warm N] [--warmup N] [--no-aot] [--only LogicalId] [--budget SECONDS]"
+                                + " [--code-in-task-root-only] [--restore-runs N])");
+                }
+            }
+            if (runs < 7) {
+                throw new IllegalArgumentException("--runs must be at least 7");
+            }
+            if (warm < 1 || warmup < 1) {
+                throw new IllegalArgumentException("--warm and --warmup must be positive");
+            }
+            return new Options(json, runs, warm, warmup, aot, only, budget, codeOnClasspath, restoreRuns);
+        }
     }
 }

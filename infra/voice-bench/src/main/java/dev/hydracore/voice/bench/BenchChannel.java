@@ -25,8 +25,13 @@ final class BenchChannel {
     private final String webhookUrl;
     private final String retellKey = "bench_" + UUID.randomUUID();
 
-    BenchChannel(InstanceStore instances, ChannelStore channels, CredentialVault vault, String instanceId, String tenantId,
-                 String webhookUrl) {
+    BenchChannel(
+            InstanceStore instances,
+            ChannelStore channels,
+            CredentialVault vault,
+            String instanceId,
+            String tenantId,
+            String webhookUrl) {
         this.instances = instances;
         this.channels = channels;
         this.vault = vault;
@@ -42,10 +47,15 @@ final class BenchChannel {
 
     /** Configures the channel with the bench's credentials, replacing whatever a run left. */
     void reset() {
-        Optional<String> generation = instances.find(instanceId).flatMap(i -> i.channel()).map(ChannelRecord::generation);
+        Optional<String> generation =
+                instances.find(instanceId).flatMap(i -> i.channel()).map(ChannelRecord::generation);
         CredentialVault.Sealed sealed = vault.seal(instanceId, Map.of("api_key", retellKey));
-        channels.save(instanceId, tenantId, new ChannelStore.ChannelConfig("retell", "+14155550100", webhookUrl,
-                "agent_demo", null, Set.of("api_key"), sealed), generation);
+        channels.save(
+                instanceId,
+                tenantId,
+                new ChannelStore.ChannelConfig(
+                        "retell", "+14155550100", webhookUrl, "agent_demo", null, Set.of("api_key"), sealed),
+                generation);
     }
 
     static Duration cacheTtl() {

@@ -36,16 +36,6 @@ final class Children {
     });
 
     /**
-     * One run: seconds from start() to the response, the response, the child's peak RSS (KiB, -1:
-     * unknown), its exit status (0: a response), with SnapStart the seconds from restore to the
-     * response, and the seconds from start to the client's first {@code next} (JVM start, the
-     * client's init, the handler built); {@code restoredNanos} and {@code firstNextNanos}: when restore
-     * was answered and when the client first asked for an invocation ({@link System#nanoTime()}, -1: never).
-     */
-    record Timed(double seconds, String line, long peakRssKb, int exit, double restoreSeconds, double initSeconds,
-                 long restoredNanos, long firstNextNanos) {}
-
-    /**
      * Runs {@code command} to its end. The clock stops at the first response line: a bare JSON
      * object (the warm probe's result) or a bare 3-digit status (the Python baseline); other stdout
      * lines are skipped (kept beside the log).
@@ -59,7 +49,8 @@ final class Children {
             double seconds = Double.NaN;
             String response = null;
             List<String> other = new java.util.ArrayList<>();
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader out =
+                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = out.readLine()) != null; ) {
                     if (response == null && (line.startsWith("{") || line.matches("\\d{3}"))) {
                         seconds = (System.nanoTime() - t0) / 1e9;
@@ -95,8 +86,13 @@ final class Children {
      * is from restore (afterRestore starts) to the response posted. Peak RSS: {@code VmHWM} of the
      * JVM, read while it still runs.
      */
-    Timed timedLambda(FunctionLauncher launcher, LocalFunction function, List<String> command, byte[] event, Path log,
-                      int timeoutSeconds) {
+    Timed timedLambda(
+            FunctionLauncher launcher,
+            LocalFunction function,
+            List<String> command,
+            byte[] event,
+            Path log,
+            int timeoutSeconds) {
         ExecutionEnvironment env;
         try {
             env = launcher.start(function, command, log);
@@ -114,12 +110,27 @@ final class Children {
             }
             InvokeResult r = env.invoke(java.util.UUID.randomUUID().toString(), event);
             long peak = peakRssKb(env.pid());
-            double seconds = api.firstResponseNanos().map(t -> (t - env.startedNanos()) / 1e9).orElse(Double.NaN);
-            double restore = api.restoredNanos().flatMap(r0 -> api.firstResponseNanos().map(t -> (t - r0) / 1e9)).orElse(Double.NaN);
-            String text = r.outcome() == InvokeResult.Outcome.RESULT ? r.payloadText().replace('\n', ' ').replace('\r', ' ') : null;
-            double init = api.firstNextNanos().map(t -> (t - env.startedNanos()) / 1e9).orElse(Double.NaN);
-            return new Timed(seconds, text, peak, r.outcome() == InvokeResult.Outcome.RESULT ? 0 : 1, restore, init,
-                    api.restoredNanos().orElse(-1L), api.firstNextNanos().orElse(-1L));
+            double seconds = api.firstResponseNanos()
+                    .map(t -> (t - env.startedNanos()) / 1e9)
+                    .orElse(Double.NaN);
+            double restore = api.restoredNanos()
+                    .flatMap(r0 -> api.firstResponseNanos().map(t -> (t - r0) / 1e9))
+                    .orElse(Double.NaN);
+            String text = r.outcome() == InvokeResult.Outcome.RESULT
+                    ? r.payloadText().replace('\n', ' ').replace('\r', ' ')
+                    : null;
+            double init = api.firstNextNanos()
+                    .map(t -> (t - env.startedNanos()) / 1e9)
+                    .orElse(Double.NaN);
+            return new Timed(
+                    seconds,
+                    text,
+                    peak,
+                    r.outcome() == InvokeResult.Outcome.RESULT ? 0 : 1,
+                    restore,
+                    init,
+                    api.restoredNanos().orElse(-1L),
+                    api.firstNextNanos().orElse(-1L));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -134,12 +145,15 @@ final class Children {
      * The Python baseline the way Lambda's Python runtime runs it: {@code python -m awslambdaric
      * <handler>} in its task root, against a fresh Runtime API, one event; timed like {@link #timedLambda}.
      */
-    Timed timedPythonLambda(List<String> command, Path taskRoot, Map<String, String> env, byte[] event, Path log, int timeoutSeconds) {
+    Timed timedPythonLambda(
+            List<String> command, Path taskRoot, Map<String, String> env, byte[] event, Path log, int timeoutSeconds) {
         try (RuntimeApi api = new RuntimeApi("arn:aws:lambda:us-east-1:000000000000:function:python-status-baseline")) {
             Map<String, String> full = new java.util.LinkedHashMap<>(env);
             full.put("AWS_LAMBDA_RUNTIME_API", api.address());
             full.put("LAMBDA_TASK_ROOT", taskRoot.toString());
-            ProcessBuilder pb = new ProcessBuilder(command).directory(taskRoot.toFile()).redirectErrorStream(true)
+            ProcessBuilder pb = new ProcessBuilder(command)
+                    .directory(taskRoot.toFile())
+                    .redirectErrorStream(true)
                     .redirectOutput(log.toFile());
             pb.environment().clear();
             pb.environment().putAll(full);
@@ -147,12 +161,21 @@ final class Children {
             Process p = pb.start();
             live.add(p);
             try {
-                RuntimeApi.Invocation inv = api.offer(java.util.UUID.randomUUID().toString(), event, timeoutSeconds * 1000L);
+                RuntimeApi.Invocation inv =
+                        api.offer(java.util.UUID.randomUUID().toString(), event, timeoutSeconds * 1000L);
                 InvokeResult r = inv.result().get(timeoutSeconds, TimeUnit.SECONDS);
                 long peak = peakRssKb(p.pid());
-                double seconds = api.firstResponseNanos().map(t -> (t - t0) / 1e9).orElse(Double.NaN);
-                return new Timed(seconds, r.outcome() == InvokeResult.Outcome.RESULT ? r.payloadText() : null, peak,
-                        r.outcome() == InvokeResult.Outcome.RESULT ? 0 : 1, Double.NaN, Double.NaN, -1, -1);
+                double seconds =
+                        api.firstResponseNanos().map(t -> (t - t0) / 1e9).orElse(Double.NaN);
+                return new Timed(
+                        seconds,
+                        r.outcome() == InvokeResult.Outcome.RESULT ? r.payloadText() : null,
+                        peak,
+                        r.outcome() == InvokeResult.Outcome.RESULT ? 0 : 1,
+                        Double.NaN,
+                        Double.NaN,
+                        -1,
+                        -1);
             } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
                 return new Timed(Double.NaN, null, -1, -1, Double.NaN, Double.NaN, -1, -1);
             } finally {
@@ -197,7 +220,8 @@ final class Children {
 
     /** Starts a child with exactly {@code env} (nothing inherited), stderr to a log, tracked for cleanup. */
     private Process start(List<String> command, Map<String, String> env, Path stderrLog) {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectError(stderrLog.toFile())
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectError(stderrLog.toFile())
                 .redirectInput(ProcessBuilder.Redirect.PIPE);
         pb.environment().clear();
         pb.environment().putAll(env);
@@ -209,4 +233,21 @@ final class Children {
             throw new UncheckedIOException("cannot start " + command.getFirst(), e);
         }
     }
+
+    /**
+     * One run: seconds from start() to the response, the response, the child's peak RSS (KiB, -1:
+     * unknown), its exit status (0: a response), with SnapStart the seconds from restore to the
+     * response, and the seconds from start to the client's first {@code next} (JVM start, the
+     * client's init, the handler built); {@code restoredNanos} and {@code firstNextNanos}: when restore
+     * was answered and when the client first asked for an invocation ({@link System#nanoTime()}, -1: never).
+     */
+    record Timed(
+            double seconds,
+            String line,
+            long peakRssKb,
+            int exit,
+            double restoreSeconds,
+            double initSeconds,
+            long restoredNanos,
+            long firstNextNanos) {}
 }

@@ -30,7 +30,7 @@ public final class EventSamples {
                 switch (name.toLowerCase(Locale.ROOT)) {
                     case "authorization" -> headers.put(name, "Bearer " + apiKey);
                     case "x-api-key" -> headers.put(name, apiKey);
-                    default -> { }
+                    default -> {}
                 }
             }
         }
@@ -52,7 +52,9 @@ public final class EventSamples {
      * with the bench channel's Retell key at {@code nowMillis} (valid for Retell's 5-minute window).
      */
     public static JsonNode signRetell(JsonNode event, String retellKey, long nowMillis) {
-        if (event instanceof ObjectNode e && e.get("headers") instanceof ObjectNode headers && e.path("body").isTextual()
+        if (event instanceof ObjectNode e
+                && e.get("headers") instanceof ObjectNode headers
+                && e.path("body").isTextual()
                 && !e.path("isBase64Encoded").asBoolean(false)) {
             List<String> names = new ArrayList<>();
             headers.fieldNames().forEachRemaining(names::add);

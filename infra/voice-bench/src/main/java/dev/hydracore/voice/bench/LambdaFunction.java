@@ -22,8 +22,6 @@ import java.util.stream.Stream;
  */
 public record LambdaFunction(String logicalId, String handler, String codeUri, List<Route> routes, Path root) {
 
-    public record Route(String method, String path) {}
-
     public static List<LambdaFunction> discover(Path root, CfnTemplate template) {
         List<LambdaFunction> out = new ArrayList<>();
         JsonNode globals = template.root().path("Globals").path("Function");
@@ -35,7 +33,8 @@ public record LambdaFunction(String logicalId, String handler, String codeUri, L
             p.path("Events").properties().forEach(e -> {
                 JsonNode ev = e.getValue();
                 if (ev.path("Type").asText().equals("HttpApi")) {
-                    routes.add(new Route(ev.path("Properties").path("Method").asText("ANY").toUpperCase(java.util.Locale.ROOT),
+                    routes.add(new Route(
+                            ev.path("Properties").path("Method").asText("ANY").toUpperCase(java.util.Locale.ROOT),
                             ev.path("Properties").path("Path").asText("")));
                 }
             });
@@ -86,7 +85,8 @@ public record LambdaFunction(String logicalId, String handler, String codeUri, L
     }
 
     public boolean serves(String method, String path) {
-        return routes.stream().anyMatch(r -> r.method().equals(method) && r.path().equals(path));
+        return routes.stream()
+                .anyMatch(r -> r.method().equals(method) && r.path().equals(path));
     }
 
     static long mtime(Path p) {
@@ -96,4 +96,6 @@ public record LambdaFunction(String logicalId, String handler, String codeUri, L
             return 0;
         }
     }
+
+    public record Route(String method, String path) {}
 }

@@ -11,7 +11,10 @@ import java.util.List;
  */
 record Python(Path interpreter, Path script) {
     static Path scriptOf(Path root) {
-        return root.toAbsolutePath().getParent().resolve("shared/bench/python_status_baseline.py").normalize();
+        return root.toAbsolutePath()
+                .getParent()
+                .resolve("shared/bench/python_status_baseline.py")
+                .normalize();
     }
 
     static Python find(Path root) {
@@ -21,7 +24,8 @@ record Python(Path interpreter, Path script) {
     }
 
     static String describeMissing(Path root) {
-        return Files.isExecutable(root.resolve(".venv/bin/python")) ? "missing " + scriptOf(root)
+        return Files.isExecutable(root.resolve(".venv/bin/python"))
+                ? "missing " + scriptOf(root)
                 : "no .venv (./hydra setup)";
     }
 

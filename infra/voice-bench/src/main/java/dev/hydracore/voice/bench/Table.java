@@ -14,17 +14,31 @@ final class Table {
     static String render(JsonNode r) {
         StringBuilder sb = new StringBuilder();
         JsonNode m = r.path("machine");
-        sb.append(String.format(Locale.ROOT, "HydraCore Voice bench: %s, %d cores, load %s at start, %s at end; %s s%n",
-                m.path("jdk").asText(), m.path("cores").asInt(), m.path("loadavg_start").asText(),
-                m.path("loadavg_end").asText(), r.path("elapsed_s").asText()));
-        sb.append("JVM options (infra/jvm-options): ").append(String.join(" ", texts(m.path("jvm_options"))))
-                .append(r.path("settings").path("aot_cache").asBoolean() ? " + -XX:AOTCache=<function>.aot" : " (no AOT cache)")
+        sb.append(String.format(
+                Locale.ROOT,
+                "HydraCore Voice bench: %s, %d cores, load %s at start, %s at end; %s s%n",
+                m.path("jdk").asText(),
+                m.path("cores").asInt(),
+                m.path("loadavg_start").asText(),
+                m.path("loadavg_end").asText(),
+                r.path("elapsed_s").asText()));
+        sb.append("JVM options (infra/jvm-options): ")
+                .append(String.join(" ", texts(m.path("jvm_options"))))
+                .append(
+                        r.path("settings").path("aot_cache").asBoolean()
+                                ? " + -XX:AOTCache=<function>.aot"
+                                : " (no AOT cache)")
                 .append('\n');
         JsonNode py = r.path("python_baseline");
         if (py.has("median_s")) {
-            sb.append(String.format(Locale.ROOT, "Python baseline (status route, boto3 + pydantic, under awslambdaric): median %.3f s, min %.3f, max %.3f, %d runs alternating with %s%n",
-                    py.path("median_s").asDouble(), py.path("min_s").asDouble(), py.path("max_s").asDouble(),
-                    py.path("runs").asInt(), py.path("paired_with").asText()));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "Python baseline (status route, boto3 + pydantic, under awslambdaric): median %.3f s, min %.3f, max %.3f, %d runs alternating with %s%n",
+                    py.path("median_s").asDouble(),
+                    py.path("min_s").asDouble(),
+                    py.path("max_s").asDouble(),
+                    py.path("runs").asInt(),
+                    py.path("paired_with").asText()));
         } else {
             sb.append("Python baseline: not measured\n");
         }
@@ -32,9 +46,25 @@ final class Table {
         Set<String> ids = new LinkedHashSet<>();
         r.path("status_codes").fieldNames().forEachRemaining(ids::add);
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"function", "status cold/first/warm", "cold median s", "min", "max", "x Python", "peak MiB",
-                "classes (AOT)", "warm p50 ms", "p99 ms", "self p50 ms", "self p99 ms", "restore->1st ms", "x warm p50",
-                "AWS first ddb/kms/sm", "AWS warm ddb/kms/sm", "package bytes"});
+        rows.add(new String[] {
+            "function",
+            "status cold/first/warm",
+            "cold median s",
+            "min",
+            "max",
+            "x Python",
+            "peak MiB",
+            "classes (AOT)",
+            "warm p50 ms",
+            "p99 ms",
+            "self p50 ms",
+            "self p99 ms",
+            "restore->1st ms",
+            "x warm p50",
+            "AWS first ddb/kms/sm",
+            "AWS warm ddb/kms/sm",
+            "package bytes"
+        });
         for (String id : ids) {
             JsonNode c = r.path("cold_start").path(id);
             JsonNode w = r.path("warm").path(id);
@@ -43,14 +73,23 @@ final class Table {
             rows.add(new String[] {
                 id,
                 s.path("cold").asText("-") + "/" + s.path("first").asText("-") + "/" + warmStatuses(s.path("warm")),
-                num(c.path("median_s"), 3), num(c.path("min_s"), 3), num(c.path("max_s"), 3),
-                num(c.path("ratio_vs_python"), 2), num(c.path("peak_mib"), 1),
-                r.path("classes_loaded").path(id).asText("-") + " (" + r.path("classes_from_aot_cache").path(id).asText("-") + ")",
-                num(w.path("p50_ms"), 3), num(w.path("p99_ms"), 3), num(w.path("self_p50_ms"), 3), num(w.path("self_p99_ms"), 3),
+                num(c.path("median_s"), 3),
+                num(c.path("min_s"), 3),
+                num(c.path("max_s"), 3),
+                num(c.path("ratio_vs_python"), 2),
+                num(c.path("peak_mib"), 1),
+                r.path("classes_loaded").path(id).asText("-") + " ("
+                        + r.path("classes_from_aot_cache").path(id).asText("-") + ")",
+                num(w.path("p50_ms"), 3),
+                num(w.path("p99_ms"), 3),
+                num(w.path("self_p50_ms"), 3),
+                num(w.path("self_p99_ms"), 3),
                 num(r.path("snapstart_restore").path(id).path("first_response_median_ms"), 3),
                 restoreRatio(r.path("snapstart_restore").path(id), w),
-                calls(q.path("first")), calls(q.path("warm")),
-                r.path("artifact_bytes").path(id).asText("-")});
+                calls(q.path("first")),
+                calls(q.path("warm")),
+                r.path("artifact_bytes").path(id).asText("-")
+            });
         }
         int[] width = new int[rows.getFirst().length];
         for (String[] row : rows) {
@@ -70,13 +109,20 @@ final class Table {
             if (b.has("first_response_ms")) {
                 List<String> calls = new ArrayList<>();
                 b.path("calls").forEach(c -> calls.add(c.path("call").asText() + " " + num(c.path("ms"), 1)));
-                breakdowns.append(String.format(Locale.ROOT, "  %s: %s ms = SDK calls %s ms (%s) + the rest %s ms (the client's next %s ms after restore)%n", id,
-                        num(b.path("first_response_ms"), 1), num(b.path("sdk_calls_ms"), 1), String.join(", ", calls),
-                        num(b.path("rest_ms"), 1), num(b.path("client_next_after_restore_ms"), 1)));
+                breakdowns.append(String.format(
+                        Locale.ROOT,
+                        "  %s: %s ms = SDK calls %s ms (%s) + the rest %s ms (the client's next %s ms after restore)%n",
+                        id,
+                        num(b.path("first_response_ms"), 1),
+                        num(b.path("sdk_calls_ms"), 1),
+                        String.join(", ", calls),
+                        num(b.path("rest_ms"), 1),
+                        num(b.path("client_next_after_restore_ms"), 1)));
             }
         }
         if (!breakdowns.isEmpty()) {
-            sb.append("\nfirst response after restore, one extra run with the SDK call meter (calls: ms inside the SDK):\n")
+            sb.append(
+                            "\nfirst response after restore, one extra run with the SDK call meter (calls: ms inside the SDK):\n")
                     .append(breakdowns);
         }
         JsonNode failures = r.path("failures");
@@ -89,10 +135,16 @@ final class Table {
 
     /** SnapStart's first response after restore, in warm p50s of the same function. */
     private static String restoreRatio(JsonNode restore, JsonNode warm) {
-        if (!restore.path("first_response_median_ms").isNumber() || !warm.path("p50_ms").isNumber() || warm.path("p50_ms").asDouble() <= 0) {
+        if (!restore.path("first_response_median_ms").isNumber()
+                || !warm.path("p50_ms").isNumber()
+                || warm.path("p50_ms").asDouble() <= 0) {
             return "-";
         }
-        return String.format(Locale.ROOT, "%.2f", restore.path("first_response_median_ms").asDouble() / warm.path("p50_ms").asDouble());
+        return String.format(
+                Locale.ROOT,
+                "%.2f",
+                restore.path("first_response_median_ms").asDouble()
+                        / warm.path("p50_ms").asDouble());
     }
 
     private static List<String> texts(JsonNode array) {
@@ -109,7 +161,8 @@ final class Table {
         if (q.isMissingNode()) {
             return "-";
         }
-        return q.path("dynamodb").asText() + "/" + q.path("kms").asText() + "/" + q.path("secretsmanager").asText()
+        return q.path("dynamodb").asText() + "/" + q.path("kms").asText() + "/"
+                + q.path("secretsmanager").asText()
                 + (q.path("other").asDouble() > 0 ? " +" + q.path("other").asText() : "");
     }
 
@@ -118,7 +171,11 @@ final class Table {
             return "-";
         }
         List<String> parts = new ArrayList<>();
-        w.fields().forEachRemaining(e -> parts.add(w.size() == 1 ? e.getKey() : e.getKey() + "x" + e.getValue().asText()));
+        w.fields()
+                .forEachRemaining(e -> parts.add(
+                        w.size() == 1
+                                ? e.getKey()
+                                : e.getKey() + "x" + e.getValue().asText()));
         return String.join(",", parts);
     }
 }

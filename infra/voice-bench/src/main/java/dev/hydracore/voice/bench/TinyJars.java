@@ -27,7 +27,8 @@ final class TinyJars {
 
     static Path write(Path jar, Class<?> anchor, Map<String, String> resources) {
         try {
-            Path classes = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path classes = Path.of(
+                    anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
             String pkg = anchor.getPackageName().replace('.', '/');
             Map<String, byte[]> entries = new TreeMap<>();
             try (Stream<Path> files = Files.list(classes.resolve(pkg))) {

@@ -23,14 +23,21 @@ class EventSamplesTest {
         assertEquals(KEY, out.path("headers").path("x-api-key").asText());
         assertEquals("h", out.path("headers").path("host").asText());
         assertEquals(IID, out.path("pathParameters").path("instance_id").asText());
-        assertEquals("/v1/instances/" + IID + "/channels/voice", out.path("rawPath").asText());
-        assertEquals("/v1/instances/" + IID + "/channels/voice", out.path("requestContext").path("http").path("path").asText());
-        assertEquals("Bearer hk_demo", sample.path("headers").path("Authorization").asText(), "the sample itself is untouched");
+        assertEquals(
+                "/v1/instances/" + IID + "/channels/voice", out.path("rawPath").asText());
+        assertEquals(
+                "/v1/instances/" + IID + "/channels/voice",
+                out.path("requestContext").path("http").path("path").asText());
+        assertEquals(
+                "Bearer hk_demo",
+                sample.path("headers").path("Authorization").asText(),
+                "the sample itself is untouched");
     }
 
     @Test
     void eventsWithoutHeadersOrInstanceAreLeftAsTheyAre() throws Exception {
-        JsonNode schedule = Json.MAPPER.readTree("{\"source\":\"aws.events\",\"detail-type\":\"Scheduled Event\",\"detail\":{}}");
+        JsonNode schedule =
+                Json.MAPPER.readTree("{\"source\":\"aws.events\",\"detail-type\":\"Scheduled Event\",\"detail\":{}}");
         assertEquals(schedule, EventSamples.prepare(schedule, KEY, IID));
         JsonNode webhook = Json.MAPPER.readTree("{\"headers\":{\"x-twilio-signature\":\"abc\"},\"body\":\"x\"}");
         JsonNode out = EventSamples.prepare(webhook, KEY, IID);

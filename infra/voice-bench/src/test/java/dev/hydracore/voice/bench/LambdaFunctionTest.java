@@ -45,13 +45,19 @@ class LambdaFunctionTest {
         Files.writeString(target.resolve("voice-status-0.1.0-SNAPSHOT-lambda.zip"), "lib/ + shaded");
 
         List<LambdaFunction> fns = LambdaFunction.discover(root, CfnTemplate.load(root.resolve("template.yaml")));
-        assertEquals(List.of("StatusFunction", "SweeperFunction"), fns.stream().map(LambdaFunction::logicalId).toList());
+        assertEquals(
+                List.of("StatusFunction", "SweeperFunction"),
+                fns.stream().map(LambdaFunction::logicalId).toList());
 
         LambdaFunction status = fns.get(0);
         assertEquals("voice-status", status.module());
         assertEquals("a.b.StatusHandler", status.handlerClass());
-        assertEquals(target.resolve("voice-status-0.1.0-SNAPSHOT-lambda.jar"), status.lambdaJar().orElseThrow());
-        assertEquals(target.resolve("voice-status-0.1.0-SNAPSHOT-lambda.zip"), status.lambdaZip().orElseThrow());
+        assertEquals(
+                target.resolve("voice-status-0.1.0-SNAPSHOT-lambda.jar"),
+                status.lambdaJar().orElseThrow());
+        assertEquals(
+                target.resolve("voice-status-0.1.0-SNAPSHOT-lambda.zip"),
+                status.lambdaZip().orElseThrow());
         assertEquals(root.resolve("events/voice-status.json"), status.sampleEvent());
         assertTrue(status.serves("GET", Bench.STATUS_PATH));
 

@@ -42,10 +42,16 @@ import org.junit.jupiter.api.TestFactory;
 class LambdaPackageTest {
     /** 10 MiB, the way AWS counts Lambda package sizes (its "50 MB" zip limit is 52,428,800 bytes). */
     static final long MAX_BYTES = 10L * 1024 * 1024;
+
     static final List<String> FORBIDDEN = List.of(
-            "org/apache/http/", "org/apache/hc/", "io/netty/", "software/amazon/awssdk/crt/",
-            "software/amazon/awssdk/http/apache/", "software/amazon/awssdk/http/apache5/",
-            "software/amazon/awssdk/http/nio/netty/", "software/amazon/awssdk/http/crt/");
+            "org/apache/http/",
+            "org/apache/hc/",
+            "io/netty/",
+            "software/amazon/awssdk/crt/",
+            "software/amazon/awssdk/http/apache/",
+            "software/amazon/awssdk/http/apache5/",
+            "software/amazon/awssdk/http/nio/netty/",
+            "software/amazon/awssdk/http/crt/");
     /** What the root pom's shade filters remove from every package (see its lambda-package execution). */
     static final List<Pattern> TRIMMED = List.of(
             Pattern.compile("software/amazon/awssdk/services/[^/]+/[^/]*Async[^/]*"),
@@ -55,7 +61,9 @@ class LambdaPackageTest {
      * The SDK's SdkWarmUp providers name the async client too, but build it only when asked to warm
      * ClientType.ASYNC, which needs an async HTTP client (none is packaged).
      */
-    static final Pattern WARM_UP_PROVIDER = Pattern.compile("software/amazon/awssdk/services/[^/]+/internal/warmup/[^/]*WarmUpProvider\\.class");
+    static final Pattern WARM_UP_PROVIDER =
+            Pattern.compile("software/amazon/awssdk/services/[^/]+/internal/warmup/[^/]*WarmUpProvider\\.class");
+
     static final Pattern DESCRIPTOR_CLASS = Pattern.compile("L([\\w/$]+);");
     static final List<String> SERVICES = List.of("dynamodb", "kms", "secretsmanager");
 
@@ -86,21 +94,39 @@ class LambdaPackageTest {
     }
 
     static void check(LambdaFunction fn) throws IOException {
-        Path jar = fn.lambdaJar().orElseThrow(() -> new AssertionError(fn.logicalId() + ": no " + fn.codeUri()
-                + "/target/*-lambda.jar; run mvn verify (voice-bench must stay the last module)"));
-        Path pkg = fn.lambdaZip().orElseThrow(() -> new AssertionError(fn.logicalId() + ": no " + fn.codeUri()
-                + "/target/*-lambda.zip; the function's pom declares maven-antrun-plugin after maven-shade-plugin"));
+        Path jar = fn.lambdaJar()
+                .orElseThrow(() -> new AssertionError(fn.logicalId() + ": no " + fn.codeUri()
+                        + "/target/*-lambda.jar; run mvn verify (voice-bench must stay the last module)"));
+        Path pkg = fn.lambdaZip()
+                .orElseThrow(
+                        () -> new AssertionError(
+                                fn.logicalId() + ": no " + fn.codeUri()
+                                        + "/target/*-lambda.zip; the function's pom declares maven-antrun-plugin after maven-shade-plugin"));
         long size = Files.size(pkg);
-        System.out.printf(Locale.ROOT, "%-22s package %s %,11d bytes (%5.2f MiB); jar (stored) %,11d bytes%n",
-                fn.logicalId(), pkg.getFileName(), size, size / 1048576.0, Files.size(jar));
-        assertTrue(size <= MAX_BYTES, fn.logicalId() + ": package " + pkg.getFileName() + " is " + size + " bytes, over "
-                + MAX_BYTES + "; exclude the SDK service modules its policy does not grant (see voice-status's pom)");
+        System.out.printf(
+                Locale.ROOT,
+                "%-22s package %s %,11d bytes (%5.2f MiB); jar (stored) %,11d bytes%n",
+                fn.logicalId(),
+                pkg.getFileName(),
+                size,
+                size / 1048576.0,
+                Files.size(jar));
+        assertTrue(
+                size <= MAX_BYTES,
+                fn.logicalId() + ": package " + pkg.getFileName() + " is " + size + " bytes, over " + MAX_BYTES
+                        + "; exclude the SDK service modules its policy does not grant (see voice-status's pom)");
         try (ZipFile zip = new ZipFile(pkg.toFile())) {
-            List<String> files = zip.stream().filter(e -> !e.isDirectory()).map(ZipEntry::getName).toList();
-            assertEquals(List.of("lib/" + jar.getFileName()), files,
+            List<String> files = zip.stream()
+                    .filter(e -> !e.isDirectory())
+                    .map(ZipEntry::getName)
+                    .toList();
+            assertEquals(
+                    List.of("lib/" + jar.getFileName()),
+                    files,
                     fn.logicalId() + ": the package holds the function's jar under lib/ and nothing else");
             try (var in = zip.getInputStream(zip.getEntry(files.get(0)))) {
-                assertTrue(Arrays.equals(Files.readAllBytes(jar), in.readAllBytes()),
+                assertTrue(
+                        Arrays.equals(Files.readAllBytes(jar), in.readAllBytes()),
                         fn.logicalId() + ": " + pkg.getFileName() + " holds a different " + jar.getFileName());
             }
         }
@@ -109,34 +135,47 @@ class LambdaPackageTest {
             for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements(); ) {
                 ZipEntry entry = e.nextElement();
                 entries.add(entry.getName());
-                assertEquals(ZipEntry.STORED, entry.getMethod(), fn.logicalId() + ": " + entry.getName()
-                        + " is compressed in " + jar.getFileName() + " (the package compresses the jar as a whole)");
+                assertEquals(
+                        ZipEntry.STORED,
+                        entry.getMethod(),
+                        fn.logicalId() + ": " + entry.getName() + " is compressed in " + jar.getFileName()
+                                + " (the package compresses the jar as a whole)");
             }
             Set<String> forbidden = new TreeSet<>();
             for (String name : entries) {
                 FORBIDDEN.stream().filter(name::startsWith).findFirst().ifPresent(forbidden::add);
             }
             assertEquals(Set.of(), forbidden, fn.logicalId() + " packages HTTP clients it does not use");
-            assertTrue(entries.contains(fn.handlerClass().replace('.', '/') + ".class"),
+            assertTrue(
+                    entries.contains(fn.handlerClass().replace('.', '/') + ".class"),
                     fn.logicalId() + ": handler class " + fn.handlerClass() + " is not in " + jar.getFileName());
-            assertTrue(entries.contains("software/amazon/awssdk/http/urlconnection/UrlConnectionHttpClient.class"),
+            assertTrue(
+                    entries.contains("software/amazon/awssdk/http/urlconnection/UrlConnectionHttpClient.class"),
                     fn.logicalId() + ": the url-connection HTTP client is missing");
 
             Set<String> granted = grantedServices(fn);
             for (String service : SERVICES) {
-                boolean packaged = entries.stream().anyMatch(n -> n.startsWith("software/amazon/awssdk/services/" + service + "/"));
-                assertFalse(packaged && !granted.contains(service), fn.logicalId() + " packages the " + service
-                        + " client but its policy grants no " + service + " action: exclude software.amazon.awssdk:"
-                        + service + " from its lambda-package (artifactSet)");
+                boolean packaged = entries.stream()
+                        .anyMatch(n -> n.startsWith("software/amazon/awssdk/services/" + service + "/"));
+                assertFalse(
+                        packaged && !granted.contains(service),
+                        fn.logicalId() + " packages the " + service
+                                + " client but its policy grants no " + service
+                                + " action: exclude software.amazon.awssdk:"
+                                + service + " from its lambda-package (artifactSet)");
             }
 
             Set<String> dangling = new TreeSet<>();
             for (String name : entries) {
-                if (!name.endsWith(".class") || name.startsWith("META-INF/") || WARM_UP_PROVIDER.matcher(name).matches()) {
+                if (!name.endsWith(".class")
+                        || name.startsWith("META-INF/")
+                        || WARM_UP_PROVIDER.matcher(name).matches()) {
                     continue;
                 }
-                for (String ref : referencedClasses(zip.getInputStream(zip.getEntry(name)).readAllBytes())) {
-                    if (!entries.contains(ref + ".class") && TRIMMED.stream().anyMatch(p -> p.matcher(ref).matches())) {
+                for (String ref :
+                        referencedClasses(zip.getInputStream(zip.getEntry(name)).readAllBytes())) {
+                    if (!entries.contains(ref + ".class")
+                            && TRIMMED.stream().anyMatch(p -> p.matcher(ref).matches())) {
                         dangling.add(name + " -> " + ref);
                     }
                 }
@@ -158,7 +197,8 @@ class LambdaPackageTest {
         for (JsonNode p : items) {
             String text = p.toString().toLowerCase(Locale.ROOT);
             for (String s : SERVICES) {
-                if (text.contains("\"" + s + ":") || p.fieldNames().hasNext() && lowerNames(p).stream().anyMatch(n -> n.contains(s))) {
+                if (text.contains("\"" + s + ":")
+                        || p.fieldNames().hasNext() && lowerNames(p).stream().anyMatch(n -> n.contains(s))) {
                     out.add(s);
                 }
             }

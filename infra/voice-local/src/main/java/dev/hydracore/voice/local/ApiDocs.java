@@ -32,10 +32,17 @@ public final class ApiDocs {
     private static final Pattern ASSET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*\\.(js|css|png|html)");
     /** A Host header that names this loopback server (it binds 127.0.0.1 only). */
     private static final Pattern LOOPBACK_HOST = Pattern.compile("(127\\.0\\.0\\.1|localhost):[0-9]{1,5}");
+
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Map<String, String> TYPES = Map.of(
-            "js", "application/javascript; charset=utf-8", "css", "text/css; charset=utf-8",
-            "png", "image/png", "html", "text/html; charset=utf-8");
+            "js",
+            "application/javascript; charset=utf-8",
+            "css",
+            "text/css; charset=utf-8",
+            "png",
+            "image/png",
+            "html",
+            "text/html; charset=utf-8");
 
     private final Path openApiYaml;
     private final String swaggerUiVersion;
@@ -64,7 +71,8 @@ public final class ApiDocs {
             return Optional.empty();
         }
         if (!method.equals("GET") && !method.equals("HEAD")) {
-            return Optional.of(GatewayResponse.detail(405, "Method Not Allowed", List.of(Map.entry("allow", "GET, HEAD"))));
+            return Optional.of(
+                    GatewayResponse.detail(405, "Method Not Allowed", List.of(Map.entry("allow", "GET, HEAD"))));
         }
         if (docs) {
             return Optional.of(ok("text/html; charset=utf-8", page().getBytes(StandardCharsets.UTF_8)));
@@ -84,7 +92,8 @@ public final class ApiDocs {
     byte[] document(String origin) {
         try {
             JsonNode doc = YAML.readTree(openApiYaml.toFile());
-            ObjectNode server = Json.object().put("url", origin)
+            ObjectNode server = Json.object()
+                    .put("url", origin)
                     .put("description", "this ./hydra local (the docs page's own origin)");
             ((ObjectNode) doc).set("servers", Json.MAPPER.createArrayNode().add(server));
             return Json.MAPPER.writeValueAsBytes(doc);
@@ -131,10 +140,12 @@ public final class ApiDocs {
     }
 
     private static String webjarVersion() {
-        try (InputStream in = ApiDocs.class.getClassLoader().getResourceAsStream(
-                "META-INF/maven/org.webjars/swagger-ui/pom.properties")) {
+        try (InputStream in = ApiDocs.class
+                .getClassLoader()
+                .getResourceAsStream("META-INF/maven/org.webjars/swagger-ui/pom.properties")) {
             if (in == null) {
-                throw new IllegalStateException("org.webjars:swagger-ui is not on the classpath (infra/voice-local/pom.xml)");
+                throw new IllegalStateException(
+                        "org.webjars:swagger-ui is not on the classpath (infra/voice-local/pom.xml)");
             }
             Properties p = new Properties();
             p.load(in);

@@ -70,7 +70,8 @@ public final class ContainerCredentials {
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             String auth = ex.getRequestHeaders().getFirst("Authorization");
-            boolean ok = ex.getRequestMethod().equals("GET") && auth != null
+            boolean ok = ex.getRequestMethod().equals("GET")
+                    && auth != null
                     && MessageDigest.isEqual(token, auth.getBytes(StandardCharsets.US_ASCII));
             if (!ok) {
                 refused.incrementAndGet();
@@ -92,7 +93,12 @@ public final class ContainerCredentials {
                 // Lambda's role credentials are always session credentials; an emulator ignores the token.
                 json.put("Token", "local-session-token");
             }
-            json.put("Expiration", Instant.now().plus(lifetime).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+            json.put(
+                    "Expiration",
+                    Instant.now()
+                            .plus(lifetime)
+                            .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                            .toString());
             byte[] body = Json.MAPPER.writeValueAsBytes(json);
             served.incrementAndGet();
             ex.getResponseHeaders().set("Content-Type", "application/json");

@@ -23,6 +23,7 @@ public final class ExecutionEnvironment implements AutoCloseable {
      * published and may take longer). Generous: the machine may be busy with other JVMs.
      */
     static final long INIT_MILLIS_ON_DEMAND = 30_000;
+
     static final long INIT_MILLIS_SNAP_START = 60_000;
     /** How long a warm environment's client may take to ask for the next invocation. */
     static final long WARM_TAKE_MILLIS = 10_000;
@@ -34,7 +35,12 @@ public final class ExecutionEnvironment implements AutoCloseable {
     private final long startedNanos;
     private boolean initialized;
 
-    ExecutionEnvironment(LocalFunction function, Process process, RuntimeApi api, ContainerCredentials credentials, long startedNanos) {
+    ExecutionEnvironment(
+            LocalFunction function,
+            Process process,
+            RuntimeApi api,
+            ContainerCredentials credentials,
+            long startedNanos) {
         this.function = function;
         this.process = process;
         this.api = api;
@@ -77,14 +83,17 @@ public final class ExecutionEnvironment implements AutoCloseable {
         RuntimeApi.Invocation inv = api.offer(requestId, event, timeoutMillis);
         try {
             // A warm client is already waiting in next; a new one first starts and initializes.
-            long initMillis = initialized ? WARM_TAKE_MILLIS
+            long initMillis = initialized
+                    ? WARM_TAKE_MILLIS
                     : function.initType() == InitType.SNAP_START ? INIT_MILLIS_SNAP_START : INIT_MILLIS_ON_DEMAND;
             try {
-                CompletableFuture.anyOf(inv.dispatched(), inv.result(), process.onExit()).get(initMillis, TimeUnit.MILLISECONDS);
+                CompletableFuture.anyOf(inv.dispatched(), inv.result(), process.onExit())
+                        .get(initMillis, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 kill();
-                return InvokeResult.environmentFailed(function.logicalId() + ": the function JVM did not take an invocation within "
-                        + initMillis / 1000 + " s (see its log above)");
+                return InvokeResult.environmentFailed(
+                        function.logicalId() + ": the function JVM did not take an invocation within "
+                                + initMillis / 1000 + " s (see its log above)");
             }
             if (inv.result().isDone()) {
                 return settled(inv);
@@ -101,8 +110,12 @@ public final class ExecutionEnvironment implements AutoCloseable {
                 if (!inv.result().isDone()) {
                     // What Lambda does past the deadline: the invocation fails and the environment is reset.
                     kill();
-                    return new InvokeResult(InvokeResult.Outcome.TIMEOUT, RuntimeApi.errorJson("Sandbox.Timedout",
-                            String.format(Locale.ROOT, "Task timed out after %.2f seconds", timeoutMillis / 1000.0)));
+                    return new InvokeResult(
+                            InvokeResult.Outcome.TIMEOUT,
+                            RuntimeApi.errorJson(
+                                    "Sandbox.Timedout",
+                                    String.format(
+                                            Locale.ROOT, "Task timed out after %.2f seconds", timeoutMillis / 1000.0)));
                 }
             }
             return inv.result().isDone() ? settled(inv) : exited(inv);
@@ -133,7 +146,8 @@ public final class ExecutionEnvironment implements AutoCloseable {
             return new InvokeResult(InvokeResult.Outcome.INIT_ERROR, init);
         } catch (TimeoutException | ExecutionException e) {
             kill();
-            return InvokeResult.environmentFailed(function.logicalId() + ": the function JVM exited (see its log above)");
+            return InvokeResult.environmentFailed(
+                    function.logicalId() + ": the function JVM exited (see its log above)");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             kill();

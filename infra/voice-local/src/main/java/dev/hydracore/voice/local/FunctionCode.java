@@ -22,7 +22,9 @@ public final class FunctionCode {
         Path target = root.resolve(function.codeUri()).resolve("target");
         List<Path> jars;
         try (Stream<Path> s = Files.isDirectory(target) ? Files.list(target) : Stream.empty()) {
-            jars = s.filter(p -> p.getFileName().toString().endsWith("-lambda.jar")).sorted().toList();
+            jars = s.filter(p -> p.getFileName().toString().endsWith("-lambda.jar"))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -48,7 +50,10 @@ public final class FunctionCode {
         Path stamp = dir.resolve(".unpacked");
         try {
             synchronized (FunctionCode.class) {
-                if (Files.isRegularFile(stamp) && Files.readString(stamp).equals(zip.getFileName() + " " + Files.getLastModifiedTime(zip).toMillis())) {
+                if (Files.isRegularFile(stamp)
+                        && Files.readString(stamp)
+                                .equals(zip.getFileName() + " "
+                                        + Files.getLastModifiedTime(zip).toMillis())) {
                     return dir;
                 }
                 Path fresh = Files.createTempDirectory(target, "lambda-task.");
@@ -66,7 +71,9 @@ public final class FunctionCode {
                         }
                     }
                 }
-                Files.writeString(fresh.resolve(".unpacked"), zip.getFileName() + " " + Files.getLastModifiedTime(zip).toMillis());
+                Files.writeString(
+                        fresh.resolve(".unpacked"),
+                        zip.getFileName() + " " + Files.getLastModifiedTime(zip).toMillis());
                 deleteTree(dir);
                 Files.move(fresh, dir, StandardCopyOption.ATOMIC_MOVE);
                 return dir;
@@ -84,13 +91,15 @@ public final class FunctionCode {
     private static Path single(Path dir, String suffix, LocalFunction function) {
         List<Path> found;
         try (Stream<Path> s = Files.isDirectory(dir) ? Files.list(dir) : Stream.empty()) {
-            found = s.filter(p -> p.getFileName().toString().endsWith(suffix)).sorted().toList();
+            found = s.filter(p -> p.getFileName().toString().endsWith(suffix))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         if (found.size() != 1) {
-            throw new IllegalStateException(function.logicalId() + ": expected one *" + suffix + " in " + dir + ", found "
-                    + found.size() + ". Run ./hydra setup (mvn package)");
+            throw new IllegalStateException(function.logicalId() + ": expected one *" + suffix + " in " + dir
+                    + ", found " + found.size() + ". Run ./hydra setup (mvn package)");
         }
         return found.getFirst();
     }

@@ -44,15 +44,20 @@ public final class FunctionJvm {
     private final Function<LocalFunction, Path> taskRoot;
     private final Function<LocalFunction, Path> aotCache;
     private final boolean codeOnClasspath;
-    private final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    private final String java =
+            Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
     /**
      * @param code     a function's own classpath entries (its task root's jar; class directories in tests)
      * @param taskRoot a function's task root (its working directory; what the client's class loader reads)
      * @param aotCache where a function's AOT cache is (whether or not it exists)
      */
-    public FunctionJvm(List<String> jvmOptions, Function<LocalFunction, List<Path>> code, Function<LocalFunction, Path> taskRoot,
-                       Function<LocalFunction, Path> aotCache, boolean codeOnClasspath) {
+    public FunctionJvm(
+            List<String> jvmOptions,
+            Function<LocalFunction, List<Path>> code,
+            Function<LocalFunction, Path> taskRoot,
+            Function<LocalFunction, Path> aotCache,
+            boolean codeOnClasspath) {
         this.jvmOptions = List.copyOf(jvmOptions);
         this.code = code;
         this.taskRoot = taskRoot;
@@ -61,18 +66,27 @@ public final class FunctionJvm {
     }
 
     /** Test functions: the task root is the first code entry when it is a class directory. */
-    public FunctionJvm(List<String> jvmOptions, Function<LocalFunction, List<Path>> code, Function<LocalFunction, Path> aotCache) {
-        this(jvmOptions, code, f -> {
-            Path first = code.apply(f).getFirst();
-            return Files.isDirectory(first) ? first : first.getParent();
-        }, aotCache, true);
+    public FunctionJvm(
+            List<String> jvmOptions, Function<LocalFunction, List<Path>> code, Function<LocalFunction, Path> aotCache) {
+        this(
+                jvmOptions,
+                code,
+                f -> {
+                    Path first = code.apply(f).getFirst();
+                    return Files.isDirectory(first) ? first : first.getParent();
+                },
+                aotCache,
+                true);
     }
 
     /** The project's functions: infra/jvm-options, the unpacked package, {@code <CodeUri>/target/<module>.aot}. */
     public static FunctionJvm forProject(Path root) {
-        return new FunctionJvm(JvmOptions.read(root), f -> List.of(FunctionCode.taskJar(root, f)),
+        return new FunctionJvm(
+                JvmOptions.read(root),
+                f -> List.of(FunctionCode.taskJar(root, f)),
                 f -> FunctionCode.taskRoot(root, f),
-                f -> root.resolve(f.codeUri()).resolve("target").resolve(f.module() + ".aot"), true);
+                f -> root.resolve(f.codeUri()).resolve("target").resolve(f.module() + ".aot"),
+                true);
     }
 
     /** The same JVMs with the function's code on {@code -cp} or only in the task root (the client's class loader). */
@@ -136,7 +150,9 @@ public final class FunctionJvm {
         Path cache = aotCache(function);
         Path stamp = stamp(cache);
         try {
-            if (!Files.isRegularFile(cache) || !Files.isRegularFile(stamp) || !Files.readString(stamp).equals(identity(function))) {
+            if (!Files.isRegularFile(cache)
+                    || !Files.isRegularFile(stamp)
+                    || !Files.readString(stamp).equals(identity(function))) {
                 return Optional.empty();
             }
             long made = Files.getLastModifiedTime(cache).toMillis();
@@ -155,7 +171,8 @@ public final class FunctionJvm {
     /** What a cache is valid for: this JDK build, the options, the classpath. */
     String identity(LocalFunction function) {
         return java + " " + Runtime.version() + " " + System.getProperty("java.vm.version") + "\n"
-                + String.join(" ", options(function, true)) + "\n" + String.join(File.pathSeparator, classpath(function)) + "\n";
+                + String.join(" ", options(function, true)) + "\n"
+                + String.join(File.pathSeparator, classpath(function)) + "\n";
     }
 
     private List<String> build(LocalFunction function, Optional<String> aotOption, List<String> extraOptions) {
@@ -188,7 +205,8 @@ public final class FunctionJvm {
 
     static Path location(Class<?> type) {
         try {
-            return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Path.of(
+                    type.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (URISyntaxException e) {
             throw new UncheckedIOException(new IOException("cannot locate " + type, e));
         }

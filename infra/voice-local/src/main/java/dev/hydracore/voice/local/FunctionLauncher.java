@@ -35,8 +35,11 @@ public final class FunctionLauncher {
      * @param environment a function's process environment (see {@link LambdaEnvironment})
      * @param credentials what the container-credentials endpoint hands a SnapStart function
      */
-    public FunctionLauncher(FunctionJvm jvm, Function<LocalFunction, Map<String, String>> environment,
-                            Supplier<AwsCredentials> credentials, Duration credentialsLifetime) {
+    public FunctionLauncher(
+            FunctionJvm jvm,
+            Function<LocalFunction, Map<String, String>> environment,
+            Supplier<AwsCredentials> credentials,
+            Duration credentialsLifetime) {
         this.jvm = jvm;
         this.environment = environment;
         this.credentials = credentials;
@@ -57,7 +60,8 @@ public final class FunctionLauncher {
         return processBuilder(function, jvm.command(function, List.of()), api, endpoint);
     }
 
-    private ProcessBuilder processBuilder(LocalFunction function, List<String> command, RuntimeApi api, ContainerCredentials endpoint) {
+    private ProcessBuilder processBuilder(
+            LocalFunction function, List<String> command, RuntimeApi api, ContainerCredentials endpoint) {
         ProcessBuilder pb = new ProcessBuilder(command);
         Path taskRoot = jvm.taskRoot(function);
         pb.directory(taskRoot.toFile());
@@ -65,7 +69,10 @@ public final class FunctionLauncher {
         pb.environment().putAll(environment.apply(function));
         pb.environment().put("AWS_LAMBDA_RUNTIME_API", api.address());
         pb.environment().put("LAMBDA_TASK_ROOT", taskRoot.toString());
-        pb.environment().put("LAMBDA_RUNTIME_DIR", RuntimeClient.jars().getFirst().getParent().toString());
+        pb.environment()
+                .put(
+                        "LAMBDA_RUNTIME_DIR",
+                        RuntimeClient.jars().getFirst().getParent().toString());
         if (endpoint != null) {
             pb.environment().putAll(endpoint.environment());
             LambdaEnvironment.CREDENTIAL_VARIABLES.forEach(pb.environment()::remove);
@@ -84,11 +91,12 @@ public final class FunctionLauncher {
      * (null: copied to this process's stderr).
      */
     public ExecutionEnvironment start(LocalFunction function, List<String> command, Path log) throws IOException {
-        RuntimeApi api = new RuntimeApi("arn:aws:lambda:" + region(function) + ":000000000000:function:" + function.logicalId()
-                + (function.initType() == InitType.SNAP_START ? ":live" : ""));
+        RuntimeApi api = new RuntimeApi("arn:aws:lambda:" + region(function) + ":000000000000:function:"
+                + function.logicalId() + (function.initType() == InitType.SNAP_START ? ":live" : ""));
         try {
             ContainerCredentials endpoint = function.initType() == InitType.SNAP_START
-                    ? new ContainerCredentials(api.server(), credentials, credentialsLifetime) : null;
+                    ? new ContainerCredentials(api.server(), credentials, credentialsLifetime)
+                    : null;
             ProcessBuilder pb = processBuilder(function, command, api, endpoint);
             if (log != null) {
                 pb.redirectErrorStream(true).redirectOutput(log.toFile());

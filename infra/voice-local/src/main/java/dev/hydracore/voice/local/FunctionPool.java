@@ -31,15 +31,17 @@ public final class FunctionPool implements AutoCloseable {
         try {
             env = acquire();
         } catch (IOException e) {
-            return InvokeResult.environmentFailed(function.logicalId() + ": cannot start the function JVM: " + e.getMessage());
+            return InvokeResult.environmentFailed(
+                    function.logicalId() + ": cannot start the function JVM: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return InvokeResult.environmentFailed("interrupted");
         }
         InvokeResult result = env.invoke(requestId, event);
         // Timed-out, failed-init and dead environments are replaced, as Lambda resets them.
-        boolean reusable = env.alive() && (result.outcome() == InvokeResult.Outcome.RESULT
-                || result.outcome() == InvokeResult.Outcome.FUNCTION_ERROR);
+        boolean reusable = env.alive()
+                && (result.outcome() == InvokeResult.Outcome.RESULT
+                        || result.outcome() == InvokeResult.Outcome.FUNCTION_ERROR);
         release(env, reusable);
         return result;
     }
@@ -98,7 +100,10 @@ public final class FunctionPool implements AutoCloseable {
 
     /** Process ids of the live environments (for tests and diagnostics). */
     public synchronized List<Long> pids() {
-        return all.stream().filter(ExecutionEnvironment::alive).map(ExecutionEnvironment::pid).toList();
+        return all.stream()
+                .filter(ExecutionEnvironment::alive)
+                .map(ExecutionEnvironment::pid)
+                .toList();
     }
 
     @Override

@@ -46,7 +46,9 @@ public record GatewayResponse(int status, List<Map.Entry<String, String>> header
     }
 
     static GatewayResponse message(int status) {
-        return new GatewayResponse(status, List.of(Map.entry("content-type", "application/json")),
+        return new GatewayResponse(
+                status,
+                List.of(Map.entry("content-type", "application/json")),
                 INTERNAL_ERROR.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -108,7 +110,8 @@ public record GatewayResponse(int status, List<Map.Entry<String, String>> header
             bytes = new byte[0];
         } else {
             require(body.isTextual());
-            bytes = b64.asBoolean(false) ? Base64.getDecoder().decode(body.asText())
+            bytes = b64.asBoolean(false)
+                    ? Base64.getDecoder().decode(body.asText())
                     : body.asText().getBytes(StandardCharsets.UTF_8);
         }
         return new GatewayResponse(status.asInt(), headers, bytes);

@@ -23,8 +23,12 @@ public final class LambdaEnvironment {
 
     private LambdaEnvironment() {}
 
-    public static Map<String, String> of(LocalFunction function, Map<String, String> templateVariables,
-                                         URI awsEndpoint, String region, AwsCredentials credentials) {
+    public static Map<String, String> of(
+            LocalFunction function,
+            Map<String, String> templateVariables,
+            URI awsEndpoint,
+            String region,
+            AwsCredentials credentials) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
         env.put("LANG", "en_US.UTF-8");
@@ -39,8 +43,10 @@ public final class LambdaEnvironment {
         env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(function.memoryMb()));
         env.put("AWS_LAMBDA_FUNCTION_TIMEOUT", Integer.toString(function.timeoutSeconds()));
         env.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + function.logicalId());
-        env.put("AWS_LAMBDA_LOG_STREAM_NAME", java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString().replace('-', '/')
-                + "/[" + version + "]local");
+        env.put(
+                "AWS_LAMBDA_LOG_STREAM_NAME",
+                java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString().replace('-', '/') + "/[" + version
+                        + "]local");
         env.put("AWS_LAMBDA_INITIALIZATION_TYPE", function.initType().value());
         env.put("AWS_REGION", region);
         env.put("AWS_DEFAULT_REGION", region);

@@ -12,15 +12,27 @@ import java.util.Locale;
  * code location, memory, timeout (the function's own value, else Globals, else Lambda's default),
  * its HttpApi routes and how Lambda initializes it (SnapStart or on demand). The template is the only list of functions.
  */
-public record LocalFunction(String logicalId, String handler, String codeUri, int memoryMb, int timeoutSeconds,
-                            List<HttpRoute> routes, InitType initType) {
+public record LocalFunction(
+        String logicalId,
+        String handler,
+        String codeUri,
+        int memoryMb,
+        int timeoutSeconds,
+        List<HttpRoute> routes,
+        InitType initType) {
 
     public LocalFunction {
         routes = List.copyOf(routes);
     }
 
     /** A function without SnapStart (tests' own functions). */
-    public LocalFunction(String logicalId, String handler, String codeUri, int memoryMb, int timeoutSeconds, List<HttpRoute> routes) {
+    public LocalFunction(
+            String logicalId,
+            String handler,
+            String codeUri,
+            int memoryMb,
+            int timeoutSeconds,
+            List<HttpRoute> routes) {
         this(logicalId, handler, codeUri, memoryMb, timeoutSeconds, routes, InitType.ON_DEMAND);
     }
 
@@ -37,7 +49,8 @@ public record LocalFunction(String logicalId, String handler, String codeUri, in
             String handler = text(p, globals, "Handler");
             String codeUri = text(p, globals, "CodeUri");
             if (handler == null || codeUri == null) {
-                throw new IllegalStateException("function " + id + " needs Handler and CodeUri (a functions/<module> directory)");
+                throw new IllegalStateException(
+                        "function " + id + " needs Handler and CodeUri (a functions/<module> directory)");
             }
             List<HttpRoute> routes = new ArrayList<>();
             p.path("Events").properties().forEach(e -> {
@@ -51,16 +64,27 @@ public record LocalFunction(String logicalId, String handler, String codeUri, in
             });
             // SnapStart on published versions is what Lambda runs behind the alias the API calls.
             JsonNode snap = p.has("SnapStart") ? p.get("SnapStart") : globals.path("SnapStart");
-            InitType init = snap.path("ApplyOn").asText("None").equals("PublishedVersions") ? InitType.SNAP_START : InitType.ON_DEMAND;
-            out.add(new LocalFunction(id, handler, codeUri, number(p, globals, "MemorySize", 128),
-                    number(p, globals, "Timeout", 3), routes, init));
+            InitType init = snap.path("ApplyOn").asText("None").equals("PublishedVersions")
+                    ? InitType.SNAP_START
+                    : InitType.ON_DEMAND;
+            out.add(new LocalFunction(
+                    id,
+                    handler,
+                    codeUri,
+                    number(p, globals, "MemorySize", 128),
+                    number(p, globals, "Timeout", 3),
+                    routes,
+                    init));
         });
         return out;
     }
 
     public static LocalFunction find(List<LocalFunction> functions, String logicalId) {
-        return functions.stream().filter(f -> f.logicalId().equals(logicalId)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("template.yaml has no function " + logicalId + " (functions: "
+        return functions.stream()
+                .filter(f -> f.logicalId().equals(logicalId))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("template.yaml has no function " + logicalId
+                        + " (functions: "
                         + functions.stream().map(LocalFunction::logicalId).toList() + ")"));
     }
 

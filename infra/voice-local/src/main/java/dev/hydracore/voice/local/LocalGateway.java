@@ -29,12 +29,6 @@ public final class LocalGateway implements AutoCloseable {
     /** API Gateway's payload quota for HTTP APIs. */
     public static final int MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-    /** Runs an event through a function, by logical id. */
-    @FunctionalInterface
-    public interface Functions {
-        InvokeResult invoke(String functionId, String requestId, byte[] event);
-    }
-
     private final HttpServer server;
     private final Router router;
     private final Functions functions;
@@ -93,7 +87,8 @@ public final class LocalGateway implements AutoCloseable {
         String rawPath = exchange.getRequestURI().getRawPath();
         String rawQuery = exchange.getRequestURI().getRawQuery();
         if (docs != null) {
-            Optional<GatewayResponse> page = docs.respond(method, rawPath, exchange.getRequestHeaders().getFirst("Host"), baseUrl());
+            Optional<GatewayResponse> page =
+                    docs.respond(method, rawPath, exchange.getRequestHeaders().getFirst("Host"), baseUrl());
             if (page.isPresent()) {
                 return page.get();
             }
@@ -103,7 +98,8 @@ public final class LocalGateway implements AutoCloseable {
             return GatewayResponse.detail(404, "Not Found", List.of());
         }
         if (routed instanceof Router.MethodNotAllowed m) {
-            return GatewayResponse.detail(405, "Method Not Allowed", List.of(Map.entry("allow", String.join(", ", m.allowed()))));
+            return GatewayResponse.detail(
+                    405, "Method Not Allowed", List.of(Map.entry("allow", String.join(", ", m.allowed()))));
         }
         Router.Match match = (Router.Match) routed;
         byte[] body = readBody(exchange);
@@ -120,15 +116,18 @@ public final class LocalGateway implements AutoCloseable {
         addIfAbsent(headers, "x-forwarded-port", Integer.toString(port()));
         String host = exchange.getRequestHeaders().getFirst("Host");
         String domain = host == null || host.isBlank() ? "127.0.0.1:" + port() : host;
-        ObjectNode event = ApiEvents.build(new ApiEvents.Request(method, rawPath, rawQuery, headers, body, domain, sourceIp),
-                match.route().routeKey(), match.pathParameters());
+        ObjectNode event = ApiEvents.build(
+                new ApiEvents.Request(method, rawPath, rawQuery, headers, body, domain, sourceIp),
+                match.route().routeKey(),
+                match.pathParameters());
         ((ObjectNode) event.path("requestContext").path("http")).put("protocol", exchange.getProtocol());
         String requestId = event.path("requestContext").path("requestId").asText();
         exchange.getResponseHeaders().set("apigw-requestid", requestId);
-        InvokeResult result = functions.invoke(match.route().functionId(), requestId, Json.MAPPER.writeValueAsBytes(event));
+        InvokeResult result =
+                functions.invoke(match.route().functionId(), requestId, Json.MAPPER.writeValueAsBytes(event));
         if (result.outcome() != InvokeResult.Outcome.RESULT) {
-            System.err.println("local gateway: " + match.route().routeKey() + " -> " + match.route().functionId() + ": "
-                    + result.outcome() + " " + result.payloadText());
+            System.err.println("local gateway: " + match.route().routeKey() + " -> "
+                    + match.route().functionId() + ": " + result.outcome() + " " + result.payloadText());
         }
         return GatewayResponse.of(result);
     }
@@ -163,20 +162,29 @@ public final class LocalGateway implements AutoCloseable {
         for (Map.Entry<String, String> e : response.headers()) {
             String name = e.getKey();
             // The HTTP server frames the body itself.
-            if (name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase("transfer-encoding")
+            if (name.equalsIgnoreCase("content-length")
+                    || name.equalsIgnoreCase("transfer-encoding")
                     || name.equalsIgnoreCase("connection")) {
                 continue;
             }
             h.add(name, e.getValue());
         }
         byte[] body = response.body();
-        boolean noBody = response.status() == 204 || response.status() == 304
-                || exchange.getRequestMethod().equalsIgnoreCase("HEAD") || body.length == 0;
+        boolean noBody = response.status() == 204
+                || response.status() == 304
+                || exchange.getRequestMethod().equalsIgnoreCase("HEAD")
+                || body.length == 0;
         exchange.sendResponseHeaders(response.status(), noBody ? -1 : body.length);
         if (!noBody) {
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
             }
         }
+    }
+
+    /** Runs an event through a function, by logical id. */
+    @FunctionalInterface
+    public interface Functions {
+        InvokeResult invoke(String functionId, String requestId, byte[] event);
     }
 }

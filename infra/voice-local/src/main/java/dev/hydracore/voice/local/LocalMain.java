@@ -3,13 +3,13 @@ package dev.hydracore.voice.local;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.auth.ApiKeys;
+import dev.hydracore.voice.local.schedule.Scheduler;
+import dev.hydracore.voice.local.schedule.TemplateSchedule;
 import dev.hydracore.voice.tooling.Admin;
 import dev.hydracore.voice.tooling.Bootstrap;
 import dev.hydracore.voice.tooling.CfnTemplate;
 import dev.hydracore.voice.tooling.LocalAws;
 import dev.hydracore.voice.tooling.LocalResources;
-import dev.hydracore.voice.local.schedule.Scheduler;
-import dev.hydracore.voice.local.schedule.TemplateSchedule;
 import dev.hydracore.voice.tooling.ProjectPaths;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -54,7 +54,8 @@ public final class LocalMain {
             }
             case "invoke" -> invoke(args);
             case "sam-env-vars" -> {
-                System.out.println(SamEnvVars.generate(CfnTemplate.load(ProjectPaths.template())).toPrettyString());
+                System.out.println(SamEnvVars.generate(CfnTemplate.load(ProjectPaths.template()))
+                        .toPrettyString());
                 yield 0;
             }
             default -> usage("unknown command " + command);
@@ -156,10 +157,14 @@ public final class LocalMain {
         Holder<LocalRuntime> runtime = new Holder<>();
         LocalGateway gateway;
         try {
-            gateway = new LocalGateway(new Router(routesOf(template)), (fn, id, event) -> runtime.value.invokeWarm(fn, id, event), port,
+            gateway = new LocalGateway(
+                    new Router(routesOf(template)),
+                    (fn, id, event) -> runtime.value.invokeWarm(fn, id, event),
+                    port,
                     new ApiDocs(root.resolve("infra/openapi.yaml")));
         } catch (java.net.BindException e) {
-            System.err.println("hydra: cannot listen on 127.0.0.1:" + port + " (" + e.getMessage() + "); choose another with --port");
+            System.err.println("hydra: cannot listen on 127.0.0.1:" + port + " (" + e.getMessage()
+                    + "); choose another with --port");
             return 1;
         }
         String baseUrl = gateway.baseUrl();
@@ -167,29 +172,34 @@ public final class LocalMain {
 
         LocalAws aws = LocalAws.start();
         CountDownLatch stopped = new CountDownLatch(1);
-        Scheduler scheduler = new Scheduler((fn, id, event) -> runtime.value.invokeWarm(fn, id, event),
-                java.time.InstantSource.system(), System.err);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            // Order: stop taking requests and firing schedules, end every function JVM (which ends
-            // the runs in flight), then the emulator.
-            gateway.close();
-            scheduler.close();
-            if (runtime.value != null) {
-                runtime.value.close();
-            }
-            try {
-                scheduler.awaitFirings(java.time.Duration.ofSeconds(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            aws.close();
-            stopped.countDown();
-        }, "local-stop"));
+        Scheduler scheduler = new Scheduler(
+                (fn, id, event) -> runtime.value.invokeWarm(fn, id, event),
+                java.time.InstantSource.system(),
+                System.err);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            // Order: stop taking requests and firing schedules, end every function JVM (which ends
+                            // the runs in flight), then the emulator.
+                            gateway.close();
+                            scheduler.close();
+                            if (runtime.value != null) {
+                                runtime.value.close();
+                            }
+                            try {
+                                scheduler.awaitFirings(java.time.Duration.ofSeconds(5));
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            aws.close();
+                            stopped.countDown();
+                        },
+                        "local-stop"));
 
         LocalResources resources = new Bootstrap(template, aws.clients(), Bootstrap.stackName(), aws.region()).run();
         Map<String, String> parameters = parameters(publicUrl, overrides);
-        runtime.value = new LocalRuntime(root, template, resources, parameters, aws.endpoint(), aws.credentials(),
-                initType);
+        runtime.value =
+                new LocalRuntime(root, template, resources, parameters, aws.endpoint(), aws.credentials(), initType);
         runtime.value.functions().forEach(f -> reportAotCache(runtime.value, f));
         Map<String, String> scope = new java.util.LinkedHashMap<>(resources.refs());
         scope.putAll(parameters);
@@ -208,28 +218,56 @@ public final class LocalMain {
         gateway.start();
         scheduler.start(schedules, resources.region(), resources.ref("AWS::AccountId"), scheduleNow);
 
-        ObjectNode ready = Json.object().put("base_url", baseUrl).put("aws_endpoint", aws.endpoint().toString())
-                .put("api_key", key.plaintext()).put("tenant_id", tenant).put("instance_id", instance);
+        ObjectNode ready = Json.object()
+                .put("base_url", baseUrl)
+                .put("aws_endpoint", aws.endpoint().toString())
+                .put("api_key", key.plaintext())
+                .put("tenant_id", tenant)
+                .put("instance_id", instance);
         out.println("READY " + ready);
         StringBuilder help = new StringBuilder();
-        help.append("\nHydraCore Voice is running locally: template.yaml's routes at ").append(baseUrl)
-                .append(", AWS at ").append(aws.endpoint()).append(aws.ownsEmulator() ? " (" + LocalAws.emulator() + ", stopped with us)" : "")
-                .append(".\nAPI docs (Swagger UI, local only) at ").append(baseUrl).append(ApiDocs.DOCS_PATH)
-                .append(", the OpenAPI document at ").append(baseUrl).append(ApiDocs.DOCUMENT_PATH)
-                .append(".\nWebhook URLs are built from ").append(publicUrl).append(".\n");
+        help.append("\nHydraCore Voice is running locally: template.yaml's routes at ")
+                .append(baseUrl)
+                .append(", AWS at ")
+                .append(aws.endpoint())
+                .append(aws.ownsEmulator() ? " (" + LocalAws.emulator() + ", stopped with us)" : "")
+                .append(".\nAPI docs (Swagger UI, local only) at ")
+                .append(baseUrl)
+                .append(ApiDocs.DOCS_PATH)
+                .append(", the OpenAPI document at ")
+                .append(baseUrl)
+                .append(ApiDocs.DOCUMENT_PATH)
+                .append(".\nWebhook URLs are built from ")
+                .append(publicUrl)
+                .append(".\n");
         for (HttpRoute r : runtime.value.router().routes()) {
-            help.append("  ").append(r.routeKey()).append("  ->  ").append(r.functionId()).append('\n');
+            help.append("  ")
+                    .append(r.routeKey())
+                    .append("  ->  ")
+                    .append(r.functionId())
+                    .append('\n');
         }
         for (TemplateSchedule s : schedules) {
-            help.append("  ").append(s.expression()).append(s.enabled() ? "" : " (disabled)").append("  ->  ")
-                    .append(s.functionId()).append('\n');
+            help.append("  ")
+                    .append(s.expression())
+                    .append(s.enabled() ? "" : " (disabled)")
+                    .append("  ->  ")
+                    .append(s.functionId())
+                    .append('\n');
         }
         if (!overrides.isEmpty()) {
             help.append("Parameter overrides: ").append(overrides.keySet()).append('\n');
         }
-        help.append("Demo tenant ").append(tenant).append(", registered instance ").append(instance)
+        help.append("Demo tenant ")
+                .append(tenant)
+                .append(", registered instance ")
+                .append(instance)
                 .append("; the API key above is fresh and local. Try:\n  curl -H 'Authorization: Bearer ")
-                .append(key.plaintext()).append("' ").append(baseUrl).append("/v1/instances/").append(instance)
+                .append(key.plaintext())
+                .append("' ")
+                .append(baseUrl)
+                .append("/v1/instances/")
+                .append(instance)
                 .append("/channels/voice\nStop with Ctrl-C.");
         out.println(help);
         out.flush();
@@ -238,7 +276,9 @@ public final class LocalMain {
     }
 
     private static List<HttpRoute> routesOf(CfnTemplate template) {
-        return LocalFunction.fromTemplate(template).stream().flatMap(f -> f.routes().stream()).toList();
+        return LocalFunction.fromTemplate(template).stream()
+                .flatMap(f -> f.routes().stream())
+                .toList();
     }
 
     private static int invoke(List<String> args) throws IOException {
@@ -267,10 +307,17 @@ public final class LocalMain {
             return 2;
         }
         try (LocalAws aws = LocalAws.start()) {
-            LocalResources resources = new Bootstrap(template, aws.clients(), Bootstrap.stackName(), aws.region()).run();
+            LocalResources resources =
+                    new Bootstrap(template, aws.clients(), Bootstrap.stackName(), aws.region()).run();
             String publicUrl = publicUrl(overrides.get("PublicBaseUrl"), "http://127.0.0.1:" + DEFAULT_PORT);
-            try (LocalRuntime runtime = new LocalRuntime(root, template, resources, parameters(publicUrl, overrides),
-                    aws.endpoint(), aws.credentials(), initType)) {
+            try (LocalRuntime runtime = new LocalRuntime(
+                    root,
+                    template,
+                    resources,
+                    parameters(publicUrl, overrides),
+                    aws.endpoint(),
+                    aws.credentials(),
+                    initType)) {
                 reportAotCache(runtime, runtime.function(functionId));
                 InvokeResult result = runtime.invokeOnce(functionId, event);
                 System.out.write(result.payload());
@@ -301,9 +348,12 @@ public final class LocalMain {
      */
     private static void reportAotCache(LocalRuntime runtime, LocalFunction function) {
         FunctionJvm jvm = runtime.launcher().jvm();
-        System.err.println("hydra: " + function.logicalId() + ": " + function.initType().value() + ", " + jvm.usableAotCache(function)
-                .map(c -> "AOT cache " + c)
-                .orElse("no AOT cache matching this build at " + jvm.aotCache(function) + " (./hydra bench trains it); starting without"));
+        System.err.println(
+                "hydra: " + function.logicalId() + ": " + function.initType().value() + ", "
+                        + jvm.usableAotCache(function)
+                                .map(c -> "AOT cache " + c)
+                                .orElse("no AOT cache matching this build at " + jvm.aotCache(function)
+                                        + " (./hydra bench trains it); starting without"));
     }
 
     private static final class Holder<T> {

@@ -28,22 +28,40 @@ public final class LocalRuntime implements AutoCloseable {
      *
      * @param parameters template parameter values (PublicBaseUrl…), over the template's defaults
      */
-    public LocalRuntime(Path root, CfnTemplate template, LocalResources resources, Map<String, String> parameters,
-                        URI awsEndpoint, AwsCredentialsProvider credentials) {
+    public LocalRuntime(
+            Path root,
+            CfnTemplate template,
+            LocalResources resources,
+            Map<String, String> parameters,
+            URI awsEndpoint,
+            AwsCredentialsProvider credentials) {
         this(root, template, resources, parameters, awsEndpoint, credentials, Optional.empty());
     }
 
     /**
      * @param initType every function initialized this way instead of the template's (./hydra local --init-type)
      */
-    public LocalRuntime(Path root, CfnTemplate template, LocalResources resources, Map<String, String> parameters,
-                        URI awsEndpoint, AwsCredentialsProvider credentials, Optional<InitType> initType) {
+    public LocalRuntime(
+            Path root,
+            CfnTemplate template,
+            LocalResources resources,
+            Map<String, String> parameters,
+            URI awsEndpoint,
+            AwsCredentialsProvider credentials,
+            Optional<InitType> initType) {
         this.functions = LocalFunction.fromTemplate(template).stream()
-                .map(f -> initType.map(f::withInitType).orElse(f)).toList();
-        this.launcher = new FunctionLauncher(FunctionJvm.forProject(root),
-                f -> LambdaEnvironment.of(f, resources.functionEnvironment(template, f.logicalId(), parameters),
-                        awsEndpoint, resources.region(), credentials.resolveCredentials()),
-                credentials::resolveCredentials, FunctionLauncher.CREDENTIALS_LIFETIME);
+                .map(f -> initType.map(f::withInitType).orElse(f))
+                .toList();
+        this.launcher = new FunctionLauncher(
+                FunctionJvm.forProject(root),
+                f -> LambdaEnvironment.of(
+                        f,
+                        resources.functionEnvironment(template, f.logicalId(), parameters),
+                        awsEndpoint,
+                        resources.region(),
+                        credentials.resolveCredentials()),
+                credentials::resolveCredentials,
+                FunctionLauncher.CREDENTIALS_LIFETIME);
         // Fail now, not on the first request, when a function was never packaged; unpack each package once.
         functions.forEach(f -> {
             FunctionCode.lambdaJar(root, f);

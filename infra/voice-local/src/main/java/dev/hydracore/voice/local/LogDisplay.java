@@ -21,8 +21,21 @@ import java.time.format.DateTimeParseException;
  * warnings) pass through unchanged.
  */
 public final class LogDisplay {
-    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
+    private static final DateTimeFormatter CLOCK =
+            DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
     private static volatile boolean raw = true;
+
+    private static final java.util.Set<String> STANDARD = java.util.Set.of(
+            "timestamp",
+            "level",
+            "message",
+            "service",
+            "function_name",
+            "function_version",
+            "function_request_id",
+            "correlation_id",
+            "xray_trace_id",
+            "error");
 
     private LogDisplay() {}
 
@@ -46,8 +59,12 @@ public final class LogDisplay {
             return line;
         }
         StringBuilder b = new StringBuilder(160);
-        b.append(clock(n.path("timestamp").asText(""))).append(' ')
-                .append(String.format("%-5s", n.path("level").asText())).append(' ').append(function).append(' ');
+        b.append(clock(n.path("timestamp").asText("")))
+                .append(' ')
+                .append(String.format("%-5s", n.path("level").asText()))
+                .append(' ')
+                .append(function)
+                .append(' ');
         boolean access = n.has("latency_ms");
         String route = n.path("route").asText("");
         if (access && !route.isEmpty()) {
@@ -81,14 +98,14 @@ public final class LogDisplay {
         }
         n.properties().forEach(e -> {
             if (!access && !STANDARD.contains(e.getKey())) {
-                b.append(' ').append(e.getKey()).append('=').append(e.getValue().isTextual() ? e.getValue().asText() : e.getValue());
+                b.append(' ')
+                        .append(e.getKey())
+                        .append('=')
+                        .append(e.getValue().isTextual() ? e.getValue().asText() : e.getValue());
             }
         });
         return b.toString();
     }
-
-    private static final java.util.Set<String> STANDARD = java.util.Set.of("timestamp", "level", "message", "service",
-            "function_name", "function_version", "function_request_id", "correlation_id", "xray_trace_id", "error");
 
     private static String clock(String timestamp) {
         try {

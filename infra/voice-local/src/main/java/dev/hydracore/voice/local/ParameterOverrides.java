@@ -38,8 +38,9 @@ public final class ParameterOverrides {
                 } else {
                     int eq = token.indexOf('=');
                     if (eq <= 0) {
-                        throw new IllegalArgumentException("--parameter-overrides takes Name=Value (or ParameterKey=Name,ParameterValue=Value), not '"
-                                + token + "'");
+                        throw new IllegalArgumentException(
+                                "--parameter-overrides takes Name=Value (or ParameterKey=Name,ParameterValue=Value), not '"
+                                        + token + "'");
                     }
                     name = token.substring(0, eq);
                     value = token.substring(eq + 1);
@@ -48,7 +49,8 @@ public final class ParameterOverrides {
                 if (declared == null) {
                     List<String> known = new ArrayList<>();
                     parameters.fieldNames().forEachRemaining(known::add);
-                    throw new IllegalArgumentException("template.yaml has no parameter " + name + " (parameters: " + known + ")");
+                    throw new IllegalArgumentException(
+                            "template.yaml has no parameter " + name + " (parameters: " + known + ")");
                 }
                 check(name, value, declared, warn);
                 out.put(name, value);
@@ -65,15 +67,20 @@ public final class ParameterOverrides {
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("parameter " + name + " is a Number, not '" + value + "'");
             }
-            if (p.has("MinValue") && n.compareTo(new BigDecimal(p.get("MinValue").asText())) < 0
-                    || p.has("MaxValue") && n.compareTo(new BigDecimal(p.get("MaxValue").asText())) > 0) {
+            if (p.has("MinValue")
+                            && n.compareTo(new BigDecimal(p.get("MinValue").asText())) < 0
+                    || p.has("MaxValue")
+                            && n.compareTo(new BigDecimal(p.get("MaxValue").asText())) > 0) {
                 warn.accept("parameter " + name + "=" + value + " is outside the template's MinValue/MaxValue ("
-                        + p.path("MinValue").asText("-") + ".." + p.path("MaxValue").asText("-")
+                        + p.path("MinValue").asText("-") + ".."
+                        + p.path("MaxValue").asText("-")
                         + "): used locally as asked, but a deploy would refuse it");
             }
         } else if (p.has("MinLength") && value.length() < p.get("MinLength").asInt()
                 || p.has("MaxLength") && value.length() > p.get("MaxLength").asInt()) {
-            warn.accept("parameter " + name + " is outside the template's MinLength/MaxLength: used locally as asked, but a deploy would refuse it");
+            warn.accept(
+                    "parameter " + name
+                            + " is outside the template's MinLength/MaxLength: used locally as asked, but a deploy would refuse it");
         }
         if (p.has("AllowedValues")) {
             List<String> allowed = new ArrayList<>();
@@ -82,8 +89,12 @@ public final class ParameterOverrides {
                 throw new IllegalArgumentException("parameter " + name + " must be one of " + allowed);
             }
         }
-        if (p.has("AllowedPattern") && !Pattern.compile(p.get("AllowedPattern").asText()).matcher(value).matches()) {
-            throw new IllegalArgumentException("parameter " + name + " must match " + p.get("AllowedPattern").asText());
+        if (p.has("AllowedPattern")
+                && !Pattern.compile(p.get("AllowedPattern").asText())
+                        .matcher(value)
+                        .matches()) {
+            throw new IllegalArgumentException("parameter " + name + " must match "
+                    + p.get("AllowedPattern").asText());
         }
     }
 

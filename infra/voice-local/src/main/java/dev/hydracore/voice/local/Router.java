@@ -23,14 +23,6 @@ public final class Router {
         return routes;
     }
 
-    public sealed interface Result permits Match, MethodNotAllowed, NotFound {}
-
-    public record Match(HttpRoute route, Map<String, String> pathParameters) implements Result {}
-
-    public record MethodNotAllowed(List<String> allowed) implements Result {}
-
-    public record NotFound() implements Result {}
-
     public Result route(String method, String rawPath) {
         List<String> request = split(rawPath);
         List<Candidate> candidates = new ArrayList<>();
@@ -50,7 +42,9 @@ public final class Router {
             }
         }
         if (!candidates.isEmpty()) {
-            Candidate best = candidates.stream().min(Comparator.comparingInt(Candidate::rank)).orElseThrow();
+            Candidate best = candidates.stream()
+                    .min(Comparator.comparingInt(Candidate::rank))
+                    .orElseThrow();
             return new Match(best.route(), best.params());
         }
         for (HttpRoute r : routes) {
@@ -59,23 +53,6 @@ public final class Router {
             }
         }
         return otherMethods.isEmpty() ? new NotFound() : new MethodNotAllowed(List.copyOf(otherMethods));
-    }
-
-    private record Candidate(HttpRoute route, Map<String, String> params) {
-        /** Lower is more specific. */
-        int rank() {
-            List<String> segs = route.segments();
-            int literals = 0;
-            boolean greedy = false;
-            for (String s : segs) {
-                if (!s.startsWith("{")) {
-                    literals++;
-                } else if (s.endsWith("+}")) {
-                    greedy = true;
-                }
-            }
-            return (greedy ? 1_000_000 : 0) - literals * 1000 - segs.size() + (route.method().equals("ANY") ? 1 : 0);
-        }
     }
 
     /** Path parameters (percent-decoded) when the template matches, else null. */
@@ -88,7 +65,8 @@ public final class Router {
                 if (i != template.size() - 1 || request.size() <= i) {
                     return null;
                 }
-                params.put(t.substring(1, t.length() - 2), decode(String.join("/", request.subList(i, request.size()))));
+                params.put(
+                        t.substring(1, t.length() - 2), decode(String.join("/", request.subList(i, request.size()))));
                 return params;
             }
             if (i >= request.size()) {
@@ -121,5 +99,33 @@ public final class Router {
             return segment;
         }
         return java.net.URLDecoder.decode(segment.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    public sealed interface Result permits Match, MethodNotAllowed, NotFound {}
+
+    public record Match(HttpRoute route, Map<String, String> pathParameters) implements Result {}
+
+    public record MethodNotAllowed(List<String> allowed) implements Result {}
+
+    public record NotFound() implements Result {}
+
+    private record Candidate(HttpRoute route, Map<String, String> params) {
+        /** Lower is more specific. */
+        int rank() {
+            List<String> segs = route.segments();
+            int literals = 0;
+            boolean greedy = false;
+            for (String s : segs) {
+                if (!s.startsWith("{")) {
+                    literals++;
+                } else if (s.endsWith("+}")) {
+                    greedy = true;
+                }
+            }
+            return (greedy ? 1_000_000 : 0)
+                    - literals * 1000
+                    - segs.size()
+                    + (route.method().equals("ANY") ? 1 : 0);
+        }
     }
 }

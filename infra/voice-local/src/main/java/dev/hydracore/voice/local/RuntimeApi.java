@@ -37,6 +37,7 @@ import java.util.regex.Pattern;
 public final class RuntimeApi implements AutoCloseable {
     /** Lambda's synchronous invocation payload limit, for the event and the response alike. */
     public static final int MAX_PAYLOAD_BYTES = 6_291_556;
+
     private static final String PREFIX = "/2018-06-01/runtime/";
     private static final Pattern INVOCATION_POST = Pattern.compile("invocation/([^/]+)/(response|error)");
 
@@ -53,37 +54,6 @@ public final class RuntimeApi implements AutoCloseable {
     private volatile long firstResponseNanos;
     private volatile long firstNextNanos;
     private volatile boolean closed;
-
-    /** One invocation: what {@code next} hands out and what the runtime's post settles. */
-    public static final class Invocation {
-        private final String requestId;
-        private final byte[] event;
-        private final long timeoutMillis;
-        private final String clientContext;
-        private final CompletableFuture<Long> dispatched = new CompletableFuture<>();
-        private final CompletableFuture<InvokeResult> result = new CompletableFuture<>();
-        private volatile long deadlineEpochMillis;
-
-        Invocation(String requestId, byte[] event, long timeoutMillis, String clientContext) {
-            this.requestId = requestId;
-            this.event = event;
-            this.timeoutMillis = timeoutMillis;
-            this.clientContext = clientContext;
-        }
-
-        public String requestId() {
-            return requestId;
-        }
-
-        /** Completes with the epoch millisecond deadline when the runtime took the invocation. */
-        public CompletableFuture<Long> dispatched() {
-            return dispatched;
-        }
-
-        public CompletableFuture<InvokeResult> result() {
-            return result;
-        }
-    }
 
     public RuntimeApi(String functionArn) {
         this.functionArn = functionArn;
@@ -120,11 +90,16 @@ public final class RuntimeApi implements AutoCloseable {
     public Invocation offer(String requestId, byte[] event, long timeoutMillis, String clientContext) {
         Invocation inv = new Invocation(requestId, event, timeoutMillis, clientContext);
         if (event.length > MAX_PAYLOAD_BYTES) {
-            inv.result.complete(new InvokeResult(InvokeResult.Outcome.FUNCTION_ERROR, errorJson("RequestEntityTooLargeException",
-                    "Request must be smaller than " + MAX_PAYLOAD_BYTES + " bytes for the InvokeFunction operation")));
+            inv.result.complete(new InvokeResult(
+                    InvokeResult.Outcome.FUNCTION_ERROR,
+                    errorJson(
+                            "RequestEntityTooLargeException",
+                            "Request must be smaller than " + MAX_PAYLOAD_BYTES
+                                    + " bytes for the InvokeFunction operation")));
             return inv;
         }
-        initError.thenAccept(payload -> inv.result.complete(new InvokeResult(InvokeResult.Outcome.INIT_ERROR, payload)));
+        initError.thenAccept(
+                payload -> inv.result.complete(new InvokeResult(InvokeResult.Outcome.INIT_ERROR, payload)));
         queue.add(inv);
         restore();
         return inv;
@@ -183,7 +158,13 @@ public final class RuntimeApi implements AutoCloseable {
                 if (method.equals("POST") && m.matches()) {
                     settle(ex, m.group(1), m.group(2).equals("error"));
                 } else {
-                    reply(ex, 404, errorJson("InvalidRoute", "no such Runtime API route: " + method + " " + ex.getRequestURI().getPath()));
+                    reply(
+                            ex,
+                            404,
+                            errorJson(
+                                    "InvalidRoute",
+                                    "no such Runtime API route: " + method + " "
+                                            + ex.getRequestURI().getPath()));
                 }
             }
         }
@@ -236,13 +217,22 @@ public final class RuntimeApi implements AutoCloseable {
         }
         if (body == null) {
             // Lambda answers 413 and the invocation fails; the runtime's error report that follows is accepted.
-            inv.result.complete(new InvokeResult(InvokeResult.Outcome.FUNCTION_ERROR, errorJson("Function.ResponseSizeTooLarge",
-                    "Response payload size exceeded maximum allowed payload size (" + MAX_PAYLOAD_BYTES + " bytes).")));
-            reply(ex, 413, errorJson("RequestEntityTooLarge",
-                    "Exceeded maximum allowed payload size (" + MAX_PAYLOAD_BYTES + " bytes)."));
+            inv.result.complete(new InvokeResult(
+                    InvokeResult.Outcome.FUNCTION_ERROR,
+                    errorJson(
+                            "Function.ResponseSizeTooLarge",
+                            "Response payload size exceeded maximum allowed payload size (" + MAX_PAYLOAD_BYTES
+                                    + " bytes).")));
+            reply(
+                    ex,
+                    413,
+                    errorJson(
+                            "RequestEntityTooLarge",
+                            "Exceeded maximum allowed payload size (" + MAX_PAYLOAD_BYTES + " bytes)."));
             return;
         }
-        inv.result.complete(new InvokeResult(error ? InvokeResult.Outcome.FUNCTION_ERROR : InvokeResult.Outcome.RESULT, body));
+        inv.result.complete(
+                new InvokeResult(error ? InvokeResult.Outcome.FUNCTION_ERROR : InvokeResult.Outcome.RESULT, body));
         reply(ex, 202, "{\"status\":\"OK\"}".getBytes(StandardCharsets.UTF_8));
     }
 
@@ -299,14 +289,19 @@ public final class RuntimeApi implements AutoCloseable {
 
     /** X-Ray's trace header format, derived from the request id so it is stable per invocation. */
     private static String traceId(String requestId) {
-        String hex = String.format(Locale.ROOT, "%032x", new java.math.BigInteger(1,
-                requestId.getBytes(StandardCharsets.UTF_8)).mod(java.math.BigInteger.TWO.pow(128)));
+        String hex = String.format(
+                Locale.ROOT,
+                "%032x",
+                new java.math.BigInteger(1, requestId.getBytes(StandardCharsets.UTF_8))
+                        .mod(java.math.BigInteger.TWO.pow(128)));
         long epoch = System.currentTimeMillis() / 1000;
-        return "Root=1-" + Long.toHexString(epoch) + "-" + hex.substring(8) + ";Parent=" + hex.substring(0, 16) + ";Sampled=0";
+        return "Root=1-" + Long.toHexString(epoch) + "-" + hex.substring(8) + ";Parent=" + hex.substring(0, 16)
+                + ";Sampled=0";
     }
 
     static byte[] errorJson(String type, String message) {
-        return ("{\"errorMessage\":" + quote(message) + ",\"errorType\":" + quote(type) + "}").getBytes(StandardCharsets.UTF_8);
+        return ("{\"errorMessage\":" + quote(message) + ",\"errorType\":" + quote(type) + "}")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     private static String quote(String s) {
@@ -322,5 +317,36 @@ public final class RuntimeApi implements AutoCloseable {
         restoreGate.completeExceptionally(new IllegalStateException("closed"));
         server.stop(0);
         threads.shutdownNow();
+    }
+
+    /** One invocation: what {@code next} hands out and what the runtime's post settles. */
+    public static final class Invocation {
+        private final String requestId;
+        private final byte[] event;
+        private final long timeoutMillis;
+        private final String clientContext;
+        private final CompletableFuture<Long> dispatched = new CompletableFuture<>();
+        private final CompletableFuture<InvokeResult> result = new CompletableFuture<>();
+        private volatile long deadlineEpochMillis;
+
+        Invocation(String requestId, byte[] event, long timeoutMillis, String clientContext) {
+            this.requestId = requestId;
+            this.event = event;
+            this.timeoutMillis = timeoutMillis;
+            this.clientContext = clientContext;
+        }
+
+        public String requestId() {
+            return requestId;
+        }
+
+        /** Completes with the epoch millisecond deadline when the runtime took the invocation. */
+        public CompletableFuture<Long> dispatched() {
+            return dispatched;
+        }
+
+        public CompletableFuture<InvokeResult> result() {
+            return result;
+        }
     }
 }

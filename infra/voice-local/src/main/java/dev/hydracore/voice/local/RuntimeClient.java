@@ -25,12 +25,14 @@ import java.util.zip.ZipEntry;
 public final class RuntimeClient {
     public static final String MAIN_CLASS = "com.amazonaws.services.lambda.runtime.api.client.AWSLambda";
     /** The client's own switch for a pre-extracted JNI library (JniHelper). */
-    public static final String JNI_PROPERTY = "com.amazonaws.services.lambda.runtime.api.client.runtimeapi.NativeClient.JNI";
+    public static final String JNI_PROPERTY =
+            "com.amazonaws.services.lambda.runtime.api.client.runtimeapi.NativeClient.JNI";
     /** With a plain OpenJDK, org.crac's hooks reach the client's CRaC implementation only through this. */
     public static final String CRAC_COMPAT = "-Dorg.crac.Core.Compat=com.amazonaws.services.lambda.crac";
 
     /** Classes whose jars the client needs: itself, aws-lambda-java-core, -serialization, the SDK's utils-lite. */
-    private static final List<String> JAR_CLASSES = List.of(MAIN_CLASS,
+    private static final List<String> JAR_CLASSES = List.of(
+            MAIN_CLASS,
             "com.amazonaws.services.lambda.runtime.Context",
             "com.amazonaws.services.lambda.runtime.serialization.PojoSerializer",
             "software.amazon.awssdk.utilslite.SdkInternalThreadLocal");
@@ -76,7 +78,9 @@ public final class RuntimeClient {
             Path dir = Path.of(System.getProperty("java.io.tmpdir"), "hydra-ric-" + user(), version);
             Path lib = dir.resolve("libaws-lambda-jni.so");
             if (!Files.isRegularFile(lib) || Files.size(lib) != e.getSize()) {
-                Files.createDirectories(dir.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                Files.createDirectories(
+                        dir.getParent(),
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 Files.createDirectories(dir);
                 Path tmp = Files.createTempFile(dir, "lib", ".tmp");
                 try (InputStream in = jf.getInputStream(e)) {
@@ -94,7 +98,8 @@ public final class RuntimeClient {
     private static String platform() {
         String arch = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
         String cpu = arch.equals("aarch64") || arch.equals("arm64") ? "aarch_64" : "x86_64";
-        boolean musl = Files.exists(Path.of("/lib/ld-musl-x86_64.so.1")) || Files.exists(Path.of("/lib/ld-musl-aarch64.so.1"));
+        boolean musl =
+                Files.exists(Path.of("/lib/ld-musl-x86_64.so.1")) || Files.exists(Path.of("/lib/ld-musl-aarch64.so.1"));
         return (musl ? "linux_musl-" : "linux-") + cpu;
     }
 
@@ -109,8 +114,10 @@ public final class RuntimeClient {
             Class<?> type = Class.forName(className, false, RuntimeClient.class.getClassLoader());
             return FunctionJvm.location(type);
         } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("the local runtime's classpath lacks " + className
-                    + " (aws-lambda-java-runtime-interface-client and its dependencies)", e);
+            throw new IllegalStateException(
+                    "the local runtime's classpath lacks " + className
+                            + " (aws-lambda-java-runtime-interface-client and its dependencies)",
+                    e);
         }
     }
 }

@@ -22,6 +22,7 @@ public final class SamEnvVars {
     public static final String EMULATOR_FROM_DOCKER = "http://host.docker.internal:4566";
     /** sam local start-api's default address, for webhook URLs. */
     public static final String SAM_LOCAL_URL = "http://127.0.0.1:3000";
+
     private static final String ACCOUNT = "123456789012";
 
     private SamEnvVars() {}
@@ -50,7 +51,9 @@ public final class SamEnvVars {
         template.resources("AWS::KMS::Alias").forEach((id, r) -> {
             String alias = CfnTemplate.evaluate(r.path("Properties").path("AliasName"), refs::get);
             JsonNode target = r.path("Properties").path("TargetKeyId");
-            String keyId = target.has("Ref") ? target.get("Ref").asText() : target.path("Fn::GetAtt").path(0).asText();
+            String keyId = target.has("Ref")
+                    ? target.get("Ref").asText()
+                    : target.path("Fn::GetAtt").path(0).asText();
             // The key's id is random per emulator; its alias names it everywhere a key id is taken.
             refs.put(id, alias);
             refs.put(keyId, alias);
@@ -60,10 +63,17 @@ public final class SamEnvVars {
 
         ObjectNode file = Json.object();
         file.putObject("Parameters").put("AWS_ENDPOINT_URL", EMULATOR_FROM_DOCKER);
-        JsonNode globals = template.root().path("Globals").path("Function").path("Environment").path("Variables");
+        JsonNode globals = template.root()
+                .path("Globals")
+                .path("Function")
+                .path("Environment")
+                .path("Variables");
         for (LocalFunction f : LocalFunction.fromTemplate(template)) {
             ObjectNode vars = file.putObject(f.logicalId());
-            JsonNode own = template.resource(f.logicalId()).path("Properties").path("Environment").path("Variables");
+            JsonNode own = template.resource(f.logicalId())
+                    .path("Properties")
+                    .path("Environment")
+                    .path("Variables");
             for (JsonNode set : new JsonNode[] {globals, own}) {
                 set.properties().forEach(e -> {
                     // Literals reach the container as the template says; SAM can't resolve the rest.

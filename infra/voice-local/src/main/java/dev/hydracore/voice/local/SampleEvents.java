@@ -22,9 +22,11 @@ public final class SampleEvents {
         String module = function.module();
         try (Stream<Path> s = Files.list(root.resolve("events"))) {
             return s.filter(p -> {
-                String n = p.getFileName().toString();
-                return n.equals(module + ".json") || (n.startsWith(module + "-") && n.endsWith(".json"));
-            }).sorted().toList();
+                        String n = p.getFileName().toString();
+                        return n.equals(module + ".json") || (n.startsWith(module + "-") && n.endsWith(".json"));
+                    })
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -43,8 +43,10 @@ class ApiDocsBrowserIT {
 
     @Test
     void docsPageRendersEveryOperationAndTryItOutCallsVoiceStatusWithTheDemoKey() throws Exception {
-        assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "the docs page's browser test needs Debian's chromium and chromedriver at " + CHROMIUM + " and " + CHROMEDRIVER
+        assertTrue(
+                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "the docs page's browser test needs Debian's chromium and chromedriver at " + CHROMIUM + " and "
+                        + CHROMEDRIVER
                         + ": apt-get install -y chromium chromium-driver (.ci/run installs them when missing)");
         Path screenshot = ProjectPaths.root().resolve(SCREENSHOT);
         Files.deleteIfExists(screenshot);
@@ -73,60 +75,83 @@ class ApiDocsBrowserIT {
         // The five operations, rendered from /openapi.json.
         wait.until(d -> d.findElements(By.cssSelector(".opblock")).size() >= OPERATIONS.size());
         List<String> rendered = browser.findElements(By.cssSelector(".opblock")).stream()
-                .map(e -> e.getAttribute("id")).toList();
-        assertEquals(OPERATIONS.stream().map(op -> "operations-default-" + op).sorted().toList(),
-                rendered.stream().sorted().toList(), "operations on the page");
+                .map(e -> e.getAttribute("id"))
+                .toList();
+        assertEquals(
+                OPERATIONS.stream()
+                        .map(op -> "operations-default-" + op)
+                        .sorted()
+                        .toList(),
+                rendered.stream().sorted().toList(),
+                "operations on the page");
 
         // Authorize: the bearer scheme, with the demo key from the READY line.
         browser.findElement(By.cssSelector("button.authorize")).click();
         WebElement modal = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".modal-ux")));
         List<WebElement> schemes = modal.findElements(By.cssSelector(".auth-container"));
         assertEquals(2, schemes.size(), () -> "Authorize offers Bearer and X-Api-Key: " + modal.getText());
-        WebElement bearer = schemes.stream().filter(s -> s.getText().contains("bearer")).findFirst()
+        WebElement bearer = schemes.stream()
+                .filter(s -> s.getText().contains("bearer"))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no bearer scheme in Authorize: " + modal.getText()));
         assertTrue(schemes.stream().anyMatch(s -> s.getText().contains("X-Api-Key")), modal::getText);
         bearer.findElement(By.cssSelector("input")).sendKeys(hydra.apiKey());
         bearer.findElement(By.cssSelector("button.authorize")).click();
         // The modal re-renders: the bearer scheme now offers Logout, the other still Authorize.
-        wait.until(d -> d.findElements(By.cssSelector(".modal-ux .auth-container button[aria-label='Remove authorization']")).size() == 1);
+        wait.until(d ->
+                d.findElements(By.cssSelector(".modal-ux .auth-container button[aria-label='Remove authorization']"))
+                                .size()
+                        == 1);
         browser.findElement(By.cssSelector(".modal-ux button.close-modal")).click();
         wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector(".modal-ux")));
 
         // Try it out on Voice Status, for the demo instance.
         WebElement status = browser.findElement(By.id("operations-default-voice_status"));
         status.findElement(By.cssSelector(".opblock-summary")).click();
-        wait.until(d -> status.findElement(By.cssSelector("button.try-out__btn"))).click();
-        WebElement instance = wait.until(d -> status.findElement(By.cssSelector("tr[data-param-name='instance_id'] input")));
+        wait.until(d -> status.findElement(By.cssSelector("button.try-out__btn")))
+                .click();
+        WebElement instance =
+                wait.until(d -> status.findElement(By.cssSelector("tr[data-param-name='instance_id'] input")));
         instance.clear();
         instance.sendKeys(hydra.instanceId());
         status.findElement(By.cssSelector("button.execute")).click();
 
         // The first call starts the status function's JVM: give it time on a busy machine.
-        WebElement live = new WebDriverWait(browser, Duration.ofSeconds(180)).until(
-                d -> status.findElement(By.cssSelector(".live-responses-table tbody tr.response .response-col_status")));
-        assertEquals("200", live.getText().strip(), () -> "Voice Status through the page: " + status.getText().replace(hydra.apiKey(), "hk_…")
-                + "\n./hydra local said:\n" + hydra.log());
-        String requestUrl = status.findElement(By.cssSelector(".request-url pre")).getText().strip();
+        WebElement live = new WebDriverWait(browser, Duration.ofSeconds(180))
+                .until(d -> status.findElement(
+                        By.cssSelector(".live-responses-table tbody tr.response .response-col_status")));
+        assertEquals(
+                "200",
+                live.getText().strip(),
+                () -> "Voice Status through the page: " + status.getText().replace(hydra.apiKey(), "hk_…")
+                        + "\n./hydra local said:\n" + hydra.log());
+        String requestUrl =
+                status.findElement(By.cssSelector(".request-url pre")).getText().strip();
         assertEquals(hydra.baseUrl() + "/v1/instances/" + hydra.instanceId() + "/channels/voice", requestUrl);
         String curl = status.findElement(By.cssSelector(".curl-command")).getText();
-        assertTrue(curl.contains("Authorization: Bearer "), () -> "the call carried the key: " + curl.replace(hydra.apiKey(), "hk_…"));
-        JsonNode body = Json.MAPPER.readTree(status.findElement(By.cssSelector(".live-responses-table tbody tr.response .response-col_description .highlight-code pre"))
+        assertTrue(
+                curl.contains("Authorization: Bearer "),
+                () -> "the call carried the key: " + curl.replace(hydra.apiKey(), "hk_…"));
+        JsonNode body = Json.MAPPER.readTree(status.findElement(By.cssSelector(
+                        ".live-responses-table tbody tr.response .response-col_description .highlight-code pre"))
                 .getText());
         assertEquals("not_configured", body.path("status").asText(), body::toString);
         assertEquals(0, body.path("active_calls").asInt(-1), body::toString);
 
         // Nothing came from anywhere but this server: no CDN, no outside validator.
         @SuppressWarnings("unchecked")
-        List<String> loaded = (List<String>) ((JavascriptExecutor) browser).executeScript(
-                "return performance.getEntriesByType('resource').map(e => e.name);");
-        assertTrue(loaded.stream().anyMatch(u -> u.endsWith("/docs/swagger-ui/swagger-ui-bundle.js")), loaded::toString);
+        List<String> loaded = (List<String>) ((JavascriptExecutor) browser)
+                .executeScript("return performance.getEntriesByType('resource').map(e => e.name);");
+        assertTrue(
+                loaded.stream().anyMatch(u -> u.endsWith("/docs/swagger-ui/swagger-ui-bundle.js")), loaded::toString);
         assertTrue(loaded.stream().anyMatch(u -> u.endsWith("/openapi.json")), loaded::toString);
         for (String url : loaded) {
             assertTrue(url.startsWith(hydra.baseUrl() + "/"), () -> "loaded from elsewhere: " + url);
         }
 
         // The whole page in one picture: the five operations, Voice Status open on its 200.
-        long height = (Long) ((JavascriptExecutor) browser).executeScript("return document.documentElement.scrollHeight;");
+        long height =
+                (Long) ((JavascriptExecutor) browser).executeScript("return document.documentElement.scrollHeight;");
         browser.manage().window().setSize(new Dimension(1280, (int) Math.min(height + 120, 12_000)));
         saveScreenshot(browser, ProjectPaths.root().resolve(SCREENSHOT), hydra.apiKey());
     }
@@ -134,13 +159,23 @@ class ApiDocsBrowserIT {
     private static WebDriver startBrowser(Path profile) {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + profile, "--window-size=1280,1600");
+        options.addArguments(
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--user-data-dir=" + profile,
+                "--window-size=1280,1600");
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
                 .usingAnyFreePort()
-                .withLogFile(ProjectPaths.root().resolve("infra/voice-local/target/chromedriver.log").toFile())
+                .withLogFile(ProjectPaths.root()
+                        .resolve("infra/voice-local/target/chromedriver.log")
+                        .toFile())
                 .build();
         return new ChromeDriver(service, options);
     }

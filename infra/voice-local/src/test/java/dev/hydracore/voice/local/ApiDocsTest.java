@@ -34,16 +34,23 @@ import org.junit.jupiter.api.Test;
 class ApiDocsTest {
     private static final Path OPENAPI = ProjectPaths.root().resolve("infra/openapi.yaml");
     private static final AtomicInteger INVOKED = new AtomicInteger();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static LocalGateway gateway;
 
     @BeforeAll
     static void start() throws Exception {
         List<HttpRoute> routes = List.of(new HttpRoute("GET", "/v1/ping", "PingFunction"));
-        gateway = new LocalGateway(new Router(routes), (fn, id, event) -> {
-            INVOKED.incrementAndGet();
-            return new InvokeResult(InvokeResult.Outcome.RESULT, "{\"pong\":true}".getBytes(StandardCharsets.UTF_8));
-        }, 0, new ApiDocs(OPENAPI)).start();
+        gateway = new LocalGateway(
+                        new Router(routes),
+                        (fn, id, event) -> {
+                            INVOKED.incrementAndGet();
+                            return new InvokeResult(
+                                    InvokeResult.Outcome.RESULT, "{\"pong\":true}".getBytes(StandardCharsets.UTF_8));
+                        },
+                        0,
+                        new ApiDocs(OPENAPI))
+                .start();
     }
 
     @AfterAll
@@ -54,8 +61,12 @@ class ApiDocsTest {
     }
 
     private static HttpResponse<byte[]> send(String method, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + path)).timeout(Duration.ofSeconds(10))
-                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofByteArray());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(gateway.baseUrl() + path))
+                        .timeout(Duration.ofSeconds(10))
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
     }
 
     private static HttpResponse<byte[]> get(String path) throws Exception {
@@ -84,7 +95,8 @@ class ApiDocsTest {
         assertEquals("http://localhost:41234", ApiDocs.origin("localhost:41234", base));
         assertEquals("http://127.0.0.1:41234", ApiDocs.origin(" 127.0.0.1:41234 ", base));
         // Anything else is not echoed into the document: the server's own base URL stands.
-        for (String host : new String[] {null, "", "evil.example:80", "localhost", "localhost:1/x", "127.0.0.1:80@evil"}) {
+        for (String host :
+                new String[] {null, "", "evil.example:80", "localhost", "localhost:1/x", "127.0.0.1:80@evil"}) {
             assertEquals(base, ApiDocs.origin(host, base), String.valueOf(host));
         }
     }
@@ -108,7 +120,9 @@ class ApiDocsTest {
         for (String path : List.of("/docs", "/docs/")) {
             HttpResponse<byte[]> r = get(path);
             assertEquals(200, r.statusCode(), path);
-            assertEquals("text/html; charset=utf-8", r.headers().firstValue("content-type").orElse(""));
+            assertEquals(
+                    "text/html; charset=utf-8",
+                    r.headers().firstValue("content-type").orElse(""));
             String html = new String(r.body(), StandardCharsets.UTF_8);
             assertTrue(html.contains("url: \"/openapi.json\""), html);
             assertTrue(html.contains("validatorUrl: null"), "no call to an outside validator: " + html);
@@ -125,17 +139,27 @@ class ApiDocsTest {
             assertEquals(3, assets, "stylesheet, icon and the bundle: " + html);
         }
         HttpResponse<byte[]> bundle = get("/docs/swagger-ui/swagger-ui-bundle.js");
-        assertEquals("application/javascript; charset=utf-8", bundle.headers().firstValue("content-type").orElse(""));
+        assertEquals(
+                "application/javascript; charset=utf-8",
+                bundle.headers().firstValue("content-type").orElse(""));
         assertTrue(new String(bundle.body(), StandardCharsets.UTF_8).contains("SwaggerUIBundle"));
-        assertEquals("text/css; charset=utf-8",
-                get("/docs/swagger-ui/swagger-ui.css").headers().firstValue("content-type").orElse(""));
+        assertEquals(
+                "text/css; charset=utf-8",
+                get("/docs/swagger-ui/swagger-ui.css")
+                        .headers()
+                        .firstValue("content-type")
+                        .orElse(""));
     }
 
     @Test
     void onlyTheWebjarsOwnFilesAreServed() throws Exception {
-        for (String path : List.of("/docs/swagger-ui/nope.js", "/docs/swagger-ui/../../pom.properties",
-                "/docs/swagger-ui/%2e%2e/swagger-ui.css", "/docs/swagger-ui/META-INF/MANIFEST.MF",
-                "/docs/swagger-ui/", "/docs/swagger-ui/swagger-ui-bundle.js.LICENSE.txt")) {
+        for (String path : List.of(
+                "/docs/swagger-ui/nope.js",
+                "/docs/swagger-ui/../../pom.properties",
+                "/docs/swagger-ui/%2e%2e/swagger-ui.css",
+                "/docs/swagger-ui/META-INF/MANIFEST.MF",
+                "/docs/swagger-ui/",
+                "/docs/swagger-ui/swagger-ui-bundle.js.LICENSE.txt")) {
             HttpResponse<byte[]> r = get(path);
             assertEquals(404, r.statusCode(), path);
             assertEquals("{\"detail\":\"Not Found\"}", new String(r.body(), StandardCharsets.UTF_8), path);
@@ -170,7 +194,8 @@ class ApiDocsTest {
     void noTemplateRouteIsShadowedByTheDocsRoutes() {
         // The docs routes come first in the local gateway; they must not hide a deployed route.
         Router template = new Router(LocalFunction.fromTemplate(CfnTemplate.load(ProjectPaths.template())).stream()
-                .flatMap(f -> f.routes().stream()).toList());
+                .flatMap(f -> f.routes().stream())
+                .toList());
         for (String path : List.of("/docs", "/docs/", "/openapi.json", "/docs/swagger-ui/swagger-ui.css")) {
             assertInstanceOf(Router.NotFound.class, template.route("GET", path), path);
         }
@@ -178,10 +203,15 @@ class ApiDocsTest {
 
     @Test
     void aGatewayWithoutDocsHasNoDocsRoutes() throws Exception {
-        try (LocalGateway bare = new LocalGateway(new Router(List.of()), (fn, id, event) -> {
-            throw new AssertionError("no route");
-        }, 0).start()) {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(bare.baseUrl() + "/docs")).build(),
+        try (LocalGateway bare = new LocalGateway(
+                        new Router(List.of()),
+                        (fn, id, event) -> {
+                            throw new AssertionError("no route");
+                        },
+                        0)
+                .start()) {
+            HttpResponse<String> r = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(bare.baseUrl() + "/docs")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(404, r.statusCode());
         }

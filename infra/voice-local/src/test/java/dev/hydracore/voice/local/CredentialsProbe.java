@@ -21,11 +21,6 @@ import software.amazon.awssdk.auth.credentials.SystemPropertyCredentialsProvider
  * chain before the snapshot, as priming does, so a test can watch what happens after restore.
  */
 public final class CredentialsProbe implements RequestStreamHandler, Resource {
-    /** The chain AwsClients built before SnapStart's credentials were taken into account. */
-    static AwsCredentialsProvider oldChain() {
-        return AwsCredentialsProviderChain.of(EnvironmentVariableCredentialsProvider.create(), SystemPropertyCredentialsProvider.create());
-    }
-
     private final AwsCredentialsProvider lambda = AwsClients.lambdaCredentials();
     private volatile String primed = "not run";
 
@@ -34,11 +29,18 @@ public final class CredentialsProbe implements RequestStreamHandler, Resource {
         Core.getGlobalContext().register(this);
     }
 
+    /** The chain AwsClients built before SnapStart's credentials were taken into account. */
+    static AwsCredentialsProvider oldChain() {
+        return AwsCredentialsProviderChain.of(
+                EnvironmentVariableCredentialsProvider.create(), SystemPropertyCredentialsProvider.create());
+    }
+
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         input.readAllBytes();
         String json = "{\"old_chain\":\"" + attempt(oldChain()) + "\",\"lambda_chain\":\"" + attempt(lambda)
-                + "\",\"primed\":\"" + primed + "\",\"access_key_variable\":" + (System.getenv("AWS_ACCESS_KEY_ID") != null) + "}";
+                + "\",\"primed\":\"" + primed + "\",\"access_key_variable\":"
+                + (System.getenv("AWS_ACCESS_KEY_ID") != null) + "}";
         output.write(json.getBytes(StandardCharsets.UTF_8));
     }
 

@@ -29,18 +29,40 @@ class CredentialsUnderSnapStartIT {
 
     private static FunctionLauncher launcher(Duration credentialsLifetime) {
         // The test JVM's classpath is the probe's code: its classes, voice-core, the SDK.
-        List<Path> code = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator)).map(Path::of).toList();
-        Path testClasses = code.stream().filter(p -> p.endsWith("test-classes")).findFirst().orElseThrow();
-        FunctionJvm jvm = new FunctionJvm(JvmOptions.read(ProjectPaths.root()), f -> code, f -> testClasses,
-                f -> testClasses.resolve("no-such-cache.aot"), true);
-        return new FunctionLauncher(jvm, f -> LambdaEnvironment.of(f, Map.of(), URI.create("http://127.0.0.1:9"), "us-east-1",
-                AwsBasicCredentials.create("AKIDLOCALTEST", "local-test-secret")),
-                () -> AwsBasicCredentials.create("AKIDLOCALTEST", "local-test-secret"), credentialsLifetime);
+        List<Path> code = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .map(Path::of)
+                .toList();
+        Path testClasses = code.stream()
+                .filter(p -> p.endsWith("test-classes"))
+                .findFirst()
+                .orElseThrow();
+        FunctionJvm jvm = new FunctionJvm(
+                JvmOptions.read(ProjectPaths.root()),
+                f -> code,
+                f -> testClasses,
+                f -> testClasses.resolve("no-such-cache.aot"),
+                true);
+        return new FunctionLauncher(
+                jvm,
+                f -> LambdaEnvironment.of(
+                        f,
+                        Map.of(),
+                        URI.create("http://127.0.0.1:9"),
+                        "us-east-1",
+                        AwsBasicCredentials.create("AKIDLOCALTEST", "local-test-secret")),
+                () -> AwsBasicCredentials.create("AKIDLOCALTEST", "local-test-secret"),
+                credentialsLifetime);
     }
 
     private static LocalFunction probe(InitType type) {
-        return new LocalFunction("CredentialsProbe", CredentialsProbe.class.getName() + "::handleRequest", "unused", 512, 20,
-                List.of(), type);
+        return new LocalFunction(
+                "CredentialsProbe",
+                CredentialsProbe.class.getName() + "::handleRequest",
+                "unused",
+                512,
+                20,
+                List.of(),
+                type);
     }
 
     private static JsonNode invoke(ExecutionEnvironment env) throws Exception {
@@ -54,13 +76,17 @@ class CredentialsUnderSnapStartIT {
         while (env.runtimeApi().restoreRequestedNanos().isEmpty() && env.alive() && System.nanoTime() < until) {
             Thread.sleep(10);
         }
-        assertTrue(env.runtimeApi().restoreRequestedNanos().isPresent(), "the runtime client never asked for restore/next");
+        assertTrue(
+                env.runtimeApi().restoreRequestedNanos().isPresent(),
+                "the runtime client never asked for restore/next");
     }
 
     @Test
     void inSnapStartModeOnlyTheContainerEndpointServesCredentialsAndTheOldChainFails() throws Exception {
         try (ExecutionEnvironment env = launcher(Duration.ofHours(1)).start(probe(InitType.SNAP_START))) {
-            assertFalse(ProcessEnvironment.of(env.pid()).containsKey("AWS_ACCESS_KEY_ID"), "SnapStart sets no access-key variable");
+            assertFalse(
+                    ProcessEnvironment.of(env.pid()).containsKey("AWS_ACCESS_KEY_ID"),
+                    "SnapStart sets no access-key variable");
             ContainerCredentials endpoint = env.containerCredentials().orElseThrow();
             awaitRestorePoint(env);
             int beforeRestore = endpoint.served();
@@ -68,11 +94,16 @@ class CredentialsUnderSnapStartIT {
 
             JsonNode out = invoke(env);
             assertEquals("resolved", out.path("primed").asText(), out::toString);
-            assertEquals("failed: SdkClientException", out.path("old_chain").asText(),
+            assertEquals(
+                    "failed: SdkClientException",
+                    out.path("old_chain").asText(),
                     "the old chain (environment, system properties) has nothing to resolve: " + out);
             assertEquals("resolved", out.path("lambda_chain").asText(), out::toString);
             assertFalse(out.path("access_key_variable").asBoolean());
-            assertEquals(beforeRestore, endpoint.served(), "credentials valid for an hour are reused after restore, not fetched again");
+            assertEquals(
+                    beforeRestore,
+                    endpoint.served(),
+                    "credentials valid for an hour are reused after restore, not fetched again");
             assertEquals(0, endpoint.refused());
         }
     }
@@ -87,7 +118,9 @@ class CredentialsUnderSnapStartIT {
             Thread.sleep(1_500); // the snapshot "waits" until they are stale
             JsonNode out = invoke(env);
             assertEquals("resolved", out.path("lambda_chain").asText(), out::toString);
-            assertTrue(endpoint.served() >= 2, "expired credentials were fetched again after restore: " + endpoint.served());
+            assertTrue(
+                    endpoint.served() >= 2,
+                    "expired credentials were fetched again after restore: " + endpoint.served());
         }
     }
 
@@ -110,9 +143,13 @@ class CredentialsUnderSnapStartIT {
             ContainerCredentials endpoint = env.containerCredentials().orElseThrow();
             String uri = endpoint.environment().get("AWS_CONTAINER_CREDENTIALS_FULL_URI");
             var client = java.net.http.HttpClient.newHttpClient();
-            var none = client.send(java.net.http.HttpRequest.newBuilder(URI.create(uri)).build(),
+            var none = client.send(
+                    java.net.http.HttpRequest.newBuilder(URI.create(uri)).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
-            var wrong = client.send(java.net.http.HttpRequest.newBuilder(URI.create(uri)).header("Authorization", "wrong").build(),
+            var wrong = client.send(
+                    java.net.http.HttpRequest.newBuilder(URI.create(uri))
+                            .header("Authorization", "wrong")
+                            .build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             assertEquals(403, none.statusCode());
             assertEquals(403, wrong.statusCode());

@@ -28,7 +28,8 @@ public final class EchoHandler implements RequestStreamHandler {
         }
         if (text.contains("\"rawPath\":\"/huge\"")) {
             // Over Lambda's 6 MB response limit.
-            output.write(("{\"statusCode\":200,\"body\":\"" + "x".repeat(RuntimeApi.MAX_PAYLOAD_BYTES) + "\"}").getBytes(StandardCharsets.UTF_8));
+            output.write(("{\"statusCode\":200,\"body\":\"" + "x".repeat(RuntimeApi.MAX_PAYLOAD_BYTES) + "\"}")
+                    .getBytes(StandardCharsets.UTF_8));
             return;
         }
         if (text.contains("\"rawPath\":\"/sleep\"")) {
@@ -40,9 +41,12 @@ public final class EchoHandler implements RequestStreamHandler {
         }
         if (text.contains("\"rawPath\":\"/whoami\"")) {
             String who = "{\"pid\":" + ProcessHandle.current().pid() + ",\"function\":\"" + context.getFunctionName()
-                    + "\",\"endpoint\":\"" + System.getenv("AWS_ENDPOINT_URL") + "\",\"home\":\"" + System.getenv("HOME") + "\"}";
-            output.write(("{\"statusCode\":200,\"body\":\"" + Base64.getEncoder().encodeToString(who.getBytes(StandardCharsets.UTF_8))
-                    + "\",\"isBase64Encoded\":true}").getBytes(StandardCharsets.UTF_8));
+                    + "\",\"endpoint\":\"" + System.getenv("AWS_ENDPOINT_URL") + "\",\"home\":\""
+                    + System.getenv("HOME") + "\"}";
+            output.write(("{\"statusCode\":200,\"body\":\""
+                            + Base64.getEncoder().encodeToString(who.getBytes(StandardCharsets.UTF_8))
+                            + "\",\"isBase64Encoded\":true}")
+                    .getBytes(StandardCharsets.UTF_8));
             return;
         }
         String response = "{\"statusCode\":200,"

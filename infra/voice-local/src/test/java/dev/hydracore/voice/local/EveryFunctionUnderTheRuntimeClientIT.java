@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hydracore.voice.core.Json;
+import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.tooling.CfnTemplate;
 import dev.hydracore.voice.tooling.ProjectPaths;
-import dev.hydracore.voice.testkit.TestAws;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,15 +56,23 @@ class EveryFunctionUnderTheRuntimeClientIT {
                             assertEquals(env.runtimeApi().address(), environ.get("AWS_LAMBDA_RUNTIME_API"));
                             if (mode == InitType.SNAP_START) {
                                 for (String v : LambdaEnvironment.CREDENTIAL_VARIABLES) {
-                                    assertFalse(environ.containsKey(v), f.logicalId() + ": SnapStart environment holds " + v);
+                                    assertFalse(
+                                            environ.containsKey(v),
+                                            f.logicalId() + ": SnapStart environment holds " + v);
                                 }
                                 assertTrue(environ.containsKey("AWS_CONTAINER_CREDENTIALS_FULL_URI"));
                                 CredentialsUnderSnapStartIT.awaitRestorePoint(env);
-                                ContainerCredentials endpoint = env.containerCredentials().orElseThrow();
-                                assertTrue(endpoint.served() >= 1, f.logicalId()
-                                        + ": no credentials were fetched before restore, so priming made no AWS call");
+                                ContainerCredentials endpoint =
+                                        env.containerCredentials().orElseThrow();
+                                assertTrue(
+                                        endpoint.served() >= 1,
+                                        f.logicalId()
+                                                + ": no credentials were fetched before restore, so priming made no AWS call");
                                 assertEquals(0, endpoint.refused());
-                                assertEquals(tablesBefore, aws.snapshotOfEveryTable(), f.logicalId() + ": priming changed a table");
+                                assertEquals(
+                                        tablesBefore,
+                                        aws.snapshotOfEveryTable(),
+                                        f.logicalId() + ": priming changed a table");
                             } else {
                                 assertTrue(environ.containsKey("AWS_ACCESS_KEY_ID"));
                                 assertFalse(environ.containsKey("AWS_CONTAINER_CREDENTIALS_FULL_URI"));
@@ -73,13 +81,20 @@ class EveryFunctionUnderTheRuntimeClientIT {
                             List<Path> samples = SampleEvents.of(root, fn);
                             assertFalse(samples.isEmpty(), f.logicalId() + " has no sample event");
                             for (Path sample : samples) {
-                                InvokeResult result = env.invoke("req-" + sample.getFileName(), Files.readAllBytes(sample));
-                                assertEquals(InvokeResult.Outcome.RESULT, result.outcome(), () -> sample + ": " + result.payloadText());
+                                InvokeResult result =
+                                        env.invoke("req-" + sample.getFileName(), Files.readAllBytes(sample));
+                                assertEquals(
+                                        InvokeResult.Outcome.RESULT,
+                                        result.outcome(),
+                                        () -> sample + ": " + result.payloadText());
                                 if (!fn.routes().isEmpty()) {
-                                    SampleEventInvokeIT.assertWellFormedHttpResponse(Json.MAPPER.readTree(result.payload()));
+                                    SampleEventInvokeIT.assertWellFormedHttpResponse(
+                                            Json.MAPPER.readTree(result.payload()));
                                 }
                             }
-                            assertEquals(mode == InitType.SNAP_START, env.runtimeApi().restoredNanos().isPresent(),
+                            assertEquals(
+                                    mode == InitType.SNAP_START,
+                                    env.runtimeApi().restoredNanos().isPresent(),
                                     "restore/next is SnapStart's only");
                             assertTrue(env.alive(), "the environment stays warm");
                         }
@@ -91,7 +106,13 @@ class EveryFunctionUnderTheRuntimeClientIT {
     }
 
     private static LocalRuntime runtime(TestAws aws, Optional<InitType> mode) {
-        return new LocalRuntime(ProjectPaths.root(), CfnTemplate.load(ProjectPaths.template()), aws.resources(),
-                Map.of("PublicBaseUrl", TestAws.PUBLIC_BASE_URL), aws.aws().endpoint(), aws.aws().credentials(), mode);
+        return new LocalRuntime(
+                ProjectPaths.root(),
+                CfnTemplate.load(ProjectPaths.template()),
+                aws.resources(),
+                Map.of("PublicBaseUrl", TestAws.PUBLIC_BASE_URL),
+                aws.aws().endpoint(),
+                aws.aws().credentials(),
+                mode);
     }
 }

@@ -20,10 +20,21 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 class FunctionLauncherIT {
 
     private static FunctionLauncher launcher() throws Exception {
-        Path testClasses = Path.of(EchoHandler.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        return new FunctionLauncher(new FunctionJvm(JvmOptions.read(ProjectPaths.root()), f -> List.of(testClasses),
-                f -> testClasses.resolve("no-such-cache.aot")),
-                f -> LambdaEnvironment.of(f, Map.of(), URI.create("http://127.0.0.1:9"), "us-east-1",
+        Path testClasses = Path.of(EchoHandler.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
+        return new FunctionLauncher(
+                new FunctionJvm(
+                        JvmOptions.read(ProjectPaths.root()),
+                        f -> List.of(testClasses),
+                        f -> testClasses.resolve("no-such-cache.aot")),
+                f -> LambdaEnvironment.of(
+                        f,
+                        Map.of(),
+                        URI.create("http://127.0.0.1:9"),
+                        "us-east-1",
                         AwsBasicCredentials.create("test", "test")));
     }
 
@@ -41,12 +52,17 @@ class FunctionLauncherIT {
         LocalFunction missingClass = function("dev.hydracore.voice.local.NoSuchHandler::handleRequest", 3);
         InvokeResult notFound = launcher().invokeOnce(missingClass, event(dir, "/x"));
         assertEquals(InvokeResult.Outcome.FUNCTION_ERROR, notFound.outcome(), notFound::payloadText);
-        assertEquals("java.lang.ClassNotFoundException", Json.MAPPER.readTree(notFound.payload()).path("errorType").asText());
+        assertEquals(
+                "java.lang.ClassNotFoundException",
+                Json.MAPPER.readTree(notFound.payload()).path("errorType").asText());
 
         LocalFunction missing = function(FailingInitHandler.class.getName() + "::handleRequest", 3);
         InvokeResult once = launcher().invokeOnce(missing, event(dir, "/x"));
         assertEquals(InvokeResult.Outcome.INIT_ERROR, once.outcome(), once::payloadText);
-        assertEquals("java.lang.IllegalStateException", Json.MAPPER.readTree(once.payload()).path("errorType").asText(), once::payloadText);
+        assertEquals(
+                "java.lang.IllegalStateException",
+                Json.MAPPER.readTree(once.payload()).path("errorType").asText(),
+                once::payloadText);
 
         try (FunctionPool pool = new FunctionPool(missing, launcher(), 1)) {
             InvokeResult warm = pool.invoke("req-1", "{}".getBytes(StandardCharsets.UTF_8));
@@ -70,12 +86,21 @@ class FunctionLauncherIT {
         long started = System.nanoTime();
         InvokeResult slow = launcher.invokeOnce(function(echo, 1), event(dir, "/sleep"));
         assertEquals(InvokeResult.Outcome.TIMEOUT, slow.outcome(), slow::payloadText);
-        assertEquals("Task timed out after 1.00 seconds", Json.MAPPER.readTree(slow.payload()).path("errorMessage").asText());
-        assertTrue((System.nanoTime() - started) / 1_000_000_000 < 6, "stopped at the function's Timeout, not the sleep's end");
+        assertEquals(
+                "Task timed out after 1.00 seconds",
+                Json.MAPPER.readTree(slow.payload()).path("errorMessage").asText());
+        assertTrue(
+                (System.nanoTime() - started) / 1_000_000_000 < 6,
+                "stopped at the function's Timeout, not the sleep's end");
 
         InvokeResult huge = launcher.invokeOnce(function(echo, 10), event(dir, "/huge"));
-        assertEquals(InvokeResult.Outcome.FUNCTION_ERROR, huge.outcome(), () -> huge.payloadText().substring(0, 200));
-        assertEquals("Function.ResponseSizeTooLarge", Json.MAPPER.readTree(huge.payload()).path("errorType").asText());
+        assertEquals(
+                InvokeResult.Outcome.FUNCTION_ERROR,
+                huge.outcome(),
+                () -> huge.payloadText().substring(0, 200));
+        assertEquals(
+                "Function.ResponseSizeTooLarge",
+                Json.MAPPER.readTree(huge.payload()).path("errorType").asText());
 
         InvokeResult ok = launcher.invokeOnce(function(echo, 3), event(dir, "/echo"));
         assertEquals(InvokeResult.Outcome.RESULT, ok.outcome(), ok::payloadText);

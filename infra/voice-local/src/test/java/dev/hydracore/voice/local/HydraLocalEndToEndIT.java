@@ -35,7 +35,8 @@ class HydraLocalEndToEndIT {
     /** ./hydra local on a free port, started as a user would, with stderr in a log file. */
     private static Process startHydraLocal(int port, Path log) throws IOException {
         Path root = ProjectPaths.root();
-        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("hydra").toString(), "local", "--port", Integer.toString(port))
+        ProcessBuilder pb = new ProcessBuilder(
+                        "bash", root.resolve("hydra").toString(), "local", "--port", Integer.toString(port))
                 .directory(root.toFile())
                 .redirectError(log.toFile());
         // We run inside `mvn verify`, which has already built what ./hydra local needs.
@@ -46,19 +47,21 @@ class HydraLocalEndToEndIT {
 
     /** The READY line; stdout keeps being drained afterwards so the server never blocks on a full pipe. */
     private static String awaitReady(Process hydra, Path log) throws Exception {
-        BufferedReader stdout = new BufferedReader(new InputStreamReader(hydra.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader stdout =
+                new BufferedReader(new InputStreamReader(hydra.getInputStream(), StandardCharsets.UTF_8));
         String readyLine = CompletableFuture.supplyAsync(() -> {
-            try {
-                for (String line; (line = stdout.readLine()) != null; ) {
-                    if (line.startsWith("READY ")) {
-                        return line;
+                    try {
+                        for (String line; (line = stdout.readLine()) != null; ) {
+                            if (line.startsWith("READY ")) {
+                                return line;
+                            }
+                        }
+                        return null;
+                    } catch (IOException e) {
+                        return null;
                     }
-                }
-                return null;
-            } catch (IOException e) {
-                return null;
-            }
-        }).get(180, TimeUnit.SECONDS);
+                })
+                .get(180, TimeUnit.SECONDS);
         assertTrue(readyLine != null, () -> "no READY line; ./hydra local said:\n" + read(log));
         Thread.ofVirtual().start(() -> {
             try {
@@ -71,7 +74,8 @@ class HydraLocalEndToEndIT {
     }
 
     private static Path log(String name) throws IOException {
-        return Files.createDirectories(ProjectPaths.root().resolve("infra/voice-local/target")).resolve(name);
+        return Files.createDirectories(ProjectPaths.root().resolve("infra/voice-local/target"))
+                .resolve(name);
     }
 
     @Test
@@ -83,36 +87,53 @@ class HydraLocalEndToEndIT {
             String readyLine = awaitReady(hydra, log);
 
             JsonNode ready = Json.MAPPER.readTree(readyLine.substring("READY ".length()));
-            assertEquals(List.of("api_key", "aws_endpoint", "base_url", "instance_id", "tenant_id"),
-                    fieldNames(ready), readyLine.replaceAll("hk_\\S+?\"", "hk_…\""));
+            assertEquals(
+                    List.of("api_key", "aws_endpoint", "base_url", "instance_id", "tenant_id"),
+                    fieldNames(ready),
+                    readyLine.replaceAll("hk_\\S+?\"", "hk_…\""));
             assertEquals("http://127.0.0.1:" + port, ready.get("base_url").asText());
             assertTrue(ready.get("api_key").asText().startsWith("hk_"));
 
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-            URI status = URI.create(ready.get("base_url").asText() + "/v1/instances/" + ready.get("instance_id").asText()
-                    + "/channels/voice");
-            HttpResponse<String> ok = http.send(HttpRequest.newBuilder(status)
-                    .header("Authorization", "Bearer " + ready.get("api_key").asText())
-                    .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpClient http = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
+            URI status = URI.create(ready.get("base_url").asText() + "/v1/instances/"
+                    + ready.get("instance_id").asText() + "/channels/voice");
+            HttpResponse<String> ok = http.send(
+                    HttpRequest.newBuilder(status)
+                            .header(
+                                    "Authorization",
+                                    "Bearer " + ready.get("api_key").asText())
+                            .timeout(Duration.ofSeconds(60))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(200, ok.statusCode(), ok::body);
-            assertEquals(Json.MAPPER.readTree("{\"active_calls\":0,\"enabled\":false,\"phone_number\":null,\"provider\":null,"
-                    + "\"status\":\"not_configured\",\"webhook_url\":null,\"max_concurrent_calls\":null}"), Json.MAPPER.readTree(ok.body()));
+            assertEquals(
+                    Json.MAPPER.readTree(
+                            "{\"active_calls\":0,\"enabled\":false,\"phone_number\":null,\"provider\":null,"
+                                    + "\"status\":\"not_configured\",\"webhook_url\":null,\"max_concurrent_calls\":null}"),
+                    Json.MAPPER.readTree(ok.body()));
             assertTrue(ok.headers().firstValue("content-type").orElse("").startsWith("application/json"));
 
-            HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(status).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> anonymous =
+                    http.send(HttpRequest.newBuilder(status).GET().build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(401, anonymous.statusCode(), anonymous::body);
 
             // Everything it started: the emulator (unless AWS_ENDPOINT_URL named one) and the
             // status function's JVM, which must exist now that the route has answered.
             List<ProcessHandle> started = hydra.toHandle().descendants().toList();
-            assertTrue(started.stream().anyMatch(p -> p.info().commandLine().orElse("").contains(RuntimeClient.MAIN_CLASS)),
+            assertTrue(
+                    started.stream()
+                            .anyMatch(p -> p.info().commandLine().orElse("").contains(RuntimeClient.MAIN_CLASS)),
                     () -> "a function JVM serves the route: " + describe(started));
             // The emulator the test run selected (HYDRA_TEST_AWS, inherited by ./hydra local): its launcher.
             String emulator = LocalAws.emulator();
             if (System.getenv("AWS_ENDPOINT_URL") == null && !emulator.equals("localstack")) {
                 String launcher = emulator + "_launcher";
-                assertTrue(started.stream().anyMatch(p -> p.info().commandLine().orElse("").contains(launcher)),
+                assertTrue(
+                        started.stream()
+                                .anyMatch(p -> p.info().commandLine().orElse("").contains(launcher)),
                         () -> "the " + emulator + " emulator runs: " + describe(started));
             }
 
@@ -120,7 +141,10 @@ class HydraLocalEndToEndIT {
             assertTrue(hydra.waitFor(30, TimeUnit.SECONDS), "./hydra local stops on SIGTERM");
             for (ProcessHandle child : started) {
                 child.onExit().get(10, TimeUnit.SECONDS);
-                assertFalse(child.isAlive(), () -> "survived: " + child.pid() + " " + child.info().commandLine().orElse(""));
+                assertFalse(
+                        child.isAlive(),
+                        () -> "survived: " + child.pid() + " "
+                                + child.info().commandLine().orElse(""));
             }
         } finally {
             List<ProcessHandle> left = hydra.toHandle().descendants().toList();
@@ -137,19 +161,31 @@ class HydraLocalEndToEndIT {
         List<ProcessHandle> started = List.of();
         try {
             JsonNode ready = Json.MAPPER.readTree(awaitReady(hydra, log).substring("READY ".length()));
-            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                    ready.get("base_url").asText() + "/v1/instances/" + ready.get("instance_id").asText() + "/channels/voice"))
-                    .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(
+                                            URI.create(ready.get("base_url").asText() + "/v1/instances/"
+                                                    + ready.get("instance_id").asText() + "/channels/voice"))
+                                    .timeout(Duration.ofSeconds(60))
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             assertEquals(401, r.statusCode(), r::body);
             started = hydra.toHandle().descendants().toList();
-            assertTrue(started.stream().anyMatch(p -> p.info().commandLine().orElse("").contains(RuntimeClient.MAIN_CLASS)),
-                    () -> "a function JVM answered: " + describe(hydra.toHandle().descendants().toList()));
+            assertTrue(
+                    started.stream()
+                            .anyMatch(p -> p.info().commandLine().orElse("").contains(RuntimeClient.MAIN_CLASS)),
+                    () -> "a function JVM answered: "
+                            + describe(hydra.toHandle().descendants().toList()));
 
             hydra.destroyForcibly(); // SIGKILL: no shutdown hook runs; the children must notice by themselves
             assertTrue(hydra.waitFor(10, TimeUnit.SECONDS));
             for (ProcessHandle child : started) {
                 child.onExit().get(20, TimeUnit.SECONDS);
-                assertFalse(child.isAlive(), () -> "orphan survived: " + child.pid() + " " + child.info().commandLine().orElse(""));
+                assertFalse(
+                        child.isAlive(),
+                        () -> "orphan survived: " + child.pid() + " "
+                                + child.info().commandLine().orElse(""));
             }
         } finally {
             hydra.destroyForcibly();
@@ -164,7 +200,10 @@ class HydraLocalEndToEndIT {
     }
 
     private static String describe(List<ProcessHandle> ps) {
-        return ps.stream().map(p -> p.pid() + " " + p.info().command().orElse("?")).toList().toString();
+        return ps.stream()
+                .map(p -> p.pid() + " " + p.info().command().orElse("?"))
+                .toList()
+                .toString();
     }
 
     private static String read(Path log) {

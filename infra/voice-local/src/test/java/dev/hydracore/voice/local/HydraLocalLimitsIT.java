@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * (its gateway, function JVMs and emulator), as a client and the providers would send them.
  */
 class HydraLocalLimitsIT {
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
     void limitsAdmitExactlyAndSetupRetriesReplay() throws Exception {
@@ -36,34 +37,55 @@ class HydraLocalLimitsIT {
             URI channel = URI.create(local.baseUrl() + "/v1/instances/" + local.instanceId() + "/channels/voice");
             URI webhook = URI.create(local.baseUrl() + "/v1/webhooks/voice/" + local.instanceId());
             String retellKey = "key_" + UUID.randomUUID().toString().replace("-", "");
-            String body = Json.object().put("api_key", retellKey).put("agent_id", "agent_e2e").put("phone_number", "+14155550100")
-                    .put("max_concurrent_calls", 2).toString();
+            String body = Json.object()
+                    .put("api_key", retellKey)
+                    .put("agent_id", "agent_e2e")
+                    .put("phone_number", "+14155550100")
+                    .put("max_concurrent_calls", 2)
+                    .toString();
             String idempotencyKey = "e2e-" + UUID.randomUUID();
 
             HttpResponse<String> first = setup(local, channel, idempotencyKey, body);
             assertEquals(200, first.statusCode(), first::body);
-            assertEquals(2, Json.MAPPER.readTree(first.body()).get("max_concurrent_calls").asInt());
+            assertEquals(
+                    2,
+                    Json.MAPPER
+                            .readTree(first.body())
+                            .get("max_concurrent_calls")
+                            .asInt());
             HttpResponse<String> replay = setup(local, channel, idempotencyKey, body);
             assertEquals(200, replay.statusCode(), replay::body);
             assertEquals(first.body(), replay.body());
-            assertEquals("true", replay.headers().firstValue("idempotent-replayed").orElse(""));
-            HttpResponse<String> reused = setup(local, channel, idempotencyKey, body.replace("agent_e2e", "agent_other"));
+            assertEquals(
+                    "true", replay.headers().firstValue("idempotent-replayed").orElse(""));
+            HttpResponse<String> reused =
+                    setup(local, channel, idempotencyKey, body.replace("agent_e2e", "agent_other"));
             assertEquals(422, reused.statusCode(), reused::body);
-            assertEquals(List.of("header", "idempotency-key"),
+            assertEquals(
+                    List.of("header", "idempotency-key"),
                     Json.MAPPER.convertValue(Json.MAPPER.readTree(reused.body()).at("/detail/0/loc"), List.class));
             JsonNode status = Json.MAPPER.readTree(send(HttpRequest.newBuilder(channel)
-                    .header("Authorization", "Bearer " + local.apiKey()).GET()).body());
+                            .header("Authorization", "Bearer " + local.apiKey())
+                            .GET())
+                    .body());
             assertEquals(2, status.get("max_concurrent_calls").asInt(), status::toString);
 
             // Retell: five inbound calls at once at a limit of 2 → two answers name the agent, three decline.
             List<CompletableFuture<HttpResponse<String>>> inbound = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 byte[] b = ("{\"event\":\"call_inbound\",\"call_inbound\":{\"from_number\":\"+1415555012" + i
-                        + "\",\"to_number\":\"+14155550100\"}}").getBytes(StandardCharsets.UTF_8);
-                inbound.add(http.sendAsync(HttpRequest.newBuilder(webhook).timeout(Duration.ofSeconds(60))
-                        .header("Content-Type", "application/json")
-                        .header("x-retell-signature", TimestampedHmac.sign(b, retellKey, System.currentTimeMillis()))
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(b)).build(), HttpResponse.BodyHandlers.ofString()));
+                                + "\",\"to_number\":\"+14155550100\"}}")
+                        .getBytes(StandardCharsets.UTF_8);
+                inbound.add(http.sendAsync(
+                        HttpRequest.newBuilder(webhook)
+                                .timeout(Duration.ofSeconds(60))
+                                .header("Content-Type", "application/json")
+                                .header(
+                                        "x-retell-signature",
+                                        TimestampedHmac.sign(b, retellKey, System.currentTimeMillis()))
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(b))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString()));
             }
             int admitted = 0;
             for (CompletableFuture<HttpResponse<String>> f : inbound) {
@@ -79,29 +101,57 @@ class HydraLocalLimitsIT {
                 }
             }
             assertEquals(2, admitted);
-            assertTrue(local.log().contains("\"metric\":\"CallsRefused\""), "a refused call is a log line with its metric");
+            assertTrue(
+                    local.log().contains("\"metric\":\"CallsRefused\""),
+                    "a refused call is a log line with its metric");
 
-            // Pipecat on a fresh channel with a limit of 1: three Twilio rings at once → one is taken, two get Reject busy.
-            assertEquals(204, send(HttpRequest.newBuilder(channel).header("Authorization", "Bearer " + local.apiKey()).DELETE())
-                    .statusCode());
+            // Pipecat on a fresh channel with a limit of 1: three Twilio rings at once → one is taken, two get Reject
+            // busy.
+            assertEquals(
+                    204,
+                    send(HttpRequest.newBuilder(channel)
+                                    .header("Authorization", "Bearer " + local.apiKey())
+                                    .DELETE())
+                            .statusCode());
             String token = "tok_" + UUID.randomUUID();
-            HttpResponse<String> pipecat = setup(local, channel, null, Json.object().put("provider", "pipecat")
-                    .put("twilio_account_sid", "AC" + "0123456789abcdef".repeat(2)).put("twilio_auth_token", token)
-                    .put("twilio_phone_number", "+14155550199").put("webhook_secret", "whs_" + UUID.randomUUID())
-                    .put("openai_api_key", "sk-e2e").put("max_concurrent_calls", 1).toString());
+            HttpResponse<String> pipecat = setup(
+                    local,
+                    channel,
+                    null,
+                    Json.object()
+                            .put("provider", "pipecat")
+                            .put("twilio_account_sid", "AC" + "0123456789abcdef".repeat(2))
+                            .put("twilio_auth_token", token)
+                            .put("twilio_phone_number", "+14155550199")
+                            .put("webhook_secret", "whs_" + UUID.randomUUID())
+                            .put("openai_api_key", "sk-e2e")
+                            .put("max_concurrent_calls", 1)
+                            .toString());
             assertEquals(200, pipecat.statusCode(), pipecat::body);
-            String webhookUrl = Json.MAPPER.readTree(pipecat.body()).get("webhook_url").asText();
+            String webhookUrl =
+                    Json.MAPPER.readTree(pipecat.body()).get("webhook_url").asText();
             List<CompletableFuture<HttpResponse<String>>> rings = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                List<Map.Entry<String, String>> params = List.of(Map.entry("AccountSid", "AC" + "0123456789abcdef".repeat(2)),
-                        Map.entry("CallSid", "CAe2e" + i + UUID.randomUUID().toString().replace("-", "")),
-                        Map.entry("CallStatus", "ringing"), Map.entry("From", "+1628555010" + i), Map.entry("To", "+14155550199"));
-                String form = params.stream().map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
-                        + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
-                rings.add(http.sendAsync(HttpRequest.newBuilder(webhook).timeout(Duration.ofSeconds(60))
-                        .header("Content-Type", "application/x-www-form-urlencoded")
-                        .header("X-Twilio-Signature", TwilioSignature.sign(webhookUrl, params, token))
-                        .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString()));
+                List<Map.Entry<String, String>> params = List.of(
+                        Map.entry("AccountSid", "AC" + "0123456789abcdef".repeat(2)),
+                        Map.entry(
+                                "CallSid",
+                                "CAe2e" + i + UUID.randomUUID().toString().replace("-", "")),
+                        Map.entry("CallStatus", "ringing"),
+                        Map.entry("From", "+1628555010" + i),
+                        Map.entry("To", "+14155550199"));
+                String form = params.stream()
+                        .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                                + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                        .collect(Collectors.joining("&"));
+                rings.add(http.sendAsync(
+                        HttpRequest.newBuilder(webhook)
+                                .timeout(Duration.ofSeconds(60))
+                                .header("Content-Type", "application/x-www-form-urlencoded")
+                                .header("X-Twilio-Signature", TwilioSignature.sign(webhookUrl, params, token))
+                                .POST(HttpRequest.BodyPublishers.ofString(form))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString()));
             }
             int rejected = 0;
             for (CompletableFuture<HttpResponse<String>> f : rings) {
@@ -116,15 +166,20 @@ class HydraLocalLimitsIT {
             }
             assertEquals(2, rejected);
             JsonNode after = Json.MAPPER.readTree(send(HttpRequest.newBuilder(channel)
-                    .header("Authorization", "Bearer " + local.apiKey()).GET()).body());
+                            .header("Authorization", "Bearer " + local.apiKey())
+                            .GET())
+                    .body());
             assertEquals(1, after.get("active_calls").asInt(), after::toString);
             assertEquals(1, after.get("max_concurrent_calls").asInt(), after::toString);
         }
     }
 
-    private HttpResponse<String> setup(HydraLocalProcess local, URI channel, String idempotencyKey, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(channel).header("Authorization", "Bearer " + local.apiKey())
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+    private HttpResponse<String> setup(HydraLocalProcess local, URI channel, String idempotencyKey, String body)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(channel)
+                .header("Authorization", "Bearer " + local.apiKey())
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
         if (idempotencyKey != null) {
             b.header("Idempotency-Key", idempotencyKey);
         }

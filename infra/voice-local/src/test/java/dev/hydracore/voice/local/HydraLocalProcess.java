@@ -41,13 +41,12 @@ final class HydraLocalProcess implements AutoCloseable {
     /** The same, with more of ./hydra local's options. */
     static HydraLocalProcess start(String logName, List<String> options) throws Exception {
         Path root = ProjectPaths.root();
-        Path log = Files.createDirectories(root.resolve("infra/voice-local/target")).resolve(logName);
-        List<String> command = new java.util.ArrayList<>(List.of("bash", root.resolve("hydra").toString(), "local", "--port",
-                Integer.toString(freePort())));
+        Path log = Files.createDirectories(root.resolve("infra/voice-local/target"))
+                .resolve(logName);
+        List<String> command = new java.util.ArrayList<>(
+                List.of("bash", root.resolve("hydra").toString(), "local", "--port", Integer.toString(freePort())));
         command.addAll(options);
-        ProcessBuilder pb = new ProcessBuilder(command)
-                .directory(root.toFile())
-                .redirectError(log.toFile());
+        ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile()).redirectError(log.toFile());
         // We run inside `mvn verify`, which has already built what ./hydra local needs.
         pb.environment().put("HYDRA_SKIP_BUILD", "1");
         pb.environment().remove("HYDRA_PUBLIC_URL");
@@ -106,19 +105,21 @@ final class HydraLocalProcess implements AutoCloseable {
 
     /** The READY object; stdout keeps being drained afterwards so the server never blocks on a full pipe. */
     private static JsonNode awaitReady(Process hydra, Path log) throws Exception {
-        BufferedReader stdout = new BufferedReader(new InputStreamReader(hydra.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader stdout =
+                new BufferedReader(new InputStreamReader(hydra.getInputStream(), StandardCharsets.UTF_8));
         String readyLine = CompletableFuture.supplyAsync(() -> {
-            try {
-                for (String line; (line = stdout.readLine()) != null; ) {
-                    if (line.startsWith("READY ")) {
-                        return line;
+                    try {
+                        for (String line; (line = stdout.readLine()) != null; ) {
+                            if (line.startsWith("READY ")) {
+                                return line;
+                            }
+                        }
+                        return null;
+                    } catch (IOException e) {
+                        return null;
                     }
-                }
-                return null;
-            } catch (IOException e) {
-                return null;
-            }
-        }).get(180, TimeUnit.SECONDS);
+                })
+                .get(180, TimeUnit.SECONDS);
         assertTrue(readyLine != null, () -> "no READY line; ./hydra local said:\n" + readLog(log));
         Thread.ofVirtual().start(() -> {
             try {

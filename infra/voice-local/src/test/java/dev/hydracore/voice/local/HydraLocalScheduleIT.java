@@ -44,16 +44,25 @@ class HydraLocalScheduleIT {
     private static final Pattern ANSWER = Pattern.compile(
             "schedule VoiceSweeperFunction\\.Sweep: VoiceSweeperFunction answered RESULT in \\d+ ms: (\\{.*})");
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
     void theSweepersScheduleFiresEveryMinuteAndEndsALostCall() throws Exception {
         int port = freePort();
-        Path log = Files.createDirectories(ProjectPaths.root().resolve("infra/voice-local/target")).resolve("hydra-local-schedule.log");
+        Path log = Files.createDirectories(ProjectPaths.root().resolve("infra/voice-local/target"))
+                .resolve("hydra-local-schedule.log");
         Path root = ProjectPaths.root();
         // Both forms sam accepts in one run: a quoted 'A=1 B=2' argument and CloudFormation's key/value form.
-        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("hydra").toString(), "local", "--port", Integer.toString(port),
-                "--parameter-overrides", "MaxCallSeconds=5 EndedCallTtlSeconds=600", "ParameterKey=ApiKeyCacheSeconds,ParameterValue=0")
+        ProcessBuilder pb = new ProcessBuilder(
+                        "bash",
+                        root.resolve("hydra").toString(),
+                        "local",
+                        "--port",
+                        Integer.toString(port),
+                        "--parameter-overrides",
+                        "MaxCallSeconds=5 EndedCallTtlSeconds=600",
+                        "ParameterKey=ApiKeyCacheSeconds,ParameterValue=0")
                 .directory(root.toFile())
                 .redirectError(log.toFile());
         pb.environment().put("HYDRA_SKIP_BUILD", "1");
@@ -72,25 +81,38 @@ class HydraLocalScheduleIT {
             Matcher first = FIRST_FIRING.matcher(read(log));
             assertTrue(first.find(), () -> "the sweeper's schedule is announced:\n" + read(log));
             Instant firstFiring = Instant.parse(first.group(1));
-            assertTrue(!firstFiring.isBefore(launched.plusSeconds(60)) && firstFiring.isBefore(Instant.now().plusSeconds(61)),
-                    () -> "rate(1 minute) first fires a minute after the start: " + firstFiring + ", launched " + launched);
-            assertTrue(read(log).contains("MaxCallSeconds=5 is outside the template's MinValue/MaxValue"), () -> read(log));
+            assertTrue(
+                    !firstFiring.isBefore(launched.plusSeconds(60))
+                            && firstFiring.isBefore(Instant.now().plusSeconds(61)),
+                    () -> "rate(1 minute) first fires a minute after the start: " + firstFiring + ", launched "
+                            + launched);
+            assertTrue(
+                    read(log).contains("MaxCallSeconds=5 is outside the template's MinValue/MaxValue"),
+                    () -> read(log));
 
             String retellKey = "key_" + UUID.randomUUID().toString().replace("-", "");
-            HttpResponse<String> setup = send(HttpRequest.newBuilder(channel).header("Authorization", "Bearer " + apiKey)
+            HttpResponse<String> setup = send(HttpRequest.newBuilder(channel)
+                    .header("Authorization", "Bearer " + apiKey)
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(Json.object().put("provider", "retell").put("api_key", retellKey)
-                            .put("agent_id", "agent_schedule").put("phone_number", "+14155550100").toString())));
+                    .POST(HttpRequest.BodyPublishers.ofString(Json.object()
+                            .put("provider", "retell")
+                            .put("api_key", retellKey)
+                            .put("agent_id", "agent_schedule")
+                            .put("phone_number", "+14155550100")
+                            .toString())));
             assertEquals(200, setup.statusCode(), setup::body);
-            // Warm the status and list functions first, so that the listing below comes well within the 5 s a call counts.
+            // Warm the status and list functions first, so that the listing below comes well within the 5 s a call
+            // counts.
             assertEquals(0, status(channel, apiKey).get("active_calls").asInt());
             assertEquals(0, calls(callsUri, apiKey).size());
 
             String callId = "call_" + UUID.randomUUID().toString().replace("-", "");
-            byte[] body = ("{\"event\":\"call_started\",\"call\":{\"call_id\":\"" + callId + "\",\"agent_id\":\"agent_schedule\","
-                    + "\"from_number\":\"+14155550123\",\"to_number\":\"+14155550100\",\"transcript_object\":[]}}")
+            byte[] body = ("{\"event\":\"call_started\",\"call\":{\"call_id\":\"" + callId
+                            + "\",\"agent_id\":\"agent_schedule\","
+                            + "\"from_number\":\"+14155550123\",\"to_number\":\"+14155550100\",\"transcript_object\":[]}}")
                     .getBytes(StandardCharsets.UTF_8);
-            HttpResponse<String> webhook = send(HttpRequest.newBuilder(URI.create(base + "/v1/webhooks/voice/" + instance))
+            HttpResponse<String> webhook = send(HttpRequest.newBuilder(
+                            URI.create(base + "/v1/webhooks/voice/" + instance))
                     .header("Content-Type", "application/json")
                     .header("x-retell-signature", TimestampedHmac.sign(body, retellKey, System.currentTimeMillis()))
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
@@ -98,14 +120,17 @@ class HydraLocalScheduleIT {
             Instant callStarted = Instant.now();
             assertEquals(1, status(channel, apiKey).get("active_calls").asInt());
             JsonNode listed = calls(callsUri, apiKey);
-            assertTrue(Duration.between(callStarted, Instant.now()).toSeconds() < 5,
+            assertTrue(
+                    Duration.between(callStarted, Instant.now()).toSeconds() < 5,
                     "listed within MaxCallSeconds (the list itself hides older calls), so this check means something");
             assertEquals(1, listed.size(), listed::toString);
             assertEquals(callId, listed.get(0).get("call_id").asText());
 
             // The call's end never arrives. Once it is older than 5 s the next firing ends it: at
             // the first firing if the call started more than 5 s before it, else at the second.
-            Instant deadline = (callStarted.plusSeconds(5).isBefore(firstFiring) ? firstFiring : firstFiring.plusSeconds(60))
+            Instant deadline = (callStarted.plusSeconds(5).isBefore(firstFiring)
+                            ? firstFiring
+                            : firstFiring.plusSeconds(60))
                     .plusSeconds(45);
             int active = 1;
             while (active != 0 && Instant.now().isBefore(deadline)) {
@@ -114,7 +139,9 @@ class HydraLocalScheduleIT {
             }
             assertEquals(0, active, () -> "the sweeper ended the lost call by " + deadline + ":\n" + read(log));
             Instant endedBy = Instant.now();
-            assertTrue(!endedBy.isBefore(firstFiring), "nothing but the schedule ended it: not before the first firing " + firstFiring);
+            assertTrue(
+                    !endedBy.isBefore(firstFiring),
+                    "nothing but the schedule ended it: not before the first firing " + firstFiring);
             assertEquals(0, calls(callsUri, apiKey).size());
 
             String logText = read(log);
@@ -131,7 +158,10 @@ class HydraLocalScheduleIT {
             assertTrue(hydra.waitFor(30, TimeUnit.SECONDS), "./hydra local stops on SIGTERM with the schedule running");
             for (ProcessHandle child : started) {
                 child.onExit().get(10, TimeUnit.SECONDS);
-                assertFalse(child.isAlive(), () -> "survived: " + child.pid() + " " + child.info().commandLine().orElse(""));
+                assertFalse(
+                        child.isAlive(),
+                        () -> "survived: " + child.pid() + " "
+                                + child.info().commandLine().orElse(""));
             }
         } finally {
             List<ProcessHandle> left = hydra.toHandle().descendants().toList();
@@ -142,13 +172,17 @@ class HydraLocalScheduleIT {
     }
 
     private JsonNode status(URI channel, String apiKey) throws Exception {
-        HttpResponse<String> r = send(HttpRequest.newBuilder(channel).header("Authorization", "Bearer " + apiKey).GET());
+        HttpResponse<String> r = send(HttpRequest.newBuilder(channel)
+                .header("Authorization", "Bearer " + apiKey)
+                .GET());
         assertEquals(200, r.statusCode(), r::body);
         return Json.MAPPER.readTree(r.body());
     }
 
     private JsonNode calls(URI calls, String apiKey) throws Exception {
-        HttpResponse<String> r = send(HttpRequest.newBuilder(calls).header("Authorization", "Bearer " + apiKey).GET());
+        HttpResponse<String> r = send(HttpRequest.newBuilder(calls)
+                .header("Authorization", "Bearer " + apiKey)
+                .GET());
         assertEquals(200, r.statusCode(), r::body);
         return Json.MAPPER.readTree(r.body());
     }
@@ -159,19 +193,21 @@ class HydraLocalScheduleIT {
 
     /** The READY line; stdout keeps being drained afterwards so the server never blocks on a full pipe. */
     private static String awaitReady(Process hydra, Path log) throws Exception {
-        BufferedReader stdout = new BufferedReader(new InputStreamReader(hydra.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader stdout =
+                new BufferedReader(new InputStreamReader(hydra.getInputStream(), StandardCharsets.UTF_8));
         String readyLine = CompletableFuture.supplyAsync(() -> {
-            try {
-                for (String line; (line = stdout.readLine()) != null; ) {
-                    if (line.startsWith("READY ")) {
-                        return line;
+                    try {
+                        for (String line; (line = stdout.readLine()) != null; ) {
+                            if (line.startsWith("READY ")) {
+                                return line;
+                            }
+                        }
+                        return null;
+                    } catch (IOException e) {
+                        return null;
                     }
-                }
-                return null;
-            } catch (IOException e) {
-                return null;
-            }
-        }).get(180, TimeUnit.SECONDS);
+                })
+                .get(180, TimeUnit.SECONDS);
         assertTrue(readyLine != null, () -> "no READY line; ./hydra local said:\n" + read(log));
         Thread.ofVirtual().start(() -> {
             try {

@@ -25,14 +25,30 @@ class LocalFunctionLogsIT {
 
     /** Three requests: two with the demo key (200) and one without (401). */
     static void requests(HydraLocalProcess local) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         URI status = URI.create(local.baseUrl() + "/v1/instances/" + local.instanceId() + "/channels/voice");
         for (int i = 0; i < 2; i++) {
-            assertEquals(200, http.send(HttpRequest.newBuilder(status).header("Authorization", "Bearer " + local.apiKey())
-                    .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(
+                    200,
+                    http.send(
+                                    HttpRequest.newBuilder(status)
+                                            .header("Authorization", "Bearer " + local.apiKey())
+                                            .timeout(Duration.ofSeconds(60))
+                                            .GET()
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode());
         }
-        assertEquals(401, http.send(HttpRequest.newBuilder(status).timeout(Duration.ofSeconds(60)).GET().build(),
-                HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals(
+                401,
+                http.send(
+                                HttpRequest.newBuilder(status)
+                                        .timeout(Duration.ofSeconds(60))
+                                        .GET()
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .statusCode());
     }
 
     /** The log's lines that match, once {@code count} of them are there (the copier runs on its own thread). */
@@ -55,8 +71,11 @@ class LocalFunctionLogsIT {
             requests(local);
             List<String> lines = await(local, l -> l.contains(" VoiceStatusFunction " + ROUTE + " "), 3);
             assertEquals(3, lines.size(), local.log());
-            assertTrue(lines.get(0).matches("\\d\\d:\\d\\d:\\d\\d INFO  VoiceStatusFunction " + java.util.regex.Pattern.quote(ROUTE)
-                    + " 200 [0-9.]+ ms \\(cold start\\)"), lines.get(0));
+            assertTrue(
+                    lines.get(0)
+                            .matches("\\d\\d:\\d\\d:\\d\\d INFO  VoiceStatusFunction "
+                                    + java.util.regex.Pattern.quote(ROUTE) + " 200 [0-9.]+ ms \\(cold start\\)"),
+                    lines.get(0));
             assertTrue(lines.get(1).contains(ROUTE + " 200 ") && !lines.get(1).contains("cold"), lines.get(1));
             assertTrue(lines.get(2).contains(ROUTE + " 401 "), lines.get(2));
             assertFalse(local.log().contains("\"latency_ms\""), "no raw JSON line without --raw-logs");
@@ -74,8 +93,12 @@ class LocalFunctionLogsIT {
             for (String l : lines) {
                 json.add(Json.MAPPER.readTree(l));
             }
-            assertEquals(List.of(200, 200, 401), json.stream().map(n -> n.path("status").asInt()).toList());
-            assertEquals(List.of(true, false, false), json.stream().map(n -> n.path("cold_start").asBoolean()).toList());
+            assertEquals(
+                    List.of(200, 200, 401),
+                    json.stream().map(n -> n.path("status").asInt()).toList());
+            assertEquals(
+                    List.of(true, false, false),
+                    json.stream().map(n -> n.path("cold_start").asBoolean()).toList());
             for (JsonNode n : json) {
                 assertEquals(local.instanceId(), n.path("instance_id").asText());
                 assertFalse(n.path("correlation_id").asText().isEmpty(), "API Gateway's request id: " + n);
@@ -85,8 +108,15 @@ class LocalFunctionLogsIT {
                 assertFalse(n.path("function_request_id").asText().isEmpty(), n.toString());
                 assertTrue(n.path("xray_trace_id").asText().matches("1-[0-9a-f]{8}-[0-9a-f]{24}"), n.toString());
             }
-            assertEquals(3, json.stream().map(n -> n.path("function_request_id").asText()).distinct().count());
-            assertEquals(json.get(0).path("tenant_id").asText(), json.get(1).path("tenant_id").asText());
+            assertEquals(
+                    3,
+                    json.stream()
+                            .map(n -> n.path("function_request_id").asText())
+                            .distinct()
+                            .count());
+            assertEquals(
+                    json.get(0).path("tenant_id").asText(),
+                    json.get(1).path("tenant_id").asText());
             assertFalse(json.get(0).path("tenant_id").asText().isEmpty());
             assertTrue(json.get(0).has("_aws"), "the cold start's metric");
             assertFalse(local.log().contains(local.apiKey()), "the API key reached the function logs");

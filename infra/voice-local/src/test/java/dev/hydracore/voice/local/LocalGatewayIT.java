@@ -50,14 +50,26 @@ class LocalGatewayIT {
 
     private static FunctionPool pool;
     private static LocalGateway gateway;
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     static void start() throws Exception {
-        Path testClasses = Path.of(EchoHandler.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        FunctionLauncher launcher = new FunctionLauncher(new FunctionJvm(JvmOptions.read(ProjectPaths.root()), f -> List.of(testClasses),
-                f -> testClasses.resolve("no-such-cache.aot")),
-                f -> LambdaEnvironment.of(f, Map.of("FROM_TEMPLATE", "yes"), URI.create("http://127.0.0.1:9"), "us-east-1",
+        Path testClasses = Path.of(EchoHandler.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
+        FunctionLauncher launcher = new FunctionLauncher(
+                new FunctionJvm(
+                        JvmOptions.read(ProjectPaths.root()),
+                        f -> List.of(testClasses),
+                        f -> testClasses.resolve("no-such-cache.aot")),
+                f -> LambdaEnvironment.of(
+                        f,
+                        Map.of("FROM_TEMPLATE", "yes"),
+                        URI.create("http://127.0.0.1:9"),
+                        "us-east-1",
                         AwsBasicCredentials.create("test", "test")));
         pool = new FunctionPool(FUNCTION, launcher, 2);
         gateway = new LocalGateway(new Router(ROUTES), (fn, id, event) -> pool.invoke(id, event), 0).start();
@@ -91,16 +103,18 @@ class LocalGatewayIT {
         Instant before = Instant.now().minusSeconds(1);
         HttpResponse<byte[]> response = send(HttpRequest.newBuilder(uri("/echo/a/b%20c?x=1&x=2&y=hello%20world&flag"))
                 .header("Content-Type", "application/octet-stream")
-                .header("X-Custom", "One").header("X-Custom", "Two")
+                .header("X-Custom", "One")
+                .header("X-Custom", "Two")
                 .header("Cookie", "session=abc; theme=dark")
                 .header("User-Agent", "hydra-test/1.0")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build());
         assertEquals(200, response.statusCode(), () -> new String(response.body(), StandardCharsets.UTF_8));
 
         // The event exactly as the function received it, read by the Lambda runtime's own serializer.
         byte[] eventBytes = response.body();
-        PojoSerializer<APIGatewayV2HTTPEvent> serializer =
-                LambdaEventSerializers.serializerFor(APIGatewayV2HTTPEvent.class, getClass().getClassLoader());
+        PojoSerializer<APIGatewayV2HTTPEvent> serializer = LambdaEventSerializers.serializerFor(
+                APIGatewayV2HTTPEvent.class, getClass().getClassLoader());
         APIGatewayV2HTTPEvent event = serializer.fromJson(new ByteArrayInputStream(eventBytes));
         assertEquals("2.0", event.getVersion());
         assertEquals("POST /echo/{proxy+}", event.getRouteKey());
@@ -115,7 +129,9 @@ class LocalGatewayIT {
         assertEquals("127.0.0.1", event.getHeaders().get("x-forwarded-for"));
         assertEquals("256", event.getHeaders().get("content-length"));
         assertFalse(event.getHeaders().containsKey("cookie"), "cookies travel in the cookies array only");
-        event.getHeaders().keySet().forEach(k -> assertEquals(k.toLowerCase(java.util.Locale.ROOT), k, "header names are lower-case"));
+        event.getHeaders()
+                .keySet()
+                .forEach(k -> assertEquals(k.toLowerCase(java.util.Locale.ROOT), k, "header names are lower-case"));
         assertTrue(event.getIsBase64Encoded(), "a binary body arrives base64-encoded");
         assertArrayEquals(body, Base64.getDecoder().decode(event.getBody()));
 
@@ -132,7 +148,9 @@ class LocalGatewayIT {
         assertEquals("127.0.0.1", ctx.getHttp().getSourceIp());
         assertEquals("hydra-test/1.0", ctx.getHttp().getUserAgent());
         Instant at = Instant.ofEpochMilli(ctx.getTimeEpoch());
-        assertTrue(!at.isBefore(before) && !at.isAfter(Instant.now().plusSeconds(1)), "timeEpoch is the request's time: " + at);
+        assertTrue(
+                !at.isBefore(before) && !at.isAfter(Instant.now().plusSeconds(1)),
+                "timeEpoch is the request's time: " + at);
         assertTrue(ctx.getTime().matches("\\d{2}/[A-Z][a-z]{2}/\\d{4}:\\d{2}:\\d{2}:\\d{2} \\+0000"), ctx.getTime());
 
         // And the response mapping: headers, multi-value headers, one Set-Cookie per cookie.
@@ -143,16 +161,22 @@ class LocalGatewayIT {
 
     @Test
     void textBodiesArriveAsTextAndFormPostsBase64Encoded() throws Exception {
-        JsonNode json = echo(HttpRequest.newBuilder(uri("/echo/json")).header("Content-Type", "application/json; charset=utf-8")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"a\":\"é\"}")).build());
+        JsonNode json = echo(HttpRequest.newBuilder(uri("/echo/json"))
+                .header("Content-Type", "application/json; charset=utf-8")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"a\":\"é\"}"))
+                .build());
         assertFalse(json.path("isBase64Encoded").asBoolean(true));
         assertEquals("{\"a\":\"é\"}", json.path("body").asText());
 
         // HTTP APIs base64-encode form posts too (Twilio webhooks arrive like this).
-        JsonNode form = echo(HttpRequest.newBuilder(uri("/echo/form")).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString("CallSid=CA1&From=%2B1415")).build());
+        JsonNode form = echo(HttpRequest.newBuilder(uri("/echo/form"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("CallSid=CA1&From=%2B1415"))
+                .build());
         assertTrue(form.path("isBase64Encoded").asBoolean(false));
-        assertEquals("CallSid=CA1&From=%2B1415", new String(Base64.getDecoder().decode(form.path("body").asText()), StandardCharsets.UTF_8));
+        assertEquals(
+                "CallSid=CA1&From=%2B1415",
+                new String(Base64.getDecoder().decode(form.path("body").asText()), StandardCharsets.UTF_8));
     }
 
     @Test
@@ -175,11 +199,13 @@ class LocalGatewayIT {
 
     @Test
     void unknownPathIs404AndKnownPathWithOtherMethodIs405() throws Exception {
-        HttpResponse<byte[]> notFound = send(HttpRequest.newBuilder(uri("/nowhere")).GET().build());
+        HttpResponse<byte[]> notFound =
+                send(HttpRequest.newBuilder(uri("/nowhere")).GET().build());
         assertEquals(404, notFound.statusCode());
         assertEquals("{\"detail\":\"Not Found\"}", new String(notFound.body(), StandardCharsets.UTF_8));
 
-        HttpResponse<byte[]> wrongMethod = send(HttpRequest.newBuilder(uri("/echo/a/b")).GET().build());
+        HttpResponse<byte[]> wrongMethod =
+                send(HttpRequest.newBuilder(uri("/echo/a/b")).GET().build());
         assertEquals(405, wrongMethod.statusCode());
         assertEquals("{\"detail\":\"Method Not Allowed\"}", new String(wrongMethod.body(), StandardCharsets.UTF_8));
         assertEquals("POST", wrongMethod.headers().firstValue("allow").orElseThrow());
@@ -188,7 +214,8 @@ class LocalGatewayIT {
     @Test
     void functionErrorsAndMalformedResponsesAre502LikeApiGateway() throws Exception {
         for (String path : List.of("/fail", "/malformed")) {
-            HttpResponse<byte[]> r = send(HttpRequest.newBuilder(uri(path)).GET().build());
+            HttpResponse<byte[]> r =
+                    send(HttpRequest.newBuilder(uri(path)).GET().build());
             assertEquals(502, r.statusCode(), path);
             assertEquals(GatewayResponse.INTERNAL_ERROR, new String(r.body(), StandardCharsets.UTF_8), path);
         }
@@ -198,19 +225,28 @@ class LocalGatewayIT {
     void environmentStaysWarmHasOnlyLambdasEnvironmentAndIsReplacedAfterATimeout() throws Exception {
         JsonNode first = whoami();
         JsonNode second = whoami();
-        assertEquals(first.path("pid").asLong(), second.path("pid").asLong(), "a warm environment serves the next request");
-        assertNotEquals(ProcessHandle.current().pid(), first.path("pid").asLong(), "the function runs in a JVM of its own");
+        assertEquals(
+                first.path("pid").asLong(), second.path("pid").asLong(), "a warm environment serves the next request");
+        assertNotEquals(
+                ProcessHandle.current().pid(), first.path("pid").asLong(), "the function runs in a JVM of its own");
         assertEquals(ECHO, first.path("function").asText());
         assertEquals("http://127.0.0.1:9", first.path("endpoint").asText());
         assertEquals("null", first.path("home").asText(), "nothing of the parent's environment leaks into a function");
 
         long started = System.nanoTime();
-        HttpResponse<byte[]> timedOut = send(HttpRequest.newBuilder(uri("/sleep")).GET().timeout(Duration.ofSeconds(30)).build());
+        HttpResponse<byte[]> timedOut = send(HttpRequest.newBuilder(uri("/sleep"))
+                .GET()
+                .timeout(Duration.ofSeconds(30))
+                .build());
         assertEquals(502, timedOut.statusCode());
-        assertTrue(Duration.ofNanos(System.nanoTime() - started).toSeconds() < 10, "the function's 3 s Timeout applies");
+        assertTrue(
+                Duration.ofNanos(System.nanoTime() - started).toSeconds() < 10, "the function's 3 s Timeout applies");
 
         JsonNode after = whoami();
-        assertFalse(ProcessHandle.of(first.path("pid").asLong()).map(ProcessHandle::isAlive).orElse(false),
+        assertFalse(
+                ProcessHandle.of(first.path("pid").asLong())
+                        .map(ProcessHandle::isAlive)
+                        .orElse(false),
                 "a timed-out environment is discarded");
         assertNotEquals(first.path("pid").asLong(), after.path("pid").asLong());
     }
@@ -222,8 +258,10 @@ class LocalGatewayIT {
     @Test
     void bodyOverTenMegabytesIs413() throws Exception {
         byte[] big = new byte[LocalGateway.MAX_BODY_BYTES + 1];
-        HttpResponse<byte[]> r = send(HttpRequest.newBuilder(uri("/echo/big")).header("Content-Type", "application/octet-stream")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(big)).build());
+        HttpResponse<byte[]> r = send(HttpRequest.newBuilder(uri("/echo/big"))
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(big))
+                .build());
         assertEquals(413, r.statusCode());
         assertNotNull(Json.MAPPER.readTree(r.body()).get("detail"));
     }

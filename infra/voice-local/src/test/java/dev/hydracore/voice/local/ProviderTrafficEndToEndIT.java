@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
 class ProviderTrafficEndToEndIT {
     static final String AGENT = "agent_e2e";
     static HydraLocalProcess hydra;
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     @BeforeAll
     static void start() throws Exception {
@@ -50,7 +51,8 @@ class ProviderTrafficEndToEndIT {
 
     /** Runs infra/provider_sign.py: the key goes through the environment, the body through stdin. */
     static String sign(String key, byte[] body, String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of(ProjectPaths.python().toString(),
+        List<String> cmd = new java.util.ArrayList<>(List.of(
+                ProjectPaths.python().toString(),
                 ProjectPaths.root().resolve("infra/provider_sign.py").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -84,19 +86,24 @@ class ProviderTrafficEndToEndIT {
     }
 
     static HttpResponse<String> setup(String iid, byte[] body) throws Exception {
-        return send(HttpRequest.newBuilder(channelUri(iid)).header("Authorization", "Bearer " + hydra.apiKey())
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+        return send(HttpRequest.newBuilder(channelUri(iid))
+                .header("Authorization", "Bearer " + hydra.apiKey())
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
     static JsonNode status(String iid) throws Exception {
-        HttpResponse<String> r = send(HttpRequest.newBuilder(channelUri(iid)).header("Authorization", "Bearer " + hydra.apiKey()).GET());
+        HttpResponse<String> r = send(HttpRequest.newBuilder(channelUri(iid))
+                .header("Authorization", "Bearer " + hydra.apiKey())
+                .GET());
         assertEquals(200, r.statusCode(), r::body);
         return Json.MAPPER.readTree(r.body());
     }
 
     static JsonNode calls(String iid) throws Exception {
         HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(channelUri(iid) + "/calls"))
-                .header("Authorization", "Bearer " + hydra.apiKey()).GET());
+                .header("Authorization", "Bearer " + hydra.apiKey())
+                .GET());
         assertEquals(200, r.statusCode(), r::body);
         return Json.MAPPER.readTree(r.body());
     }
@@ -104,7 +111,8 @@ class ProviderTrafficEndToEndIT {
     static HttpResponse<String> retell(String iid, String key, String body) throws Exception {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         return send(HttpRequest.newBuilder(URI.create(hydra.baseUrl() + "/v1/webhooks/voice/" + iid))
-                .header("Content-Type", "application/json").header("x-retell-signature", retellSignature(key, bytes))
+                .header("Content-Type", "application/json")
+                .header("x-retell-signature", retellSignature(key, bytes))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)));
     }
 
@@ -121,29 +129,49 @@ class ProviderTrafficEndToEndIT {
             for (int w = 0; w < 12; w++) {
                 String word = "word" + (n * 12 + w);
                 content.append(w == 0 ? "" : " ").append(word);
-                words.append(w == 0 ? "" : ",").append("{\"word\":\"").append(word).append("\",\"start\":")
-                        .append(String.format(Locale.ROOT, "%.3f", t)).append(",\"end\":")
-                        .append(String.format(Locale.ROOT, "%.3f", t + 0.21)).append('}');
+                words.append(w == 0 ? "" : ",")
+                        .append("{\"word\":\"")
+                        .append(word)
+                        .append("\",\"start\":")
+                        .append(String.format(Locale.ROOT, "%.3f", t))
+                        .append(",\"end\":")
+                        .append(String.format(Locale.ROOT, "%.3f", t + 0.21))
+                        .append('}');
                 t += 0.25;
             }
-            turns.append(n == 0 ? "" : ",").append("{\"role\":\"").append(role).append("\",\"content\":\"").append(content)
-                    .append("\",\"words\":[").append(words).append("]}");
+            turns.append(n == 0 ? "" : ",")
+                    .append("{\"role\":\"")
+                    .append(role)
+                    .append("\",\"content\":\"")
+                    .append(content)
+                    .append("\",\"words\":[")
+                    .append(words)
+                    .append("]}");
             text.append(role).append(": ").append(content).append("\\n");
             n++;
         }
         return "{\"event\":\"" + event + "\",\"call\":{\"call_type\":\"phone_call\",\"from_number\":\"+14155550123\","
-                + "\"to_number\":\"+14155550100\",\"direction\":\"inbound\",\"call_id\":\"" + callId + "\",\"agent_id\":\"" + agentId
+                + "\"to_number\":\"+14155550100\",\"direction\":\"inbound\",\"call_id\":\"" + callId
+                + "\",\"agent_id\":\"" + agentId
                 + "\",\"call_status\":\"" + (event.equals("call_started") ? "ongoing" : "ended") + "\",\"metadata\":{},"
                 + "\"start_timestamp\":1795680000000,\"end_timestamp\":1795681500000,\"disconnection_reason\":\"user_hangup\","
-                + "\"transcript\":\"" + text + "\",\"transcript_object\":[" + turns + "],\"transcript_with_tool_calls\":[" + turns + "],"
+                + "\"transcript\":\"" + text + "\",\"transcript_object\":[" + turns
+                + "],\"transcript_with_tool_calls\":[" + turns + "],"
                 + "\"latency\":{\"e2e\":{\"p50\":800,\"p90\":1200,\"p95\":1500,\"p99\":2000,\"max\":2500,\"min\":500,\"num\":3,"
                 + "\"values\":[500,800,2500]}},\"call_analysis\":{\"call_summary\":\"a call\",\"user_sentiment\":\"Positive\","
                 + "\"call_successful\":true,\"in_voicemail\":false}}}";
     }
 
     static String retellChannel(String iid, String key) throws Exception {
-        HttpResponse<String> r = setup(iid, Json.object().put("provider", "retell").put("api_key", key).put("agent_id", AGENT)
-                .put("phone_number", "+14155550100").toString().getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> r = setup(
+                iid,
+                Json.object()
+                        .put("provider", "retell")
+                        .put("api_key", key)
+                        .put("agent_id", AGENT)
+                        .put("phone_number", "+14155550100")
+                        .toString()
+                        .getBytes(StandardCharsets.UTF_8));
         assertEquals(200, r.statusCode(), r::body);
         return Json.MAPPER.readTree(r.body()).get("webhook_url").asText();
     }
@@ -158,7 +186,8 @@ class ProviderTrafficEndToEndIT {
         assertEquals(200, started.statusCode(), started::body);
         assertEquals("{\"status\":\"ok\"}", started.body());
         // Another agent's call on the same account-level webhook URL is acknowledged and not counted.
-        HttpResponse<String> foreign = retell(iid, key, retellEvent("call_started", "call_other_" + callId, "agent_someone_else", 0));
+        HttpResponse<String> foreign =
+                retell(iid, key, retellEvent("call_started", "call_other_" + callId, "agent_someone_else", 0));
         assertEquals("{\"status\":\"ignored\"}", foreign.body());
         assertEquals(1, status(iid).get("active_calls").asInt());
         assertEquals(1, calls(iid).size());
@@ -171,17 +200,22 @@ class ProviderTrafficEndToEndIT {
         assertEquals("{\"status\":\"ok\"}", r.body());
         assertEquals(0, status(iid).get("active_calls").asInt());
         assertEquals(0, calls(iid).size());
-        HttpResponse<String> analyzed = retell(iid, key, ended.replace("\"event\":\"call_ended\"", "\"event\":\"call_analyzed\""));
+        HttpResponse<String> analyzed =
+                retell(iid, key, ended.replace("\"event\":\"call_ended\"", "\"event\":\"call_analyzed\""));
         assertEquals("{\"status\":\"ignored\"}", analyzed.body());
 
         // Near Lambda's 6 MB: a body whose event (the body JSON-escaped, plus headers) still fits.
         String longCall = "call_" + UUID.randomUUID().toString().replace("-", "");
-        assertEquals("{\"status\":\"ok\"}", retell(iid, key, retellEvent("call_started", longCall, AGENT, 0)).body());
+        assertEquals(
+                "{\"status\":\"ok\"}",
+                retell(iid, key, retellEvent("call_started", longCall, AGENT, 0))
+                        .body());
         String sample = retellEvent("call_ended", longCall, AGENT, 100_000);
         double escaping = (double) Json.MAPPER.writeValueAsString(sample).length() / sample.length();
         String big = retellEvent("call_ended", longCall, AGENT, (int) (5_800_000 / escaping));
         int eventBytes = Json.MAPPER.writeValueAsString(big).length();
-        System.out.printf("near-limit call_ended: body %,d bytes, escaped into the event %,d bytes%n", big.length(), eventBytes);
+        System.out.printf(
+                "near-limit call_ended: body %,d bytes, escaped into the event %,d bytes%n", big.length(), eventBytes);
         assertTrue(eventBytes > 5_700_000 && eventBytes < 6_000_000, "event " + eventBytes);
         HttpResponse<String> bigEnd = retell(iid, key, big);
         assertEquals(200, bigEnd.statusCode(), bigEnd::body);
@@ -189,14 +223,20 @@ class ProviderTrafficEndToEndIT {
         assertEquals(0, status(iid).get("active_calls").asInt());
 
         // Unsigned: refused before anything is read.
-        HttpResponse<String> unsigned = send(HttpRequest.newBuilder(URI.create(hydra.baseUrl() + "/v1/webhooks/voice/" + iid))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(ended)));
+        HttpResponse<String> unsigned =
+                send(HttpRequest.newBuilder(URI.create(hydra.baseUrl() + "/v1/webhooks/voice/" + iid))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(ended)));
         assertEquals(401, unsigned.statusCode());
 
         // Teardown answers at once; a retry is 404.
-        HttpResponse<String> down = send(HttpRequest.newBuilder(channelUri(iid)).header("Authorization", "Bearer " + hydra.apiKey()).DELETE());
+        HttpResponse<String> down = send(HttpRequest.newBuilder(channelUri(iid))
+                .header("Authorization", "Bearer " + hydra.apiKey())
+                .DELETE());
         assertEquals(204, down.statusCode(), down::body);
-        HttpResponse<String> again = send(HttpRequest.newBuilder(channelUri(iid)).header("Authorization", "Bearer " + hydra.apiKey()).DELETE());
+        HttpResponse<String> again = send(HttpRequest.newBuilder(channelUri(iid))
+                .header("Authorization", "Bearer " + hydra.apiKey())
+                .DELETE());
         assertEquals(404, again.statusCode());
         assertEquals("not_configured", status(iid).get("status").asText());
     }
@@ -205,34 +245,56 @@ class ProviderTrafficEndToEndIT {
     void twilioStatusCallbacksSignedByTwiliosValidator() throws Exception {
         String iid = registerSecondInstance();
         String token = "tok_" + UUID.randomUUID().toString().replace("-", "");
-        ObjectNode body = Json.object().put("provider", "pipecat").put("twilio_account_sid", "AC" + "0123456789abcdef".repeat(2))
-                .put("twilio_auth_token", token).put("twilio_phone_number", "+14155550199")
-                .put("webhook_secret", "whsec_" + UUID.randomUUID()).put("openai_api_key", "sk-e2e-openai-0000");
+        ObjectNode body = Json.object()
+                .put("provider", "pipecat")
+                .put("twilio_account_sid", "AC" + "0123456789abcdef".repeat(2))
+                .put("twilio_auth_token", token)
+                .put("twilio_phone_number", "+14155550199")
+                .put("webhook_secret", "whsec_" + UUID.randomUUID())
+                .put("openai_api_key", "sk-e2e-openai-0000");
         HttpResponse<String> r = setup(iid, body.toString().getBytes(StandardCharsets.UTF_8));
         assertEquals(200, r.statusCode(), r::body);
         String url = Json.MAPPER.readTree(r.body()).get("webhook_url").asText();
         String sid = "CA" + UUID.randomUUID().toString().replace("-", "");
         for (String callStatus : List.of("in-progress", "completed")) {
-            Map<String, String> params = new java.util.TreeMap<>(Map.of("AccountSid", "AC" + "0123456789abcdef".repeat(2),
-                    "CallSid", sid, "CallStatus", callStatus, "From", "+14155550123", "To", "+14155550199",
-                    "CallbackSource", "call-progress-events", "Direction", "inbound"));
-            String form = params.entrySet().stream().map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
-                    + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
+            Map<String, String> params = new java.util.TreeMap<>(Map.of(
+                    "AccountSid",
+                    "AC" + "0123456789abcdef".repeat(2),
+                    "CallSid",
+                    sid,
+                    "CallStatus",
+                    callStatus,
+                    "From",
+                    "+14155550123",
+                    "To",
+                    "+14155550199",
+                    "CallbackSource",
+                    "call-progress-events",
+                    "Direction",
+                    "inbound"));
+            String form = params.entrySet().stream()
+                    .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                            + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                    .collect(Collectors.joining("&"));
             byte[] bytes = form.getBytes(StandardCharsets.UTF_8);
-            HttpResponse<String> cb = send(HttpRequest.newBuilder(URI.create(hydra.baseUrl() + "/v1/webhooks/voice/" + iid))
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .header("X-Twilio-Signature", sign(token, bytes, "twilio", "--url", url))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)));
+            HttpResponse<String> cb =
+                    send(HttpRequest.newBuilder(URI.create(hydra.baseUrl() + "/v1/webhooks/voice/" + iid))
+                            .header("Content-Type", "application/x-www-form-urlencoded")
+                            .header("X-Twilio-Signature", sign(token, bytes, "twilio", "--url", url))
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)));
             assertEquals(200, cb.statusCode(), cb::body);
             assertEquals("{\"status\":\"ok\"}", cb.body());
-            assertEquals(callStatus.equals("completed") ? 0 : 1, status(iid).get("active_calls").asInt());
+            assertEquals(
+                    callStatus.equals("completed") ? 0 : 1,
+                    status(iid).get("active_calls").asInt());
         }
     }
 
     @Test
     void setupStoresBytesAsSentOrNothingAndProviderSecretsHaveAMinimum() throws Exception {
         String iid = registerSecondInstance();
-        String prefix = "{\"provider\":\"retell\",\"agent_id\":\"" + AGENT + "\",\"phone_number\":\"+14155550100\",\"api_key\":\"key_0123456789";
+        String prefix = "{\"provider\":\"retell\",\"agent_id\":\"" + AGENT
+                + "\",\"phone_number\":\"+14155550100\",\"api_key\":\"key_0123456789";
         byte[] head = prefix.getBytes(StandardCharsets.UTF_8);
         byte[] tail = "abcdef\"}".getBytes(StandardCharsets.UTF_8);
         byte[] body = new byte[head.length + 1 + tail.length];
@@ -241,11 +303,25 @@ class ProviderTrafficEndToEndIT {
         System.arraycopy(tail, 0, body, head.length + 1, tail.length);
         HttpResponse<String> r = setup(iid, body);
         assertEquals(422, r.statusCode(), r::body);
-        assertEquals("json_invalid", Json.MAPPER.readTree(r.body()).path("detail").get(0).path("type").asText());
+        assertEquals(
+                "json_invalid",
+                Json.MAPPER
+                        .readTree(r.body())
+                        .path("detail")
+                        .get(0)
+                        .path("type")
+                        .asText());
         assertEquals("not_configured", status(iid).get("status").asText(), "nothing stored");
 
-        HttpResponse<String> shortKey = setup(iid, Json.object().put("provider", "retell").put("api_key", "key_short").put("agent_id", AGENT)
-                .put("phone_number", "+14155550100").toString().getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> shortKey = setup(
+                iid,
+                Json.object()
+                        .put("provider", "retell")
+                        .put("api_key", "key_short")
+                        .put("agent_id", AGENT)
+                        .put("phone_number", "+14155550100")
+                        .toString()
+                        .getBytes(StandardCharsets.UTF_8));
         assertEquals(422, shortKey.statusCode());
         JsonNode d = Json.MAPPER.readTree(shortKey.body()).path("detail").get(0);
         assertEquals("string_too_short", d.path("type").asText());
@@ -257,8 +333,17 @@ class ProviderTrafficEndToEndIT {
     static String registerSecondInstance() throws Exception {
         String iid = UUID.randomUUID().toString();
         String tenant = hydra.tenantId();
-        ProcessBuilder pb = new ProcessBuilder("bash", ProjectPaths.root().resolve("hydra").toString(), "admin", "instance", "register",
-                iid, "--tenant", tenant, "--json").directory(ProjectPaths.root().toFile());
+        ProcessBuilder pb = new ProcessBuilder(
+                        "bash",
+                        ProjectPaths.root().resolve("hydra").toString(),
+                        "admin",
+                        "instance",
+                        "register",
+                        iid,
+                        "--tenant",
+                        tenant,
+                        "--json")
+                .directory(ProjectPaths.root().toFile());
         pb.environment().put("HYDRA_SKIP_BUILD", "1");
         pb.environment().put("AWS_ENDPOINT_URL", hydra.awsEndpoint());
         pb.redirectErrorStream(true);

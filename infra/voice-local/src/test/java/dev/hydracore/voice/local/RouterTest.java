@@ -25,8 +25,11 @@ class RouterTest {
         Router.Match m = match("GET", "/v1/instances/AB%2DC/channels/voice");
         assertEquals("Status", m.route().functionId());
         assertEquals(Map.of("instance_id", "AB-C"), m.pathParameters());
-        assertEquals("Setup", match("POST", "/v1/instances/x/channels/voice").route().functionId());
-        assertEquals("Calls", match("GET", "/v1/instances/x/channels/voice/calls").route().functionId());
+        assertEquals(
+                "Setup", match("POST", "/v1/instances/x/channels/voice").route().functionId());
+        assertEquals(
+                "Calls",
+                match("GET", "/v1/instances/x/channels/voice/calls").route().functionId());
     }
 
     @Test
@@ -40,17 +43,20 @@ class RouterTest {
 
     @Test
     void otherMethodsOnAKnownPathAre405AndTheRestIs404() {
-        Router.MethodNotAllowed m = assertInstanceOf(Router.MethodNotAllowed.class,
-                router.route("DELETE", "/v1/instances/x/channels/voice"));
+        Router.MethodNotAllowed m = assertInstanceOf(
+                Router.MethodNotAllowed.class, router.route("DELETE", "/v1/instances/x/channels/voice"));
         assertEquals(List.of("GET", "POST"), m.allowed());
         assertInstanceOf(Router.NotFound.class, router.route("GET", "/v1/instances/x/channels"));
-        assertInstanceOf(Router.NotFound.class, router.route("GET", "/v1/instances//channels/voice"), "empty parameter");
-        assertInstanceOf(Router.NotFound.class, router.route("GET", "/v1/instances/x/channels/voice/"), "trailing slash");
+        assertInstanceOf(
+                Router.NotFound.class, router.route("GET", "/v1/instances//channels/voice"), "empty parameter");
+        assertInstanceOf(
+                Router.NotFound.class, router.route("GET", "/v1/instances/x/channels/voice/"), "trailing slash");
     }
 
     @Test
     void theDefaultRouteTakesWhatNoOtherRouteDoes() {
-        Router withDefault = new Router(List.of(new HttpRoute("GET", "/a", "A"), new HttpRoute("ANY", HttpRoute.DEFAULT_PATH, "D")));
+        Router withDefault =
+                new Router(List.of(new HttpRoute("GET", "/a", "A"), new HttpRoute("ANY", HttpRoute.DEFAULT_PATH, "D")));
         Router.Match m = assertInstanceOf(Router.Match.class, withDefault.route("POST", "/anything"));
         assertEquals("D", m.route().functionId());
         assertEquals("$default", m.route().routeKey());

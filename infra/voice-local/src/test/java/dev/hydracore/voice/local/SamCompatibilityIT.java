@@ -31,30 +31,45 @@ class SamCompatibilityIT {
 
     @Test
     void envVarsFileIsWhatTheTemplateNeeds() throws IOException {
-        JsonNode committed = Json.MAPPER.readTree(ROOT.resolve("events/env-vars.json").toFile());
-        assertEquals(SamEnvVars.generate(TEMPLATE), committed,
+        JsonNode committed =
+                Json.MAPPER.readTree(ROOT.resolve("events/env-vars.json").toFile());
+        assertEquals(
+                SamEnvVars.generate(TEMPLATE),
+                committed,
                 "events/env-vars.json is stale: ./hydra sam-env-vars > events/env-vars.json");
     }
 
     @Test
     void samLocalGivesEveryFunctionTheEmulatorAndTheBootstrappedNames() throws Exception {
-        Result r = run(List.of(ProjectPaths.python().toString(), "infra/sam_local_env.py", "events/env-vars.json"), 120);
+        Result r =
+                run(List.of(ProjectPaths.python().toString(), "infra/sam_local_env.py", "events/env-vars.json"), 120);
         assertEquals(0, r.exit(), r.output());
         JsonNode resolved = Json.MAPPER.readTree(r.output().substring(r.output().indexOf('{')));
         List<LocalFunction> functions = LocalFunction.fromTemplate(TEMPLATE);
-        String table = Bootstrap.expectedNames(TEMPLATE, Bootstrap.DEFAULT_STACK).get("VoiceTable");
+        String table =
+                Bootstrap.expectedNames(TEMPLATE, Bootstrap.DEFAULT_STACK).get("VoiceTable");
         for (LocalFunction f : functions) {
             JsonNode env = resolved.get(f.logicalId());
             assertTrue(env != null && env.isObject(), "sam local knows " + f.logicalId());
-            assertEquals(SamEnvVars.EMULATOR_FROM_DOCKER, env.path("AWS_ENDPOINT_URL").asText(), f.logicalId());
+            assertEquals(
+                    SamEnvVars.EMULATOR_FROM_DOCKER,
+                    env.path("AWS_ENDPOINT_URL").asText(),
+                    f.logicalId());
             assertEquals(table, env.path("TABLE_NAME").asText(), f.logicalId());
-            TEMPLATE.resource(f.logicalId()).path("Properties").path("Environment").path("Variables").properties()
+            TEMPLATE.resource(f.logicalId())
+                    .path("Properties")
+                    .path("Environment")
+                    .path("Variables")
+                    .properties()
                     .forEach(v -> {
                         // A variable taken from a parameter whose default is empty is optional by design
                         // (e.g. PIPECAT_STREAM_URL: empty answers calls with "unavailable" TwiML).
-                        boolean optional = v.getValue().has("Ref") && "".equals(
-                                TEMPLATE.parameterDefaults().get(v.getValue().get("Ref").asText()));
-                        assertTrue(optional || !env.path(v.getKey()).asText("").isBlank(),
+                        boolean optional = v.getValue().has("Ref")
+                                && ""
+                                        .equals(TEMPLATE.parameterDefaults()
+                                                .get(v.getValue().get("Ref").asText()));
+                        assertTrue(
+                                optional || !env.path(v.getKey()).asText("").isBlank(),
                                 f.logicalId() + " gets a value for " + v.getKey() + " under sam local");
                         assertTrue(env.has(v.getKey()), f.logicalId() + " declares " + v.getKey() + " under sam local");
                     });
@@ -66,9 +81,15 @@ class SamCompatibilityIT {
         List<LocalFunction> functions = LocalFunction.fromTemplate(TEMPLATE);
         for (LocalFunction f : functions) {
             // Without it sam build falls back to its Maven builder, which runs `mvn install`.
-            assertEquals("makefile", TEMPLATE.resource(f.logicalId()).path("Metadata").path("BuildMethod").asText(),
+            assertEquals(
+                    "makefile",
+                    TEMPLATE.resource(f.logicalId())
+                            .path("Metadata")
+                            .path("BuildMethod")
+                            .asText(),
                     f.logicalId() + " needs Metadata: {BuildMethod: makefile}");
-            assertTrue(Files.isRegularFile(ROOT.resolve(f.codeUri()).resolve("Makefile")),
+            assertTrue(
+                    Files.isRegularFile(ROOT.resolve(f.codeUri()).resolve("Makefile")),
                     f.logicalId() + " needs " + f.codeUri() + "/Makefile (a copy of functions/voice-status/Makefile)");
         }
         Result r = run(List.of(ROOT.resolve(".venv/bin/sam").toString(), "build", "-t", "template.yaml"), 300);
@@ -81,23 +102,31 @@ class SamCompatibilityIT {
             Path artifact = build.resolve(f.logicalId());
             List<Path> jars;
             try (Stream<Path> s = Files.list(artifact.resolve("lib"))) {
-                jars = s.filter(p -> p.getFileName().toString().endsWith(".jar")).toList();
+                jars = s.filter(p -> p.getFileName().toString().endsWith(".jar"))
+                        .toList();
             }
-            assertEquals(1, jars.size(), ".aws-sam/build/" + f.logicalId() + "/lib holds one jar: " + jars + "\n" + r.output());
+            assertEquals(
+                    1,
+                    jars.size(),
+                    ".aws-sam/build/" + f.logicalId() + "/lib holds one jar: " + jars + "\n" + r.output());
             try (ZipFile jar = new ZipFile(jars.get(0).toFile())) {
-                assertTrue(jar.getEntry(handlerClass) != null,
-                        ".aws-sam/build/" + f.logicalId() + "/lib/" + jars.get(0).getFileName() + " holds " + handlerClass);
+                assertTrue(
+                        jar.getEntry(handlerClass) != null,
+                        ".aws-sam/build/" + f.logicalId() + "/lib/"
+                                + jars.get(0).getFileName() + " holds " + handlerClass);
             }
-            assertFalse(Files.exists(artifact.resolve(handlerClass)), f.logicalId() + ": classes are not unpacked at the root");
+            assertFalse(
+                    Files.exists(artifact.resolve(handlerClass)),
+                    f.logicalId() + ": classes are not unpacked at the root");
         }
     }
-
-    private record Result(int exit, String output) {}
 
     private static Result run(List<String> command, int timeoutSeconds) throws Exception {
         Path out = Files.createTempFile("hydra-sam", ".log");
         try {
-            ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
+            ProcessBuilder pb = new ProcessBuilder(command)
+                    .directory(ROOT.toFile())
+                    .redirectErrorStream(true)
                     .redirectOutput(out.toFile());
             pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
             pb.environment().put("SAM_CLI_TELEMETRY", "0");
@@ -113,4 +142,6 @@ class SamCompatibilityIT {
             Files.deleteIfExists(out);
         }
     }
+
+    private record Result(int exit, String output) {}
 }

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hydracore.voice.core.Json;
+import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.tooling.CfnTemplate;
 import dev.hydracore.voice.tooling.ProjectPaths;
-import dev.hydracore.voice.testkit.TestAws;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,8 +35,13 @@ class SampleEventInvokeIT {
     @BeforeAll
     static void wire() {
         TestAws aws = TestAws.shared();
-        runtime = new LocalRuntime(ProjectPaths.root(), CfnTemplate.load(ProjectPaths.template()), aws.resources(),
-                Map.of("PublicBaseUrl", TestAws.PUBLIC_BASE_URL), aws.aws().endpoint(), aws.aws().credentials());
+        runtime = new LocalRuntime(
+                ProjectPaths.root(),
+                CfnTemplate.load(ProjectPaths.template()),
+                aws.resources(),
+                Map.of("PublicBaseUrl", TestAws.PUBLIC_BASE_URL),
+                aws.aws().endpoint(),
+                aws.aws().credentials());
     }
 
     @AfterAll
@@ -53,9 +58,12 @@ class SampleEventInvokeIT {
         assertFalse(runtime.functions().isEmpty(), "template.yaml declares functions");
         for (LocalFunction f : runtime.functions()) {
             List<Path> samples = SampleEvents.of(root, f);
-            tests.add(DynamicTest.dynamicTest(f.logicalId() + " has a sample event", () -> assertTrue(
-                    Files.isRegularFile(SampleEvents.defaultFor(root, f)),
-                    f.logicalId() + " needs events/" + f.module() + ".json (its default ./hydra invoke event)")));
+            tests.add(DynamicTest.dynamicTest(
+                    f.logicalId() + " has a sample event",
+                    () -> assertTrue(
+                            Files.isRegularFile(SampleEvents.defaultFor(root, f)),
+                            f.logicalId() + " needs events/" + f.module()
+                                    + ".json (its default ./hydra invoke event)")));
             for (Path sample : samples) {
                 tests.add(DynamicTest.dynamicTest(f.logicalId() + " " + sample.getFileName(), () -> {
                     InvokeResult result = runtime.invokeOnce(f.logicalId(), sample);
@@ -80,14 +88,19 @@ class SampleEventInvokeIT {
         assertTrue(status >= 200 && status < 500, () -> "a sample event must not make the function fail: " + out);
         out.path("headers").properties().forEach(h -> assertTrue(h.getValue().isTextual(), h::getKey));
         assertTrue(out.path("body").isMissingNode() || out.path("body").isTextual(), () -> "body: " + out);
-        assertTrue(out.path("isBase64Encoded").isMissingNode() || out.path("isBase64Encoded").isBoolean());
-        assertEquals(GatewayResponse.fromLambda(out.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).status(), status,
+        assertTrue(out.path("isBase64Encoded").isMissingNode()
+                || out.path("isBase64Encoded").isBoolean());
+        assertEquals(
+                GatewayResponse.fromLambda(out.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                        .status(),
+                status,
                 "the local gateway maps it to the same status");
     }
 
     @Test
     void statusSampleIsRefusedForItsPlaceholderKey() throws Exception {
-        InvokeResult result = runtime.invokeOnce("VoiceStatusFunction", ProjectPaths.root().resolve("events/voice-status.json"));
+        InvokeResult result =
+                runtime.invokeOnce("VoiceStatusFunction", ProjectPaths.root().resolve("events/voice-status.json"));
         JsonNode out = Json.MAPPER.readTree(result.payload());
         assertEquals(401, out.path("statusCode").asInt(), out::toString);
         assertEquals("{\"detail\":\"Invalid API key\"}", out.path("body").asText());
@@ -98,7 +111,8 @@ class SampleEventInvokeIT {
         TestAws aws = TestAws.shared();
         TestAws.TestCaller caller = aws.newCaller();
         String instance = aws.registerInstance(caller);
-        ObjectNode event = (ObjectNode) Json.MAPPER.readTree(ProjectPaths.root().resolve("events/voice-status.json").toFile());
+        ObjectNode event = (ObjectNode) Json.MAPPER.readTree(
+                ProjectPaths.root().resolve("events/voice-status.json").toFile());
         String path = "/v1/instances/" + instance + "/channels/voice";
         event.put("rawPath", path);
         ((ObjectNode) event.path("requestContext").path("http")).put("path", path);
@@ -111,7 +125,9 @@ class SampleEventInvokeIT {
         assertEquals(InvokeResult.Outcome.RESULT, result.outcome(), result::payloadText);
         JsonNode out = Json.MAPPER.readTree(result.payload());
         assertEquals(200, out.path("statusCode").asInt(), out::toString);
-        assertEquals(Json.MAPPER.readTree("{\"active_calls\":0,\"enabled\":false,\"phone_number\":null,\"provider\":null,"
-                + "\"status\":\"not_configured\",\"webhook_url\":null,\"max_concurrent_calls\":null}"), Json.MAPPER.readTree(out.path("body").asText()));
+        assertEquals(
+                Json.MAPPER.readTree("{\"active_calls\":0,\"enabled\":false,\"phone_number\":null,\"provider\":null,"
+                        + "\"status\":\"not_configured\",\"webhook_url\":null,\"max_concurrent_calls\":null}"),
+                Json.MAPPER.readTree(out.path("body").asText()));
     }
 }

@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class AwsProxy implements AutoCloseable {
     private static final Set<String> RESTRICTED = Set.of("host", "connection", "content-length", "expect", "upgrade");
     private final HttpServer server;
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final URI target;
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     private final Map<String, String> faults = new ConcurrentHashMap<>();
@@ -69,7 +70,9 @@ public final class AwsProxy implements AutoCloseable {
                 body = in.readAllBytes();
             }
             String op = ex.getRequestHeaders().getFirst("X-Amz-Target");
-            String name = op == null ? ex.getRequestMethod() + " " + ex.getRequestURI().getPath() : op;
+            String name = op == null
+                    ? ex.getRequestMethod() + " " + ex.getRequestURI().getPath()
+                    : op;
             counts.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
             String fault = faults.get(name);
             if (fault != null) {
@@ -81,7 +84,8 @@ public final class AwsProxy implements AutoCloseable {
                 }
                 return;
             }
-            HttpRequest.Builder b = HttpRequest.newBuilder(target.resolve(ex.getRequestURI().toString()))
+            HttpRequest.Builder b = HttpRequest.newBuilder(
+                            target.resolve(ex.getRequestURI().toString()))
                     .method(ex.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
             ex.getRequestHeaders().forEach((h, values) -> {
                 if (!RESTRICTED.contains(h.toLowerCase(Locale.ROOT))) {

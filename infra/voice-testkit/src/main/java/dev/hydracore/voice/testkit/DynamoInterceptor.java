@@ -16,12 +16,6 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 public final class DynamoInterceptor {
     private DynamoInterceptor() {}
 
-    /** Sees each operation (by name, e.g. "updateItem") with its request, and decides what happens. */
-    @FunctionalInterface
-    public interface Around {
-        Object call(String operation, Object request, Callable<Object> proceed) throws Exception;
-    }
-
     public static DynamoDbClient wrap(DynamoDbClient real, Around around) {
         InvocationHandler handler = (proxy, method, args) -> {
             if (args != null && args.length == 1 && args[0] instanceof Consumer<?>) {
@@ -41,7 +35,13 @@ public final class DynamoInterceptor {
             }
             return around.call(method.getName(), args[0], proceed);
         };
-        return (DynamoDbClient) Proxy.newProxyInstance(DynamoDbClient.class.getClassLoader(),
-                new Class<?>[] {DynamoDbClient.class}, handler);
+        return (DynamoDbClient) Proxy.newProxyInstance(
+                DynamoDbClient.class.getClassLoader(), new Class<?>[] {DynamoDbClient.class}, handler);
+    }
+
+    /** Sees each operation (by name, e.g. "updateItem") with its request, and decides what happens. */
+    @FunctionalInterface
+    public interface Around {
+        Object call(String operation, Object request, Callable<Object> proceed) throws Exception;
     }
 }

@@ -21,6 +21,38 @@ import java.util.regex.Pattern;
  */
 public record LogLines(String text) {
 
+    // --- the embedded metric format's schema, as a structure check -------------------------------
+
+    private static final Set<String> UNITS = Set.of(
+            "Seconds",
+            "Microseconds",
+            "Milliseconds",
+            "Bytes",
+            "Kilobytes",
+            "Megabytes",
+            "Gigabytes",
+            "Terabytes",
+            "Bits",
+            "Kilobits",
+            "Megabits",
+            "Gigabits",
+            "Terabits",
+            "Percent",
+            "Count",
+            "Bytes/Second",
+            "Kilobytes/Second",
+            "Megabytes/Second",
+            "Gigabytes/Second",
+            "Terabytes/Second",
+            "Bits/Second",
+            "Kilobits/Second",
+            "Megabits/Second",
+            "Gigabits/Second",
+            "Terabits/Second",
+            "Count/Second",
+            "None");
+    private static final Pattern NAMESPACE = Pattern.compile("[a-zA-Z0-9._#:/-]+");
+
     /** Runs {@code action} with System.out and System.err captured (restored even on failure). */
     public static <T> Captured<T> capture(Callable<T> action) throws Exception {
         PrintStream out = System.out;
@@ -38,8 +70,6 @@ public record LogLines(String text) {
         }
         return new Captured<>(value, new LogLines(bytes.toString(StandardCharsets.UTF_8)));
     }
-
-    public record Captured<T>(T value, LogLines logs) {}
 
     public List<String> lines() {
         return text.lines().filter(l -> !l.isBlank()).toList();
@@ -66,14 +96,6 @@ public record LogLines(String text) {
     public List<JsonNode> invocations() {
         return json().stream().filter(n -> n.has("latency_ms")).toList();
     }
-
-    // --- the embedded metric format's schema, as a structure check -------------------------------
-
-    private static final Set<String> UNITS = Set.of("Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes",
-            "Megabytes", "Gigabytes", "Terabytes", "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent",
-            "Count", "Bytes/Second", "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second", "Terabytes/Second",
-            "Bits/Second", "Kilobits/Second", "Megabits/Second", "Gigabits/Second", "Terabits/Second", "Count/Second", "None");
-    private static final Pattern NAMESPACE = Pattern.compile("[a-zA-Z0-9._#:/-]+");
 
     /**
      * What makes {@code line} not a valid EMF document (empty: valid): the schema's rules for
@@ -110,7 +132,10 @@ public record LogLines(String text) {
                 }
             }
             JsonNode ns = d.get("Namespace");
-            if (ns == null || !ns.isTextual() || ns.asText().isEmpty() || ns.asText().length() > 1024
+            if (ns == null
+                    || !ns.isTextual()
+                    || ns.asText().isEmpty()
+                    || ns.asText().length() > 1024
                     || !NAMESPACE.matcher(ns.asText()).matches()) {
                 problems.add("Namespace is not 1-1024 allowed characters");
             }
@@ -125,10 +150,15 @@ public record LogLines(String text) {
                     }
                     Set<String> seen = new java.util.HashSet<>();
                     for (JsonNode dim : set) {
-                        if (!dim.isTextual() || dim.asText().isEmpty() || dim.asText().length() > 250 || !seen.add(dim.asText())) {
+                        if (!dim.isTextual()
+                                || dim.asText().isEmpty()
+                                || dim.asText().length() > 250
+                                || !seen.add(dim.asText())) {
                             problems.add("a dimension is not a unique string of 1-250 characters");
-                        } else if (!line.path(dim.asText()).isTextual() || line.path(dim.asText()).asText().isEmpty()) {
-                            problems.add("dimension " + dim.asText() + " is not a non-empty string member of the document");
+                        } else if (!line.path(dim.asText()).isTextual()
+                                || line.path(dim.asText()).asText().isEmpty()) {
+                            problems.add(
+                                    "dimension " + dim.asText() + " is not a non-empty string member of the document");
                         }
                     }
                 }
@@ -139,7 +169,10 @@ public record LogLines(String text) {
             } else {
                 for (JsonNode m : metrics) {
                     JsonNode name = m.get("Name");
-                    if (name == null || !name.isTextual() || name.asText().isEmpty() || name.asText().length() > 1024) {
+                    if (name == null
+                            || !name.isTextual()
+                            || name.asText().isEmpty()
+                            || name.asText().length() > 1024) {
                         problems.add("a metric has no Name of 1-1024 characters");
                         continue;
                     }
@@ -148,8 +181,8 @@ public record LogLines(String text) {
                         problems.add("metric " + name.asText() + " has an unknown Unit");
                     }
                     JsonNode value = line.get(name.asText());
-                    boolean numeric = value != null && (value.isNumber()
-                            || (value.isArray() && !value.isEmpty() && allNumbers(value)));
+                    boolean numeric = value != null
+                            && (value.isNumber() || (value.isArray() && !value.isEmpty() && allNumbers(value)));
                     if (!numeric) {
                         problems.add("metric " + name.asText() + " has no numeric member");
                     }
@@ -190,4 +223,6 @@ public record LogLines(String text) {
     public String toString() {
         return text;
     }
+
+    public record Captured<T>(T value, LogLines logs) {}
 }

@@ -37,7 +37,9 @@ public final class TestAws {
     private TestAws(LocalAws aws) {
         this.aws = aws;
         this.clients = aws.clients();
-        this.resources = new Bootstrap(CfnTemplate.load(ProjectPaths.template()), clients, "hydracore-voice-test", aws.region()).run();
+        this.resources = new Bootstrap(
+                        CfnTemplate.load(ProjectPaths.template()), clients, "hydracore-voice-test", aws.region())
+                .run();
         this.admin = new Admin(clients, resources.tableName(), resources.pepperSecretId(), Clock.systemUTC());
     }
 
@@ -95,8 +97,10 @@ public final class TestAws {
 
     /** Services whose AWS endpoint refuses connections: a dependency outage. */
     public Services unreachableServices() {
-        return new Services(settings(), new AwsClients(aws.region(), URI.create("http://127.0.0.1:" + closedPort()),
-                aws.credentials()), Clock.systemUTC());
+        return new Services(
+                settings(),
+                new AwsClients(aws.region(), URI.create("http://127.0.0.1:" + closedPort()), aws.credentials()),
+                Clock.systemUTC());
     }
 
     /**
@@ -108,7 +112,8 @@ public final class TestAws {
     }
 
     public Services kmsUnreachableServices(Settings settings) {
-        AwsClients dead = new AwsClients(aws.region(), URI.create("http://127.0.0.1:" + closedPort()), aws.credentials());
+        AwsClients dead =
+                new AwsClients(aws.region(), URI.create("http://127.0.0.1:" + closedPort()), aws.credentials());
         AwsClients split = new AwsClients(aws.region(), aws.endpoint(), aws.credentials()) {
             @Override
             public synchronized software.amazon.awssdk.services.kms.KmsClient kms() {
@@ -139,11 +144,17 @@ public final class TestAws {
             java.util.Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> start = null;
             do {
                 java.util.Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> from = start;
-                var page = dynamo().scan(s -> s.tableName(table).consistentRead(true).exclusiveStartKey(from));
+                var page = dynamo().scan(
+                                s -> s.tableName(table).consistentRead(true).exclusiveStartKey(from));
                 for (var item : page.items()) {
-                    out.put(table + "|" + item.get("pk").s() + "|" + item.get("sk").s(), new java.util.TreeMap<>(item).toString());
+                    out.put(
+                            table + "|" + item.get("pk").s() + "|"
+                                    + item.get("sk").s(),
+                            new java.util.TreeMap<>(item).toString());
                 }
-                start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+                start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty()
+                        ? page.lastEvaluatedKey()
+                        : null;
             } while (start != null);
         }
         return out;
@@ -163,6 +174,14 @@ public final class TestAws {
         return id;
     }
 
+    private static int closedPort() {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public record TestCaller(String tenantId, String keyId, String apiKey) {
         public Map<String, String> bearer() {
             return Map.of("authorization", "Bearer " + apiKey);
@@ -171,14 +190,6 @@ public final class TestAws {
         @Override
         public String toString() {
             return "TestCaller[" + tenantId + ", " + keyId + "]";
-        }
-    }
-
-    private static int closedPort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -32,18 +32,6 @@ public final class TestChannels {
         this.channels = aws.services().channels();
     }
 
-    /** A configured channel: what tests sign with. Never printed with its secrets. */
-    public record Channel(String instanceId, String tenantId, String generation, String webhookUrl, Map<String, String> credentials) {
-        public String secret(String name) {
-            return credentials.get(name);
-        }
-
-        @Override
-        public String toString() {
-            return "Channel[" + instanceId + ", generation=" + generation + "]";
-        }
-    }
-
     public Channel retell(TestAws.TestCaller caller, String instanceId, String apiKey) {
         return retell(caller, instanceId, apiKey, OptionalLong.empty());
     }
@@ -57,18 +45,50 @@ public final class TestChannels {
         return pipecat(caller, instanceId, twilioAuthToken, webhookSecret, OptionalLong.empty());
     }
 
-    public Channel pipecat(TestAws.TestCaller caller, String instanceId, String twilioAuthToken, String webhookSecret,
-                           OptionalLong limit) {
-        return save(caller, instanceId, "pipecat", "+14155550199", "AC" + "0123456789abcdef".repeat(2),
-                Map.of("twilio_auth_token", twilioAuthToken, "webhook_secret", webhookSecret, "openai_api_key", "sk-test-openai"), limit);
+    public Channel pipecat(
+            TestAws.TestCaller caller,
+            String instanceId,
+            String twilioAuthToken,
+            String webhookSecret,
+            OptionalLong limit) {
+        return save(
+                caller,
+                instanceId,
+                "pipecat",
+                "+14155550199",
+                "AC" + "0123456789abcdef".repeat(2),
+                Map.of(
+                        "twilio_auth_token",
+                        twilioAuthToken,
+                        "webhook_secret",
+                        webhookSecret,
+                        "openai_api_key",
+                        "sk-test-openai"),
+                limit);
     }
 
-    private Channel save(TestAws.TestCaller caller, String instanceId, String provider, String phone, String accountSid,
-                         Map<String, String> credentials, OptionalLong limit) {
+    private Channel save(
+            TestAws.TestCaller caller,
+            String instanceId,
+            String provider,
+            String phone,
+            String accountSid,
+            Map<String, String> credentials,
+            OptionalLong limit) {
         String url = aws.settings().webhookUrl(instanceId);
         CredentialVault.Sealed sealed = vault.seal(instanceId, credentials);
-        ChannelRecord saved = channels.save(instanceId, caller.tenantId(), new ChannelStore.ChannelConfig(provider, phone, url,
-                provider.equals("retell") ? "agent_test" : null, accountSid, new TreeSet<>(credentials.keySet()), sealed, limit),
+        ChannelRecord saved = channels.save(
+                instanceId,
+                caller.tenantId(),
+                new ChannelStore.ChannelConfig(
+                        provider,
+                        phone,
+                        url,
+                        provider.equals("retell") ? "agent_test" : null,
+                        accountSid,
+                        new TreeSet<>(credentials.keySet()),
+                        sealed,
+                        limit),
                 Optional.empty());
         return new Channel(instanceId, caller.tenantId(), saved.generation(), url, credentials);
     }
@@ -90,25 +110,48 @@ public final class TestChannels {
         Map<String, AttributeValue> start = null;
         do {
             Map<String, AttributeValue> from = start;
-            QueryResponse page = aws.dynamo().query(q -> q.tableName(table).consistentRead(true)
-                    .keyConditionExpression("pk = :pk AND begins_with(sk, :call)")
-                    .expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + instanceId),
-                            ":call", TableLayout.s(TableLayout.CALL_PREFIX)))
-                    .exclusiveStartKey(from));
-            page.items().forEach(i -> keys.add(Map.of(TableLayout.PK, i.get(TableLayout.PK), TableLayout.SK, i.get(TableLayout.SK))));
+            QueryResponse page = aws.dynamo()
+                    .query(q -> q.tableName(table)
+                            .consistentRead(true)
+                            .keyConditionExpression("pk = :pk AND begins_with(sk, :call)")
+                            .expressionAttributeValues(Map.of(
+                                    ":pk",
+                                    TableLayout.s(TableLayout.INSTANCE_PREFIX + instanceId),
+                                    ":call",
+                                    TableLayout.s(TableLayout.CALL_PREFIX)))
+                            .exclusiveStartKey(from));
+            page.items()
+                    .forEach(i -> keys.add(
+                            Map.of(TableLayout.PK, i.get(TableLayout.PK), TableLayout.SK, i.get(TableLayout.SK))));
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (start != null);
         int deleted = 0;
         for (Map<String, AttributeValue> key : keys) {
             try {
-                aws.dynamo().deleteItem(d -> d.tableName(table).key(key).conditionExpression("#g = :g")
-                        .expressionAttributeNames(Map.of("#g", TableLayout.GENERATION))
-                        .expressionAttributeValues(Map.of(":g", TableLayout.s(generation))));
+                aws.dynamo()
+                        .deleteItem(d -> d.tableName(table)
+                                .key(key)
+                                .conditionExpression("#g = :g")
+                                .expressionAttributeNames(Map.of("#g", TableLayout.GENERATION))
+                                .expressionAttributeValues(Map.of(":g", TableLayout.s(generation))));
                 deleted++;
             } catch (ConditionalCheckFailedException e) {
                 // Rewritten under a newer generation meanwhile: not ours to delete.
             }
         }
         return deleted;
+    }
+
+    /** A configured channel: what tests sign with. Never printed with its secrets. */
+    public record Channel(
+            String instanceId, String tenantId, String generation, String webhookUrl, Map<String, String> credentials) {
+        public String secret(String name) {
+            return credentials.get(name);
+        }
+
+        @Override
+        public String toString() {
+            return "Channel[" + instanceId + ", generation=" + generation + "]";
+        }
     }
 }

@@ -18,6 +18,7 @@ import java.util.Locale;
  */
 public final class Admin {
     private static final SecureRandom RANDOM = new SecureRandom();
+
     private final TenantStore tenants;
     private final ApiKeyStore keys;
     private final InstanceStore instances;
@@ -30,12 +31,6 @@ public final class Admin {
         this.instances = new InstanceStore(aws.dynamo(), tableName, clock);
         this.pepper = new Pepper(aws.secrets(), pepperSecretId);
         this.clock = clock;
-    }
-
-    public static class AdminException extends RuntimeException {
-        public AdminException(String message) {
-            super(message, null, false, false);
-        }
     }
 
     public TenantStore.Tenant createTenant(String name) {
@@ -86,5 +81,11 @@ public final class Admin {
             sb.append(alphabet[RANDOM.nextInt(alphabet.length)]);
         }
         return sb.toString();
+    }
+
+    public static class AdminException extends RuntimeException {
+        public AdminException(String message) {
+            super(message, null, false, false);
+        }
     }
 }

@@ -20,14 +20,10 @@ import java.util.UUID;
  * the one builder behind the local runtime, invoke samples and handler tests.
  */
 public final class ApiEvents {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT)
-            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
 
     private ApiEvents() {}
-
-    /** A request as it arrives over HTTP. Header names keep their case here; repeated headers repeat. */
-    public record Request(String method, String rawPath, String rawQueryString, List<Map.Entry<String, String>> headers,
-                          byte[] body, String domainName, String sourceIp) {}
 
     public static ObjectNode build(Request request, String routeKey, Map<String, String> pathParameters) {
         ObjectNode e = Json.object();
@@ -86,7 +82,11 @@ public final class ApiEvents {
             // A text body goes as text only when it is text: bytes that are not UTF-8 go base64-encoded, so
             // the function sees them as sent (and refuses them) instead of replacement characters.
             boolean text = isText(headers.get("content-type")) && isUtf8(body);
-            e.put("body", text ? new String(body, StandardCharsets.UTF_8) : Base64.getEncoder().encodeToString(body));
+            e.put(
+                    "body",
+                    text
+                            ? new String(body, StandardCharsets.UTF_8)
+                            : Base64.getEncoder().encodeToString(body));
             e.put("isBase64Encoded", !text);
         } else {
             e.put("isBase64Encoded", false);
@@ -95,14 +95,20 @@ public final class ApiEvents {
     }
 
     /** Convenience for tests: a JSON or empty request with the given headers. */
-    public static ObjectNode of(String method, String rawPath, String routeKey, Map<String, String> pathParameters,
-                                Map<String, String> headers, String body) {
+    public static ObjectNode of(
+            String method,
+            String rawPath,
+            String routeKey,
+            Map<String, String> pathParameters,
+            Map<String, String> headers,
+            String body) {
         List<Map.Entry<String, String>> h = new ArrayList<>(headers.entrySet());
         byte[] bytes = body == null ? null : body.getBytes(StandardCharsets.UTF_8);
         if (bytes != null && headers.keySet().stream().noneMatch(k -> k.equalsIgnoreCase("content-type"))) {
             h.add(Map.entry("content-type", "application/json"));
         }
-        return build(new Request(method, rawPath, "", h, bytes, "127.0.0.1:3000", "127.0.0.1"), routeKey, pathParameters);
+        return build(
+                new Request(method, rawPath, "", h, bytes, "127.0.0.1:3000", "127.0.0.1"), routeKey, pathParameters);
     }
 
     /**
@@ -114,14 +120,21 @@ public final class ApiEvents {
             return false;
         }
         String ct = contentType.toLowerCase(Locale.ROOT).split(";")[0].strip();
-        return ct.startsWith("text/") || ct.equals("application/json") || ct.endsWith("+json")
-                || ct.equals("application/xml") || ct.endsWith("+xml") || ct.equals("application/javascript");
+        return ct.startsWith("text/")
+                || ct.equals("application/json")
+                || ct.endsWith("+json")
+                || ct.equals("application/xml")
+                || ct.endsWith("+xml")
+                || ct.equals("application/javascript");
     }
 
     static boolean isUtf8(byte[] body) {
         try {
-            StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(body));
+            StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(body));
             return true;
         } catch (java.nio.charset.CharacterCodingException e) {
             return false;
@@ -149,4 +162,14 @@ public final class ApiEvents {
     private static String decode(String s) {
         return java.net.URLDecoder.decode(s, StandardCharsets.UTF_8);
     }
+
+    /** A request as it arrives over HTTP. Header names keep their case here; repeated headers repeat. */
+    public record Request(
+            String method,
+            String rawPath,
+            String rawQueryString,
+            List<Map.Entry<String, String>> headers,
+            byte[] body,
+            String domainName,
+            String sourceIp) {}
 }

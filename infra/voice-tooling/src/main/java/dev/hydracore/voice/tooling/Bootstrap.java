@@ -69,10 +69,12 @@ public final class Bootstrap {
         refs.put("AWS::Region", LocalAws.REGION);
         refs.put("AWS::AccountId", ACCOUNT);
         refs.put("AWS::Partition", "aws");
-        template.resources("AWS::DynamoDB::Table").forEach((id, r) -> names.put(id,
-                physicalName(r.path("Properties").get("TableName"), stackName, id, refs)));
-        template.resources("AWS::SecretsManager::Secret").forEach((id, r) -> names.put(id,
-                physicalName(r.path("Properties").get("Name"), stackName, id, refs)));
+        template.resources("AWS::DynamoDB::Table")
+                .forEach((id, r) ->
+                        names.put(id, physicalName(r.path("Properties").get("TableName"), stackName, id, refs)));
+        template.resources("AWS::SecretsManager::Secret")
+                .forEach((id, r) ->
+                        names.put(id, physicalName(r.path("Properties").get("Name"), stackName, id, refs)));
         return names;
     }
 
@@ -86,7 +88,8 @@ public final class Bootstrap {
         return p;
     }
 
-    private static String physicalName(JsonNode nameProperty, String stackName, String logicalId, Map<String, String> refs) {
+    private static String physicalName(
+            JsonNode nameProperty, String stackName, String logicalId, Map<String, String> refs) {
         if (nameProperty != null && !nameProperty.isNull()) {
             return CfnTemplate.evaluate(nameProperty, refs::get);
         }
@@ -107,10 +110,14 @@ public final class Bootstrap {
             }
             JsonNode ttl = p.path("TimeToLiveSpecification");
             if (ttl.path("Enabled").asBoolean(false)) {
-                TimeToLiveStatus status = ddb.describeTimeToLive(r -> r.tableName(name)).timeToLiveDescription().timeToLiveStatus();
+                TimeToLiveStatus status = ddb.describeTimeToLive(r -> r.tableName(name))
+                        .timeToLiveDescription()
+                        .timeToLiveStatus();
                 if (status != TimeToLiveStatus.ENABLED && status != TimeToLiveStatus.ENABLING) {
-                    ddb.updateTimeToLive(r -> r.tableName(name).timeToLiveSpecification(s -> s
-                            .attributeName(ttl.path("AttributeName").asText()).enabled(true)));
+                    ddb.updateTimeToLive(r -> r.tableName(name)
+                            .timeToLiveSpecification(s -> s.attributeName(
+                                            ttl.path("AttributeName").asText())
+                                    .enabled(true)));
                 }
             }
             refs.put(id, name);
@@ -120,22 +127,33 @@ public final class Bootstrap {
 
     private static CreateTableRequest createRequest(String name, JsonNode p) {
         List<AttributeDefinition> attributes = new ArrayList<>();
-        p.path("AttributeDefinitions").forEach(a -> attributes.add(AttributeDefinition.builder()
-                .attributeName(a.path("AttributeName").asText()).attributeType(a.path("AttributeType").asText()).build()));
-        CreateTableRequest.Builder b = CreateTableRequest.builder().tableName(name)
-                .attributeDefinitions(attributes).keySchema(keySchema(p.path("KeySchema")))
+        p.path("AttributeDefinitions")
+                .forEach(a -> attributes.add(AttributeDefinition.builder()
+                        .attributeName(a.path("AttributeName").asText())
+                        .attributeType(a.path("AttributeType").asText())
+                        .build()));
+        CreateTableRequest.Builder b = CreateTableRequest.builder()
+                .tableName(name)
+                .attributeDefinitions(attributes)
+                .keySchema(keySchema(p.path("KeySchema")))
                 .billingMode(BillingMode.fromValue(p.path("BillingMode").asText("PAY_PER_REQUEST")));
         List<GlobalSecondaryIndex> gsis = new ArrayList<>();
-        p.path("GlobalSecondaryIndexes").forEach(g -> gsis.add(GlobalSecondaryIndex.builder()
-                .indexName(g.path("IndexName").asText()).keySchema(keySchema(g.path("KeySchema")))
-                .projection(projection(g.path("Projection"))).build()));
+        p.path("GlobalSecondaryIndexes")
+                .forEach(g -> gsis.add(GlobalSecondaryIndex.builder()
+                        .indexName(g.path("IndexName").asText())
+                        .keySchema(keySchema(g.path("KeySchema")))
+                        .projection(projection(g.path("Projection")))
+                        .build()));
         if (!gsis.isEmpty()) {
             b.globalSecondaryIndexes(gsis);
         }
         List<LocalSecondaryIndex> lsis = new ArrayList<>();
-        p.path("LocalSecondaryIndexes").forEach(l -> lsis.add(LocalSecondaryIndex.builder()
-                .indexName(l.path("IndexName").asText()).keySchema(keySchema(l.path("KeySchema")))
-                .projection(projection(l.path("Projection"))).build()));
+        p.path("LocalSecondaryIndexes")
+                .forEach(l -> lsis.add(LocalSecondaryIndex.builder()
+                        .indexName(l.path("IndexName").asText())
+                        .keySchema(keySchema(l.path("KeySchema")))
+                        .projection(projection(l.path("Projection")))
+                        .build()));
         if (!lsis.isEmpty()) {
             b.localSecondaryIndexes(lsis);
         }
@@ -144,13 +162,16 @@ public final class Bootstrap {
 
     private static List<KeySchemaElement> keySchema(JsonNode schema) {
         List<KeySchemaElement> out = new ArrayList<>();
-        schema.forEach(k -> out.add(KeySchemaElement.builder().attributeName(k.path("AttributeName").asText())
-                .keyType(k.path("KeyType").asText()).build()));
+        schema.forEach(k -> out.add(KeySchemaElement.builder()
+                .attributeName(k.path("AttributeName").asText())
+                .keyType(k.path("KeyType").asText())
+                .build()));
         return out;
     }
 
     private static Projection projection(JsonNode p) {
-        Projection.Builder b = Projection.builder().projectionType(p.path("ProjectionType").asText("ALL"));
+        Projection.Builder b =
+                Projection.builder().projectionType(p.path("ProjectionType").asText("ALL"));
         List<String> extra = new ArrayList<>();
         p.path("NonKeyAttributes").forEach(n -> extra.add(n.asText()));
         if (!extra.isEmpty()) {
@@ -166,9 +187,11 @@ public final class Bootstrap {
         Map<String, String> aliasLogicalId = new HashMap<>();
         template.resources("AWS::KMS::Alias").forEach((id, a) -> {
             JsonNode target = a.path("Properties").path("TargetKeyId");
-            String keyLogicalId = target.has("Ref") ? target.get("Ref").asText()
+            String keyLogicalId = target.has("Ref")
+                    ? target.get("Ref").asText()
                     : target.path("Fn::GetAtt").path(0).asText();
-            aliasByKey.put(keyLogicalId, CfnTemplate.evaluate(a.path("Properties").path("AliasName"), refs::get));
+            aliasByKey.put(
+                    keyLogicalId, CfnTemplate.evaluate(a.path("Properties").path("AliasName"), refs::get));
             aliasLogicalId.put(keyLogicalId, id);
         });
         List<AliasListEntry> existing = new ArrayList<>();
@@ -176,15 +199,20 @@ public final class Bootstrap {
         template.resources("AWS::KMS::Key").forEach((id, resource) -> {
             String alias = aliasByKey.get(id);
             if (alias == null) {
-                throw new IllegalStateException("KMS key " + id + " has no AWS::KMS::Alias in the template; bootstrap finds keys by alias");
+                throw new IllegalStateException(
+                        "KMS key " + id + " has no AWS::KMS::Alias in the template; bootstrap finds keys by alias");
             }
-            String keyId = existing.stream().filter(a -> alias.equals(a.aliasName()) && a.targetKeyId() != null)
-                    .map(AliasListEntry::targetKeyId).findFirst().orElse(null);
+            String keyId = existing.stream()
+                    .filter(a -> alias.equals(a.aliasName()) && a.targetKeyId() != null)
+                    .map(AliasListEntry::targetKeyId)
+                    .findFirst()
+                    .orElse(null);
             if (keyId == null) {
                 JsonNode p = resource.path("Properties");
-                CreateKeyResponse created = kms.createKey(r -> r.description(p.path("Description").asText(""))
-                        .keySpec(p.path("KeySpec").asText("SYMMETRIC_DEFAULT"))
-                        .keyUsage(p.path("KeyUsage").asText("ENCRYPT_DECRYPT")));
+                CreateKeyResponse created =
+                        kms.createKey(r -> r.description(p.path("Description").asText(""))
+                                .keySpec(p.path("KeySpec").asText("SYMMETRIC_DEFAULT"))
+                                .keyUsage(p.path("KeyUsage").asText("ENCRYPT_DECRYPT")));
                 keyId = created.keyMetadata().keyId();
                 String newKey = keyId;
                 if (p.path("EnableKeyRotation").asBoolean(false)) {
@@ -194,7 +222,9 @@ public final class Bootstrap {
             }
             String finalKeyId = keyId;
             refs.put(id, keyId);
-            refs.put(id + ".Arn", kms.describeKey(r -> r.keyId(finalKeyId)).keyMetadata().arn());
+            refs.put(
+                    id + ".Arn",
+                    kms.describeKey(r -> r.keyId(finalKeyId)).keyMetadata().arn());
             refs.put(id + ".KeyId", keyId);
             refs.put(aliasLogicalId.get(id), alias);
         });
@@ -210,9 +240,15 @@ public final class Bootstrap {
                 arn = sm.describeSecret(r -> r.secretId(name)).arn();
             } catch (software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException e) {
                 JsonNode gen = p.path("GenerateSecretString");
-                String value = p.has("SecretString") ? CfnTemplate.evaluate(p.get("SecretString"), refs::get)
-                        : generate(gen.path("PasswordLength").asInt(32), gen.path("ExcludePunctuation").asBoolean(false));
-                arn = sm.createSecret(r -> r.name(name).description(p.path("Description").asText("")).secretString(value)).arn();
+                String value = p.has("SecretString")
+                        ? CfnTemplate.evaluate(p.get("SecretString"), refs::get)
+                        : generate(
+                                gen.path("PasswordLength").asInt(32),
+                                gen.path("ExcludePunctuation").asBoolean(false));
+                arn = sm.createSecret(r -> r.name(name)
+                                .description(p.path("Description").asText(""))
+                                .secretString(value))
+                        .arn();
             }
             refs.put(id, arn);
             refs.put(id + ".Name", name);

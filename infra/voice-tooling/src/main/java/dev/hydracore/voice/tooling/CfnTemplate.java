@@ -82,7 +82,8 @@ public final class CfnTemplate {
      */
     public static String evaluate(JsonNode value, Function<String, String> refs) {
         return evaluate(value, refs, name -> {
-            throw new IllegalArgumentException("Fn::If needs the template's Conditions: use template.evaluateIn (" + name + ")");
+            throw new IllegalArgumentException(
+                    "Fn::If needs the template's Conditions: use template.evaluateIn (" + name + ")");
         });
     }
 
@@ -126,7 +127,8 @@ public final class CfnTemplate {
         throw new IllegalArgumentException("unsupported condition in template: " + c);
     }
 
-    private static String evaluate(JsonNode value, Function<String, String> refs, java.util.function.Predicate<String> conditions) {
+    private static String evaluate(
+            JsonNode value, Function<String, String> refs, java.util.function.Predicate<String> conditions) {
         if (value == null || value.isNull()) {
             return null;
         }

@@ -30,28 +30,6 @@ public final class EmulatorServer implements AutoCloseable {
         this.endpoint = endpoint;
     }
 
-    /** What tells one emulator from the other: its name, launcher, Python and ready line. */
-    public enum Kind {
-        MOTO("moto", "infra/moto_launcher.py", "MOTO_READY ", "is moto[server] installed in .venv?"),
-        MINISTACK("MiniStack", "infra/ministack_launcher.py", "MINISTACK_READY ", "is ministack installed in .venv-ministack?");
-
-        final String label;
-        final String launcher;
-        final String ready;
-        final String hint;
-
-        Kind(String label, String launcher, String ready, String hint) {
-            this.label = label;
-            this.launcher = launcher;
-            this.ready = ready;
-            this.hint = hint;
-        }
-
-        Path python() {
-            return this == MINISTACK ? ProjectPaths.ministackPython() : ProjectPaths.python();
-        }
-    }
-
     public static EmulatorServer start(Kind kind) {
         IllegalStateException last = null;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -92,20 +70,25 @@ public final class EmulatorServer implements AutoCloseable {
             String url = ready.get(60, TimeUnit.SECONDS);
             if (url == null) {
                 p.destroyForcibly();
-                throw new IllegalStateException("the " + kind.label + " server exited before it was ready (" + kind.hint + ")");
+                throw new IllegalStateException(
+                        "the " + kind.label + " server exited before it was ready (" + kind.hint + ")");
             }
             EmulatorServer server = new EmulatorServer(p, URI.create(url));
             // Drain what else the launcher prints, so a full pipe never blocks it.
-            Thread.ofVirtual().name(kind.name().toLowerCase(java.util.Locale.ROOT) + "-stdout").start(() -> {
-                try {
-                    while (out.readLine() != null) {
-                        // discarded
-                    }
-                } catch (IOException ignored) {
-                    // the launcher is gone
-                }
-            });
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close, kind.name().toLowerCase(java.util.Locale.ROOT) + "-stop"));
+            Thread.ofVirtual()
+                    .name(kind.name().toLowerCase(java.util.Locale.ROOT) + "-stdout")
+                    .start(() -> {
+                        try {
+                            while (out.readLine() != null) {
+                                // discarded
+                            }
+                        } catch (IOException ignored) {
+                            // the launcher is gone
+                        }
+                    });
+            Runtime.getRuntime()
+                    .addShutdownHook(
+                            new Thread(server::close, kind.name().toLowerCase(java.util.Locale.ROOT) + "-stop"));
             return server;
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
             p.destroyForcibly();
@@ -134,6 +117,32 @@ public final class EmulatorServer implements AutoCloseable {
             }
         } catch (IOException | InterruptedException e) {
             process.destroyForcibly();
+        }
+    }
+
+    /** What tells one emulator from the other: its name, launcher, Python and ready line. */
+    public enum Kind {
+        MOTO("moto", "infra/moto_launcher.py", "MOTO_READY ", "is moto[server] installed in .venv?"),
+        MINISTACK(
+                "MiniStack",
+                "infra/ministack_launcher.py",
+                "MINISTACK_READY ",
+                "is ministack installed in .venv-ministack?");
+
+        final String label;
+        final String launcher;
+        final String ready;
+        final String hint;
+
+        Kind(String label, String launcher, String ready, String hint) {
+            this.label = label;
+            this.launcher = launcher;
+            this.ready = ready;
+            this.hint = hint;
+        }
+
+        Path python() {
+            return this == MINISTACK ? ProjectPaths.ministackPython() : ProjectPaths.python();
         }
     }
 }

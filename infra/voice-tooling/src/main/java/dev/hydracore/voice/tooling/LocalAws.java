@@ -56,11 +56,14 @@ public final class LocalAws implements AutoCloseable {
 
     /** The emulator {@link #start()} runs when no AWS_ENDPOINT_URL is set: moto, ministack or localstack. */
     public static String emulator() {
-        String mode = firstSet(System.getenv("HYDRA_TEST_AWS"), System.getenv("HYDRA_EMULATOR"), "moto").trim().toLowerCase(Locale.ROOT);
+        String mode = firstSet(System.getenv("HYDRA_TEST_AWS"), System.getenv("HYDRA_EMULATOR"), "moto")
+                .trim()
+                .toLowerCase(Locale.ROOT);
         return switch (mode) {
             case "moto", "ministack", "localstack" -> mode;
-            default -> throw new IllegalArgumentException("unknown emulator '" + mode
-                    + "' (HYDRA_TEST_AWS / HYDRA_EMULATOR): use moto, ministack or localstack");
+            default ->
+                throw new IllegalArgumentException("unknown emulator '" + mode
+                        + "' (HYDRA_TEST_AWS / HYDRA_EMULATOR): use moto, ministack or localstack");
         };
     }
 

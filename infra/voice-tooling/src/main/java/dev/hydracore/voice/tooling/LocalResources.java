@@ -40,13 +40,20 @@ public record LocalResources(String stackName, String region, Map<String, String
      * as PublicBaseUrl, or test settings). Plus what Lambda sets from its LoggingConfig
      * ({@link #lambdaLogging}), so a function logs locally the way it will on Lambda.
      */
-    public Map<String, String> functionEnvironment(CfnTemplate template, String functionLogicalId,
-                                                   Map<String, String> parameters) {
+    public Map<String, String> functionEnvironment(
+            CfnTemplate template, String functionLogicalId, Map<String, String> parameters) {
         Map<String, String> scope = new LinkedHashMap<>(refs);
         scope.putAll(parameters);
         Map<String, String> env = new LinkedHashMap<>();
-        JsonNode globals = template.root().path("Globals").path("Function").path("Environment").path("Variables");
-        JsonNode own = template.resource(functionLogicalId).path("Properties").path("Environment").path("Variables");
+        JsonNode globals = template.root()
+                .path("Globals")
+                .path("Function")
+                .path("Environment")
+                .path("Variables");
+        JsonNode own = template.resource(functionLogicalId)
+                .path("Properties")
+                .path("Environment")
+                .path("Variables");
         for (JsonNode vars : new JsonNode[] {globals, own}) {
             vars.properties().forEach(e -> {
                 String value = template.evaluateIn(e.getValue(), scope::get);
@@ -86,8 +93,11 @@ public record LocalResources(String stackName, String region, Map<String, String
         }
         JsonNode group = own.has("LogGroup") ? own.get("LogGroup") : globals.get("LogGroup");
         if (group != null) {
-            JsonNode resource = group.has("Ref") ? template.resource(group.get("Ref").asText()) : null;
-            String name = resource != null && "AWS::Logs::LogGroup".equals(resource.path("Type").asText())
+            JsonNode resource =
+                    group.has("Ref") ? template.resource(group.get("Ref").asText()) : null;
+            String name = resource != null
+                            && "AWS::Logs::LogGroup"
+                                    .equals(resource.path("Type").asText())
                     ? template.evaluateIn(resource.path("Properties").get("LogGroupName"), names::get)
                     : template.evaluateIn(group, names::get);
             if (name != null) {
@@ -97,7 +107,8 @@ public record LocalResources(String stackName, String region, Map<String, String
         return out;
     }
 
-    private static String setting(CfnTemplate template, JsonNode own, JsonNode globals, String key, Map<String, String> names) {
+    private static String setting(
+            CfnTemplate template, JsonNode own, JsonNode globals, String key, Map<String, String> names) {
         JsonNode v = own.has(key) ? own.get(key) : globals.get(key);
         return v == null ? null : template.evaluateIn(v, names::get);
     }

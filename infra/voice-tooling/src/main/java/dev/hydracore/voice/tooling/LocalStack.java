@@ -15,15 +15,18 @@ final class LocalStack {
 
     static LocalAws start() {
         String image = System.getenv().getOrDefault("HYDRA_LOCALSTACK_IMAGE", "localstack/localstack:latest");
-        LocalStackContainer container = new LocalStackContainer(DockerImageName.parse(image))
-                .withServices("dynamodb", "kms", "secretsmanager");
+        LocalStackContainer container =
+                new LocalStackContainer(DockerImageName.parse(image)).withServices("dynamodb", "kms", "secretsmanager");
         String token = System.getenv("LOCALSTACK_AUTH_TOKEN");
         if (token != null && !token.isBlank()) {
             container.withEnv("LOCALSTACK_AUTH_TOKEN", token);
         }
         container.start();
-        return LocalAws.of(container.getEndpoint(), container.getRegion(),
-                StaticCredentialsProvider.create(AwsBasicCredentials.create(container.getAccessKey(), container.getSecretKey())),
+        return LocalAws.of(
+                container.getEndpoint(),
+                container.getRegion(),
+                StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(container.getAccessKey(), container.getSecretKey())),
                 container::stop);
     }
 }

@@ -34,31 +34,6 @@ import javax.tools.ToolProvider;
  * <p>Reads sources with the JDK's own parser (the {@code jdk.compiler} tree API): no dependency.
  */
 public final class MemberOrder {
-    /** The kinds, in their order. */
-    enum Kind {
-        ENUM_CONSTANT("enum constants"),
-        STATIC_FIELD("static fields"),
-        FIELD("instance fields"),
-        INITIALIZER("initializer blocks"),
-        CONSTRUCTOR("constructors"),
-        METHOD("methods"),
-        TYPE("nested types");
-
-        final String label;
-
-        Kind(String label) {
-            this.label = label;
-        }
-    }
-
-    /** A member out of place: where it is and what must come after it. */
-    public record Violation(Path file, long line, String member, String kind, String before) {
-        @Override
-        public String toString() {
-            return file + ":" + line + ": " + member + " (" + kind + ") must come before the " + before + " above it";
-        }
-    }
-
     private MemberOrder() {}
 
     /** {@code format [--check] <dir>...}: reorders (or, with --check, lists) the Java sources below the dirs. */
@@ -98,8 +73,8 @@ public final class MemberOrder {
                     Kind k = kind(c, m);
                     if (highest != null && k.compareTo(highest) < 0) {
                         long pos = p.positions.getStartPosition(p.unit, m);
-                        out.add(new Violation(p.file, p.unit.getLineMap().getLineNumber(pos), name(m), k.label,
-                                highest.label));
+                        out.add(new Violation(
+                                p.file, p.unit.getLineMap().getLineNumber(pos), name(m), k.label, highest.label));
                     }
                     if (highest == null || k.compareTo(highest) > 0) {
                         highest = k;
@@ -123,10 +98,6 @@ public final class MemberOrder {
         return changed;
     }
 
-    // --- parsing -----------------------------------------------------------------------------------
-
-    private record Parsed(Path file, String source, CompilationUnitTree unit, SourcePositions positions) {}
-
     private static List<Parsed> parse(List<Path> files) throws IOException {
         if (files.isEmpty()) {
             return List.of();
@@ -134,7 +105,7 @@ public final class MemberOrder {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         try (StandardJavaFileManager fm = javac.getStandardFileManager(null, null, StandardCharsets.UTF_8)) {
             Iterable<? extends JavaFileObject> objects = fm.getJavaFileObjectsFromPaths(files);
-            JavacTask task = (JavacTask) javac.getTask(null, fm, d -> { }, List.of("-proc:none"), null, objects);
+            JavacTask task = (JavacTask) javac.getTask(null, fm, d -> {}, List.of("-proc:none"), null, objects);
             SourcePositions positions = Trees.instance(task).getSourcePositions();
             List<Parsed> out = new ArrayList<>();
             for (CompilationUnitTree unit : task.parse()) {
@@ -173,7 +144,8 @@ public final class MemberOrder {
             case BlockTree b -> Kind.INITIALIZER;
             case MethodTree method -> method.getName().contentEquals("<init>") ? Kind.CONSTRUCTOR : Kind.METHOD;
             case VariableTree v when owner.getKind() == Tree.Kind.ENUM && isEnumConstant(v) -> Kind.ENUM_CONSTANT;
-            case VariableTree v when owner.getKind() == Tree.Kind.INTERFACE
+            case VariableTree v
+            when owner.getKind() == Tree.Kind.INTERFACE
                     || v.getModifiers().getFlags().contains(Modifier.STATIC) -> Kind.STATIC_FIELD;
             case VariableTree v -> Kind.FIELD;
             default -> Kind.METHOD;
@@ -188,7 +160,8 @@ public final class MemberOrder {
     private static String name(Tree m) {
         return switch (m) {
             case ClassTree c -> c.getSimpleName().toString();
-            case MethodTree method -> method.getName().contentEquals("<init>") ? "constructor" : method.getName() + "()";
+            case MethodTree method ->
+                method.getName().contentEquals("<init>") ? "constructor" : method.getName() + "()";
             case VariableTree v -> v.getName().toString();
             default -> "initializer";
         };
@@ -233,12 +206,14 @@ public final class MemberOrder {
             int chunkStart = lineAfter(p.source, prevEnd);
             int mEnd = (int) p.positions.getEndPosition(p.unit, m);
             String text = m instanceof ClassTree inner
-                    ? p.source.substring(chunkStart, (int) p.positions.getStartPosition(p.unit, inner)) + reorderClass(p, inner)
+                    ? p.source.substring(chunkStart, (int) p.positions.getStartPosition(p.unit, inner))
+                            + reorderClass(p, inner)
                     : p.source.substring(chunkStart, mEnd);
             chunks.add(new Chunk(kind(c, m), text, chunkStart, mEnd));
             prevEnd = mEnd;
         }
-        List<Chunk> sorted = chunks.stream().sorted(Comparator.comparing(Chunk::kind)).toList();
+        List<Chunk> sorted =
+                chunks.stream().sorted(Comparator.comparing(Chunk::kind)).toList();
         StringBuilder out = new StringBuilder(p.source.substring(start, chunks.getFirst().start));
         boolean moved = !sorted.equals(chunks);
         for (int i = 0; i < sorted.size(); i++) {
@@ -246,10 +221,14 @@ public final class MemberOrder {
             String text = ch.text;
             if (moved) {
                 // A member keeps the blank line it had before it; a new kind always gets one.
-                boolean blank = ch.text.length() != stripLeadingBlankLines(ch.text).length();
+                boolean blank =
+                        ch.text.length() != stripLeadingBlankLines(ch.text).length();
                 text = stripLeadingBlankLines(text);
                 boolean first = i == 0;
-                if (first ? chunks.getFirst().text.length() != stripLeadingBlankLines(chunks.getFirst().text).length()
+                if (first
+                        ? chunks.getFirst().text.length()
+                                != stripLeadingBlankLines(chunks.getFirst().text)
+                                        .length()
                         : blank || ch.kind != sorted.get(i - 1).kind) {
                     out.append('\n');
                 }
@@ -278,8 +257,6 @@ public final class MemberOrder {
         }
         return out;
     }
-
-    private record Chunk(Kind kind, String text, int start, int end) {}
 
     /** Where to look for the class body's opening brace: after the name, type parameters and record header. */
     private static int bodyBraceSearchStart(Parsed p, ClassTree c) {
@@ -338,4 +315,35 @@ public final class MemberOrder {
             i = nl + 1;
         }
     }
+
+    /** The kinds, in their order. */
+    enum Kind {
+        ENUM_CONSTANT("enum constants"),
+        STATIC_FIELD("static fields"),
+        FIELD("instance fields"),
+        INITIALIZER("initializer blocks"),
+        CONSTRUCTOR("constructors"),
+        METHOD("methods"),
+        TYPE("nested types");
+
+        final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+    }
+
+    /** A member out of place: where it is and what must come after it. */
+    public record Violation(Path file, long line, String member, String kind, String before) {
+        @Override
+        public String toString() {
+            return file + ":" + line + ": " + member + " (" + kind + ") must come before the " + before + " above it";
+        }
+    }
+
+    // --- parsing -----------------------------------------------------------------------------------
+
+    private record Parsed(Path file, String source, CompilationUnitTree unit, SourcePositions positions) {}
+
+    private record Chunk(Kind kind, String text, int start, int end) {}
 }

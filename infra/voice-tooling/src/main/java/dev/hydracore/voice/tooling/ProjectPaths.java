@@ -18,8 +18,8 @@ public final class ProjectPaths {
                 return p;
             }
         }
-        throw new IllegalStateException("cannot find the project root (template.yaml + hydra) above " + dir
-                + "; set HYDRA_ROOT");
+        throw new IllegalStateException(
+                "cannot find the project root (template.yaml + hydra) above " + dir + "; set HYDRA_ROOT");
     }
 
     public static Path template() {

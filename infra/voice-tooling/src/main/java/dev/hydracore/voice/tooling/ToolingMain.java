@@ -51,12 +51,6 @@ public final class ToolingMain {
         System.exit(new ToolingMain(System.out, System.err).run(args));
     }
 
-    static final class UsageException extends RuntimeException {
-        UsageException(String message) {
-            super(message, null, false, false);
-        }
-    }
-
     int run(String[] argv) {
         Args args;
         try {
@@ -106,9 +100,14 @@ public final class ToolingMain {
         }
         String region = System.getenv().getOrDefault("AWS_REGION", LocalAws.REGION);
         AwsClients aws = new AwsClients(region, URI.create(endpoint.trim()), LocalAws.emulatorCredentials());
-        LocalResources res = new Bootstrap(CfnTemplate.load(ProjectPaths.template()), aws, Bootstrap.stackName(), region).run();
-        ObjectNode o = Json.object().put("endpoint", endpoint.trim()).put("stack", res.stackName())
-                .put("table", res.tableName()).put("pepper_secret", res.pepperSecretId()).put("kms_key", res.kmsKeyId());
+        LocalResources res =
+                new Bootstrap(CfnTemplate.load(ProjectPaths.template()), aws, Bootstrap.stackName(), region).run();
+        ObjectNode o = Json.object()
+                .put("endpoint", endpoint.trim())
+                .put("stack", res.stackName())
+                .put("table", res.tableName())
+                .put("pepper_secret", res.pepperSecretId())
+                .put("kms_key", res.kmsKeyId());
         if (args.json) {
             out.println(o);
         } else {
@@ -135,7 +134,9 @@ public final class ToolingMain {
             }
             case "key create" -> {
                 ApiKeys.NewKey k = admin.createKey(args.required("--tenant"));
-                o.put("key_id", k.keyId()).put("tenant_id", args.required("--tenant")).put("api_key", k.plaintext());
+                o.put("key_id", k.keyId())
+                        .put("tenant_id", args.required("--tenant"))
+                        .put("api_key", k.plaintext());
                 human = "created key " + k.keyId() + " for tenant " + args.required("--tenant")
                         + "\nAPI key (shown once, store it now): " + k.plaintext();
             }
@@ -143,14 +144,23 @@ public final class ToolingMain {
                 ArrayNode list = o.putArray("keys");
                 StringBuilder sb = new StringBuilder();
                 for (ApiKeyStore.StoredKey k : admin.listKeys(args.required("--tenant"))) {
-                    ObjectNode ko = list.addObject().put("key_id", k.keyId())
-                            .put("created_at", Instant.ofEpochMilli(k.createdAtMillis()).toString())
+                    ObjectNode ko = list.addObject()
+                            .put("key_id", k.keyId())
+                            .put(
+                                    "created_at",
+                                    Instant.ofEpochMilli(k.createdAtMillis()).toString())
                             .put("status", k.revoked() ? "revoked" : "active");
                     if (k.revoked()) {
-                        ko.put("revoked_at", Instant.ofEpochMilli(k.revokedAtMillis()).toString());
+                        ko.put(
+                                "revoked_at",
+                                Instant.ofEpochMilli(k.revokedAtMillis()).toString());
                     }
-                    sb.append(k.keyId()).append("  ").append(k.revoked() ? "revoked" : "active ")
-                            .append("  created ").append(Instant.ofEpochMilli(k.createdAtMillis())).append('\n');
+                    sb.append(k.keyId())
+                            .append("  ")
+                            .append(k.revoked() ? "revoked" : "active ")
+                            .append("  created ")
+                            .append(Instant.ofEpochMilli(k.createdAtMillis()))
+                            .append('\n');
                 }
                 o.put("tenant_id", args.required("--tenant"));
                 human = sb.isEmpty() ? "no keys" : sb.toString().stripTrailing();
@@ -161,7 +171,8 @@ public final class ToolingMain {
                 if (r == ApiKeyStore.Revocation.NOT_FOUND) {
                     throw new Admin.AdminException("no such key: " + keyId);
                 }
-                o.put("key_id", keyId).put("status", r == ApiKeyStore.Revocation.REVOKED ? "revoked" : "already_revoked");
+                o.put("key_id", keyId)
+                        .put("status", r == ApiKeyStore.Revocation.REVOKED ? "revoked" : "already_revoked");
                 human = "revoked " + keyId + (r == ApiKeyStore.Revocation.REVOKED ? "" : " (it already was)");
             }
             case "instance register" -> {
@@ -169,7 +180,8 @@ public final class ToolingMain {
                 String tenant = args.required("--tenant");
                 switch (admin.registerInstance(iid, tenant)) {
                     case NO_SUCH_TENANT -> throw new Admin.AdminException("no such tenant: " + tenant);
-                    case OWNED_BY_OTHER_TENANT -> throw new Admin.AdminException("instance " + iid + " is registered to another tenant");
+                    case OWNED_BY_OTHER_TENANT ->
+                        throw new Admin.AdminException("instance " + iid + " is registered to another tenant");
                     case ALREADY_REGISTERED -> o.put("status", "already_registered");
                     case REGISTERED -> o.put("status", "registered");
                 }
@@ -180,8 +192,9 @@ public final class ToolingMain {
                 String iid = arg(p, 3, "<instance_id>");
                 switch (admin.unregisterInstance(iid)) {
                     case NOT_REGISTERED -> throw new Admin.AdminException("instance " + iid + " is not registered");
-                    case CHANNEL_CONFIGURED -> throw new Admin.AdminException("instance " + iid
-                            + " has a voice channel: tear it down first (DELETE .../channels/voice)");
+                    case CHANNEL_CONFIGURED ->
+                        throw new Admin.AdminException("instance " + iid
+                                + " has a voice channel: tear it down first (DELETE .../channels/voice)");
                     case UNREGISTERED -> o.put("status", "unregistered");
                 }
                 o.put("instance_id", iid.toLowerCase());
@@ -203,12 +216,14 @@ public final class ToolingMain {
     private static Admin connect(Args args) {
         String endpoint = System.getenv("AWS_ENDPOINT_URL");
         boolean emulator = endpoint != null && !endpoint.isBlank();
-        String region = args.option("--region").orElse(System.getenv().getOrDefault("AWS_REGION", emulator ? LocalAws.REGION : ""));
+        String region = args.option("--region")
+                .orElse(System.getenv().getOrDefault("AWS_REGION", emulator ? LocalAws.REGION : ""));
         if (region.isBlank()) {
             throw new IllegalStateException("no region: pass --region or set AWS_REGION");
         }
         Map<String, String> names = emulator
-                ? Bootstrap.expectedNames(CfnTemplate.load(ProjectPaths.template()), Bootstrap.stackName()) : new HashMap<>();
+                ? Bootstrap.expectedNames(CfnTemplate.load(ProjectPaths.template()), Bootstrap.stackName())
+                : new HashMap<>();
         String table = args.option("--table").orElse(env("TABLE_NAME", names.get("VoiceTable")));
         String pepper = args.option("--pepper-secret").orElse(env("PEPPER_SECRET_ID", names.get("ApiKeyPepper")));
         if (table == null || pepper == null) {
@@ -217,13 +232,20 @@ public final class ToolingMain {
         }
         AwsClients aws = emulator
                 ? new AwsClients(region, URI.create(endpoint.trim()), LocalAws.emulatorCredentials())
-                : new AwsClients(region, null, DefaultCredentialsProvider.builder().build());
+                : new AwsClients(
+                        region, null, DefaultCredentialsProvider.builder().build());
         return new Admin(aws, table, pepper, Clock.systemUTC());
     }
 
     private static String env(String name, String fallback) {
         String v = System.getenv(name);
         return v == null || v.isBlank() ? fallback : v.trim();
+    }
+
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** Positional words and --flag value options; --json is a switch. */

@@ -50,13 +50,19 @@ class CfnTemplateConditionsTest {
     void conditionsFollowParameters(@TempDir Path dir) throws Exception {
         CfnTemplate t = template(dir);
         LocalResources res = new LocalResources("s", "us-east-1", t.parameterDefaults());
-        Map<String, String> env = res.functionEnvironment(t, "Fn", Map.of("Endpoint", "http://x:4566", "Stage", "prod"));
+        Map<String, String> env =
+                res.functionEnvironment(t, "Fn", Map.of("Endpoint", "http://x:4566", "Stage", "prod"));
         assertEquals("http://x:4566", env.get("AWS_ENDPOINT_URL"));
         assertEquals("live-prod", env.get("MODE"));
         Map<String, String> prod = Map.of("Endpoint", "", "Stage", "prod");
         assertFalse(t.condition("ProdWithEndpoint", prod::get));
         assertEquals(true, t.condition("EitherOne", prod::get));
-        assertNull(t.evaluateIn(t.resource("Fn").path("Properties").path("Environment").path("Variables").get("AWS_ENDPOINT_URL"),
+        assertNull(t.evaluateIn(
+                t.resource("Fn")
+                        .path("Properties")
+                        .path("Environment")
+                        .path("Variables")
+                        .get("AWS_ENDPOINT_URL"),
                 prod::get));
     }
 
@@ -64,7 +70,14 @@ class CfnTemplateConditionsTest {
     void theStaticEvaluatorRefusesFnIfItCannotDecide(@TempDir Path dir) throws Exception {
         CfnTemplate t = template(dir);
         Map<String, String> refs = t.parameterDefaults();
-        assertThrows(IllegalArgumentException.class, () -> CfnTemplate.evaluate(
-                t.resource("Fn").path("Properties").path("Environment").path("Variables").get("MODE"), refs::get));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> CfnTemplate.evaluate(
+                        t.resource("Fn")
+                                .path("Properties")
+                                .path("Environment")
+                                .path("Variables")
+                                .get("MODE"),
+                        refs::get));
     }
 }

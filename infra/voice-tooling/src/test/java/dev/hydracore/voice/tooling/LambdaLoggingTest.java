@@ -37,15 +37,33 @@ class LambdaLoggingTest {
             Map<String, String> byDefault = res.lambdaLogging(TEMPLATE, id, scope(Map.of()));
             assertEquals("JSON", byDefault.get("AWS_LAMBDA_LOG_FORMAT"), id);
             assertEquals("INFO", byDefault.get("AWS_LAMBDA_LOG_LEVEL"), id + ": LogLevel's default");
-            assertEquals("DEBUG", res.lambdaLogging(TEMPLATE, id, scope(Map.of("LogLevel", "DEBUG"))).get("AWS_LAMBDA_LOG_LEVEL"), id);
+            assertEquals(
+                    "DEBUG",
+                    res.lambdaLogging(TEMPLATE, id, scope(Map.of("LogLevel", "DEBUG")))
+                            .get("AWS_LAMBDA_LOG_LEVEL"),
+                    id);
 
-            String functionName = CfnTemplate.evaluate(fn.path("Properties").get("FunctionName"), Map.of("AWS::StackName", STACK)::get);
+            String functionName = CfnTemplate.evaluate(
+                    fn.path("Properties").get("FunctionName"), Map.of("AWS::StackName", STACK)::get);
             String group = byDefault.get("AWS_LAMBDA_LOG_GROUP_NAME");
             assertEquals("/aws/lambda/" + functionName, group, id + " logs into /aws/lambda/<its FunctionName>");
-            String groupId = fn.path("Properties").path("LoggingConfig").path("LogGroup").path("Ref").asText();
+            String groupId = fn.path("Properties")
+                    .path("LoggingConfig")
+                    .path("LogGroup")
+                    .path("Ref")
+                    .asText();
             JsonNode logGroup = TEMPLATE.resource(groupId);
-            assertEquals("AWS::Logs::LogGroup", logGroup.path("Type").asText(), id + "'s LoggingConfig.LogGroup is a Ref to its log group");
-            assertEquals("LogRetentionDays", logGroup.path("Properties").path("RetentionInDays").path("Ref").asText(), groupId);
+            assertEquals(
+                    "AWS::Logs::LogGroup",
+                    logGroup.path("Type").asText(),
+                    id + "'s LoggingConfig.LogGroup is a Ref to its log group");
+            assertEquals(
+                    "LogRetentionDays",
+                    logGroup.path("Properties")
+                            .path("RetentionInDays")
+                            .path("Ref")
+                            .asText(),
+                    groupId);
             assertTrue(groups.put(group, id) == null, id + " shares log group " + group + " with " + groups.get(group));
         });
     }
@@ -68,7 +86,8 @@ class LambdaLoggingTest {
         CfnTemplate t = CfnTemplate.load(file);
         LocalResources res = new LocalResources("s", "us-east-1", Map.of());
         assertEquals(Map.of(), res.lambdaLogging(t, "Plain", Map.of()));
-        assertEquals(Map.of("AWS_LAMBDA_LOG_FORMAT", "Text", "AWS_LAMBDA_LOG_GROUP_NAME", "/custom/s"),
+        assertEquals(
+                Map.of("AWS_LAMBDA_LOG_FORMAT", "Text", "AWS_LAMBDA_LOG_GROUP_NAME", "/custom/s"),
                 res.lambdaLogging(t, "Text", Map.of()));
     }
 

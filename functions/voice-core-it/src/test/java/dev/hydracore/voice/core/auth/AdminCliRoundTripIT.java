@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hydracore.voice.status.VoiceStatusHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.Settings;
+import dev.hydracore.voice.status.VoiceStatusHandler;
+import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.tooling.ApiEvents;
 import dev.hydracore.voice.tooling.ProjectPaths;
-import dev.hydracore.voice.testkit.TestAws;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -28,12 +28,14 @@ import org.junit.jupiter.api.Test;
 class AdminCliRoundTripIT {
     static final TestAws aws = TestAws.shared();
 
-    record Result(int exit, JsonNode json, String stdout, String stderr) {}
-
     static Result cli(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                "dev.hydracore.voice.tooling.ToolingMain", "admin"));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.hydracore.voice.tooling.ToolingMain",
+                "admin"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("AWS_ENDPOINT_URL", aws.aws().endpoint().toString());
@@ -69,7 +71,12 @@ class AdminCliRoundTripIT {
         Result reg = cli("instance", "register", instance.toUpperCase(), "--tenant", tenantId, "--json");
         assertEquals(0, reg.exit(), reg.stderr());
         assertEquals(instance, reg.json().path("instance_id").asText());
-        assertEquals("already_registered", cli("instance", "register", instance, "--tenant", tenantId, "--json").json().path("status").asText());
+        assertEquals(
+                "already_registered",
+                cli("instance", "register", instance, "--tenant", tenantId, "--json")
+                        .json()
+                        .path("status")
+                        .asText());
 
         Result list = cli("key", "list", "--tenant", tenantId, "--json");
         assertEquals(0, list.exit());
@@ -77,15 +84,28 @@ class AdminCliRoundTripIT {
         assertEquals("active", list.json().path("keys").get(0).path("status").asText());
         assertFalse(list.stdout().contains(apiKey.substring(keyId.length())), "listing shows no secret");
 
-        VoiceStatusHandler handler = new VoiceStatusHandler(aws.services(aws.settings().with(Settings.API_KEY_CACHE_SECONDS, "1")));
-        var event = ApiEvents.of("GET", "/v1/instances/" + instance + "/channels/voice", "GET /v1/instances/{instance_id}/channels/voice",
-                Map.of("instance_id", instance), Map.of("authorization", "Bearer " + apiKey), null);
+        VoiceStatusHandler handler =
+                new VoiceStatusHandler(aws.services(aws.settings().with(Settings.API_KEY_CACHE_SECONDS, "1")));
+        var event = ApiEvents.of(
+                "GET",
+                "/v1/instances/" + instance + "/channels/voice",
+                "GET /v1/instances/{instance_id}/channels/voice",
+                Map.of("instance_id", instance),
+                Map.of("authorization", "Bearer " + apiKey),
+                null);
         assertEquals(200, handler.respond(event).status());
 
         Result revoke = cli("key", "revoke", keyId, "--json");
         assertEquals(0, revoke.exit(), revoke.stderr());
         assertEquals("revoked", revoke.json().path("status").asText());
-        assertEquals("revoked", cli("key", "list", "--tenant", tenantId, "--json").json().path("keys").get(0).path("status").asText());
+        assertEquals(
+                "revoked",
+                cli("key", "list", "--tenant", tenantId, "--json")
+                        .json()
+                        .path("keys")
+                        .get(0)
+                        .path("status")
+                        .asText());
 
         Thread.sleep(1_100); // the stated bound in this handler's configuration: 1 s
         assertEquals(401, handler.respond(event).status());
@@ -106,4 +126,6 @@ class AdminCliRoundTripIT {
         assertEquals(2, usage.exit());
         assertTrue(usage.json().has("error"));
     }
+
+    record Result(int exit, JsonNode json, String stdout, String stderr) {}
 }

@@ -30,16 +30,21 @@ class RevocationIT {
     static final TestAws aws = TestAws.shared();
 
     static ApiKeyStore storeCancelling(String... reasonCodes) {
-        return new ApiKeyStore(DynamoInterceptor.wrap(aws.dynamo(), (op, request, proceed) -> {
-            if (op.equals("transactWriteItems")) {
-                List<CancellationReason> reasons = new ArrayList<>();
-                for (String code : reasonCodes) {
-                    reasons.add(CancellationReason.builder().code(code).build());
-                }
-                throw TransactionCanceledException.builder().message("cancelled").cancellationReasons(reasons).build();
-            }
-            return proceed.call();
-        }), aws.resources().tableName());
+        return new ApiKeyStore(
+                DynamoInterceptor.wrap(aws.dynamo(), (op, request, proceed) -> {
+                    if (op.equals("transactWriteItems")) {
+                        List<CancellationReason> reasons = new ArrayList<>();
+                        for (String code : reasonCodes) {
+                            reasons.add(CancellationReason.builder().code(code).build());
+                        }
+                        throw TransactionCanceledException.builder()
+                                .message("cancelled")
+                                .cancellationReasons(reasons)
+                                .build();
+                    }
+                    return proceed.call();
+                }),
+                aws.resources().tableName());
     }
 
     static boolean revoked(TestAws.TestCaller caller) {
@@ -48,9 +53,11 @@ class RevocationIT {
 
     @Test
     void throttledOrConflictingRevocationIsAnErrorAndTheKeyStaysValid() {
-        for (String[] reasons : List.of(new String[] {"ThrottlingError", "None"}, new String[] {"None", "TransactionConflict"})) {
+        for (String[] reasons :
+                List.of(new String[] {"ThrottlingError", "None"}, new String[] {"None", "TransactionConflict"})) {
             TestAws.TestCaller caller = aws.newCaller();
-            ApiKeyStore.RevocationFailedException e = assertThrows(ApiKeyStore.RevocationFailedException.class,
+            ApiKeyStore.RevocationFailedException e = assertThrows(
+                    ApiKeyStore.RevocationFailedException.class,
                     () -> storeCancelling(reasons).revoke(caller.keyId(), System.currentTimeMillis()));
             assertTrue(e.getMessage().contains("not revoked"), e.getMessage());
             assertFalse(revoked(caller), "the key is still valid, as the error says");
@@ -61,12 +68,14 @@ class RevocationIT {
     void aFailedConditionIsAlreadyRevoked() {
         TestAws.TestCaller caller = aws.newCaller();
         // Another operator revokes it between our read of the pointer and our transaction.
-        ApiKeyStore racing = new ApiKeyStore(DynamoInterceptor.wrap(aws.dynamo(), (op, request, proceed) -> {
-            if (op.equals("transactWriteItems")) {
-                assertEquals(ApiKeyStore.Revocation.REVOKED, aws.admin().revokeKey(caller.keyId()));
-            }
-            return proceed.call();
-        }), aws.resources().tableName());
+        ApiKeyStore racing = new ApiKeyStore(
+                DynamoInterceptor.wrap(aws.dynamo(), (op, request, proceed) -> {
+                    if (op.equals("transactWriteItems")) {
+                        assertEquals(ApiKeyStore.Revocation.REVOKED, aws.admin().revokeKey(caller.keyId()));
+                    }
+                    return proceed.call();
+                }),
+                aws.resources().tableName());
         assertEquals(ApiKeyStore.Revocation.ALREADY_REVOKED, racing.revoke(caller.keyId(), System.currentTimeMillis()));
         assertTrue(revoked(caller));
     }
@@ -74,13 +83,23 @@ class RevocationIT {
     @Test
     void cliExitsOneAndSaysTheKeyWasNotRevoked() throws Exception {
         TestAws.TestCaller caller = aws.newCaller();
-        try (AwsProxy proxy = new AwsProxy(aws.aws().endpoint()).failWith("DynamoDB_20120810.TransactWriteItems",
-                "{\"__type\":\"com.amazonaws.dynamodb.v20120810#TransactionCanceledException\",\"message\":\"Transaction cancelled\","
-                        + "\"CancellationReasons\":[{\"Code\":\"ThrottlingError\",\"Message\":\"Throughput exceeds the current capacity\"},"
-                        + "{\"Code\":\"None\"}]}")) {
-            List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                    "dev.hydracore.voice.tooling.ToolingMain", "admin", "key", "revoke", caller.keyId(), "--json");
+        try (AwsProxy proxy = new AwsProxy(aws.aws().endpoint())
+                .failWith(
+                        "DynamoDB_20120810.TransactWriteItems",
+                        "{\"__type\":\"com.amazonaws.dynamodb.v20120810#TransactionCanceledException\",\"message\":\"Transaction cancelled\","
+                                + "\"CancellationReasons\":[{\"Code\":\"ThrottlingError\",\"Message\":\"Throughput exceeds the current capacity\"},"
+                                + "{\"Code\":\"None\"}]}")) {
+            List<String> cmd = List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:TieredStopAtLevel=1",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    "dev.hydracore.voice.tooling.ToolingMain",
+                    "admin",
+                    "key",
+                    "revoke",
+                    caller.keyId(),
+                    "--json");
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().put("AWS_ENDPOINT_URL", proxy.endpoint().toString());
             pb.environment().put("AWS_REGION", aws.aws().region());

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.hydracore.voice.testkit.TestAws;
-import dev.hydracore.voice.core.crypto.CredentialVault;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -25,7 +24,8 @@ class CredentialVaultIT {
     @Test
     void roundTripThroughAFreshVaultUsesKms() {
         String iid = UUID.randomUUID().toString();
-        Map<String, String> creds = Map.of("api_key", "key_" + UUID.randomUUID(), "webhook_secret", "s3cret-s3cret-s3cret");
+        Map<String, String> creds =
+                Map.of("api_key", "key_" + UUID.randomUUID(), "webhook_secret", "s3cret-s3cret-s3cret");
         CredentialVault.Sealed sealed = vault().seal(iid, creds);
         String stored = new String(sealed.ciphertext(), StandardCharsets.ISO_8859_1)
                 + Base64.getEncoder().encodeToString(sealed.ciphertext());
@@ -47,7 +47,8 @@ class CredentialVaultIT {
         CredentialVault.Sealed sealed = v.seal(iid, Map.of("api_key", "abc"));
         byte[] ct = sealed.ciphertext().clone();
         ct[ct.length - 1] ^= 1;
-        assertThrows(CredentialVault.UnreadableCredentialsException.class,
+        assertThrows(
+                CredentialVault.UnreadableCredentialsException.class,
                 () -> v.open(iid, new CredentialVault.Sealed(sealed.encryptedDataKey(), ct)));
         assertArrayEquals(sealed.ciphertext(), sealed.ciphertext().clone());
         assertFalse(sealed.toString().contains("abc"));

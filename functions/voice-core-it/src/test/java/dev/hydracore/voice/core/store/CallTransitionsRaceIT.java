@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hydracore.voice.core.calls.CallEvent;
 import dev.hydracore.voice.core.calls.CallRecord;
 import dev.hydracore.voice.core.calls.CallState;
-import dev.hydracore.voice.core.store.CallTransitions;
-import dev.hydracore.voice.core.store.TableLayout;
 import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.testkit.TestAws.TestCaller;
 import dev.hydracore.voice.testkit.TestChannels;
@@ -32,6 +30,9 @@ class CallTransitionsRaceIT {
     static CallTransitions store;
     static TestCaller caller;
 
+    static final CallEvent STARTED = CallEvent.state(CallState.IN_PROGRESS, "+14155550140");
+    static final CallEvent ENDED = CallEvent.state(CallState.ENDED, null);
+
     @BeforeAll
     static void setUp() {
         aws = TestAws.shared();
@@ -45,21 +46,25 @@ class CallTransitionsRaceIT {
     }
 
     static List<Map<String, AttributeValue>> items(String iid) {
-        return aws.dynamo().query(q -> q.tableName(aws.resources().tableName()).consistentRead(true)
-                .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + iid))))
+        return aws.dynamo()
+                .query(q -> q.tableName(aws.resources().tableName())
+                        .consistentRead(true)
+                        .keyConditionExpression("pk = :pk")
+                        .expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + iid))))
                 .items();
     }
 
     static Map<String, AttributeValue> instanceItem(String iid) {
-        return aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName()).key(TableLayout.instanceKey(iid)).consistentRead(true)).item();
+        return aws.dynamo()
+                .getItem(g -> g.tableName(aws.resources().tableName())
+                        .key(TableLayout.instanceKey(iid))
+                        .consistentRead(true))
+                .item();
     }
 
     static long counter(String iid) {
         return TableLayout.num(instanceItem(iid), TableLayout.ACTIVE_CALLS, -1);
     }
-
-    static final CallEvent STARTED = CallEvent.state(CallState.IN_PROGRESS, "+14155550140");
-    static final CallEvent ENDED = CallEvent.state(CallState.ENDED, null);
 
     @Test
     void eventReadBeforeATeardownWritesNothingAfterIt() {
@@ -103,18 +108,24 @@ class CallTransitionsRaceIT {
 
     @Test
     void turnMarkerMakesARedeliveredTurnUnchangedEvenWhenReadConcurrently() {
-        Channel ch = channels.pipecat(caller, aws.registerInstance(caller), "tok_" + UUID.randomUUID(), "sec_" + UUID.randomUUID());
+        Channel ch = channels.pipecat(
+                caller, aws.registerInstance(caller), "tok_" + UUID.randomUUID(), "sec_" + UUID.randomUUID());
         String turn = UUID.randomUUID().toString();
         CallTransitions.CallRead a = store.read(ch.instanceId(), "CA9", turn);
         CallTransitions.CallRead b = store.read(ch.instanceId(), "CA9", turn);
         assertEquals(CallTransitions.Outcome.APPLIED, store.apply(a, CallEvent.turn(turn, null)));
         assertEquals(CallTransitions.Outcome.UNCHANGED, store.apply(b, CallEvent.turn(turn, null)));
-        assertEquals(CallTransitions.Outcome.UNCHANGED, store.apply(store.read(ch.instanceId(), "CA9", turn), CallEvent.turn(turn, null)));
+        assertEquals(
+                CallTransitions.Outcome.UNCHANGED,
+                store.apply(store.read(ch.instanceId(), "CA9", turn), CallEvent.turn(turn, null)));
         CallTransitions.CallRead now = store.read(ch.instanceId(), "CA9", null);
         assertEquals(1, now.storedCall().orElseThrow().turns());
         assertEquals(1, counter(ch.instanceId()));
-        Map<String, AttributeValue> marker = aws.dynamo().getItem(g -> g.tableName(aws.resources().tableName())
-                .key(TableLayout.turnMarkerKey(ch.instanceId(), "CA9", turn)).consistentRead(true)).item();
+        Map<String, AttributeValue> marker = aws.dynamo()
+                .getItem(g -> g.tableName(aws.resources().tableName())
+                        .key(TableLayout.turnMarkerKey(ch.instanceId(), "CA9", turn))
+                        .consistentRead(true))
+                .item();
         assertEquals(ch.generation(), marker.get(TableLayout.GENERATION).s());
         assertTrue(marker.containsKey(TableLayout.EXPIRES_AT));
     }
@@ -129,7 +140,10 @@ class CallTransitionsRaceIT {
         aws.services().channels().remove(iid, old.generation());
         Channel fresh = channels.retell(caller, iid, old.secret("api_key"));
         assertEquals(0, counter(iid));
-        assertEquals(List.of(), aws.services().activeCalls().activeCalls(iid, fresh.generation()), "old-generation records are not listed");
+        assertEquals(
+                List.of(),
+                aws.services().activeCalls().activeCalls(iid, fresh.generation()),
+                "old-generation records are not listed");
         // Ending the old call under the new channel must not drive the counter below zero...
         assertEquals(CallTransitions.Outcome.APPLIED, store.apply(store.read(iid, "c4", null), ENDED));
         assertEquals(0, counter(iid));
@@ -138,6 +152,10 @@ class CallTransitionsRaceIT {
         assertEquals(1, counter(iid));
         CallRecord c5 = store.read(iid, "c5", null).storedCall().orElseThrow();
         assertEquals(fresh.generation(), c5.generation());
-        assertEquals(Optional.of("c5"), aws.services().activeCalls().activeCalls(iid, fresh.generation()).stream().map(CallRecord::callId).findFirst());
+        assertEquals(
+                Optional.of("c5"),
+                aws.services().activeCalls().activeCalls(iid, fresh.generation()).stream()
+                        .map(CallRecord::callId)
+                        .findFirst());
     }
 }

@@ -24,13 +24,6 @@ public final class ApiKeys {
 
     private ApiKeys() {}
 
-    public record NewKey(String keyId, String plaintext) {
-        @Override
-        public String toString() {
-            return "NewKey[keyId=" + keyId + ", plaintext=<redacted>]";
-        }
-    }
-
     public static NewKey generate() {
         char[] id = new char[KEY_ID_CHARS];
         for (int i = 0; i < id.length; i++) {
@@ -39,12 +32,16 @@ public final class ApiKeys {
         byte[] secret = new byte[32];
         RANDOM.nextBytes(secret);
         String keyId = "hk_" + new String(id);
-        return new NewKey(keyId, keyId + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
+        return new NewKey(
+                keyId, keyId + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
     }
 
     /** Shape check before any lookup, so garbage never reaches DynamoDB. */
     public static boolean wellFormed(String key) {
-        if (key == null || key.length() != KEY_LENGTH || !key.startsWith("hk_") || key.charAt(3 + KEY_ID_CHARS) != '_') {
+        if (key == null
+                || key.length() != KEY_LENGTH
+                || !key.startsWith("hk_")
+                || key.charAt(3 + KEY_ID_CHARS) != '_') {
             return false;
         }
         for (int i = 3; i < 3 + KEY_ID_CHARS; i++) {
@@ -75,5 +72,12 @@ public final class ApiKeys {
     /** Constant-time equality of two strings (as UTF-8 bytes). */
     public static boolean constantTimeEquals(String a, String b) {
         return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public record NewKey(String keyId, String plaintext) {
+        @Override
+        public String toString() {
+            return "NewKey[keyId=" + keyId + ", plaintext=<redacted>]";
+        }
     }
 }

@@ -25,8 +25,6 @@ public final class Authenticator {
     private final LongSupplier nanoTime;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
-    private record Cached(Principal principal, long expiresAtNanos) {}
-
     public Authenticator(ApiKeyStore keys, Pepper pepper, Duration cacheTtl) {
         this(keys, pepper, cacheTtl, System::nanoTime);
     }
@@ -51,12 +49,14 @@ public final class Authenticator {
             return hit.principal();
         }
         Optional<ApiKeyStore.StoredKey> stored = keys.findByDigest(digest);
-        if (stored.isEmpty() || stored.get().revoked()
+        if (stored.isEmpty()
+                || stored.get().revoked()
                 || !ApiKeys.constantTimeEquals(stored.get().digestHex(), digest)) {
             cache.remove(digest);
             throw ApiException.invalidApiKey();
         }
-        Principal principal = new Principal(stored.get().tenantId(), stored.get().keyId());
+        Principal principal =
+                new Principal(stored.get().tenantId(), stored.get().keyId());
         if (cache.size() >= MAX_CACHED_KEYS) {
             cache.clear();
         }
@@ -82,8 +82,12 @@ public final class Authenticator {
 
     /** The key the request presents, or 401 Not authenticated when it presents none. */
     static String presentedKey(HttpRequest request) {
-        String bearer = request.header("authorization").map(Authenticator::bearerToken).orElse(null);
-        String apiKey = request.header("x-api-key").map(String::trim).filter(s -> !s.isEmpty()).orElse(null);
+        String bearer =
+                request.header("authorization").map(Authenticator::bearerToken).orElse(null);
+        String apiKey = request.header("x-api-key")
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .orElse(null);
         if (bearer == null && apiKey == null) {
             throw ApiException.notAuthenticated();
         }
@@ -102,4 +106,6 @@ public final class Authenticator {
         String token = h.substring(space + 1).trim();
         return token.isEmpty() ? null : token;
     }
+
+    private record Cached(Principal principal, long expiresAtNanos) {}
 }

@@ -25,7 +25,8 @@ public final class Pepper {
                 if (value == null) {
                     String s = secrets.getSecretValue(r -> r.secretId(secretId)).secretString();
                     if (s == null || s.length() < 32) {
-                        throw new IllegalStateException("the API-key pepper secret is missing or shorter than 32 characters");
+                        throw new IllegalStateException(
+                                "the API-key pepper secret is missing or shorter than 32 characters");
                     }
                     value = s.getBytes(StandardCharsets.UTF_8);
                 }

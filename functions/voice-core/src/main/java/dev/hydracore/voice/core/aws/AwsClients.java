@@ -5,13 +5,13 @@ import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.time.Duration;
-import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
-import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
 import software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.SystemPropertyCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -48,6 +48,13 @@ public class AwsClients {
         this(region, null, lambdaCredentials());
     }
 
+    /** For tooling and tests, which name their emulator (or a dead endpoint) explicitly. */
+    public AwsClients(String region, URI endpointOverride, AwsCredentialsProvider credentials) {
+        this.region = Region.of(region);
+        this.endpointOverride = endpointOverride;
+        this.credentials = credentials;
+    }
+
     /**
      * Lambda's two ways of handing a function credentials, and nothing else: access-key variables
      * (on demand; system properties in tests), else the container-credentials endpoint
@@ -59,16 +66,13 @@ public class AwsClients {
      * its first call. The chain remembers the provider that answered, so a warm call asks only it.
      */
     public static AwsCredentialsProvider lambdaCredentials() {
-        return AwsCredentialsProviderChain.builder().reuseLastProviderEnabled(true).credentialsProviders(
-                EnvironmentVariableCredentialsProvider.create(), SystemPropertyCredentialsProvider.create(),
-                ContainerCredentialsProvider.builder().build()).build();
-    }
-
-    /** For tooling and tests, which name their emulator (or a dead endpoint) explicitly. */
-    public AwsClients(String region, URI endpointOverride, AwsCredentialsProvider credentials) {
-        this.region = Region.of(region);
-        this.endpointOverride = endpointOverride;
-        this.credentials = credentials;
+        return AwsCredentialsProviderChain.builder()
+                .reuseLastProviderEnabled(true)
+                .credentialsProviders(
+                        EnvironmentVariableCredentialsProvider.create(),
+                        SystemPropertyCredentialsProvider.create(),
+                        ContainerCredentialsProvider.builder().build())
+                .build();
     }
 
     public synchronized DynamoDbClient dynamo() {
@@ -118,7 +122,10 @@ public class AwsClients {
     }
 
     private <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder) {
-        builder.region(region).credentialsProvider(credentials).httpClient(http()).overrideConfiguration(override());
+        builder.region(region)
+                .credentialsProvider(credentials)
+                .httpClient(http())
+                .overrideConfiguration(override());
         if (endpointOverride != null) {
             builder.endpointOverride(endpointOverride);
         }
@@ -126,6 +133,8 @@ public class AwsClients {
     }
 
     private static ClientOverrideConfiguration override() {
-        return ClientOverrideConfiguration.builder().apiCallTimeout(CALL_TIMEOUT).build();
+        return ClientOverrideConfiguration.builder()
+                .apiCallTimeout(CALL_TIMEOUT)
+                .build();
     }
 }

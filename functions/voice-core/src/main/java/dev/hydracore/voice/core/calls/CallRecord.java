@@ -27,6 +27,8 @@ public record CallRecord(
 
     /** Active and not past the maximum call duration or its TTL (TTL deletion is lazy). */
     public boolean countsAsActive(long nowMillis, long maxCallMillis) {
-        return state.active() && nowMillis - startedAtMillis < maxCallMillis && expiresAtEpochSeconds * 1000 > nowMillis;
+        return state.active()
+                && nowMillis - startedAtMillis < maxCallMillis
+                && expiresAtEpochSeconds * 1000 > nowMillis;
     }
 }

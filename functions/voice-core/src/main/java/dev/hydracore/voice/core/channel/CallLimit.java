@@ -28,9 +28,6 @@ public final class CallLimit {
 
     private CallLimit() {}
 
-    /** What one sent value says: the limit (0 = remove), or the one problem with it. */
-    public record Parsed(OptionalLong limit, ErrorDetail problem) {}
-
     /** {@code value} is the field's JSON value, neither absent nor {@code null}. */
     public static Parsed parse(JsonNode value) {
         BigDecimal number;
@@ -64,4 +61,7 @@ public final class CallLimit {
     private static Parsed problem(String msg, String type) {
         return new Parsed(OptionalLong.empty(), ErrorDetail.of(msg, type, "body", FIELD));
     }
+
+    /** What one sent value says: the limit (0 = remove), or the one problem with it. */
+    public record Parsed(OptionalLong limit, ErrorDetail problem) {}
 }

@@ -9,8 +9,14 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /** The status object every channel route answers with (GET, and POST after setup). */
-public record ChannelStatus(long activeCalls, boolean enabled, String phoneNumber, String provider,
-                            String status, String webhookUrl, OptionalLong maxConcurrentCalls) {
+public record ChannelStatus(
+        long activeCalls,
+        boolean enabled,
+        String phoneNumber,
+        String provider,
+        String status,
+        String webhookUrl,
+        OptionalLong maxConcurrentCalls) {
 
     public static final String ACTIVE = "active";
     public static final String NOT_CONFIGURED = "not_configured";
@@ -20,7 +26,13 @@ public record ChannelStatus(long activeCalls, boolean enabled, String phoneNumbe
     }
 
     public static ChannelStatus of(Optional<ChannelRecord> channel) {
-        return channel.map(c -> new ChannelStatus(c.activeCalls(), true, c.phoneNumber(), c.provider(), ACTIVE, c.webhookUrl(),
+        return channel.map(c -> new ChannelStatus(
+                        c.activeCalls(),
+                        true,
+                        c.phoneNumber(),
+                        c.provider(),
+                        ACTIVE,
+                        c.webhookUrl(),
                         c.maxConcurrentCalls()))
                 .orElse(new ChannelStatus(0, false, null, null, NOT_CONFIGURED, null, OptionalLong.empty()));
     }

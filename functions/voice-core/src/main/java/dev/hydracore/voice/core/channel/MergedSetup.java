@@ -24,13 +24,19 @@ public final class MergedSetup {
     private final Set<VoiceField> keptCredentials;
     private final OptionalLong limit;
 
-    MergedSetup(VoiceProvider provider, Map<VoiceField, String> settings, Map<VoiceField, String> newCredentials,
-                Set<VoiceField> keptCredentials, OptionalLong limit) {
+    MergedSetup(
+            VoiceProvider provider,
+            Map<VoiceField, String> settings,
+            Map<VoiceField, String> newCredentials,
+            Set<VoiceField> keptCredentials,
+            OptionalLong limit) {
         this.limit = limit;
         this.provider = provider;
         this.settings = Collections.unmodifiableMap(new EnumMap<>(settings));
-        this.newCredentials = newCredentials.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(newCredentials));
-        this.keptCredentials = keptCredentials.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(keptCredentials));
+        this.newCredentials =
+                newCredentials.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(newCredentials));
+        this.keptCredentials =
+                keptCredentials.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(keptCredentials));
     }
 
     public VoiceProvider provider() {
@@ -76,13 +82,20 @@ public final class MergedSetup {
      * The call limit is the channel's, not the provider's: kept unless sent, also across a provider change.
      */
     public ChannelStore.ChannelConfig toConfig(String webhookUrl, CredentialVault.Sealed sealed) {
-        return new ChannelStore.ChannelConfig(provider.wire(), settings.get(provider.phoneField()), webhookUrl,
-                settings.get(VoiceField.AGENT_ID), settings.get(VoiceField.TWILIO_ACCOUNT_SID), credentialNames(), sealed, limit);
+        return new ChannelStore.ChannelConfig(
+                provider.wire(),
+                settings.get(provider.phoneField()),
+                webhookUrl,
+                settings.get(VoiceField.AGENT_ID),
+                settings.get(VoiceField.TWILIO_ACCOUNT_SID),
+                credentialNames(),
+                sealed,
+                limit);
     }
 
     @Override
     public String toString() {
-        return "MergedSetup[provider=" + provider.wire() + ", settings=" + settings.keySet()
-                + ", credentials=" + credentialNames() + ", limit=" + limit + "]";
+        return "MergedSetup[provider=" + provider.wire() + ", settings=" + settings.keySet() + ", credentials="
+                + credentialNames() + ", limit=" + limit + "]";
     }
 }

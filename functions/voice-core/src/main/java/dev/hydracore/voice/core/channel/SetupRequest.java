@@ -33,11 +33,13 @@ public final class SetupRequest {
     private final Map<VoiceField, String> sent;
     /** Fields sent with a value that failed its rule: present, so never also reported missing. */
     private final Set<VoiceField> invalid;
+
     private final List<ErrorDetail> problems;
     /** {@code max_concurrent_calls} sent: empty keeps the stored limit, {@link CallLimit#REMOVE} removes it. */
     private final OptionalLong limit;
 
-    private SetupRequest(Map<VoiceField, String> sent, Set<VoiceField> invalid, List<ErrorDetail> problems, OptionalLong limit) {
+    private SetupRequest(
+            Map<VoiceField, String> sent, Set<VoiceField> invalid, List<ErrorDetail> problems, OptionalLong limit) {
         this.sent = sent;
         this.invalid = invalid;
         this.problems = problems;
@@ -80,7 +82,9 @@ public final class SetupRequest {
     /** The one problem with a sent value, or null. Order as pydantic: type, length, content, pattern. */
     private static ErrorDetail check(VoiceField field, JsonNode value) {
         if (field == VoiceField.PROVIDER) {
-            return value.isTextual() && VoiceProvider.fromWire(value.textValue()).isPresent() ? null
+            return value.isTextual()
+                            && VoiceProvider.fromWire(value.textValue()).isPresent()
+                    ? null
                     : ErrorDetail.of(VoiceProvider.LITERAL_MESSAGE, "literal_error", "body", field.wire());
         }
         if (!value.isTextual()) {
@@ -92,8 +96,11 @@ public final class SetupRequest {
         }
         int chars = s.codePointCount(0, s.length());
         if (chars < field.minChars()) {
-            return ErrorDetail.of("String should have at least " + field.minChars() + " characters",
-                    "string_too_short", "body", field.wire());
+            return ErrorDetail.of(
+                    "String should have at least " + field.minChars() + " characters",
+                    "string_too_short",
+                    "body",
+                    field.wire());
         }
         if (chars > VoiceField.MAX_CHARS) {
             return ErrorDetail.of(TOO_LONG, "string_too_long", "body", field.wire());
@@ -102,8 +109,11 @@ public final class SetupRequest {
             return ErrorDetail.of(CONTROL_CHARACTERS, "value_error", "body", field.wire());
         }
         if (field.pattern().isPresent() && !field.pattern().get().matcher(s).matches()) {
-            return ErrorDetail.of("String should match pattern '" + field.pattern().get().pattern() + "'",
-                    "string_pattern_mismatch", "body", field.wire());
+            return ErrorDetail.of(
+                    "String should match pattern '" + field.pattern().get().pattern() + "'",
+                    "string_pattern_mismatch",
+                    "body",
+                    field.wire());
         }
         return null;
     }
@@ -128,13 +138,16 @@ public final class SetupRequest {
         Set<VoiceField> kept = EnumSet.noneOf(VoiceField.class);
         base.ifPresent(c -> {
             for (VoiceField f : VoiceField.values()) {
-                String v = f.kind() == VoiceField.Kind.SETTING && provider.uses(f) ? storedSetting(provider, c, f) : null;
+                String v =
+                        f.kind() == VoiceField.Kind.SETTING && provider.uses(f) ? storedSetting(provider, c, f) : null;
                 if (v != null && !v.isEmpty()) {
                     settings.put(f, v);
                 }
             }
             for (String name : c.credentialNames()) {
-                VoiceField.fromWire(name).filter(f -> f.credential() && provider.uses(f)).ifPresent(kept::add);
+                VoiceField.fromWire(name)
+                        .filter(f -> f.credential() && provider.uses(f))
+                        .ifPresent(kept::add);
             }
         });
         Map<VoiceField, String> newCredentials = new EnumMap<>(VoiceField.class);
@@ -188,7 +201,8 @@ public final class SetupRequest {
         if (invalid.contains(VoiceField.PROVIDER)) {
             return Optional.empty();
         }
-        return Optional.of(VoiceProvider.fromWire(sent.getOrDefault(VoiceField.PROVIDER, "")).orElse(VoiceProvider.RETELL));
+        return Optional.of(VoiceProvider.fromWire(sent.getOrDefault(VoiceField.PROVIDER, ""))
+                .orElse(VoiceProvider.RETELL));
     }
 
     /** The clear-text settings a stored channel holds, by the field they came from. */

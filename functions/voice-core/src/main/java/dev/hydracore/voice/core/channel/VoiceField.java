@@ -30,16 +30,8 @@ public enum VoiceField {
     /** Every string field's upper bound, in characters (code points, as pydantic counts them). */
     public static final int MAX_CHARS = 4096;
 
-    /** PROVIDER is the literal; SETTING is stored in clear; CREDENTIAL only ever sealed. */
-    public enum Kind { PROVIDER, SETTING, CREDENTIAL }
-
-    private static final class Rules {
-        static final Pattern E164 = Pattern.compile("^\\+[1-9][0-9]{6,14}$");
-        static final Pattern TWILIO_SID = Pattern.compile("^AC[0-9a-fA-F]{32}$");
-    }
-
-    private static final List<VoiceField> CREDENTIALS = Arrays.stream(values())
-            .filter(f -> f.kind == Kind.CREDENTIAL).toList();
+    private static final List<VoiceField> CREDENTIALS =
+            Arrays.stream(values()).filter(f -> f.kind == Kind.CREDENTIAL).toList();
 
     private final String wire;
     private final Kind kind;
@@ -87,5 +79,17 @@ public enum VoiceField {
             }
         }
         return Optional.empty();
+    }
+
+    /** PROVIDER is the literal; SETTING is stored in clear; CREDENTIAL only ever sealed. */
+    public enum Kind {
+        PROVIDER,
+        SETTING,
+        CREDENTIAL
+    }
+
+    private static final class Rules {
+        static final Pattern E164 = Pattern.compile("^\\+[1-9][0-9]{6,14}$");
+        static final Pattern TWILIO_SID = Pattern.compile("^AC[0-9a-fA-F]{32}$");
     }
 }

@@ -26,29 +26,19 @@ import java.util.Set;
  */
 public enum VoiceProvider {
     RETELL("retell", PHONE_NUMBER, List.of(API_KEY, AGENT_ID, PHONE_NUMBER), List.of()),
-    PIPECAT("pipecat", TWILIO_PHONE_NUMBER,
+    PIPECAT(
+            "pipecat",
+            TWILIO_PHONE_NUMBER,
             List.of(TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_PHONE_NUMBER, WEBHOOK_SECRET),
-            List.of(new Stage("speech-to-text", List.of(DEEPGRAM_API_KEY, OPENAI_API_KEY, GOOGLE_API_KEY)),
+            List.of(
+                    new Stage("speech-to-text", List.of(DEEPGRAM_API_KEY, OPENAI_API_KEY, GOOGLE_API_KEY)),
                     new Stage("language model", List.of(OPENAI_API_KEY, ANTHROPIC_API_KEY, GOOGLE_API_KEY)),
-                    new Stage("text-to-speech", List.of(CARTESIA_API_KEY, ELEVENLABS_API_KEY, OPENAI_API_KEY, GOOGLE_API_KEY))));
+                    new Stage(
+                            "text-to-speech",
+                            List.of(CARTESIA_API_KEY, ELEVENLABS_API_KEY, OPENAI_API_KEY, GOOGLE_API_KEY))));
 
     /** The pydantic message of the {@code provider} literal. */
     public static final String LITERAL_MESSAGE = "Input should be 'retell' or 'pipecat'";
-
-    /** A pipeline stage that needs at least one of several keys. */
-    public record Stage(String name, List<VoiceField> choices) {
-        /** Names the choices (field names only, never values). */
-        public String message() {
-            StringBuilder b = new StringBuilder("At least one " + name + " key is required: ");
-            for (int i = 0; i < choices.size(); i++) {
-                if (i > 0) {
-                    b.append(i == choices.size() - 1 ? " or " : ", ");
-                }
-                b.append(choices.get(i).wire());
-            }
-            return b.toString();
-        }
-    }
 
     private final String wire;
     private final VoiceField phoneField;
@@ -95,5 +85,20 @@ public enum VoiceProvider {
             }
         }
         return Optional.empty();
+    }
+
+    /** A pipeline stage that needs at least one of several keys. */
+    public record Stage(String name, List<VoiceField> choices) {
+        /** Names the choices (field names only, never values). */
+        public String message() {
+            StringBuilder b = new StringBuilder("At least one " + name + " key is required: ");
+            for (int i = 0; i < choices.size(); i++) {
+                if (i > 0) {
+                    b.append(i == choices.size() - 1 ? " or " : ", ");
+                }
+                b.append(choices.get(i).wire());
+            }
+            return b.toString();
+        }
     }
 }

@@ -50,23 +50,6 @@ public final class CredentialVault {
     private final LongSupplier nanoTime;
     private final Map<String, CachedKey> cache = new ConcurrentHashMap<>();
 
-    private record CachedKey(SecretKey key, long expiresAtNanos) {}
-
-    /** What is stored: the KMS-encrypted data key and iv || AES-GCM ciphertext+tag. */
-    public record Sealed(byte[] encryptedDataKey, byte[] ciphertext) {
-        @Override
-        public String toString() {
-            return "Sealed[" + encryptedDataKey.length + " + " + ciphertext.length + " bytes]";
-        }
-    }
-
-    /** A credential bundle could not be opened: tampered, moved to another instance, or wrong key. */
-    public static final class UnreadableCredentialsException extends RuntimeException {
-        public UnreadableCredentialsException(Throwable cause) {
-            super("stored credentials cannot be decrypted for this instance", cause, false, false);
-        }
-    }
-
     public CredentialVault(KmsClient kms, String keyId, Duration cacheTtl) {
         this(kms, keyId, cacheTtl, System::nanoTime);
     }
@@ -80,8 +63,8 @@ public final class CredentialVault {
 
     /** One KMS GenerateDataKey, then local AES-GCM. */
     public Sealed seal(String instanceId, Map<String, String> credentials) {
-        GenerateDataKeyResponse dk = kms.generateDataKey(r -> r.keyId(keyId).keySpec(DataKeySpec.AES_256)
-                .encryptionContext(Map.of(CONTEXT_KEY, instanceId)));
+        GenerateDataKeyResponse dk = kms.generateDataKey(
+                r -> r.keyId(keyId).keySpec(DataKeySpec.AES_256).encryptionContext(Map.of(CONTEXT_KEY, instanceId)));
         byte[] raw = dk.plaintext().asByteArray();
         SecretKey key = new SecretKeySpec(raw, "AES");
         Arrays.fill(raw, (byte) 0);
@@ -137,10 +120,13 @@ public final class CredentialVault {
         }
         byte[] raw;
         try {
-            raw = kms.decrypt(r -> r.keyId(keyId).ciphertextBlob(SdkBytes.fromByteArray(encryptedDataKey))
-                    .encryptionContext(Map.of(CONTEXT_KEY, instanceId))).plaintext().asByteArray();
+            raw = kms.decrypt(r -> r.keyId(keyId)
+                            .ciphertextBlob(SdkBytes.fromByteArray(encryptedDataKey))
+                            .encryptionContext(Map.of(CONTEXT_KEY, instanceId)))
+                    .plaintext()
+                    .asByteArray();
         } catch (software.amazon.awssdk.services.kms.model.InvalidCiphertextException
-                 | software.amazon.awssdk.services.kms.model.IncorrectKeyException e) {
+                | software.amazon.awssdk.services.kms.model.IncorrectKeyException e) {
             throw new UnreadableCredentialsException(e);
         }
         SecretKey key = new SecretKeySpec(raw, "AES");
@@ -206,5 +192,22 @@ public final class CredentialVault {
             }
         }
         return Map.copyOf(out);
+    }
+
+    private record CachedKey(SecretKey key, long expiresAtNanos) {}
+
+    /** What is stored: the KMS-encrypted data key and iv || AES-GCM ciphertext+tag. */
+    public record Sealed(byte[] encryptedDataKey, byte[] ciphertext) {
+        @Override
+        public String toString() {
+            return "Sealed[" + encryptedDataKey.length + " + " + ciphertext.length + " bytes]";
+        }
+    }
+
+    /** A credential bundle could not be opened: tampered, moved to another instance, or wrong key. */
+    public static final class UnreadableCredentialsException extends RuntimeException {
+        public UnreadableCredentialsException(Throwable cause) {
+            super("stored credentials cannot be decrypted for this instance", cause, false, false);
+        }
     }
 }

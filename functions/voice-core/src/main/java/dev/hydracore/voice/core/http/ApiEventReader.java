@@ -85,7 +85,8 @@ final class ApiEventReader {
         if (base64 && body.length > 0) {
             body = Base64.getDecoder().decode(body);
         }
-        return new HttpRequest(method, rawPath, rawQuery, Map.copyOf(headers), Map.copyOf(params), body, requestId, routeKey);
+        return new HttpRequest(
+                method, rawPath, rawQuery, Map.copyOf(headers), Map.copyOf(params), body, requestId, routeKey);
     }
 
     private static HttpRequest fallback(byte[] event) throws IOException {
@@ -100,7 +101,8 @@ final class ApiEventReader {
         return v == JsonToken.VALUE_NULL ? otherwise : v.isScalarValue() ? p.getText() : otherwise;
     }
 
-    private static void strings(JsonParser p, JsonToken v, Map<String, String> into, boolean lowerCaseNames) throws IOException {
+    private static void strings(JsonParser p, JsonToken v, Map<String, String> into, boolean lowerCaseNames)
+            throws IOException {
         if (v != JsonToken.START_OBJECT) {
             p.skipChildren();
             return;
@@ -177,8 +179,10 @@ final class ApiEventReader {
     }
 
     private static int hex4(byte[] in, int i) {
-        return Character.digit(in[i], 16) << 12 | Character.digit(in[i + 1], 16) << 8
-                | Character.digit(in[i + 2], 16) << 4 | Character.digit(in[i + 3], 16);
+        return Character.digit(in[i], 16) << 12
+                | Character.digit(in[i + 1], 16) << 8
+                | Character.digit(in[i + 2], 16) << 4
+                | Character.digit(in[i + 3], 16);
     }
 
     private static int utf8(int c, byte[] out, int at) {

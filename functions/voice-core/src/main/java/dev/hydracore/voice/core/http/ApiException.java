@@ -8,6 +8,9 @@ import java.util.Map;
  * a fixed sentence chosen by our code: never anything the caller or a provider sent.
  */
 public class ApiException extends RuntimeException {
+    public static final String CHANNEL_NOT_CONFIGURED = "Voice channel not configured";
+    public static final String CHANGED_CONCURRENTLY = "Voice channel changed concurrently, retry";
+
     private final int status;
     private final String detail;
     private final Map<String, String> headers;
@@ -52,9 +55,6 @@ public class ApiException extends RuntimeException {
             g.writeEndObject();
         });
     }
-
-    public static final String CHANNEL_NOT_CONFIGURED = "Voice channel not configured";
-    public static final String CHANGED_CONCURRENTLY = "Voice channel changed concurrently, retry";
 
     /** 404: the instance has no voice channel (teardown, webhook). */
     public static ApiException channelNotConfigured() {

@@ -2,9 +2,9 @@ package dev.hydracore.voice.core.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.FunctionHandler;
 import dev.hydracore.voice.core.Invocation;
+import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.auth.Principal;
 import dev.hydracore.voice.core.store.RetryLaterException;
@@ -109,8 +109,7 @@ public abstract class ApiHandler extends FunctionHandler {
      * Called with every answer, errors included, before the invocation's line is written: a route
      * adds what only it knows (the webhook: its provider and outcome). Fixed words and ids only.
      */
-    protected void answered(HttpRequest request, HttpResponse response) {
-    }
+    protected void answered(HttpRequest request, HttpResponse response) {}
 
     /** The invocation this request belongs to. */
     protected final Invocation invocation() {
@@ -119,55 +118,13 @@ public abstract class ApiHandler extends FunctionHandler {
 
     protected abstract HttpResponse handle(HttpRequest request);
 
-    // --- SnapStart priming --------------------------------------------------------------------
-
-    /**
-     * A request the handler primes with, for the never-registered all-zero instance, sent through
-     * the Lambda entry point. {@code route} is the route's path template (its {@code instance_id}
-     * is filled in); the route must answer it before any write (an unknown key, an instance that
-     * is never registered).
-     */
-    public record PrimingRequest(String method, String route, Map<String, String> headers, String body) {
-        /** Authenticated with {@link #PRIMING_API_KEY}: pepper fetch, one read-only key lookup, 401. */
-        public static PrimingRequest withUnknownKey(String method, String route) {
-            return new PrimingRequest(method, route, Map.of("authorization", "Bearer " + PRIMING_API_KEY), null);
-        }
-
-        public PrimingRequest withBody(String body) {
-            return new PrimingRequest(method, route, headers, body);
-        }
-
-        boolean usesUnknownKey() {
-            return headers.containsKey("authorization");
-        }
-
-        String routeKey() {
-            return method + " " + route;
-        }
-
-        String path() {
-            return route.replace("{instance_id}", PRIMING_INSTANCE_ID);
-        }
-
-        ObjectNode event() {
-            Map<String, String> pathParameters = route.contains("{instance_id}")
-                    ? Map.of("instance_id", PRIMING_INSTANCE_ID) : Map.of();
-            ObjectNode e = primingEvent(method, routeKey(), path(), pathParameters, headers);
-            if (body != null) {
-                e.put("body", body);
-            }
-            return e;
-        }
-    }
-
     /** The requests this route primes with (default: none, so only the shared plumbing runs). */
     protected List<PrimingRequest> primingRequests() {
         return List.of();
     }
 
     /** Work of the route's path that the priming requests do not reach: pure code on built-in samples, or reads. */
-    protected void warmUp() {
-    }
+    protected void warmUp() {}
 
     /**
      * The shared plumbing (event parsing, response writing, no AWS call), then every declared
@@ -200,15 +157,22 @@ public abstract class ApiHandler extends FunctionHandler {
             ByteArrayOutputStream out = new ByteArrayOutputStream(512);
             handleRequest(new ByteArrayInputStream(Json.MAPPER.writeValueAsBytes(r.event())), out, null);
             JsonNode response = Json.MAPPER.readTree(out.toByteArray());
-            return new HttpResponse(response.path("statusCode").asInt(), Map.of(), response.path("body").asText(""));
+            return new HttpResponse(
+                    response.path("statusCode").asInt(),
+                    Map.of(),
+                    response.path("body").asText(""));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     /** The API Gateway v2 event a priming request sends (no body). */
-    private static ObjectNode primingEvent(String method, String routeKey, String rawPath,
-                                           Map<String, String> pathParameters, Map<String, String> headers) {
+    private static ObjectNode primingEvent(
+            String method,
+            String routeKey,
+            String rawPath,
+            Map<String, String> pathParameters,
+            Map<String, String> headers) {
         ObjectNode e = Json.object();
         e.put("version", "2.0");
         e.put("routeKey", routeKey);
@@ -222,7 +186,10 @@ public abstract class ApiHandler extends FunctionHandler {
             pathParameters.forEach(p::put);
         }
         ObjectNode ctx = e.putObject("requestContext");
-        ctx.putObject("http").put("method", method).put("path", rawPath).put("protocol", "HTTP/1.1")
+        ctx.putObject("http")
+                .put("method", method)
+                .put("path", rawPath)
+                .put("protocol", "HTTP/1.1")
                 .put("sourceIp", "127.0.0.1");
         ctx.put("requestId", "snapstart-priming");
         ctx.put("routeKey", routeKey);
@@ -252,5 +219,46 @@ public abstract class ApiHandler extends FunctionHandler {
             return String.valueOf(s.awsErrorDetails().errorCode());
         }
         return "";
+    }
+
+    // --- SnapStart priming --------------------------------------------------------------------
+
+    /**
+     * A request the handler primes with, for the never-registered all-zero instance, sent through
+     * the Lambda entry point. {@code route} is the route's path template (its {@code instance_id}
+     * is filled in); the route must answer it before any write (an unknown key, an instance that
+     * is never registered).
+     */
+    public record PrimingRequest(String method, String route, Map<String, String> headers, String body) {
+        /** Authenticated with {@link #PRIMING_API_KEY}: pepper fetch, one read-only key lookup, 401. */
+        public static PrimingRequest withUnknownKey(String method, String route) {
+            return new PrimingRequest(method, route, Map.of("authorization", "Bearer " + PRIMING_API_KEY), null);
+        }
+
+        public PrimingRequest withBody(String body) {
+            return new PrimingRequest(method, route, headers, body);
+        }
+
+        boolean usesUnknownKey() {
+            return headers.containsKey("authorization");
+        }
+
+        String routeKey() {
+            return method + " " + route;
+        }
+
+        String path() {
+            return route.replace("{instance_id}", PRIMING_INSTANCE_ID);
+        }
+
+        ObjectNode event() {
+            Map<String, String> pathParameters =
+                    route.contains("{instance_id}") ? Map.of("instance_id", PRIMING_INSTANCE_ID) : Map.of();
+            ObjectNode e = primingEvent(method, routeKey(), path(), pathParameters, headers);
+            if (body != null) {
+                e.put("body", body);
+            }
+            return e;
+        }
     }
 }

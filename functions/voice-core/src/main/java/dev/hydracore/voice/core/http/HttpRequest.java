@@ -23,8 +23,14 @@ public record HttpRequest(
         String routeKey) {
 
     /** A request without a route key (tests, and events that name none). */
-    public HttpRequest(String method, String rawPath, String rawQueryString, Map<String, String> headers,
-                       Map<String, String> pathParameters, byte[] body, String requestId) {
+    public HttpRequest(
+            String method,
+            String rawPath,
+            String rawQueryString,
+            Map<String, String> headers,
+            Map<String, String> pathParameters,
+            byte[] body,
+            String requestId) {
         this(method, rawPath, rawQueryString, headers, pathParameters, body, requestId, null);
     }
 
@@ -32,9 +38,14 @@ public record HttpRequest(
         JsonNode ctx = event.path("requestContext");
         String method = ctx.path("http").path("method").asText("GET").toUpperCase(Locale.ROOT);
         Map<String, String> headers = new HashMap<>();
-        event.path("headers").properties().forEach(e -> headers.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue().asText()));
+        event.path("headers")
+                .properties()
+                .forEach(e -> headers.put(
+                        e.getKey().toLowerCase(Locale.ROOT), e.getValue().asText()));
         Map<String, String> params = new HashMap<>();
-        event.path("pathParameters").properties().forEach(e -> params.put(e.getKey(), e.getValue().asText()));
+        event.path("pathParameters")
+                .properties()
+                .forEach(e -> params.put(e.getKey(), e.getValue().asText()));
         byte[] body = new byte[0];
         JsonNode b = event.get("body");
         if (b != null && !b.isNull()) {
@@ -42,8 +53,14 @@ public record HttpRequest(
                     ? Base64.getDecoder().decode(b.asText())
                     : b.asText().getBytes(StandardCharsets.UTF_8);
         }
-        return new HttpRequest(method, event.path("rawPath").asText(""), event.path("rawQueryString").asText(""),
-                Map.copyOf(headers), Map.copyOf(params), body, ctx.path("requestId").asText(""),
+        return new HttpRequest(
+                method,
+                event.path("rawPath").asText(""),
+                event.path("rawQueryString").asText(""),
+                Map.copyOf(headers),
+                Map.copyOf(params),
+                body,
+                ctx.path("requestId").asText(""),
                 event.path("routeKey").asText(null));
     }
 

@@ -40,6 +40,7 @@ public final class Idempotency {
     static final long POLL_MILLIS = 100;
     /** Printable ASCII, as the header's schema says. */
     public static final Pattern VALID = Pattern.compile("[\\x20-\\x7E]{1,255}");
+
     static final String TOO_LONG = "String should have at most " + MAX_CHARS + " characters";
     static final String NOT_PRINTABLE = "String should match pattern '^[\\x20-\\x7E]{1,255}$'";
     public static final String REUSED = "Value error, this Idempotency-Key was already used with a different request";
@@ -66,7 +67,8 @@ public final class Idempotency {
             if (k.length() > MAX_CHARS) {
                 return Optional.of(ErrorDetail.of(TOO_LONG, "string_too_long", "header", HEADER));
             }
-            return VALID.matcher(k).matches() ? Optional.empty()
+            return VALID.matcher(k).matches()
+                    ? Optional.empty()
                     : Optional.of(ErrorDetail.of(NOT_PRINTABLE, "string_pattern_mismatch", "header", HEADER));
         });
     }
@@ -84,12 +86,17 @@ public final class Idempotency {
             Optional<IdempotencyStore.Entry> seen = store.find(digest);
             if (seen.isPresent()) {
                 IdempotencyStore.Entry e = seen.get();
-                if (!MessageDigest.isEqual(fingerprint.getBytes(StandardCharsets.US_ASCII),
+                if (!MessageDigest.isEqual(
+                        fingerprint.getBytes(StandardCharsets.US_ASCII),
                         String.valueOf(e.fingerprint()).getBytes(StandardCharsets.US_ASCII))) {
                     throw new ValidationException(ErrorDetail.of(REUSED, "value_error", "header", HEADER));
                 }
-                if (e.completed() && e.responseStatus().isPresent() && e.responseBody().isPresent()) {
-                    return HttpResponse.json(e.responseStatus().get(), e.responseBody().get()).withHeader(REPLAYED_HEADER, "true");
+                if (e.completed()
+                        && e.responseStatus().isPresent()
+                        && e.responseBody().isPresent()) {
+                    return HttpResponse.json(
+                                    e.responseStatus().get(), e.responseBody().get())
+                            .withHeader(REPLAYED_HEADER, "true");
                 }
                 if (System.nanoTime() >= deadline) {
                     throw new ApiException(409, STILL_RUNNING);
@@ -113,7 +120,10 @@ public final class Idempotency {
                     store.complete(digest, token, answer.status(), answer.body());
                 } catch (RuntimeException e) {
                     // The setup itself is done: answer it. The key frees itself when its lease ends.
-                    Log.warn("idempotency record not completed", "error", e.getClass().getSimpleName());
+                    Log.warn(
+                            "idempotency record not completed",
+                            "error",
+                            e.getClass().getSimpleName());
                 }
             } else {
                 releaseQuietly(digest, token);
@@ -126,7 +136,10 @@ public final class Idempotency {
         try {
             store.release(digest, token);
         } catch (RuntimeException e) {
-            Log.warn("idempotency key not released; it frees itself when its lease ends", "error", e.getClass().getSimpleName());
+            Log.warn(
+                    "idempotency key not released; it frees itself when its lease ends",
+                    "error",
+                    e.getClass().getSimpleName());
         }
     }
 

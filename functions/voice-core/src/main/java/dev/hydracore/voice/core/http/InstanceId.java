@@ -9,8 +9,8 @@ public final class InstanceId {
     public static String parse(String raw) {
         String problem = problem(raw);
         if (problem != null) {
-            throw new ValidationException(ErrorDetail.of("Input should be a valid UUID, " + problem,
-                    "uuid_parsing", "path", "instance_id"));
+            throw new ValidationException(
+                    ErrorDetail.of("Input should be a valid UUID, " + problem, "uuid_parsing", "path", "instance_id"));
         }
         return raw.toLowerCase(Locale.ROOT);
     }

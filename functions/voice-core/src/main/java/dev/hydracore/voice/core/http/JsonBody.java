@@ -78,7 +78,8 @@ public final class JsonBody {
     private static void requireJsonMediaType(String contentType) {
         String mediaType = contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
         int slash = mediaType.indexOf('/');
-        boolean json = slash > 0 && mediaType.substring(0, slash).equals("application")
+        boolean json = slash > 0
+                && mediaType.substring(0, slash).equals("application")
                 && (mediaType.substring(slash + 1).equals("json") || mediaType.endsWith("+json"));
         if (!json) {
             throw new ApiException(415, NOT_JSON);
@@ -87,8 +88,10 @@ public final class JsonBody {
 
     /** Strict UTF-8: a malformed byte is a JSON decode error at the character where it sits. */
     private static String decodeUtf8(byte[] body) {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        CharsetDecoder decoder = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
         CharBuffer out = CharBuffer.allocate(body.length);
         CoderResult result = decoder.decode(ByteBuffer.wrap(body), out, true);
         if (result.isError()) {

@@ -46,14 +46,25 @@ public final class ActiveCallsIndex {
     public View view(String instanceId) {
         List<Optional<InstanceRecord>> instance = new ArrayList<>(List.of(Optional.empty()));
         List<CallRecord> calls = new ArrayList<>();
-        Paging.forEachPage(dynamo, QueryRequest.builder().tableName(table).indexName(TableLayout.LSI_ACTIVE)
-                .keyConditionExpression("pk = :pk").consistentRead(true).scanIndexForward(true)
-                .expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + instanceId))), pageLimit, page -> {
+        Paging.forEachPage(
+                dynamo,
+                QueryRequest.builder()
+                        .tableName(table)
+                        .indexName(TableLayout.LSI_ACTIVE)
+                        .keyConditionExpression("pk = :pk")
+                        .consistentRead(true)
+                        .scanIndexForward(true)
+                        .expressionAttributeValues(
+                                Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + instanceId))),
+                pageLimit,
+                page -> {
                     for (var item : page) {
                         String sk = TableLayout.str(item, TableLayout.SK);
                         if (TableLayout.INSTANCE_SORT_KEY.equals(sk)) {
                             instance.set(0, Optional.of(InstanceRecord.fromItem(item)));
-                        } else if (sk != null && sk.startsWith(TableLayout.CALL_PREFIX) && item.containsKey(TableLayout.STATE)) {
+                        } else if (sk != null
+                                && sk.startsWith(TableLayout.CALL_PREFIX)
+                                && item.containsKey(TableLayout.STATE)) {
                             calls.add(CallItems.fromItem(item));
                         }
                     }
@@ -65,7 +76,8 @@ public final class ActiveCallsIndex {
     public record View(Optional<InstanceRecord> instance, List<CallRecord> calls, long maxCallMillis) {
         /** Calls of the live channel generation that still count at {@code nowMillis}. */
         public List<CallRecord> activeCalls(String generation, long nowMillis) {
-            return calls.stream().filter(c -> generation.equals(c.generation()) && c.countsAsActive(nowMillis, maxCallMillis))
+            return calls.stream()
+                    .filter(c -> generation.equals(c.generation()) && c.countsAsActive(nowMillis, maxCallMillis))
                     .toList();
         }
     }

@@ -28,15 +28,10 @@ public final class ApiKeyStore {
         this.table = table;
     }
 
-    public record StoredKey(String keyId, String tenantId, String digestHex, long createdAtMillis, Long revokedAtMillis) {
-        public boolean revoked() {
-            return revokedAtMillis != null;
-        }
-    }
-
     public Optional<StoredKey> findByDigest(String digestHex) {
-        Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table)
-                .key(TableLayout.apiKeyKey(digestHex)).consistentRead(true)).item();
+        Map<String, AttributeValue> item = dynamo.getItem(r ->
+                        r.tableName(table).key(TableLayout.apiKeyKey(digestHex)).consistentRead(true))
+                .item();
         return item == null || item.isEmpty() ? Optional.empty() : Optional.of(fromItem(item));
     }
 
@@ -54,15 +49,32 @@ public final class ApiKeyStore {
         pointer.put(TableLayout.TENANT_ID, TableLayout.s(tenantId));
         try {
             dynamo.transactWriteItems(r -> r.transactItems(
-                    TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table)
-                            .key(TableLayout.tenantKey(tenantId)).conditionExpression("attribute_exists(pk)").build()).build(),
-                    TransactWriteItem.builder().put(Put.builder().tableName(table).item(item)
-                            .conditionExpression("attribute_not_exists(pk)").build()).build(),
-                    TransactWriteItem.builder().put(Put.builder().tableName(table).item(pointer)
-                            .conditionExpression("attribute_not_exists(pk)").build()).build()));
+                    TransactWriteItem.builder()
+                            .conditionCheck(ConditionCheck.builder()
+                                    .tableName(table)
+                                    .key(TableLayout.tenantKey(tenantId))
+                                    .conditionExpression("attribute_exists(pk)")
+                                    .build())
+                            .build(),
+                    TransactWriteItem.builder()
+                            .put(Put.builder()
+                                    .tableName(table)
+                                    .item(item)
+                                    .conditionExpression("attribute_not_exists(pk)")
+                                    .build())
+                            .build(),
+                    TransactWriteItem.builder()
+                            .put(Put.builder()
+                                    .tableName(table)
+                                    .item(pointer)
+                                    .conditionExpression("attribute_not_exists(pk)")
+                                    .build())
+                            .build()));
             return true;
         } catch (TransactionCanceledException e) {
-            if (!e.cancellationReasons().isEmpty() && "ConditionalCheckFailed".equals(e.cancellationReasons().get(0).code())) {
+            if (!e.cancellationReasons().isEmpty()
+                    && "ConditionalCheckFailed"
+                            .equals(e.cancellationReasons().get(0).code())) {
                 return false;
             }
             throw e;
@@ -71,19 +83,27 @@ public final class ApiKeyStore {
 
     public List<StoredKey> listForTenant(String tenantId) {
         List<StoredKey> keys = new ArrayList<>();
-        Paging.forEachPage(dynamo, QueryRequest.builder().tableName(table).indexName(TableLayout.GSI_BY_TENANT)
-                .keyConditionExpression("gsi1pk = :t AND begins_with(gsi1sk, :k)")
-                .expressionAttributeValues(Map.of(":t", TableLayout.s(TableLayout.TENANT_PREFIX + tenantId),
-                        ":k", TableLayout.s(TableLayout.KEY_PREFIX))), Optional.empty(), page -> page.forEach(i -> keys.add(fromItem(i))));
+        Paging.forEachPage(
+                dynamo,
+                QueryRequest.builder()
+                        .tableName(table)
+                        .indexName(TableLayout.GSI_BY_TENANT)
+                        .keyConditionExpression("gsi1pk = :t AND begins_with(gsi1sk, :k)")
+                        .expressionAttributeValues(Map.of(
+                                ":t",
+                                TableLayout.s(TableLayout.TENANT_PREFIX + tenantId),
+                                ":k",
+                                TableLayout.s(TableLayout.KEY_PREFIX))),
+                Optional.empty(),
+                page -> page.forEach(i -> keys.add(fromItem(i))));
         keys.sort(Comparator.comparingLong(StoredKey::createdAtMillis).thenComparing(StoredKey::keyId));
         return keys;
     }
 
-    public enum Revocation { REVOKED, ALREADY_REVOKED, NOT_FOUND }
-
     public Revocation revoke(String keyId, long nowMillis) {
-        Map<String, AttributeValue> pointer = dynamo.getItem(r -> r.tableName(table)
-                .key(TableLayout.keyIdKey(keyId)).consistentRead(true)).item();
+        Map<String, AttributeValue> pointer = dynamo.getItem(
+                        r -> r.tableName(table).key(TableLayout.keyIdKey(keyId)).consistentRead(true))
+                .item();
         if (pointer == null || pointer.isEmpty()) {
             return Revocation.NOT_FOUND;
         }
@@ -94,14 +114,24 @@ public final class ApiKeyStore {
         Map<String, AttributeValue> values = Map.of(":now", TableLayout.n(nowMillis));
         try {
             dynamo.transactWriteItems(r -> r.transactItems(
-                    TransactWriteItem.builder().update(Update.builder().tableName(table).key(TableLayout.apiKeyKey(digest))
-                            .updateExpression("SET revoked_at = :now")
-                            .conditionExpression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
-                            .expressionAttributeValues(values).build()).build(),
-                    TransactWriteItem.builder().update(Update.builder().tableName(table).key(TableLayout.keyIdKey(keyId))
-                            .updateExpression("SET revoked_at = :now")
-                            .conditionExpression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
-                            .expressionAttributeValues(values).build()).build()));
+                    TransactWriteItem.builder()
+                            .update(Update.builder()
+                                    .tableName(table)
+                                    .key(TableLayout.apiKeyKey(digest))
+                                    .updateExpression("SET revoked_at = :now")
+                                    .conditionExpression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
+                                    .expressionAttributeValues(values)
+                                    .build())
+                            .build(),
+                    TransactWriteItem.builder()
+                            .update(Update.builder()
+                                    .tableName(table)
+                                    .key(TableLayout.keyIdKey(keyId))
+                                    .updateExpression("SET revoked_at = :now")
+                                    .conditionExpression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
+                                    .expressionAttributeValues(values)
+                                    .build())
+                            .build()));
             return Revocation.REVOKED;
         } catch (TransactionCanceledException e) {
             // Only a failed condition means someone revoked it first; throttling or a conflicting
@@ -110,10 +140,38 @@ public final class ApiKeyStore {
                     && e.cancellationReasons().stream().anyMatch(r -> "ConditionalCheckFailed".equals(r.code()))) {
                 return Revocation.ALREADY_REVOKED;
             }
-            throw new RevocationFailedException(e.hasCancellationReasons()
-                    ? e.cancellationReasons().stream().map(r -> String.valueOf(r.code())).distinct().toList().toString()
-                    : "[]");
+            throw new RevocationFailedException(
+                    e.hasCancellationReasons()
+                            ? e.cancellationReasons().stream()
+                                    .map(r -> String.valueOf(r.code()))
+                                    .distinct()
+                                    .toList()
+                                    .toString()
+                            : "[]");
         }
+    }
+
+    private static StoredKey fromItem(Map<String, AttributeValue> item) {
+        AttributeValue revoked = item.get(TableLayout.REVOKED_AT);
+        return new StoredKey(
+                TableLayout.str(item, TableLayout.KEY_ID),
+                TableLayout.str(item, TableLayout.TENANT_ID),
+                TableLayout.str(item, TableLayout.DIGEST),
+                TableLayout.num(item, TableLayout.CREATED_AT, 0),
+                revoked == null ? null : Long.parseLong(revoked.n()));
+    }
+
+    public record StoredKey(
+            String keyId, String tenantId, String digestHex, long createdAtMillis, Long revokedAtMillis) {
+        public boolean revoked() {
+            return revokedAtMillis != null;
+        }
+    }
+
+    public enum Revocation {
+        REVOKED,
+        ALREADY_REVOKED,
+        NOT_FOUND
     }
 
     /** A revocation DynamoDB cancelled for another reason than its condition: the key is still valid. */
@@ -129,12 +187,5 @@ public final class ApiKeyStore {
         public String reasons() {
             return reasons;
         }
-    }
-
-    private static StoredKey fromItem(Map<String, AttributeValue> item) {
-        AttributeValue revoked = item.get(TableLayout.REVOKED_AT);
-        return new StoredKey(TableLayout.str(item, TableLayout.KEY_ID), TableLayout.str(item, TableLayout.TENANT_ID),
-                TableLayout.str(item, TableLayout.DIGEST), TableLayout.num(item, TableLayout.CREATED_AT, 0),
-                revoked == null ? null : Long.parseLong(revoked.n()));
     }
 }

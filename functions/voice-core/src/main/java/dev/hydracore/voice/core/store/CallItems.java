@@ -13,10 +13,10 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * sweeper finds overdue calls without a scan); ending a call removes them.
  */
 public final class CallItems {
-    private CallItems() {}
-
     /** Shards of the sweeper's index, so no single GSI partition takes every active call. */
     public static final int SWEEP_SHARDS = 8;
+
+    private CallItems() {}
 
     public static String sweepPartition(int shard) {
         return "ACTIVE#" + shard;

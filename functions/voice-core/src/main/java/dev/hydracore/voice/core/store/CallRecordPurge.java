@@ -44,20 +44,22 @@ public final class CallRecordPurge {
         return purge(instanceId, Long.MAX_VALUE).deleted();
     }
 
-    /** How far a bounded purge got: records deleted, and whether none of a dead generation is left. */
-    public record Progress(int deleted, boolean complete) {}
-
     /**
      * Deletes them page by page until none is left or {@code deadlineNanos} ({@link System#nanoTime()})
      * passes between pages. A purge stopped early is resumed by running it again: deleted records are
      * gone from the next Query, so it starts where this one stopped.
      */
     public Progress purge(String instanceId, long deadlineNanos) {
-        QueryRequest.Builder query = QueryRequest.builder().tableName(table)
+        QueryRequest.Builder query = QueryRequest.builder()
+                .tableName(table)
                 .keyConditionExpression("#pk = :pk AND begins_with(#sk, :call)")
-                .expressionAttributeNames(Map.of("#pk", TableLayout.PK, "#sk", TableLayout.SK, "#gen", TableLayout.GENERATION))
-                .expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.INSTANCE_PREFIX + instanceId),
-                        ":call", TableLayout.s(TableLayout.CALL_PREFIX)))
+                .expressionAttributeNames(
+                        Map.of("#pk", TableLayout.PK, "#sk", TableLayout.SK, "#gen", TableLayout.GENERATION))
+                .expressionAttributeValues(Map.of(
+                        ":pk",
+                        TableLayout.s(TableLayout.INSTANCE_PREFIX + instanceId),
+                        ":call",
+                        TableLayout.s(TableLayout.CALL_PREFIX)))
                 .projectionExpression("#pk, #sk, #gen")
                 .consistentRead(true);
         pageLimit.ifPresent(query::limit);
@@ -75,8 +77,15 @@ public final class CallRecordPurge {
                 if (live != null && live.equals(TableLayout.str(item, TableLayout.GENERATION))) {
                     continue;
                 }
-                deletes.add(WriteRequest.builder().deleteRequest(DeleteRequest.builder()
-                        .key(Map.of(TableLayout.PK, item.get(TableLayout.PK), TableLayout.SK, item.get(TableLayout.SK))).build()).build());
+                deletes.add(WriteRequest.builder()
+                        .deleteRequest(DeleteRequest.builder()
+                                .key(Map.of(
+                                        TableLayout.PK,
+                                        item.get(TableLayout.PK),
+                                        TableLayout.SK,
+                                        item.get(TableLayout.SK)))
+                                .build())
+                        .build());
             }
             for (int i = 0; i < deletes.size(); i += BATCH) {
                 deleteAll(deletes.subList(i, Math.min(i + BATCH, deletes.size())));
@@ -92,9 +101,12 @@ public final class CallRecordPurge {
 
     /** The generation of the instance's channel now, or null when it has none. */
     private String liveGeneration(String instanceId) {
-        Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table).key(TableLayout.instanceKey(instanceId))
-                .projectionExpression("#gen").expressionAttributeNames(Map.of("#gen", TableLayout.GENERATION))
-                .consistentRead(true)).item();
+        Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table)
+                        .key(TableLayout.instanceKey(instanceId))
+                        .projectionExpression("#gen")
+                        .expressionAttributeNames(Map.of("#gen", TableLayout.GENERATION))
+                        .consistentRead(true))
+                .item();
         return item == null ? null : TableLayout.str(item, TableLayout.GENERATION);
     }
 
@@ -107,8 +119,13 @@ public final class CallRecordPurge {
             if (pending.isEmpty()) {
                 return;
             }
-            Backoff.UNPROCESSED_ITEMS.pauseOrGiveUp(attempt, new RetryLaterException(
-                    "DynamoDB left call-record deletes unprocessed after " + attempt + " attempts"));
+            Backoff.UNPROCESSED_ITEMS.pauseOrGiveUp(
+                    attempt,
+                    new RetryLaterException(
+                            "DynamoDB left call-record deletes unprocessed after " + attempt + " attempts"));
         }
     }
+
+    /** How far a bounded purge got: records deleted, and whether none of a dead generation is left. */
+    public record Progress(int deleted, boolean complete) {}
 }

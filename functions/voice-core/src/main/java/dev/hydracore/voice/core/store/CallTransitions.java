@@ -64,38 +64,6 @@ public final class CallTransitions {
         this.lifecycle = new CallLifecycle(settings.maxCallDuration(), settings.endedCallTtl());
     }
 
-    public enum Outcome { APPLIED, UNCHANGED, NO_CHANNEL, REFUSED }
-
-    /** Too many lost races in a row (or throttled reads): the caller answers 503 and the provider retries. */
-    public static final class ContentionException extends RetryLaterException {
-        public ContentionException() {
-            super("call state is contended; retry later");
-        }
-    }
-
-    /** What one consistent read saw. */
-    public record CallRead(String instanceId, Optional<InstanceRecord> instance, String callId,
-                           Optional<CallRecord> storedCall, String turnEventId, Optional<String> turnMarkerGeneration,
-                           String admissionId, Optional<String> admissionGeneration) {
-
-        public Optional<ChannelRecord> channel() {
-            return instance.flatMap(InstanceRecord::channel);
-        }
-
-        Optional<CallRecord> callOf(String generation) {
-            return storedCall.filter(c -> generation.equals(c.generation()));
-        }
-
-        boolean turnCountedIn(String generation) {
-            return turnMarkerGeneration.filter(generation::equals).isPresent();
-        }
-
-        /** The event's admission is live and counted in this generation's counter. */
-        boolean admittedIn(String generation) {
-            return admissionGeneration.filter(generation::equals).isPresent();
-        }
-    }
-
     /** One strongly consistent BatchGetItem: the instance item and, when named, the call item and turn marker. */
     public CallRead read(String instanceId, String callId, String turnEventId) {
         return read(instanceId, callId, turnEventId, null);
@@ -114,7 +82,9 @@ public final class CallTransitions {
                 keys.add(TableLayout.admissionKey(instanceId, admissionId));
             }
         }
-        Map<String, KeysAndAttributes> pending = Map.of(table, KeysAndAttributes.builder().keys(keys).consistentRead(true).build());
+        Map<String, KeysAndAttributes> pending = Map.of(
+                table,
+                KeysAndAttributes.builder().keys(keys).consistentRead(true).build());
         List<Map<String, AttributeValue>> found = new ArrayList<>(3);
         for (int attempt = 1; !pending.isEmpty(); attempt++) {
             Map<String, KeysAndAttributes> request = pending;
@@ -168,13 +138,20 @@ public final class CallTransitions {
         String generation = seen.get();
         CallRead s = from;
         for (int attempt = 1; ; attempt++) {
-            Optional<CallLifecycle.Transition> t = lifecycle.apply(s.instanceId(), s.callId(), generation,
-                    s.callOf(generation), s.turnCountedIn(generation), event, clock.millis());
+            Optional<CallLifecycle.Transition> t = lifecycle.apply(
+                    s.instanceId(),
+                    s.callId(),
+                    generation,
+                    s.callOf(generation),
+                    s.turnCountedIn(generation),
+                    event,
+                    clock.millis());
             if (t.isEmpty()) {
                 return Outcome.UNCHANGED;
             }
             OptionalLong limit = admits && t.get().counterDelta() > 0
-                    ? s.channel().map(ChannelRecord::maxConcurrentCalls).orElse(OptionalLong.empty()) : OptionalLong.empty();
+                    ? s.channel().map(ChannelRecord::maxConcurrentCalls).orElse(OptionalLong.empty())
+                    : OptionalLong.empty();
             try {
                 write(s, generation, t.get(), limit);
                 return Outcome.APPLIED;
@@ -197,7 +174,8 @@ public final class CallTransitions {
 
     /** The channel takes no more calls now. */
     static boolean atLimit(ChannelRecord channel) {
-        return channel.maxConcurrentCalls().isPresent() && channel.activeCalls() >= channel.maxConcurrentCalls().getAsLong();
+        return channel.maxConcurrentCalls().isPresent()
+                && channel.activeCalls() >= channel.maxConcurrentCalls().getAsLong();
     }
 
     private void write(CallRead s, String generation, CallLifecycle.Transition t, OptionalLong limit) {
@@ -208,27 +186,40 @@ public final class CallTransitions {
             long storedVersion = s.storedCall().get().version();
             // A record of another generation is overwritten, so its version still guards the write.
             next = withVersion(next, Math.max(next.version(), storedVersion + 1));
-            call.conditionExpression("#v = :v").expressionAttributeNames(Map.of("#v", TableLayout.VERSION))
+            call.conditionExpression("#v = :v")
+                    .expressionAttributeNames(Map.of("#v", TableLayout.VERSION))
                     .expressionAttributeValues(Map.of(":v", TableLayout.n(storedVersion)));
         } else {
             call.conditionExpression("attribute_not_exists(pk)");
         }
-        items.add(TransactWriteItem.builder().put(call.item(CallItems.toItem(next)).build()).build());
+        items.add(TransactWriteItem.builder()
+                .put(call.item(CallItems.toItem(next)).build())
+                .build());
         if (t.countsTurnEvent()) {
-            Map<String, AttributeValue> marker = new HashMap<>(TableLayout.turnMarkerKey(s.instanceId(), s.callId(), s.turnEventId()));
+            Map<String, AttributeValue> marker =
+                    new HashMap<>(TableLayout.turnMarkerKey(s.instanceId(), s.callId(), s.turnEventId()));
             marker.put(TableLayout.GENERATION, TableLayout.s(generation));
             marker.put(TableLayout.EXPIRES_AT, TableLayout.n(next.expiresAtEpochSeconds()));
-            items.add(TransactWriteItem.builder().put(Put.builder().tableName(table).item(marker)
-                    .conditionExpression("attribute_not_exists(pk) OR #g <> :g")
-                    .expressionAttributeNames(Map.of("#g", TableLayout.GENERATION))
-                    .expressionAttributeValues(Map.of(":g", TableLayout.s(generation))).build()).build());
+            items.add(TransactWriteItem.builder()
+                    .put(Put.builder()
+                            .tableName(table)
+                            .item(marker)
+                            .conditionExpression("attribute_not_exists(pk) OR #g <> :g")
+                            .expressionAttributeNames(Map.of("#g", TableLayout.GENERATION))
+                            .expressionAttributeValues(Map.of(":g", TableLayout.s(generation)))
+                            .build())
+                    .build());
         }
         int delta = t.counterDelta();
         if (s.admittedIn(generation)) {
             // The call was counted when it was admitted: claiming the admission replaces that count.
-            items.add(TransactWriteItem.builder().delete(Delete.builder().tableName(table)
-                    .key(TableLayout.admissionKey(s.instanceId(), s.admissionId()))
-                    .conditionExpression("attribute_exists(pk)").build()).build());
+            items.add(TransactWriteItem.builder()
+                    .delete(Delete.builder()
+                            .tableName(table)
+                            .key(TableLayout.admissionKey(s.instanceId(), s.admissionId()))
+                            .conditionExpression("attribute_exists(pk)")
+                            .build())
+                    .build());
             delta -= 1;
         }
         // Last, so its cancellation reason is the last one: see instanceConditionFailed.
@@ -241,27 +232,92 @@ public final class CallTransitions {
                 condition += " AND #c < :max";
                 values.put(":max", TableLayout.n(limit.getAsLong()));
             }
-            items.add(TransactWriteItem.builder().update(Update.builder().tableName(table).key(TableLayout.instanceKey(s.instanceId()))
-                    .updateExpression("ADD #c :d").conditionExpression(condition)
-                    .expressionAttributeNames(Map.of("#c", TableLayout.ACTIVE_CALLS, "#g", TableLayout.GENERATION))
-                    .expressionAttributeValues(values)
-                    .build()).build());
+            items.add(TransactWriteItem.builder()
+                    .update(Update.builder()
+                            .tableName(table)
+                            .key(TableLayout.instanceKey(s.instanceId()))
+                            .updateExpression("ADD #c :d")
+                            .conditionExpression(condition)
+                            .expressionAttributeNames(
+                                    Map.of("#c", TableLayout.ACTIVE_CALLS, "#g", TableLayout.GENERATION))
+                            .expressionAttributeValues(values)
+                            .build())
+                    .build());
         } else {
-            items.add(TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table)
-                    .key(TableLayout.instanceKey(s.instanceId())).conditionExpression("#g = :g")
-                    .expressionAttributeNames(Map.of("#g", TableLayout.GENERATION))
-                    .expressionAttributeValues(Map.of(":g", TableLayout.s(generation))).build()).build());
+            items.add(TransactWriteItem.builder()
+                    .conditionCheck(ConditionCheck.builder()
+                            .tableName(table)
+                            .key(TableLayout.instanceKey(s.instanceId()))
+                            .conditionExpression("#g = :g")
+                            .expressionAttributeNames(Map.of("#g", TableLayout.GENERATION))
+                            .expressionAttributeValues(Map.of(":g", TableLayout.s(generation)))
+                            .build())
+                    .build());
         }
         dynamo.transactWriteItems(r -> r.transactItems(items));
     }
 
     private static boolean instanceConditionFailed(TransactionCanceledException e) {
         List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
-        return !reasons.isEmpty() && CONDITIONAL_CHECK_FAILED.equals(reasons.get(reasons.size() - 1).code());
+        return !reasons.isEmpty()
+                && CONDITIONAL_CHECK_FAILED.equals(
+                        reasons.get(reasons.size() - 1).code());
     }
 
     private static CallRecord withVersion(CallRecord c, long version) {
-        return new CallRecord(c.instanceId(), c.callId(), c.state(), c.startedAtMillis(), c.callerPhone(), c.turns(),
-                c.generation(), version, c.endedAtMillis(), c.expiresAtEpochSeconds());
+        return new CallRecord(
+                c.instanceId(),
+                c.callId(),
+                c.state(),
+                c.startedAtMillis(),
+                c.callerPhone(),
+                c.turns(),
+                c.generation(),
+                version,
+                c.endedAtMillis(),
+                c.expiresAtEpochSeconds());
+    }
+
+    public enum Outcome {
+        APPLIED,
+        UNCHANGED,
+        NO_CHANNEL,
+        REFUSED
+    }
+
+    /** Too many lost races in a row (or throttled reads): the caller answers 503 and the provider retries. */
+    public static final class ContentionException extends RetryLaterException {
+        public ContentionException() {
+            super("call state is contended; retry later");
+        }
+    }
+
+    /** What one consistent read saw. */
+    public record CallRead(
+            String instanceId,
+            Optional<InstanceRecord> instance,
+            String callId,
+            Optional<CallRecord> storedCall,
+            String turnEventId,
+            Optional<String> turnMarkerGeneration,
+            String admissionId,
+            Optional<String> admissionGeneration) {
+
+        public Optional<ChannelRecord> channel() {
+            return instance.flatMap(InstanceRecord::channel);
+        }
+
+        Optional<CallRecord> callOf(String generation) {
+            return storedCall.filter(c -> generation.equals(c.generation()));
+        }
+
+        boolean turnCountedIn(String generation) {
+            return turnMarkerGeneration.filter(generation::equals).isPresent();
+        }
+
+        /** The event's admission is live and counted in this generation's counter. */
+        boolean admittedIn(String generation) {
+            return admissionGeneration.filter(generation::equals).isPresent();
+        }
     }
 }

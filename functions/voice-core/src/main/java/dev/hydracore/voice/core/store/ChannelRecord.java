@@ -57,7 +57,8 @@ public record ChannelRecord(
                 bytes(item.get(TableLayout.SEALED_CREDENTIALS)),
                 Set.copyOf(new TreeSet<>(nameList)),
                 item.containsKey(TableLayout.MAX_CONCURRENT_CALLS)
-                        ? OptionalLong.of(TableLayout.num(item, TableLayout.MAX_CONCURRENT_CALLS, 0)) : OptionalLong.empty()));
+                        ? OptionalLong.of(TableLayout.num(item, TableLayout.MAX_CONCURRENT_CALLS, 0))
+                        : OptionalLong.empty()));
     }
 
     private static byte[] bytes(AttributeValue v) {

@@ -25,9 +25,19 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
  * so a webhook racing a teardown cannot leave a record behind.
  */
 public final class ChannelStore {
-    private static final List<String> CHANNEL_ATTRIBUTES = List.of(TableLayout.PROVIDER, TableLayout.PHONE_NUMBER, TableLayout.WEBHOOK_URL,
-            TableLayout.GENERATION, TableLayout.ACTIVE_CALLS, TableLayout.AGENT_ID, TableLayout.TWILIO_ACCOUNT_SID, TableLayout.DATA_KEY,
-            TableLayout.SEALED_CREDENTIALS, TableLayout.CREDENTIAL_NAMES, TableLayout.CONFIGURED_AT, TableLayout.UPDATED_AT,
+    private static final List<String> CHANNEL_ATTRIBUTES = List.of(
+            TableLayout.PROVIDER,
+            TableLayout.PHONE_NUMBER,
+            TableLayout.WEBHOOK_URL,
+            TableLayout.GENERATION,
+            TableLayout.ACTIVE_CALLS,
+            TableLayout.AGENT_ID,
+            TableLayout.TWILIO_ACCOUNT_SID,
+            TableLayout.DATA_KEY,
+            TableLayout.SEALED_CREDENTIALS,
+            TableLayout.CREDENTIAL_NAMES,
+            TableLayout.CONFIGURED_AT,
+            TableLayout.UPDATED_AT,
             TableLayout.MAX_CONCURRENT_CALLS);
 
     private final DynamoDbClient dynamo;
@@ -41,50 +51,80 @@ public final class ChannelStore {
     }
 
     /**
-     * What setup decided to store. Null fields are removed from the item. {@code limit}: empty keeps
-     * the stored {@code max_concurrent_calls}, 0 removes it, otherwise it is set.
-     */
-    public record ChannelConfig(String provider, String phoneNumber, String webhookUrl, String agentId,
-                                String twilioAccountSid, Set<String> credentialNames, CredentialVault.Sealed sealed,
-                                OptionalLong limit) {
-        /** A configuration that leaves the call limit as it is. */
-        public ChannelConfig(String provider, String phoneNumber, String webhookUrl, String agentId,
-                             String twilioAccountSid, Set<String> credentialNames, CredentialVault.Sealed sealed) {
-            this(provider, phoneNumber, webhookUrl, agentId, twilioAccountSid, credentialNames, sealed, OptionalLong.empty());
-        }
-    }
-
-    /** The channel changed (or appeared, or vanished) since it was read: re-read and decide again. */
-    public static final class ConcurrentChangeException extends RuntimeException {
-        public ConcurrentChangeException() {
-            super("the voice channel changed concurrently", null, false, false);
-        }
-    }
-
-    /**
      * Creates the channel (when {@code expectedGeneration} is empty: the instance must be registered
      * to the tenant and have no channel) or replaces its configuration (the stored generation must
      * still be the expected one; generation and active_calls are kept). Returns the stored channel.
      */
-    public ChannelRecord save(String instanceId, String tenantId, ChannelConfig cfg, Optional<String> expectedGeneration) {
+    public ChannelRecord save(
+            String instanceId, String tenantId, ChannelConfig cfg, Optional<String> expectedGeneration) {
         long now = clock.millis();
         Map<String, String> names = new HashMap<>();
         Map<String, AttributeValue> values = new HashMap<>();
         List<String> set = new ArrayList<>();
         List<String> remove = new ArrayList<>();
-        put(set, remove, names, values, TableLayout.PROVIDER, cfg.provider() == null ? null : TableLayout.s(cfg.provider()));
-        put(set, remove, names, values, TableLayout.PHONE_NUMBER, cfg.phoneNumber() == null ? null : TableLayout.s(cfg.phoneNumber()));
-        put(set, remove, names, values, TableLayout.WEBHOOK_URL, cfg.webhookUrl() == null ? null : TableLayout.s(cfg.webhookUrl()));
-        put(set, remove, names, values, TableLayout.AGENT_ID, cfg.agentId() == null ? null : TableLayout.s(cfg.agentId()));
-        put(set, remove, names, values, TableLayout.TWILIO_ACCOUNT_SID,
+        put(
+                set,
+                remove,
+                names,
+                values,
+                TableLayout.PROVIDER,
+                cfg.provider() == null ? null : TableLayout.s(cfg.provider()));
+        put(
+                set,
+                remove,
+                names,
+                values,
+                TableLayout.PHONE_NUMBER,
+                cfg.phoneNumber() == null ? null : TableLayout.s(cfg.phoneNumber()));
+        put(
+                set,
+                remove,
+                names,
+                values,
+                TableLayout.WEBHOOK_URL,
+                cfg.webhookUrl() == null ? null : TableLayout.s(cfg.webhookUrl()));
+        put(
+                set,
+                remove,
+                names,
+                values,
+                TableLayout.AGENT_ID,
+                cfg.agentId() == null ? null : TableLayout.s(cfg.agentId()));
+        put(
+                set,
+                remove,
+                names,
+                values,
+                TableLayout.TWILIO_ACCOUNT_SID,
                 cfg.twilioAccountSid() == null ? null : TableLayout.s(cfg.twilioAccountSid()));
-        put(set, remove, names, values, TableLayout.CREDENTIAL_NAMES,
+        put(
+                set,
+                remove,
+                names,
+                values,
+                TableLayout.CREDENTIAL_NAMES,
                 cfg.credentialNames().isEmpty() ? null : AttributeValue.fromSs(List.copyOf(cfg.credentialNames())));
         boolean hasSecrets = cfg.sealed() != null && cfg.sealed().ciphertext().length > 0;
-        put(set, remove, names, values, TableLayout.DATA_KEY,
-                hasSecrets ? AttributeValue.fromB(SdkBytes.fromByteArray(cfg.sealed().encryptedDataKey())) : null);
-        put(set, remove, names, values, TableLayout.SEALED_CREDENTIALS,
-                hasSecrets ? AttributeValue.fromB(SdkBytes.fromByteArray(cfg.sealed().ciphertext())) : null);
+        put(
+                set,
+                remove,
+                names,
+                values,
+                TableLayout.DATA_KEY,
+                hasSecrets
+                        ? AttributeValue.fromB(
+                                SdkBytes.fromByteArray(cfg.sealed().encryptedDataKey()))
+                        : null);
+        put(
+                set,
+                remove,
+                names,
+                values,
+                TableLayout.SEALED_CREDENTIALS,
+                hasSecrets
+                        ? AttributeValue.fromB(
+                                SdkBytes.fromByteArray(cfg.sealed().ciphertext()))
+                        : null);
         put(set, remove, names, values, TableLayout.UPDATED_AT, TableLayout.n(now));
         if (cfg.limit().isPresent()) {
             long limit = cfg.limit().getAsLong();
@@ -109,12 +149,17 @@ public final class ChannelStore {
             values.put(":expected", TableLayout.s(expectedGeneration.get()));
             condition = "attribute_exists(pk) AND #tenant = :tenant AND #gen = :expected";
         }
-        String update = "SET " + String.join(", ", set) + (remove.isEmpty() ? "" : " REMOVE " + String.join(", ", remove));
+        String update =
+                "SET " + String.join(", ", set) + (remove.isEmpty() ? "" : " REMOVE " + String.join(", ", remove));
         try {
-            Map<String, AttributeValue> item = dynamo.updateItem(r -> r.tableName(table).key(TableLayout.instanceKey(instanceId))
-                    .updateExpression(update).conditionExpression(condition)
-                    .expressionAttributeNames(names).expressionAttributeValues(values)
-                    .returnValues(ReturnValue.ALL_NEW)).attributes();
+            Map<String, AttributeValue> item = dynamo.updateItem(r -> r.tableName(table)
+                            .key(TableLayout.instanceKey(instanceId))
+                            .updateExpression(update)
+                            .conditionExpression(condition)
+                            .expressionAttributeNames(names)
+                            .expressionAttributeValues(values)
+                            .returnValues(ReturnValue.ALL_NEW))
+                    .attributes();
             return ChannelRecord.fromItem(item).orElseThrow();
         } catch (ConditionalCheckFailedException e) {
             throw new ConcurrentChangeException();
@@ -129,15 +174,16 @@ public final class ChannelStore {
     public void remove(String instanceId, String expectedGeneration) {
         Removal r = removal(instanceId, expectedGeneration);
         try {
-            dynamo.updateItem(u -> u.tableName(table).key(TableLayout.instanceKey(instanceId))
-                    .updateExpression(r.expression()).conditionExpression(r.condition())
-                    .expressionAttributeNames(r.names()).expressionAttributeValues(r.values()));
+            dynamo.updateItem(u -> u.tableName(table)
+                    .key(TableLayout.instanceKey(instanceId))
+                    .updateExpression(r.expression())
+                    .conditionExpression(r.condition())
+                    .expressionAttributeNames(r.names())
+                    .expressionAttributeValues(r.values()));
         } catch (ConditionalCheckFailedException e) {
             throw new ConcurrentChangeException();
         }
     }
-
-    private record Removal(String expression, String condition, Map<String, String> names, Map<String, AttributeValue> values) {}
 
     private static Removal removal(String instanceId, String expectedGeneration) {
         Map<String, String> names = new HashMap<>();
@@ -147,12 +193,20 @@ public final class ChannelStore {
             parts.add("#a" + i);
         }
         names.put("#gen", TableLayout.GENERATION);
-        return new Removal("REMOVE " + String.join(", ", parts), "attribute_exists(pk) AND #gen = :expected", names,
+        return new Removal(
+                "REMOVE " + String.join(", ", parts),
+                "attribute_exists(pk) AND #gen = :expected",
+                names,
                 Map.of(":expected", TableLayout.s(expectedGeneration)));
     }
 
-    private static void put(List<String> set, List<String> remove, Map<String, String> names,
-                            Map<String, AttributeValue> values, String attribute, AttributeValue value) {
+    private static void put(
+            List<String> set,
+            List<String> remove,
+            Map<String, String> names,
+            Map<String, AttributeValue> values,
+            String attribute,
+            AttributeValue value) {
         String n = "#" + attribute;
         names.put(n, attribute);
         if (value == null) {
@@ -162,4 +216,48 @@ public final class ChannelStore {
             values.put(":" + attribute, value);
         }
     }
+
+    /**
+     * What setup decided to store. Null fields are removed from the item. {@code limit}: empty keeps
+     * the stored {@code max_concurrent_calls}, 0 removes it, otherwise it is set.
+     */
+    public record ChannelConfig(
+            String provider,
+            String phoneNumber,
+            String webhookUrl,
+            String agentId,
+            String twilioAccountSid,
+            Set<String> credentialNames,
+            CredentialVault.Sealed sealed,
+            OptionalLong limit) {
+        /** A configuration that leaves the call limit as it is. */
+        public ChannelConfig(
+                String provider,
+                String phoneNumber,
+                String webhookUrl,
+                String agentId,
+                String twilioAccountSid,
+                Set<String> credentialNames,
+                CredentialVault.Sealed sealed) {
+            this(
+                    provider,
+                    phoneNumber,
+                    webhookUrl,
+                    agentId,
+                    twilioAccountSid,
+                    credentialNames,
+                    sealed,
+                    OptionalLong.empty());
+        }
+    }
+
+    /** The channel changed (or appeared, or vanished) since it was read: re-read and decide again. */
+    public static final class ConcurrentChangeException extends RuntimeException {
+        public ConcurrentChangeException() {
+            super("the voice channel changed concurrently", null, false, false);
+        }
+    }
+
+    private record Removal(
+            String expression, String condition, Map<String, String> names, Map<String, AttributeValue> values) {}
 }

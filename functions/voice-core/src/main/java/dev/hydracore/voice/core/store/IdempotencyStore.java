@@ -36,17 +36,12 @@ public final class IdempotencyStore {
         this.clock = clock;
     }
 
-    /** A live record: a request in progress (its answer empty) or completed. */
-    public record Entry(String status, String fingerprint, Optional<Integer> responseStatus, Optional<String> responseBody) {
-        public boolean completed() {
-            return COMPLETED.equals(status);
-        }
-    }
-
     /** The live record of the key, if any: expired records and abandoned leases read as absent. */
     public Optional<Entry> find(String keyDigest) {
-        Map<String, AttributeValue> item = dynamo.getItem(g -> g.tableName(table).key(TableLayout.idempotencyKey(keyDigest))
-                .consistentRead(true)).item();
+        Map<String, AttributeValue> item = dynamo.getItem(g -> g.tableName(table)
+                        .key(TableLayout.idempotencyKey(keyDigest))
+                        .consistentRead(true))
+                .item();
         if (item == null || item.isEmpty()) {
             return Optional.empty();
         }
@@ -57,7 +52,9 @@ public final class IdempotencyStore {
             return Optional.empty();
         }
         AttributeValue code = item.get(RESPONSE_STATUS);
-        return Optional.of(new Entry(status, TableLayout.str(item, FINGERPRINT),
+        return Optional.of(new Entry(
+                status,
+                TableLayout.str(item, FINGERPRINT),
                 code == null ? Optional.empty() : Optional.of(Integer.parseInt(code.n())),
                 Optional.ofNullable(TableLayout.str(item, RESPONSE_BODY))));
     }
@@ -75,11 +72,19 @@ public final class IdempotencyStore {
         item.put(LEASE_UNTIL, TableLayout.n(now + lease.toMillis()));
         item.put(TableLayout.EXPIRES_AT, TableLayout.n((now + retention.toMillis()) / 1000));
         try {
-            dynamo.putItem(p -> p.tableName(table).item(item)
-                    .conditionExpression("attribute_not_exists(pk) OR #exp <= :nowSeconds OR (#st = :inProgress AND #lease <= :now)")
-                    .expressionAttributeNames(Map.of("#exp", TableLayout.EXPIRES_AT, "#st", STATUS, "#lease", LEASE_UNTIL))
-                    .expressionAttributeValues(Map.of(":nowSeconds", TableLayout.n(now / 1000), ":inProgress", TableLayout.s(IN_PROGRESS),
-                            ":now", TableLayout.n(now))));
+            dynamo.putItem(p -> p.tableName(table)
+                    .item(item)
+                    .conditionExpression(
+                            "attribute_not_exists(pk) OR #exp <= :nowSeconds OR (#st = :inProgress AND #lease <= :now)")
+                    .expressionAttributeNames(
+                            Map.of("#exp", TableLayout.EXPIRES_AT, "#st", STATUS, "#lease", LEASE_UNTIL))
+                    .expressionAttributeValues(Map.of(
+                            ":nowSeconds",
+                            TableLayout.n(now / 1000),
+                            ":inProgress",
+                            TableLayout.s(IN_PROGRESS),
+                            ":now",
+                            TableLayout.n(now))));
             return true;
         } catch (ConditionalCheckFailedException e) {
             return false;
@@ -89,13 +94,30 @@ public final class IdempotencyStore {
     /** Stores the answer to replay, if the record is still this request's. */
     public void complete(String keyDigest, String token, int status, String body) {
         try {
-            dynamo.updateItem(u -> u.tableName(table).key(TableLayout.idempotencyKey(keyDigest))
+            dynamo.updateItem(u -> u.tableName(table)
+                    .key(TableLayout.idempotencyKey(keyDigest))
                     .updateExpression("SET #st = :completed, #code = :code, #body = :body REMOVE #lease")
                     .conditionExpression("#token = :token")
-                    .expressionAttributeNames(Map.of("#st", STATUS, "#code", RESPONSE_STATUS, "#body", RESPONSE_BODY,
-                            "#lease", LEASE_UNTIL, "#token", TOKEN))
-                    .expressionAttributeValues(Map.of(":completed", TableLayout.s(COMPLETED), ":code", TableLayout.n(status),
-                            ":body", TableLayout.s(body), ":token", TableLayout.s(token))));
+                    .expressionAttributeNames(Map.of(
+                            "#st",
+                            STATUS,
+                            "#code",
+                            RESPONSE_STATUS,
+                            "#body",
+                            RESPONSE_BODY,
+                            "#lease",
+                            LEASE_UNTIL,
+                            "#token",
+                            TOKEN))
+                    .expressionAttributeValues(Map.of(
+                            ":completed",
+                            TableLayout.s(COMPLETED),
+                            ":code",
+                            TableLayout.n(status),
+                            ":body",
+                            TableLayout.s(body),
+                            ":token",
+                            TableLayout.s(token))));
         } catch (ConditionalCheckFailedException e) {
             // The lease ran out and another request took the key over: its answer is the one kept.
         }
@@ -104,12 +126,21 @@ public final class IdempotencyStore {
     /** Frees the key after a failed request, if the record is still this request's. */
     public void release(String keyDigest, String token) {
         try {
-            dynamo.deleteItem(d -> d.tableName(table).key(TableLayout.idempotencyKey(keyDigest))
+            dynamo.deleteItem(d -> d.tableName(table)
+                    .key(TableLayout.idempotencyKey(keyDigest))
                     .conditionExpression("#token = :token")
                     .expressionAttributeNames(Map.of("#token", TOKEN))
                     .expressionAttributeValues(Map.of(":token", TableLayout.s(token))));
         } catch (ConditionalCheckFailedException e) {
             // Not ours any more: nothing to free.
+        }
+    }
+
+    /** A live record: a request in progress (its answer empty) or completed. */
+    public record Entry(
+            String status, String fingerprint, Optional<Integer> responseStatus, Optional<String> responseBody) {
+        public boolean completed() {
+            return COMPLETED.equals(status);
         }
     }
 }

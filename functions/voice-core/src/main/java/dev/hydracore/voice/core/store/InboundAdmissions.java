@@ -44,19 +44,6 @@ public final class InboundAdmissions {
         this.pageLimit = settings.queryPageLimit();
     }
 
-    public enum Kind { ADMITTED, REFUSED, NO_CHANNEL }
-
-    /** @param admissionId set when an admission was written (only on a channel with a limit) */
-    public record Decision(Kind kind, Optional<String> admissionId) {
-        static Decision admitted(String id) {
-            return new Decision(Kind.ADMITTED, Optional.ofNullable(id));
-        }
-
-        static Decision of(Kind kind) {
-            return new Decision(kind, Optional.empty());
-        }
-    }
-
     /** Admits one inbound call on the channel {@code seen} read, or refuses it at the limit. */
     public Decision admit(String instanceId, ChannelRecord seen) {
         ChannelRecord channel = seen;
@@ -75,13 +62,30 @@ public final class InboundAdmissions {
             String generation = channel.generation();
             try {
                 dynamo.transactWriteItems(r -> r.transactItems(
-                        TransactWriteItem.builder().put(Put.builder().tableName(table).item(item)
-                                .conditionExpression("attribute_not_exists(pk)").build()).build(),
-                        TransactWriteItem.builder().update(Update.builder().tableName(table).key(TableLayout.instanceKey(instanceId))
-                                .updateExpression("ADD #c :one").conditionExpression("#g = :g AND #c < :max")
-                                .expressionAttributeNames(Map.of("#c", TableLayout.ACTIVE_CALLS, "#g", TableLayout.GENERATION))
-                                .expressionAttributeValues(Map.of(":one", TableLayout.n(1), ":g", TableLayout.s(generation),
-                                        ":max", TableLayout.n(limit))).build()).build()));
+                        TransactWriteItem.builder()
+                                .put(Put.builder()
+                                        .tableName(table)
+                                        .item(item)
+                                        .conditionExpression("attribute_not_exists(pk)")
+                                        .build())
+                                .build(),
+                        TransactWriteItem.builder()
+                                .update(Update.builder()
+                                        .tableName(table)
+                                        .key(TableLayout.instanceKey(instanceId))
+                                        .updateExpression("ADD #c :one")
+                                        .conditionExpression("#g = :g AND #c < :max")
+                                        .expressionAttributeNames(
+                                                Map.of("#c", TableLayout.ACTIVE_CALLS, "#g", TableLayout.GENERATION))
+                                        .expressionAttributeValues(Map.of(
+                                                ":one",
+                                                TableLayout.n(1),
+                                                ":g",
+                                                TableLayout.s(generation),
+                                                ":max",
+                                                TableLayout.n(limit)))
+                                        .build())
+                                .build()));
                 return Decision.admitted(id);
             } catch (TransactionCanceledException e) {
                 Optional<ChannelRecord> now = currentChannel(instanceId).filter(c -> generation.equals(c.generation()));
@@ -98,22 +102,32 @@ public final class InboundAdmissions {
         }
     }
 
-    /** An admission the sweeper found past its claim window. */
-    public record AdmissionKey(String instanceId, String admissionId) {}
-
     /** Admissions whose claim window ended before {@code nowMillis} (the sweep index's ADMISSION partition, every page). */
     public List<AdmissionKey> unclaimedBefore(long nowMillis) {
         List<AdmissionKey> out = new ArrayList<>();
-        Paging.forEachPage(dynamo, QueryRequest.builder().tableName(table).indexName(TableLayout.GSI_SWEEP)
-                .keyConditionExpression("#p = :p AND #s < :now")
-                .expressionAttributeNames(Map.of("#p", TableLayout.SWEEP_PK, "#s", TableLayout.SWEEP_SK))
-                .expressionAttributeValues(Map.of(":p", TableLayout.s(TableLayout.ADMISSION_SWEEP_PARTITION),
-                        ":now", TableLayout.n(nowMillis))), pageLimit, page -> {
+        Paging.forEachPage(
+                dynamo,
+                QueryRequest.builder()
+                        .tableName(table)
+                        .indexName(TableLayout.GSI_SWEEP)
+                        .keyConditionExpression("#p = :p AND #s < :now")
+                        .expressionAttributeNames(Map.of("#p", TableLayout.SWEEP_PK, "#s", TableLayout.SWEEP_SK))
+                        .expressionAttributeValues(Map.of(
+                                ":p",
+                                TableLayout.s(TableLayout.ADMISSION_SWEEP_PARTITION),
+                                ":now",
+                                TableLayout.n(nowMillis))),
+                pageLimit,
+                page -> {
                     for (var item : page) {
                         String pk = TableLayout.str(item, TableLayout.PK);
                         String sk = TableLayout.str(item, TableLayout.SK);
-                        if (pk != null && sk != null && pk.startsWith(TableLayout.INSTANCE_PREFIX) && sk.startsWith(TableLayout.ADMISSION_PREFIX)) {
-                            out.add(new AdmissionKey(pk.substring(TableLayout.INSTANCE_PREFIX.length()),
+                        if (pk != null
+                                && sk != null
+                                && pk.startsWith(TableLayout.INSTANCE_PREFIX)
+                                && sk.startsWith(TableLayout.ADMISSION_PREFIX)) {
+                            out.add(new AdmissionKey(
+                                    pk.substring(TableLayout.INSTANCE_PREFIX.length()),
                                     sk.substring(TableLayout.ADMISSION_PREFIX.length())));
                         }
                     }
@@ -130,21 +144,37 @@ public final class InboundAdmissions {
     public boolean release(AdmissionKey key) {
         for (int attempt = 1; ; attempt++) {
             Map<String, AttributeValue> admission = dynamo.getItem(g -> g.tableName(table)
-                    .key(TableLayout.admissionKey(key.instanceId(), key.admissionId())).consistentRead(true)).item();
+                            .key(TableLayout.admissionKey(key.instanceId(), key.admissionId()))
+                            .consistentRead(true))
+                    .item();
             if (admission == null || admission.isEmpty()) {
                 return false;
             }
             String generation = TableLayout.str(admission, TableLayout.GENERATION);
-            boolean live = currentChannel(key.instanceId()).filter(c -> c.generation().equals(generation)).isPresent();
+            boolean live = currentChannel(key.instanceId())
+                    .filter(c -> c.generation().equals(generation))
+                    .isPresent();
             List<TransactWriteItem> items = new ArrayList<>(2);
-            items.add(TransactWriteItem.builder().delete(Delete.builder().tableName(table)
-                    .key(TableLayout.admissionKey(key.instanceId(), key.admissionId()))
-                    .conditionExpression("attribute_exists(pk)").build()).build());
+            items.add(TransactWriteItem.builder()
+                    .delete(Delete.builder()
+                            .tableName(table)
+                            .key(TableLayout.admissionKey(key.instanceId(), key.admissionId()))
+                            .conditionExpression("attribute_exists(pk)")
+                            .build())
+                    .build());
             if (live) {
-                items.add(TransactWriteItem.builder().update(Update.builder().tableName(table).key(TableLayout.instanceKey(key.instanceId()))
-                        .updateExpression("ADD #c :minus").conditionExpression("#g = :g")
-                        .expressionAttributeNames(Map.of("#c", TableLayout.ACTIVE_CALLS, "#g", TableLayout.GENERATION))
-                        .expressionAttributeValues(Map.of(":minus", TableLayout.n(-1), ":g", TableLayout.s(generation))).build()).build());
+                items.add(TransactWriteItem.builder()
+                        .update(Update.builder()
+                                .tableName(table)
+                                .key(TableLayout.instanceKey(key.instanceId()))
+                                .updateExpression("ADD #c :minus")
+                                .conditionExpression("#g = :g")
+                                .expressionAttributeNames(
+                                        Map.of("#c", TableLayout.ACTIVE_CALLS, "#g", TableLayout.GENERATION))
+                                .expressionAttributeValues(
+                                        Map.of(":minus", TableLayout.n(-1), ":g", TableLayout.s(generation)))
+                                .build())
+                        .build());
             }
             try {
                 dynamo.transactWriteItems(r -> r.transactItems(items));
@@ -156,8 +186,32 @@ public final class InboundAdmissions {
     }
 
     private Optional<ChannelRecord> currentChannel(String instanceId) {
-        Map<String, AttributeValue> item = dynamo.getItem(g -> g.tableName(table).key(TableLayout.instanceKey(instanceId))
-                .consistentRead(true)).item();
-        return item == null || item.isEmpty() ? Optional.empty() : InstanceRecord.fromItem(item).channel();
+        Map<String, AttributeValue> item = dynamo.getItem(g -> g.tableName(table)
+                        .key(TableLayout.instanceKey(instanceId))
+                        .consistentRead(true))
+                .item();
+        return item == null || item.isEmpty()
+                ? Optional.empty()
+                : InstanceRecord.fromItem(item).channel();
     }
+
+    public enum Kind {
+        ADMITTED,
+        REFUSED,
+        NO_CHANNEL
+    }
+
+    /** @param admissionId set when an admission was written (only on a channel with a limit) */
+    public record Decision(Kind kind, Optional<String> admissionId) {
+        static Decision admitted(String id) {
+            return new Decision(Kind.ADMITTED, Optional.ofNullable(id));
+        }
+
+        static Decision of(Kind kind) {
+            return new Decision(kind, Optional.empty());
+        }
+    }
+
+    /** An admission the sweeper found past its claim window. */
+    public record AdmissionKey(String instanceId, String admissionId) {}
 }

@@ -8,7 +8,9 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 public record InstanceRecord(String instanceId, String tenantId, Optional<ChannelRecord> channel) {
 
     public static InstanceRecord fromItem(Map<String, AttributeValue> item) {
-        return new InstanceRecord(TableLayout.str(item, TableLayout.INSTANCE_ID), TableLayout.str(item, TableLayout.TENANT_ID),
+        return new InstanceRecord(
+                TableLayout.str(item, TableLayout.INSTANCE_ID),
+                TableLayout.str(item, TableLayout.TENANT_ID),
                 ChannelRecord.fromItem(item));
     }
 }

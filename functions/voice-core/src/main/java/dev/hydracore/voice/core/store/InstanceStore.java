@@ -28,11 +28,11 @@ public final class InstanceStore {
     /** One strongly consistent read of the instance item. */
     public Optional<InstanceRecord> find(String instanceId) {
         Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table)
-                .key(TableLayout.instanceKey(instanceId)).consistentRead(true)).item();
+                        .key(TableLayout.instanceKey(instanceId))
+                        .consistentRead(true))
+                .item();
         return item == null || item.isEmpty() ? Optional.empty() : Optional.of(InstanceRecord.fromItem(item));
     }
-
-    public enum Registration { REGISTERED, ALREADY_REGISTERED, OWNED_BY_OTHER_TENANT, NO_SUCH_TENANT }
 
     /** Registers the instance to the tenant; idempotent for the same tenant. */
     public Registration register(String instanceId, String tenantId) {
@@ -45,36 +45,62 @@ public final class InstanceStore {
         item.put(TableLayout.ACTIVE_SINCE, TableLayout.n(TableLayout.INSTANCE_ACTIVE_SINCE));
         try {
             dynamo.transactWriteItems(r -> r.transactItems(
-                    TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table)
-                            .key(TableLayout.tenantKey(tenantId)).conditionExpression("attribute_exists(pk)").build()).build(),
-                    TransactWriteItem.builder().put(Put.builder().tableName(table).item(item)
-                            .conditionExpression("attribute_not_exists(pk)").build()).build()));
+                    TransactWriteItem.builder()
+                            .conditionCheck(ConditionCheck.builder()
+                                    .tableName(table)
+                                    .key(TableLayout.tenantKey(tenantId))
+                                    .conditionExpression("attribute_exists(pk)")
+                                    .build())
+                            .build(),
+                    TransactWriteItem.builder()
+                            .put(Put.builder()
+                                    .tableName(table)
+                                    .item(item)
+                                    .conditionExpression("attribute_not_exists(pk)")
+                                    .build())
+                            .build()));
             return Registration.REGISTERED;
         } catch (TransactionCanceledException e) {
             java.util.List<CancellationReason> reasons = e.cancellationReasons();
-            if (!reasons.isEmpty() && "ConditionalCheckFailed".equals(reasons.get(0).code())) {
+            if (!reasons.isEmpty()
+                    && "ConditionalCheckFailed".equals(reasons.get(0).code())) {
                 return Registration.NO_SUCH_TENANT;
             }
-            if (reasons.size() > 1 && "ConditionalCheckFailed".equals(reasons.get(1).code())) {
-                return find(instanceId).map(i -> tenantId.equals(i.tenantId())
-                        ? Registration.ALREADY_REGISTERED : Registration.OWNED_BY_OTHER_TENANT)
+            if (reasons.size() > 1
+                    && "ConditionalCheckFailed".equals(reasons.get(1).code())) {
+                return find(instanceId)
+                        .map(i -> tenantId.equals(i.tenantId())
+                                ? Registration.ALREADY_REGISTERED
+                                : Registration.OWNED_BY_OTHER_TENANT)
                         .orElse(Registration.REGISTERED);
             }
             throw e;
         }
     }
 
-    public enum Unregistration { UNREGISTERED, NOT_REGISTERED, CHANNEL_CONFIGURED }
-
     /** Removes the registration; refuses while a voice channel is configured (tear it down first). */
     public Unregistration unregister(String instanceId) {
         try {
-            dynamo.deleteItem(r -> r.tableName(table).key(TableLayout.instanceKey(instanceId))
+            dynamo.deleteItem(r -> r.tableName(table)
+                    .key(TableLayout.instanceKey(instanceId))
                     .conditionExpression("attribute_exists(pk) AND attribute_not_exists(#p)")
                     .expressionAttributeNames(Map.of("#p", TableLayout.PROVIDER)));
             return Unregistration.UNREGISTERED;
         } catch (ConditionalCheckFailedException e) {
             return find(instanceId).isPresent() ? Unregistration.CHANNEL_CONFIGURED : Unregistration.NOT_REGISTERED;
         }
+    }
+
+    public enum Registration {
+        REGISTERED,
+        ALREADY_REGISTERED,
+        OWNED_BY_OTHER_TENANT,
+        NO_SUCH_TENANT
+    }
+
+    public enum Unregistration {
+        UNREGISTERED,
+        NOT_REGISTERED,
+        CHANNEL_CONFIGURED
     }
 }

@@ -14,8 +14,11 @@ final class Paging {
     private Paging() {}
 
     /** Runs {@code query} page by page ({@code pageLimit}: items per page, when set), handing each page's items on. */
-    static void forEachPage(DynamoDbClient dynamo, QueryRequest.Builder query, Optional<Integer> pageLimit,
-                            Consumer<List<Map<String, AttributeValue>>> page) {
+    static void forEachPage(
+            DynamoDbClient dynamo,
+            QueryRequest.Builder query,
+            Optional<Integer> pageLimit,
+            Consumer<List<Map<String, AttributeValue>>> page) {
         pageLimit.ifPresent(query::limit);
         Map<String, AttributeValue> start = null;
         do {

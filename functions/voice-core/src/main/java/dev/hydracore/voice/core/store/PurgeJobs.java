@@ -45,9 +45,6 @@ public final class PurgeJobs {
         dynamo.putItem(r -> r.tableName(table).item(item));
     }
 
-    /** What one run did: jobs finished, records deleted, and whether jobs are left for the next run. */
-    public record Result(int jobsFinished, int recordsDeleted, boolean jobsLeft) {}
-
     /** Works through the queued jobs, oldest page first, until none is left or {@code budget} is spent. */
     public Result work(Duration budget) {
         long deadline = System.nanoTime() + budget.toNanos();
@@ -56,8 +53,11 @@ public final class PurgeJobs {
         Map<String, AttributeValue> start = null;
         do {
             Map<String, AttributeValue> from = start;
-            QueryResponse page = dynamo.query(q -> q.tableName(table).consistentRead(true).limit(JOBS_PER_PAGE)
-                    .keyConditionExpression("#pk = :pk").expressionAttributeNames(Map.of("#pk", TableLayout.PK))
+            QueryResponse page = dynamo.query(q -> q.tableName(table)
+                    .consistentRead(true)
+                    .limit(JOBS_PER_PAGE)
+                    .keyConditionExpression("#pk = :pk")
+                    .expressionAttributeNames(Map.of("#pk", TableLayout.PK))
                     .expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.PURGE_PARTITION)))
                     .exclusiveStartKey(from));
             for (Map<String, AttributeValue> job : page.items()) {
@@ -82,12 +82,17 @@ public final class PurgeJobs {
     /** True when the job was deleted; false when a later teardown re-queued it (the next run does that one). */
     private boolean finish(Map<String, AttributeValue> job) {
         try {
-            dynamo.deleteItem(d -> d.tableName(table).key(Map.of(TableLayout.PK, job.get(TableLayout.PK), TableLayout.SK, job.get(TableLayout.SK)))
-                    .conditionExpression("#q = :q").expressionAttributeNames(Map.of("#q", TableLayout.QUEUED_AT))
+            dynamo.deleteItem(d -> d.tableName(table)
+                    .key(Map.of(TableLayout.PK, job.get(TableLayout.PK), TableLayout.SK, job.get(TableLayout.SK)))
+                    .conditionExpression("#q = :q")
+                    .expressionAttributeNames(Map.of("#q", TableLayout.QUEUED_AT))
                     .expressionAttributeValues(Map.of(":q", job.get(TableLayout.QUEUED_AT))));
             return true;
         } catch (ConditionalCheckFailedException e) {
             return false;
         }
     }
+
+    /** What one run did: jobs finished, records deleted, and whether jobs are left for the next run. */
+    public record Result(int jobsFinished, int recordsDeleted, boolean jobsLeft) {}
 }

@@ -30,29 +30,39 @@ public final class SweepIndex {
         return CallItems.SWEEP_SHARDS;
     }
 
-    public record CallKey(String instanceId, String callId) {}
-
     /** Active calls of one sweep shard that started before the cutoff (the sparse GSI; every page). */
     public List<CallKey> startedBefore(int shard, long cutoffMillis) {
         List<CallKey> out = new ArrayList<>();
-        Paging.forEachPage(dynamo, QueryRequest.builder().tableName(table).indexName(TableLayout.GSI_SWEEP)
-                .keyConditionExpression("#p = :p AND #s < :cutoff")
-                .expressionAttributeNames(Map.of("#p", TableLayout.SWEEP_PK, "#s", TableLayout.SWEEP_SK))
-                .expressionAttributeValues(Map.of(":p", TableLayout.s(CallItems.sweepPartition(shard)),
-                        ":cutoff", TableLayout.n(cutoffMillis))), pageLimit, page -> {
+        Paging.forEachPage(
+                dynamo,
+                QueryRequest.builder()
+                        .tableName(table)
+                        .indexName(TableLayout.GSI_SWEEP)
+                        .keyConditionExpression("#p = :p AND #s < :cutoff")
+                        .expressionAttributeNames(Map.of("#p", TableLayout.SWEEP_PK, "#s", TableLayout.SWEEP_SK))
+                        .expressionAttributeValues(Map.of(
+                                ":p",
+                                TableLayout.s(CallItems.sweepPartition(shard)),
+                                ":cutoff",
+                                TableLayout.n(cutoffMillis))),
+                pageLimit,
+                page -> {
                     for (var item : page) {
                         String pk = TableLayout.str(item, TableLayout.PK);
                         String sk = TableLayout.str(item, TableLayout.SK);
-                        if (pk != null && sk != null && pk.startsWith(TableLayout.INSTANCE_PREFIX) && sk.startsWith(TableLayout.CALL_PREFIX)
+                        if (pk != null
+                                && sk != null
+                                && pk.startsWith(TableLayout.INSTANCE_PREFIX)
+                                && sk.startsWith(TableLayout.CALL_PREFIX)
                                 && !sk.startsWith(TableLayout.ADMISSION_PREFIX)) {
-                            out.add(new CallKey(pk.substring(TableLayout.INSTANCE_PREFIX.length()), sk.substring(TableLayout.CALL_PREFIX.length())));
+                            out.add(new CallKey(
+                                    pk.substring(TableLayout.INSTANCE_PREFIX.length()),
+                                    sk.substring(TableLayout.CALL_PREFIX.length())));
                         }
                     }
                 });
         return out;
     }
-
-    public enum SweepOutcome { ENDED, ORPHAN_REMOVED, NOTHING }
 
     /**
      * Ends a call that started before the cutoff through the same conditional transition as a
@@ -69,17 +79,30 @@ public final class SweepIndex {
         Optional<String> generation = s.channel().map(ChannelRecord::generation);
         if (generation.isEmpty() || !generation.get().equals(stored.get().generation())) {
             try {
-                dynamo.deleteItem(d -> d.tableName(table).key(TableLayout.callKey(key.instanceId(), key.callId()))
+                dynamo.deleteItem(d -> d.tableName(table)
+                        .key(TableLayout.callKey(key.instanceId(), key.callId()))
                         .conditionExpression("#v = :v AND #g = :g")
                         .expressionAttributeNames(Map.of("#v", TableLayout.VERSION, "#g", TableLayout.GENERATION))
-                        .expressionAttributeValues(Map.of(":v", TableLayout.n(stored.get().version()),
-                                ":g", TableLayout.s(stored.get().generation()))));
+                        .expressionAttributeValues(Map.of(
+                                ":v",
+                                TableLayout.n(stored.get().version()),
+                                ":g",
+                                TableLayout.s(stored.get().generation()))));
                 return SweepOutcome.ORPHAN_REMOVED;
             } catch (ConditionalCheckFailedException e) {
                 return SweepOutcome.NOTHING;
             }
         }
         return transitions.apply(s, CallEvent.state(CallState.ENDED, null)) == CallTransitions.Outcome.APPLIED
-                ? SweepOutcome.ENDED : SweepOutcome.NOTHING;
+                ? SweepOutcome.ENDED
+                : SweepOutcome.NOTHING;
+    }
+
+    public record CallKey(String instanceId, String callId) {}
+
+    public enum SweepOutcome {
+        ENDED,
+        ORPHAN_REMOVED,
+        NOTHING
     }
 }

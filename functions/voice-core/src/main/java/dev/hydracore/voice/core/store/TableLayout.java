@@ -29,8 +29,6 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * </pre>
  */
 public final class TableLayout {
-    private TableLayout() {}
-
     public static final String PK = "pk";
     public static final String SK = "sk";
     public static final String GSI1_PK = "gsi1pk";
@@ -39,15 +37,18 @@ public final class TableLayout {
     public static final String GSI_BY_TENANT = "by_tenant";
     /** Sparse LSI: only active calls carry {@link #ACTIVE_SINCE}, so a query reads active calls only. */
     public static final String LSI_ACTIVE = "by_active_since";
+
     public static final String ACTIVE_SINCE = "active_since";
     /**
      * The instance item's {@link #ACTIVE_SINCE}: 0 sorts it before every call, so the one index
      * query of List Active Calls also returns the registration it checks tenancy against.
      */
     public static final long INSTANCE_ACTIVE_SINCE = 0;
+
     public static final String INSTANCE_SORT_KEY = "INSTANCE";
     /** Sparse GSI for the sweeper: active calls by start time, in a few shards. */
     public static final String GSI_SWEEP = "by_sweep";
+
     public static final String SWEEP_PK = "sweep_pk";
     public static final String SWEEP_SK = "sweep_sk";
     /** TTL attribute (epoch seconds). DynamoDB deletes lazily: readers filter expired items themselves. */
@@ -76,6 +77,7 @@ public final class TableLayout {
     public static final String SEALED_CREDENTIALS = "sealed_credentials";
     /** Names (never values) of the credentials that are configured. */
     public static final String CREDENTIAL_NAMES = "credential_names";
+
     public static final String CONFIGURED_AT = "configured_at";
     public static final String UPDATED_AT = "updated_at";
     /** The channel's call limit (absent: unlimited); admission is conditional on {@code active_calls < max_concurrent_calls}. */
@@ -104,7 +106,10 @@ public final class TableLayout {
 
     /** The one partition of purge jobs: teardowns are rare, and the sweeper reads them with one Query. */
     public static final String PURGE_PARTITION = "PURGE";
+
     public static final String QUEUED_AT = "queued_at";
+
+    private TableLayout() {}
 
     public static Map<String, AttributeValue> purgeJobKey(String instanceId) {
         return key(PURGE_PARTITION, INSTANCE_PREFIX + instanceId);

@@ -19,8 +19,6 @@ public final class TenantStore {
         this.clock = clock;
     }
 
-    public record Tenant(String tenantId, String name, long createdAtMillis) {}
-
     public Tenant create(String tenantId, String name) {
         long now = clock.millis();
         Map<String, AttributeValue> item = new HashMap<>(TableLayout.tenantKey(tenantId));
@@ -32,11 +30,15 @@ public final class TenantStore {
     }
 
     public Optional<Tenant> find(String tenantId) {
-        Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table)
-                .key(TableLayout.tenantKey(tenantId)).consistentRead(true)).item();
+        Map<String, AttributeValue> item = dynamo.getItem(r ->
+                        r.tableName(table).key(TableLayout.tenantKey(tenantId)).consistentRead(true))
+                .item();
         if (item == null || item.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new Tenant(tenantId, TableLayout.str(item, TableLayout.NAME), TableLayout.num(item, TableLayout.CREATED_AT, 0)));
+        return Optional.of(new Tenant(
+                tenantId, TableLayout.str(item, TableLayout.NAME), TableLayout.num(item, TableLayout.CREATED_AT, 0)));
     }
+
+    public record Tenant(String tenantId, String name, long createdAtMillis) {}
 }

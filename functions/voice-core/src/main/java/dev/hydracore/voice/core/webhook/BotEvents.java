@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * A {@code call.turn} adds one turn, once per {@code event_id}, so it needs one.
  */
 public final class BotEvents {
-    private static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final Pattern UUID =
+            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
     private static final Map<String, Object> SHAPE = Map.of(
             "event", EventFields.KEEP,
@@ -49,7 +50,8 @@ public final class BotEvents {
             try {
                 OffsetDateTime.parse(occurredAt);
             } catch (DateTimeParseException e) {
-                f.add(ErrorDetail.of("Input should be a valid datetime", "datetime_from_date_parsing", "body", "occurred_at"));
+                f.add(ErrorDetail.of(
+                        "Input should be a valid datetime", "datetime_from_date_parsing", "body", "occurred_at"));
             }
         }
         JsonNode turn = root.get("turn");
@@ -59,7 +61,8 @@ public final class BotEvents {
             } else {
                 String role = f.optionalString(turn, "role", "body", "turn", "role");
                 if (role != null && !role.equals("user") && !role.equals("assistant")) {
-                    f.add(ErrorDetail.of("Input should be 'user' or 'assistant'", "literal_error", "body", "turn", "role"));
+                    f.add(ErrorDetail.of(
+                            "Input should be 'user' or 'assistant'", "literal_error", "body", "turn", "role"));
                 }
             }
         }

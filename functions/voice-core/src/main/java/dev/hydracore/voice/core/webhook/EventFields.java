@@ -20,15 +20,13 @@ import java.util.regex.Pattern;
  */
 final class EventFields {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private final List<ErrorDetail> errors = new ArrayList<>();
 
     /** A field kept as it is (a container in its place becomes an empty placeholder of its kind). */
     static final Object KEEP = new Object();
     /** An array of which only the length is kept, as a {@link Counted}. */
     static final Object COUNT = new Object();
 
-    /** What a counted array became: its length (its elements were skipped, never built). */
-    record Counted(long size) {}
+    private final List<ErrorDetail> errors = new ArrayList<>();
 
     /**
      * The body as a JSON object, streamed: only the fields {@code shape} names are built (a nested
@@ -49,8 +47,10 @@ final class EventFields {
             if (t != JsonToken.START_OBJECT) {
                 p.skipChildren();
                 requireEnd(p);
-                throw new ValidationException(ErrorDetail.of("Input should be a valid dictionary or object to extract fields from",
-                        "model_attributes_type", "body"));
+                throw new ValidationException(ErrorDetail.of(
+                        "Input should be a valid dictionary or object to extract fields from",
+                        "model_attributes_type",
+                        "body"));
             }
             ObjectNode root = readObject(p, shape);
             requireEnd(p);
@@ -143,7 +143,8 @@ final class EventFields {
 
     String pattern(String value, Pattern p, Object... loc) {
         if (!p.matcher(value).matches()) {
-            errors.add(ErrorDetail.of("String should match pattern '" + p.pattern() + "'", "string_pattern_mismatch", loc));
+            errors.add(ErrorDetail.of(
+                    "String should match pattern '" + p.pattern() + "'", "string_pattern_mismatch", loc));
             return null;
         }
         return value;
@@ -167,4 +168,7 @@ final class EventFields {
         }
         return v.asText();
     }
+
+    /** What a counted array became: its length (its elements were skipped, never built). */
+    record Counted(long size) {}
 }

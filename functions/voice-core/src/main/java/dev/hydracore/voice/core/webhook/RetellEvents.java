@@ -20,15 +20,19 @@ public final class RetellEvents {
             Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     private static final Map<String, Object> SHAPE = Map.of(
-            "event", EventFields.KEEP,
-            "event_type", EventFields.KEEP,
-            "call", Map.of(
+            "event",
+            EventFields.KEEP,
+            "event_type",
+            EventFields.KEEP,
+            "call",
+            Map.of(
                     "call_id", EventFields.KEEP,
                     "agent_id", EventFields.KEEP,
                     "from_number", EventFields.KEEP,
                     "transcript_object", EventFields.COUNT,
                     "metadata", Map.of(WebhookEvent.ADMISSION_METADATA, EventFields.KEEP)),
-            "call_inbound", Map.of(
+            "call_inbound",
+            Map.of(
                     "agent_id", EventFields.KEEP,
                     "from_number", EventFields.KEEP));
 
@@ -76,7 +80,9 @@ public final class RetellEvents {
             }
         }
         f.check();
-        CallEvent change = target == null ? CallEvent.transcript(turns, callerPhone) : CallEvent.state(target, callerPhone).withTurns(turns);
+        CallEvent change = target == null
+                ? CallEvent.transcript(turns, callerPhone)
+                : CallEvent.state(target, callerPhone).withTurns(turns);
         return new WebhookEvent(callId, change, false, callerPhone, agentId, false, admissionId(call));
     }
 

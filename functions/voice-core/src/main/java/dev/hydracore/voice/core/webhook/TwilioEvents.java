@@ -21,8 +21,11 @@ public final class TwilioEvents {
         if (callSid == null) {
             errors.add(ErrorDetail.missing("body", "CallSid"));
         } else if (!WebhookEvent.CALL_ID.matcher(callSid).matches()) {
-            errors.add(ErrorDetail.of("String should match pattern '" + WebhookEvent.CALL_ID.pattern() + "'",
-                    "string_pattern_mismatch", "body", "CallSid"));
+            errors.add(ErrorDetail.of(
+                    "String should match pattern '" + WebhookEvent.CALL_ID.pattern() + "'",
+                    "string_pattern_mismatch",
+                    "body",
+                    "CallSid"));
         }
         String status = form.first("CallStatus").orElse(null);
         if (status == null) {
@@ -31,8 +34,10 @@ public final class TwilioEvents {
         if (!errors.isEmpty()) {
             throw new ValidationException(errors);
         }
-        String callerPhone = WebhookEvent.boundedCaller(
-                form.first("From").filter(s -> !s.isEmpty()).or(() -> form.first("Caller")).orElse(null));
+        String callerPhone = WebhookEvent.boundedCaller(form.first("From")
+                .filter(s -> !s.isEmpty())
+                .or(() -> form.first("Caller"))
+                .orElse(null));
         CallState target = switch (status) {
             case "queued", "ringing" -> CallState.RINGING;
             case "in-progress" -> CallState.IN_PROGRESS;

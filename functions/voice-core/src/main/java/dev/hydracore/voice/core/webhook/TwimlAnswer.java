@@ -11,7 +11,8 @@ public final class TwimlAnswer {
             + "<Say>Sorry, this line is unavailable right now. Please try again later.</Say><Hangup/></Response>";
 
     /** The channel is at its max_concurrent_calls: Twilio gives the caller a busy signal and no call is recorded. */
-    public static final String REJECT_BUSY = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Reject reason=\"busy\"/></Response>";
+    public static final String REJECT_BUSY =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Reject reason=\"busy\"/></Response>";
 
     private TwimlAnswer() {}
 
@@ -27,10 +28,16 @@ public final class TwimlAnswer {
         params.put("instance_id", instanceId);
         params.put("caller", callerPhone == null ? "" : callerPhone);
         params.put("call_id", callId);
-        StringBuilder x = new StringBuilder(256).append("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Connect>")
-                .append("<Stream url=\"").append(escape(streamUrl)).append("\">");
-        params.forEach((k, v) -> x.append("<Parameter name=\"").append(escape(k)).append("\" value=\"")
-                .append(escape(v)).append("\"/>"));
+        StringBuilder x = new StringBuilder(256)
+                .append("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Connect>")
+                .append("<Stream url=\"")
+                .append(escape(streamUrl))
+                .append("\">");
+        params.forEach((k, v) -> x.append("<Parameter name=\"")
+                .append(escape(k))
+                .append("\" value=\"")
+                .append(escape(v))
+                .append("\"/>"));
         return x.append("</Stream></Connect></Response>").toString();
     }
 

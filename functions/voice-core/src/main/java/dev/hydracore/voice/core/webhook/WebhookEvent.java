@@ -15,8 +15,14 @@ import java.util.regex.Pattern;
  *                      with the agent to connect (admitted) or without one (declined)
  * @param admissionId   the admission Retell carries back in the call's metadata, or null
  */
-public record WebhookEvent(String callId, CallEvent change, boolean incomingCall, String callerPhone, String agentId,
-                           boolean retellInbound, String admissionId) {
+public record WebhookEvent(
+        String callId,
+        CallEvent change,
+        boolean incomingCall,
+        String callerPhone,
+        String agentId,
+        boolean retellInbound,
+        String admissionId) {
     /** Metadata key under which an admitted Retell call carries its admission id. */
     public static final String ADMISSION_METADATA = "hydra_admission";
 
@@ -27,6 +33,9 @@ public record WebhookEvent(String callId, CallEvent change, boolean incomingCall
      */
     public static final int MAX_CALLER_PHONE = 32;
 
+    /** Call ids become part of a DynamoDB sort key; '#' (our key separator) and anything odd are refused. */
+    public static final Pattern CALL_ID = Pattern.compile("[A-Za-z0-9_.:\\-]{1,128}");
+
     public WebhookEvent(String callId, CallEvent change, boolean incomingCall, String callerPhone) {
         this(callId, change, incomingCall, callerPhone, null, false, null);
     }
@@ -35,8 +44,13 @@ public record WebhookEvent(String callId, CallEvent change, boolean incomingCall
         this(callId, change, incomingCall, callerPhone, agentId, false, null);
     }
 
-    public WebhookEvent(String callId, CallEvent change, boolean incomingCall, String callerPhone,
-                        boolean retellInbound, String admissionId) {
+    public WebhookEvent(
+            String callId,
+            CallEvent change,
+            boolean incomingCall,
+            String callerPhone,
+            boolean retellInbound,
+            String admissionId) {
         this(callId, change, incomingCall, callerPhone, null, retellInbound, admissionId);
     }
 
@@ -48,9 +62,6 @@ public record WebhookEvent(String callId, CallEvent change, boolean incomingCall
     public static String boundedCaller(String caller) {
         return caller == null || caller.length() > MAX_CALLER_PHONE ? null : caller;
     }
-
-    /** Call ids become part of a DynamoDB sort key; '#' (our key separator) and anything odd are refused. */
-    public static final Pattern CALL_ID = Pattern.compile("[A-Za-z0-9_.:\\-]{1,128}");
 
     public static WebhookEvent acknowledgeOnly() {
         return new WebhookEvent(null, null, false, null);

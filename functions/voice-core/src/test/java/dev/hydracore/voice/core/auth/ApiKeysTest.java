@@ -41,9 +41,12 @@ class ApiKeysTest {
     @Test
     void digestIsHmacSha256Hex() {
         // RFC-style published example: HMAC_SHA256("key", "The quick brown fox jumps over the lazy dog").
-        assertEquals("f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8",
-                ApiKeys.digestHex("key".getBytes(StandardCharsets.UTF_8), "The quick brown fox jumps over the lazy dog"));
-        assertNotEquals(ApiKeys.digestHex("pepper-a".getBytes(StandardCharsets.UTF_8), "k"),
+        assertEquals(
+                "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8",
+                ApiKeys.digestHex(
+                        "key".getBytes(StandardCharsets.UTF_8), "The quick brown fox jumps over the lazy dog"));
+        assertNotEquals(
+                ApiKeys.digestHex("pepper-a".getBytes(StandardCharsets.UTF_8), "k"),
                 ApiKeys.digestHex("pepper-b".getBytes(StandardCharsets.UTF_8), "k"));
     }
 

@@ -15,7 +15,8 @@ class PresentedKeyTest {
     }
 
     static String detail(Map<String, String> headers) {
-        return assertThrows(ApiException.class, () -> Authenticator.presentedKey(request(headers))).detail();
+        return assertThrows(ApiException.class, () -> Authenticator.presentedKey(request(headers)))
+                .detail();
     }
 
     @Test
@@ -23,8 +24,10 @@ class PresentedKeyTest {
         assertEquals("k1", Authenticator.presentedKey(request(Map.of("authorization", "Bearer k1"))));
         assertEquals("k1", Authenticator.presentedKey(request(Map.of("authorization", "bearer   k1 "))));
         assertEquals("k2", Authenticator.presentedKey(request(Map.of("x-api-key", "k2"))));
-        assertEquals("k3", Authenticator.presentedKey(request(Map.of("authorization", "Bearer k3", "x-api-key", "k3"))));
-        assertEquals("k4", Authenticator.presentedKey(request(Map.of("authorization", "Basic abc", "x-api-key", "k4"))));
+        assertEquals(
+                "k3", Authenticator.presentedKey(request(Map.of("authorization", "Bearer k3", "x-api-key", "k3"))));
+        assertEquals(
+                "k4", Authenticator.presentedKey(request(Map.of("authorization", "Basic abc", "x-api-key", "k4"))));
     }
 
     @Test

@@ -28,28 +28,46 @@ class CallLifecycleTest {
     }
 
     static CallRecord stored(CallState s, long turns, String caller) {
-        return new CallRecord("iid", "call", s, T0, caller, turns, "gen", 3, s.active() ? null : T0 + 1,
+        return new CallRecord(
+                "iid",
+                "call",
+                s,
+                T0,
+                caller,
+                turns,
+                "gen",
+                3,
+                s.active() ? null : T0 + 1,
                 s.active() ? (T0 + 4 * 3600_000L) / 1000 + 86_400 : (T0 + 1) / 1000 + 86_400);
     }
 
     @Test
     void firstEventCreatesTheCall() {
-        CallLifecycle.Transition ringing = apply(Optional.empty(), CallEvent.state(CallState.RINGING, "+1")).orElseThrow();
+        CallLifecycle.Transition ringing = apply(Optional.empty(), CallEvent.state(CallState.RINGING, "+1"))
+                .orElseThrow();
         assertEquals(1, ringing.counterDelta());
         assertEquals(CallState.RINGING, ringing.next().state());
         assertEquals(T0 + 5_000, ringing.next().startedAtMillis());
         assertEquals("+1", ringing.next().callerPhone());
         assertEquals(1, ringing.next().version());
         assertEquals("gen", ringing.next().generation());
-        assertEquals((T0 + 5_000 + 4 * 3600_000L) / 1000 + 86_400, ringing.next().expiresAtEpochSeconds());
+        assertEquals(
+                (T0 + 5_000 + 4 * 3600_000L) / 1000 + 86_400, ringing.next().expiresAtEpochSeconds());
         assertNull(ringing.next().endedAtMillis());
 
-        assertEquals(CallState.IN_PROGRESS, apply(Optional.empty(), CallEvent.state(CallState.IN_PROGRESS, null)).orElseThrow().next().state());
-        CallLifecycle.Transition transcript = apply(Optional.empty(), CallEvent.transcript(4, null)).orElseThrow();
+        assertEquals(
+                CallState.IN_PROGRESS,
+                apply(Optional.empty(), CallEvent.state(CallState.IN_PROGRESS, null))
+                        .orElseThrow()
+                        .next()
+                        .state());
+        CallLifecycle.Transition transcript =
+                apply(Optional.empty(), CallEvent.transcript(4, null)).orElseThrow();
         assertEquals(CallState.IN_PROGRESS, transcript.next().state());
         assertEquals(4, transcript.next().turns());
         assertEquals(1, transcript.counterDelta());
-        CallLifecycle.Transition turn = apply(Optional.empty(), CallEvent.turn("e1", null)).orElseThrow();
+        CallLifecycle.Transition turn =
+                apply(Optional.empty(), CallEvent.turn("e1", null)).orElseThrow();
         assertEquals(1, turn.next().turns());
         assertTrue(turn.countsTurnEvent());
         assertEquals(CallState.IN_PROGRESS, turn.next().state());
@@ -57,7 +75,9 @@ class CallLifecycleTest {
 
     @Test
     void callSeenFirstByItsEndIsCreatedEndedWithoutCounting() {
-        CallLifecycle.Transition t = apply(Optional.empty(), CallEvent.state(CallState.ENDED, "+1").withTurns(7)).orElseThrow();
+        CallLifecycle.Transition t = apply(
+                        Optional.empty(), CallEvent.state(CallState.ENDED, "+1").withTurns(7))
+                .orElseThrow();
         assertEquals(0, t.counterDelta());
         assertEquals(CallState.ENDED, t.next().state());
         assertEquals(7, t.next().turns());
@@ -67,21 +87,34 @@ class CallLifecycleTest {
 
     @Test
     void stateOnlyMovesForward() {
-        CallLifecycle.Transition up = apply(Optional.of(stored(CallState.RINGING, 0, "+1")), CallEvent.state(CallState.IN_PROGRESS, "+1")).orElseThrow();
+        CallLifecycle.Transition up = apply(
+                        Optional.of(stored(CallState.RINGING, 0, "+1")), CallEvent.state(CallState.IN_PROGRESS, "+1"))
+                .orElseThrow();
         assertEquals(CallState.IN_PROGRESS, up.next().state());
         assertEquals(0, up.counterDelta());
         assertEquals(4, up.next().version());
         assertEquals(T0, up.next().startedAtMillis(), "start time is the first sighting");
-        assertEquals(stored(CallState.RINGING, 0, null).expiresAtEpochSeconds(), up.next().expiresAtEpochSeconds());
-        assertEquals(Optional.empty(), apply(Optional.of(stored(CallState.IN_PROGRESS, 2, "+1")), CallEvent.state(CallState.RINGING, "+1")));
-        assertEquals(Optional.empty(), apply(Optional.of(stored(CallState.IN_PROGRESS, 2, "+1")), CallEvent.state(CallState.IN_PROGRESS, "+1")));
-        assertEquals(Optional.empty(), apply(Optional.of(stored(CallState.RINGING, 0, "+1")), CallEvent.state(CallState.RINGING, "+1")));
+        assertEquals(
+                stored(CallState.RINGING, 0, null).expiresAtEpochSeconds(),
+                up.next().expiresAtEpochSeconds());
+        assertEquals(
+                Optional.empty(),
+                apply(Optional.of(stored(CallState.IN_PROGRESS, 2, "+1")), CallEvent.state(CallState.RINGING, "+1")));
+        assertEquals(
+                Optional.empty(),
+                apply(
+                        Optional.of(stored(CallState.IN_PROGRESS, 2, "+1")),
+                        CallEvent.state(CallState.IN_PROGRESS, "+1")));
+        assertEquals(
+                Optional.empty(),
+                apply(Optional.of(stored(CallState.RINGING, 0, "+1")), CallEvent.state(CallState.RINGING, "+1")));
     }
 
     @Test
     void endingAnActiveCallDecrementsOnce() {
         for (CallState s : List.of(CallState.RINGING, CallState.IN_PROGRESS)) {
-            CallLifecycle.Transition t = apply(Optional.of(stored(s, 2, "+1")), CallEvent.state(CallState.ENDED, null)).orElseThrow();
+            CallLifecycle.Transition t = apply(Optional.of(stored(s, 2, "+1")), CallEvent.state(CallState.ENDED, null))
+                    .orElseThrow();
             assertEquals(-1, t.counterDelta());
             assertEquals(CallState.ENDED, t.next().state());
             assertEquals(T0 + 5_000, t.next().endedAtMillis());
@@ -93,8 +126,12 @@ class CallLifecycleTest {
     @Test
     void endedIsFinal() {
         CallRecord ended = stored(CallState.ENDED, 2, "+1");
-        for (CallEvent e : List.of(CallEvent.state(CallState.RINGING, "+1"), CallEvent.state(CallState.IN_PROGRESS, null),
-                CallEvent.state(CallState.ENDED, null), CallEvent.transcript(9, null), CallEvent.turn("e9", null))) {
+        for (CallEvent e : List.of(
+                CallEvent.state(CallState.RINGING, "+1"),
+                CallEvent.state(CallState.IN_PROGRESS, null),
+                CallEvent.state(CallState.ENDED, null),
+                CallEvent.transcript(9, null),
+                CallEvent.turn("e9", null))) {
             assertEquals(Optional.empty(), apply(Optional.of(ended), e), e.toString());
         }
     }
@@ -104,20 +141,38 @@ class CallLifecycleTest {
         CallRecord five = stored(CallState.IN_PROGRESS, 5, "+1");
         assertEquals(Optional.empty(), apply(Optional.of(five), CallEvent.transcript(3, null)));
         assertEquals(Optional.empty(), apply(Optional.of(five), CallEvent.transcript(5, null)));
-        assertEquals(6, apply(Optional.of(five), CallEvent.transcript(6, null)).orElseThrow().next().turns());
-        CallLifecycle.Transition turn = apply(Optional.of(five), CallEvent.turn("e1", null)).orElseThrow();
+        assertEquals(
+                6,
+                apply(Optional.of(five), CallEvent.transcript(6, null))
+                        .orElseThrow()
+                        .next()
+                        .turns());
+        CallLifecycle.Transition turn =
+                apply(Optional.of(five), CallEvent.turn("e1", null)).orElseThrow();
         assertEquals(6, turn.next().turns());
         assertTrue(turn.countsTurnEvent());
-        assertEquals(Optional.empty(), apply(Optional.of(five), true, CallEvent.turn("e1", null)), "a redelivered turn");
+        assertEquals(
+                Optional.empty(), apply(Optional.of(five), true, CallEvent.turn("e1", null)), "a redelivered turn");
         // An ending event with a shorter transcript keeps the higher count.
-        assertEquals(5, apply(Optional.of(five), CallEvent.state(CallState.ENDED, null).withTurns(2)).orElseThrow().next().turns());
+        assertEquals(
+                5,
+                apply(Optional.of(five), CallEvent.state(CallState.ENDED, null).withTurns(2))
+                        .orElseThrow()
+                        .next()
+                        .turns());
     }
 
     @Test
     void callerIsFilledOnceAndNeverOverwritten() {
-        assertEquals("+1", apply(Optional.of(stored(CallState.RINGING, 0, null)), CallEvent.state(CallState.RINGING, "+1"))
-                .orElseThrow().next().callerPhone());
-        assertEquals(Optional.empty(), apply(Optional.of(stored(CallState.RINGING, 0, "+1")), CallEvent.state(CallState.RINGING, "+2")));
+        assertEquals(
+                "+1",
+                apply(Optional.of(stored(CallState.RINGING, 0, null)), CallEvent.state(CallState.RINGING, "+1"))
+                        .orElseThrow()
+                        .next()
+                        .callerPhone());
+        assertEquals(
+                Optional.empty(),
+                apply(Optional.of(stored(CallState.RINGING, 0, "+1")), CallEvent.state(CallState.RINGING, "+2")));
     }
 
     /**
@@ -153,8 +208,8 @@ class CallLifecycleTest {
             int counter = 0;
             int endIndex = ends ? events.indexOf(CallEvent.state(CallState.ENDED, null)) : -1;
             for (CallEvent e : events) {
-                Optional<CallLifecycle.Transition> t = LIFE.apply("iid", "call", "gen", cur,
-                        e.turnEventId() != null && counted.contains(e.turnEventId()), e, T0);
+                Optional<CallLifecycle.Transition> t = LIFE.apply(
+                        "iid", "call", "gen", cur, e.turnEventId() != null && counted.contains(e.turnEventId()), e, T0);
                 if (t.isPresent()) {
                     cur = Optional.of(t.get().next());
                     counter += t.get().counterDelta();

@@ -66,7 +66,16 @@ class CallLimitTest {
     @Test
     void valuesThatAreNoInteger() throws Exception {
         refused("5.5", "int_from_float", "Input should be a valid integer, got a number with a fractional part");
-        for (String s : List.of("\"abc\"", "\"\"", "\"5.5\"", "\"5.\"", "\"1e3\"", "\"0x10\"", "\"_5\"", "\"5__0\"", "\"5.0e0\"",
+        for (String s : List.of(
+                "\"abc\"",
+                "\"\"",
+                "\"5.5\"",
+                "\"5.\"",
+                "\"1e3\"",
+                "\"0x10\"",
+                "\"_5\"",
+                "\"5__0\"",
+                "\"5.0e0\"",
                 "\"\\u0663\"")) {
             refused(s, "int_parsing", "Input should be a valid integer, unable to parse string as an integer");
         }
@@ -76,20 +85,39 @@ class CallLimitTest {
 
     @Test
     void setupReportsABadLimitWithTheOtherProblemsAndAGoodOneReachesTheStoredConfig() throws Exception {
-        ValidationException e = assertThrows(ValidationException.class, () -> SetupRequest.of(Json.MAPPER.readTree(
-                "{\"provider\":\"retell\",\"api_key\":7,\"agent_id\":\"a\",\"phone_number\":\"+14155550100\",\"max_concurrent_calls\":-2}"))
-                .mergeOnto(Optional.empty()));
-        assertEquals(List.of(ErrorDetail.of("Input should be a valid string", "string_type", "body", "api_key"),
-                ErrorDetail.of("Input should be greater than or equal to 0", "greater_than_equal", "body", "max_concurrent_calls")),
+        ValidationException e = assertThrows(
+                ValidationException.class,
+                () -> SetupRequest.of(
+                                Json.MAPPER.readTree(
+                                        "{\"provider\":\"retell\",\"api_key\":7,\"agent_id\":\"a\",\"phone_number\":\"+14155550100\",\"max_concurrent_calls\":-2}"))
+                        .mergeOnto(Optional.empty()));
+        assertEquals(
+                List.of(
+                        ErrorDetail.of("Input should be a valid string", "string_type", "body", "api_key"),
+                        ErrorDetail.of(
+                                "Input should be greater than or equal to 0",
+                                "greater_than_equal",
+                                "body",
+                                "max_concurrent_calls")),
                 e.errors());
         String valid = "{\"api_key\":\"k\",\"agent_id\":\"a\",\"phone_number\":\"+14155550100\"";
-        assertEquals(OptionalLong.of(7), config(valid + ",\"max_concurrent_calls\":7}").limit());
-        assertEquals(OptionalLong.of(0), config(valid + ",\"max_concurrent_calls\":0}").limit(), "0 removes");
-        assertEquals(OptionalLong.empty(), config(valid + ",\"max_concurrent_calls\":null}").limit(), "null keeps");
+        assertEquals(
+                OptionalLong.of(7),
+                config(valid + ",\"max_concurrent_calls\":7}").limit());
+        assertEquals(
+                OptionalLong.of(0),
+                config(valid + ",\"max_concurrent_calls\":0}").limit(),
+                "0 removes");
+        assertEquals(
+                OptionalLong.empty(),
+                config(valid + ",\"max_concurrent_calls\":null}").limit(),
+                "null keeps");
         assertEquals(OptionalLong.empty(), config(valid + "}").limit(), "omitted keeps");
     }
 
     static dev.hydracore.voice.core.store.ChannelStore.ChannelConfig config(String body) throws Exception {
-        return SetupRequest.of(Json.MAPPER.readTree(body)).mergeOnto(Optional.empty()).toConfig("https://x.invalid", null);
+        return SetupRequest.of(Json.MAPPER.readTree(body))
+                .mergeOnto(Optional.empty())
+                .toConfig("https://x.invalid", null);
     }
 }

@@ -57,7 +57,8 @@ class SetupRequestTest {
     }
 
     static List<ErrorDetail> errors(JsonNode body, Optional<ChannelRecord> stored) {
-        ValidationException e = assertThrows(ValidationException.class, () -> SetupRequest.of(body).mergeOnto(stored));
+        ValidationException e = assertThrows(
+                ValidationException.class, () -> SetupRequest.of(body).mergeOnto(stored));
         return e.errors();
     }
 
@@ -78,8 +79,18 @@ class SetupRequestTest {
     }
 
     static ChannelRecord stored(String provider, String phone, String agentId, String sid, String... credentialNames) {
-        return new ChannelRecord(provider, phone, "https://voice.test.invalid/v1/webhooks/voice/x", "gen-1", 3, agentId, sid,
-                new byte[] {1}, new byte[32], Set.of(credentialNames), java.util.OptionalLong.empty());
+        return new ChannelRecord(
+                provider,
+                phone,
+                "https://voice.test.invalid/v1/webhooks/voice/x",
+                "gen-1",
+                3,
+                agentId,
+                sid,
+                new byte[] {1},
+                new byte[32],
+                Set.of(credentialNames),
+                java.util.OptionalLong.empty());
     }
 
     @Test
@@ -91,16 +102,24 @@ class SetupRequestTest {
         assertEquals(Map.of("api_key", "key_retell_000001"), m.credentials(() -> fail("nothing stored to open")));
         CredentialVault.Sealed sealed = new CredentialVault.Sealed(new byte[] {9}, new byte[] {8});
         ChannelStore.ChannelConfig c = m.toConfig("https://w", sealed);
-        assertEquals(new ChannelStore.ChannelConfig("retell", "+14155550100", "https://w", "agent_1", null,
-                Set.of("api_key"), sealed), c);
+        assertEquals(
+                new ChannelStore.ChannelConfig(
+                        "retell", "+14155550100", "https://w", "agent_1", null, Set.of("api_key"), sealed),
+                c);
     }
 
     @Test
     void aCompletePipecatBodyStoresTheTwilioNumberAsThePhoneNumber() {
         MergedSetup m = merge(body(PIPECAT));
         assertEquals(VoiceProvider.PIPECAT, m.provider());
-        assertEquals(Set.of("twilio_auth_token", "webhook_secret", "deepgram_api_key", "anthropic_api_key",
-                "cartesia_api_key"), m.credentialNames());
+        assertEquals(
+                Set.of(
+                        "twilio_auth_token",
+                        "webhook_secret",
+                        "deepgram_api_key",
+                        "anthropic_api_key",
+                        "cartesia_api_key"),
+                m.credentialNames());
         ChannelStore.ChannelConfig c = m.toConfig("https://w", null);
         assertEquals("pipecat", c.provider());
         assertEquals("+14155550199", c.phoneNumber());
@@ -138,26 +157,42 @@ class SetupRequestTest {
         assertEquals(Set.of("api_key"), m.credentialNames());
         assertNull(m.toConfig("w", null).twilioAccountSid());
         assertFalse(m.credentials(() -> Map.of()).containsKey("openai_api_key"));
-        assertError(onlyError(with(RETELL, "twilio_account_sid", "AC1")), "string_pattern_mismatch",
-                "String should match pattern '^AC[0-9a-fA-F]{32}$'", "body", "twilio_account_sid");
+        assertError(
+                onlyError(with(RETELL, "twilio_account_sid", "AC1")),
+                "string_pattern_mismatch",
+                "String should match pattern '^AC[0-9a-fA-F]{32}$'",
+                "body",
+                "twilio_account_sid");
     }
 
     @Test
     void aBodyThatIsNotAnObjectIsModelAttributesType() {
         for (String json : List.of("[]", "[{\"provider\":\"retell\"}]", "\"retell\"", "1", "true", "null")) {
-            ValidationException e = assertThrows(ValidationException.class, () -> SetupRequest.of(Json.MAPPER.readTree(json)));
+            ValidationException e =
+                    assertThrows(ValidationException.class, () -> SetupRequest.of(Json.MAPPER.readTree(json)));
             assertEquals(1, e.errors().size());
-            assertError(e.errors().get(0), "model_attributes_type",
-                    "Input should be a valid dictionary or object to extract fields from", "body");
+            assertError(
+                    e.errors().get(0),
+                    "model_attributes_type",
+                    "Input should be a valid dictionary or object to extract fields from",
+                    "body");
         }
     }
 
     @Test
     void providerIsALiteral() throws Exception {
-        for (JsonNode bad : List.of(Json.MAPPER.readTree("\"vapi\""), Json.MAPPER.readTree("\"\""),
-                Json.MAPPER.readTree("\"Retell\""), Json.MAPPER.readTree("1"), Json.MAPPER.readTree("[\"retell\"]"))) {
-            assertError(onlyError(with(RETELL, "provider", bad)), "literal_error", "Input should be 'retell' or 'pipecat'",
-                    "body", "provider");
+        for (JsonNode bad : List.of(
+                Json.MAPPER.readTree("\"vapi\""),
+                Json.MAPPER.readTree("\"\""),
+                Json.MAPPER.readTree("\"Retell\""),
+                Json.MAPPER.readTree("1"),
+                Json.MAPPER.readTree("[\"retell\"]"))) {
+            assertError(
+                    onlyError(with(RETELL, "provider", bad)),
+                    "literal_error",
+                    "Input should be 'retell' or 'pipecat'",
+                    "body",
+                    "provider");
         }
     }
 
@@ -181,45 +216,100 @@ class SetupRequestTest {
     @Test
     void phoneNumbersAreE164() {
         String msg = "String should match pattern '^\\+[1-9][0-9]{6,14}$'";
-        for (String bad : List.of("4155550100", "+0155550100", "+141555", "+1415555010012345", "+1 415 555 0100",
-                "++14155550100", "+1415555010a", "tel:+14155550100")) {
-            assertError(onlyError(with(RETELL, "phone_number", bad)), "string_pattern_mismatch", msg, "body", "phone_number");
-            assertError(onlyError(with(PIPECAT, "twilio_phone_number", bad)), "string_pattern_mismatch", msg,
-                    "body", "twilio_phone_number");
+        for (String bad : List.of(
+                "4155550100",
+                "+0155550100",
+                "+141555",
+                "+1415555010012345",
+                "+1 415 555 0100",
+                "++14155550100",
+                "+1415555010a",
+                "tel:+14155550100")) {
+            assertError(
+                    onlyError(with(RETELL, "phone_number", bad)),
+                    "string_pattern_mismatch",
+                    msg,
+                    "body",
+                    "phone_number");
+            assertError(
+                    onlyError(with(PIPECAT, "twilio_phone_number", bad)),
+                    "string_pattern_mismatch",
+                    msg,
+                    "body",
+                    "twilio_phone_number");
         }
         for (String good : List.of("+1415555", "+141555501001234", "+442071838750")) {
-            assertEquals(good, merge(with(RETELL, "phone_number", good)).toConfig("w", null).phoneNumber());
+            assertEquals(
+                    good,
+                    merge(with(RETELL, "phone_number", good))
+                            .toConfig("w", null)
+                            .phoneNumber());
         }
     }
 
     @Test
     void twilioAccountSidIsACPlus32Hex() {
-        for (String bad : List.of("AC0123456789abcdef0123456789abcde", "AC0123456789abcdef0123456789abcdef0",
-                "ac0123456789abcdef0123456789abcdef", "AC0123456789abcdef0123456789abcdeg", "SK0123456789abcdef0123456789abcdef")) {
-            assertError(onlyError(with(PIPECAT, "twilio_account_sid", bad)), "string_pattern_mismatch",
-                    "String should match pattern '^AC[0-9a-fA-F]{32}$'", "body", "twilio_account_sid");
+        for (String bad : List.of(
+                "AC0123456789abcdef0123456789abcde",
+                "AC0123456789abcdef0123456789abcdef0",
+                "ac0123456789abcdef0123456789abcdef",
+                "AC0123456789abcdef0123456789abcdeg",
+                "SK0123456789abcdef0123456789abcdef")) {
+            assertError(
+                    onlyError(with(PIPECAT, "twilio_account_sid", bad)),
+                    "string_pattern_mismatch",
+                    "String should match pattern '^AC[0-9a-fA-F]{32}$'",
+                    "body",
+                    "twilio_account_sid");
         }
     }
 
     @Test
     void providerSecretsHaveAtLeast16Characters() {
-        assertError(onlyError(with(RETELL, "api_key", "0123456789abcde")), "string_too_short",
-                "String should have at least 16 characters", "body", "api_key");
-        assertError(onlyError(with(PIPECAT, "twilio_auth_token", "0123456789abcde")), "string_too_short",
-                "String should have at least 16 characters", "body", "twilio_auth_token");
-        assertEquals(Set.of("api_key"), merge(with(RETELL, "api_key", "0123456789abcdef")).credentialNames());
-        assertTrue(merge(with(PIPECAT, "twilio_auth_token", "0123456789abcdef")).credentialNames().contains("twilio_auth_token"));
+        assertError(
+                onlyError(with(RETELL, "api_key", "0123456789abcde")),
+                "string_too_short",
+                "String should have at least 16 characters",
+                "body",
+                "api_key");
+        assertError(
+                onlyError(with(PIPECAT, "twilio_auth_token", "0123456789abcde")),
+                "string_too_short",
+                "String should have at least 16 characters",
+                "body",
+                "twilio_auth_token");
+        assertEquals(
+                Set.of("api_key"),
+                merge(with(RETELL, "api_key", "0123456789abcdef")).credentialNames());
+        assertTrue(merge(with(PIPECAT, "twilio_auth_token", "0123456789abcdef"))
+                .credentialNames()
+                .contains("twilio_auth_token"));
     }
 
     @Test
     void webhookSecretHasAtLeast16Characters() {
-        assertError(onlyError(with(PIPECAT, "webhook_secret", "0123456789abcde")), "string_too_short",
-                "String should have at least 16 characters", "body", "webhook_secret");
+        assertError(
+                onlyError(with(PIPECAT, "webhook_secret", "0123456789abcde")),
+                "string_too_short",
+                "String should have at least 16 characters",
+                "body",
+                "webhook_secret");
         // Characters, not bytes or UTF-16 units: 16 emoji are 16 characters.
-        assertEquals(Set.of("twilio_auth_token", "webhook_secret", "deepgram_api_key", "anthropic_api_key", "cartesia_api_key"),
-                merge(with(PIPECAT, "webhook_secret", "\uD83D\uDD11".repeat(16))).credentialNames());
-        assertError(onlyError(with(PIPECAT, "webhook_secret", "\uD83D\uDD11".repeat(15))), "string_too_short",
-                "String should have at least 16 characters", "body", "webhook_secret");
+        assertEquals(
+                Set.of(
+                        "twilio_auth_token",
+                        "webhook_secret",
+                        "deepgram_api_key",
+                        "anthropic_api_key",
+                        "cartesia_api_key"),
+                merge(with(PIPECAT, "webhook_secret", "\uD83D\uDD11".repeat(16)))
+                        .credentialNames());
+        assertError(
+                onlyError(with(PIPECAT, "webhook_secret", "\uD83D\uDD11".repeat(15))),
+                "string_too_short",
+                "String should have at least 16 characters",
+                "body",
+                "webhook_secret");
     }
 
     @Test
@@ -231,20 +321,30 @@ class SetupRequestTest {
             ObjectNode b = body(PIPECAT);
             b.setAll(body(RETELL));
             b.put(f.wire(), "a".repeat(4097));
-            assertError(onlyError(b), "string_too_long", "String should have at most 4096 characters", "body", f.wire());
+            assertError(
+                    onlyError(b), "string_too_long", "String should have at most 4096 characters", "body", f.wire());
         }
         // 4096 characters of four UTF-8 bytes each (8192 UTF-16 units) are within the bound.
-        assertEquals(VoiceProvider.RETELL, merge(with(RETELL, "agent_id", "\uD83D\uDD11".repeat(4096))).provider());
-        assertEquals(1, errors(with(RETELL, "agent_id", "\uD83D\uDD11".repeat(4097))).size());
+        assertEquals(
+                VoiceProvider.RETELL,
+                merge(with(RETELL, "agent_id", "\uD83D\uDD11".repeat(4096))).provider());
+        assertEquals(
+                1, errors(with(RETELL, "agent_id", "\uD83D\uDD11".repeat(4097))).size());
     }
 
     @Test
     void controlCharactersAreRefused() {
         for (String bad : List.of("ab\u0000c", "line\nbreak", "tab\there", "del\u007f", "c1\u0085", "esc\u001b[0m")) {
-            assertError(onlyError(with(RETELL, "api_key", bad + "_0123456789abcdef")), "value_error",
-                    "Value error, String should not contain control characters", "body", "api_key");
+            assertError(
+                    onlyError(with(RETELL, "api_key", bad + "_0123456789abcdef")),
+                    "value_error",
+                    "Value error, String should not contain control characters",
+                    "body",
+                    "api_key");
         }
-        assertEquals(Set.of("api_key"), merge(with(RETELL, "api_key", "ünïcödé key ✓ 0123456789")).credentialNames());
+        assertEquals(
+                Set.of("api_key"),
+                merge(with(RETELL, "api_key", "ünïcödé key ✓ 0123456789")).credentialNames());
     }
 
     @Test
@@ -266,12 +366,22 @@ class SetupRequestTest {
         assertError(e.get(1), "missing", "Field required", "body", "twilio_auth_token");
         assertError(e.get(2), "missing", "Field required", "body", "twilio_phone_number");
         assertError(e.get(3), "missing", "Field required", "body", "webhook_secret");
-        assertError(e.get(4), "missing",
-                "At least one speech-to-text key is required: deepgram_api_key, openai_api_key or google_api_key", "body");
-        assertError(e.get(5), "missing",
-                "At least one language model key is required: openai_api_key, anthropic_api_key or google_api_key", "body");
-        assertError(e.get(6), "missing", "At least one text-to-speech key is required: "
-                + "cartesia_api_key, elevenlabs_api_key, openai_api_key or google_api_key", "body");
+        assertError(
+                e.get(4),
+                "missing",
+                "At least one speech-to-text key is required: deepgram_api_key, openai_api_key or google_api_key",
+                "body");
+        assertError(
+                e.get(5),
+                "missing",
+                "At least one language model key is required: openai_api_key, anthropic_api_key or google_api_key",
+                "body");
+        assertError(
+                e.get(6),
+                "missing",
+                "At least one text-to-speech key is required: "
+                        + "cartesia_api_key, elevenlabs_api_key, openai_api_key or google_api_key",
+                "body");
     }
 
     @Test
@@ -282,8 +392,12 @@ class SetupRequestTest {
         ErrorDetail d = onlyError(b);
         assertEquals(List.of("body"), d.loc());
         assertEquals("missing", d.type());
-        assertTrue(d.msg().contains("cartesia_api_key") && d.msg().contains("elevenlabs_api_key")
-                && d.msg().contains("openai_api_key") && d.msg().contains("google_api_key"), d.msg());
+        assertTrue(
+                d.msg().contains("cartesia_api_key")
+                        && d.msg().contains("elevenlabs_api_key")
+                        && d.msg().contains("openai_api_key")
+                        && d.msg().contains("google_api_key"),
+                d.msg());
     }
 
     @Test
@@ -295,12 +409,21 @@ class SetupRequestTest {
         b.put("openai_api_key", "x\u0000");
         List<ErrorDetail> e = errors(b);
         assertEquals(5, e.size(), e.toString());
-        assertError(e.get(0), "string_too_short", "String should have at least 16 characters", "body", "webhook_secret");
+        assertError(
+                e.get(0), "string_too_short", "String should have at least 16 characters", "body", "webhook_secret");
         assertError(e.get(1), "string_type", "Input should be a valid string", "body", "twilio_account_sid");
-        assertError(e.get(2), "string_pattern_mismatch", "String should match pattern '^\\+[1-9][0-9]{6,14}$'",
-                "body", "twilio_phone_number");
-        assertError(e.get(3), "value_error", "Value error, String should not contain control characters",
-                "body", "openai_api_key");
+        assertError(
+                e.get(2),
+                "string_pattern_mismatch",
+                "String should match pattern '^\\+[1-9][0-9]{6,14}$'",
+                "body",
+                "twilio_phone_number");
+        assertError(
+                e.get(3),
+                "value_error",
+                "Value error, String should not contain control characters",
+                "body",
+                "openai_api_key");
         // The invalid openai key is "present" (so no stage is reported missing); the auth token is not.
         assertError(e.get(4), "missing", "Field required", "body", "twilio_auth_token");
     }
@@ -327,7 +450,8 @@ class SetupRequestTest {
                 with(RETELL, "agent_id", secret.repeat(200)),
                 with("{\"provider\":\"pipecat\"}", "openai_api_key", secret + "\u0001"));
         for (ObjectNode b : bodies) {
-            ValidationException e = assertThrows(ValidationException.class, () -> SetupRequest.of(b).mergeOnto(Optional.empty()));
+            ValidationException e = assertThrows(
+                    ValidationException.class, () -> SetupRequest.of(b).mergeOnto(Optional.empty()));
             String wire = e.toResponse().body();
             assertFalse(wire.contains(secret.substring(0, 12)), wire);
             assertFalse(e.getMessage().contains(secret.substring(0, 12)));
@@ -347,13 +471,15 @@ class SetupRequestTest {
 
     @Test
     void rotatingOneKeyNeedsNoStoredValueOfIt() {
-        ChannelRecord c = stored("pipecat", "+14155550199", null, SID, "twilio_auth_token", "webhook_secret", "openai_api_key");
+        ChannelRecord c =
+                stored("pipecat", "+14155550199", null, SID, "twilio_auth_token", "webhook_secret", "openai_api_key");
         MergedSetup m = SetupRequest.of(body("{\"provider\":\"pipecat\",\"openai_api_key\":\"sk_new\"}"))
                 .mergeOnto(Optional.of(c));
         assertEquals("pipecat", m.provider().wire());
-        Map<String, String> bundle = m.credentials(() -> Map.of("twilio_auth_token", "t", "webhook_secret", "s".repeat(16),
-                "openai_api_key", "sk_old"));
-        assertEquals(Map.of("twilio_auth_token", "t", "webhook_secret", "s".repeat(16), "openai_api_key", "sk_new"), bundle);
+        Map<String, String> bundle = m.credentials(
+                () -> Map.of("twilio_auth_token", "t", "webhook_secret", "s".repeat(16), "openai_api_key", "sk_old"));
+        assertEquals(
+                Map.of("twilio_auth_token", "t", "webhook_secret", "s".repeat(16), "openai_api_key", "sk_new"), bundle);
         assertEquals(SID, m.toConfig("w", null).twilioAccountSid());
         assertEquals("+14155550199", m.toConfig("w", null).phoneNumber());
     }
@@ -361,18 +487,28 @@ class SetupRequestTest {
     @Test
     void replacingEveryCredentialNeverOpensTheStoredBundle() {
         ChannelRecord c = stored("retell", "+14155550100", "agent_old", null, "api_key");
-        MergedSetup m = SetupRequest.of(body("{\"api_key\":\"fresh_key_0123456789\"}")).mergeOnto(Optional.of(c));
+        MergedSetup m =
+                SetupRequest.of(body("{\"api_key\":\"fresh_key_0123456789\"}")).mergeOnto(Optional.of(c));
         assertFalse(m.keepsStoredCredentials());
         assertEquals(Map.of("api_key", "fresh_key_0123456789"), m.credentials(() -> fail("must not open")));
     }
 
     @Test
     void anEmptyStringClearsAStoredValueAndTheMergedResultIsValidated() {
-        ChannelRecord c = stored("pipecat", "+14155550199", null, SID,
-                "twilio_auth_token", "webhook_secret", "deepgram_api_key", "openai_api_key");
-        MergedSetup m = SetupRequest.of(body("{\"provider\":\"pipecat\",\"deepgram_api_key\":\"\"}")).mergeOnto(Optional.of(c));
+        ChannelRecord c = stored(
+                "pipecat",
+                "+14155550199",
+                null,
+                SID,
+                "twilio_auth_token",
+                "webhook_secret",
+                "deepgram_api_key",
+                "openai_api_key");
+        MergedSetup m = SetupRequest.of(body("{\"provider\":\"pipecat\",\"deepgram_api_key\":\"\"}"))
+                .mergeOnto(Optional.of(c));
         assertEquals(Set.of("twilio_auth_token", "webhook_secret", "openai_api_key"), m.credentialNames());
-        List<ErrorDetail> e = errors(body("{\"provider\":\"pipecat\",\"openai_api_key\":\"\",\"twilio_phone_number\":\"\"}"),
+        List<ErrorDetail> e = errors(
+                body("{\"provider\":\"pipecat\",\"openai_api_key\":\"\",\"twilio_phone_number\":\"\"}"),
                 Optional.of(c));
         assertEquals(3, e.size(), e.toString());
         assertError(e.get(0), "missing", "Field required", "body", "twilio_phone_number");
@@ -384,14 +520,16 @@ class SetupRequestTest {
     @Test
     void aProviderChangeStartsFromNothing() {
         ChannelRecord c = stored("retell", "+14155550100", "agent_old", null, "api_key");
-        List<ErrorDetail> e = errors(body("{\"provider\":\"pipecat\",\"twilio_auth_token\":\"tok_0123456789abcdef\"}"), Optional.of(c));
+        List<ErrorDetail> e = errors(
+                body("{\"provider\":\"pipecat\",\"twilio_auth_token\":\"tok_0123456789abcdef\"}"), Optional.of(c));
         assertEquals(6, e.size(), e.toString());
         MergedSetup m = SetupRequest.of(body(PIPECAT)).mergeOnto(Optional.of(c));
         assertFalse(m.keepsStoredCredentials());
         assertFalse(m.credentialNames().contains("api_key"));
         assertNull(m.toConfig("w", null).agentId());
         // ... and back: the pipecat credentials are not carried into retell.
-        ChannelRecord p = stored("pipecat", "+14155550199", null, SID, "twilio_auth_token", "webhook_secret", "openai_api_key");
+        ChannelRecord p =
+                stored("pipecat", "+14155550199", null, SID, "twilio_auth_token", "webhook_secret", "openai_api_key");
         MergedSetup back = SetupRequest.of(body(RETELL)).mergeOnto(Optional.of(p));
         assertEquals(Set.of("api_key"), back.credentialNames());
         assertNull(back.toConfig("w", null).twilioAccountSid());
@@ -399,12 +537,16 @@ class SetupRequestTest {
 
     @Test
     void anOmittedProviderIsRetellAsTheReferenceDefaultsIt() {
-        ChannelRecord p = stored("pipecat", "+14155550199", null, SID, "twilio_auth_token", "webhook_secret", "openai_api_key");
+        ChannelRecord p =
+                stored("pipecat", "+14155550199", null, SID, "twilio_auth_token", "webhook_secret", "openai_api_key");
         // On a pipecat channel, a body without provider is a change to retell: validated as one...
         List<ErrorDetail> e = errors(body("{\"openai_api_key\":\"sk_new\"}"), Optional.of(p));
-        assertEquals(List.of("api_key", "agent_id", "phone_number"), e.stream().map(d -> d.loc().get(1)).toList());
+        assertEquals(
+                List.of("api_key", "agent_id", "phone_number"),
+                e.stream().map(d -> d.loc().get(1)).toList());
         // ... and a pipecat merge names its provider.
-        MergedSetup m = SetupRequest.of(body("{\"provider\":\"pipecat\",\"openai_api_key\":\"sk_new\"}")).mergeOnto(Optional.of(p));
+        MergedSetup m = SetupRequest.of(body("{\"provider\":\"pipecat\",\"openai_api_key\":\"sk_new\"}"))
+                .mergeOnto(Optional.of(p));
         assertEquals(VoiceProvider.PIPECAT, m.provider());
         assertTrue(m.keepsStoredCredentials());
         assertEquals(VoiceProvider.RETELL, merge(body(RETELL)).provider());
@@ -415,10 +557,12 @@ class SetupRequestTest {
         ChannelRecord c = stored("retell", "+14155550100", "agent_old", null, "api_key");
         MergedSetup m = SetupRequest.of(body("{}")).mergeOnto(Optional.of(c));
         AtomicInteger opened = new AtomicInteger();
-        assertThrows(CredentialVault.UnreadableCredentialsException.class, () -> m.credentials(() -> {
-            opened.incrementAndGet();
-            return Map.of();
-        }));
+        assertThrows(
+                CredentialVault.UnreadableCredentialsException.class,
+                () -> m.credentials(() -> {
+                    opened.incrementAndGet();
+                    return Map.of();
+                }));
         assertEquals(1, opened.get());
     }
 

@@ -19,8 +19,12 @@ class ApiEventReaderTest {
         e.put("rawPath", "/v1/webhooks/voice/abc");
         e.put("rawQueryString", "a=1&b=2");
         e.putObject("headers").put("Content-Type", "application/json").put("x-retell-signature", "v=1,d=2");
-        e.putObject("requestContext").put("requestId", "req-1").put("ignored", 5)
-                .putObject("http").put("method", "post").put("path", "/x");
+        e.putObject("requestContext")
+                .put("requestId", "req-1")
+                .put("ignored", 5)
+                .putObject("http")
+                .put("method", "post")
+                .put("path", "/x");
         if (body != null) {
             e.put("body", body);
         }
@@ -62,21 +66,27 @@ class ApiEventReaderTest {
             assertSame(HttpRequest.fromEvent(e), read);
         }
         // \\u escapes as another serializer may write them, surrogate pairs included.
-        byte[] escaped = "{\"body\":\"\\u00e9\\u260e\\ud83d\\udd11\\/\\\"\",\"isBase64Encoded\":false}".getBytes(StandardCharsets.UTF_8);
-        assertArrayEquals("é☎\uD83D\uDD11/\"".getBytes(StandardCharsets.UTF_8), ApiEventReader.read(escaped).body());
+        byte[] escaped = "{\"body\":\"\\u00e9\\u260e\\ud83d\\udd11\\/\\\"\",\"isBase64Encoded\":false}"
+                .getBytes(StandardCharsets.UTF_8);
+        assertArrayEquals(
+                "é☎\uD83D\uDD11/\"".getBytes(StandardCharsets.UTF_8),
+                ApiEventReader.read(escaped).body());
     }
 
     @Test
     void base64BodiesMissingBodiesAndFieldOrder() throws Exception {
         byte[] raw = {(byte) 0xFF, 0, 1, (byte) 0xC3, 'x'};
         ObjectNode e = event(Base64.getEncoder().encodeToString(raw), true);
-        assertArrayEquals(raw, ApiEventReader.read(Json.MAPPER.writeValueAsBytes(e)).body());
+        assertArrayEquals(
+                raw, ApiEventReader.read(Json.MAPPER.writeValueAsBytes(e)).body());
         assertSame(HttpRequest.fromEvent(e), ApiEventReader.read(Json.MAPPER.writeValueAsBytes(e)));
         ObjectNode none = event(null, false);
         assertEquals(0, ApiEventReader.read(Json.MAPPER.writeValueAsBytes(none)).body().length);
         // isBase64Encoded before the body, and whitespace around the value, read the same.
         byte[] spaced = "{ \"isBase64Encoded\" : true , \"body\" :   \"eHl6\" }".getBytes(StandardCharsets.UTF_8);
-        assertArrayEquals("xyz".getBytes(StandardCharsets.UTF_8), ApiEventReader.read(spaced).body());
+        assertArrayEquals(
+                "xyz".getBytes(StandardCharsets.UTF_8),
+                ApiEventReader.read(spaced).body());
         assertEquals(Map.of(), ApiEventReader.read(spaced).headers());
     }
 
@@ -85,7 +95,8 @@ class ApiEventReaderTest {
         // A lone surrogate escape has no UTF-8 form; it comes through as bytes a strict decoder refuses.
         byte[] event = "{\"body\":\"{\\\"k\\\":\\\"\\ud800\\\"}\"}".getBytes(StandardCharsets.UTF_8);
         byte[] body = ApiEventReader.read(event).body();
-        ValidationException e = org.junit.jupiter.api.Assertions.assertThrows(ValidationException.class, () -> JsonBody.parse(body));
+        ValidationException e =
+                org.junit.jupiter.api.Assertions.assertThrows(ValidationException.class, () -> JsonBody.parse(body));
         assertEquals("json_invalid", e.errors().get(0).type());
     }
 }

@@ -13,16 +13,6 @@ import org.junit.jupiter.api.Test;
 /** The default priming of a handler that does not override it: plumbing only, never the route's code. */
 class ApiHandlerPrimingTest {
 
-    static final class Recording extends ApiHandler {
-        final AtomicInteger handled = new AtomicInteger();
-
-        @Override
-        protected HttpResponse handle(HttpRequest request) {
-            handled.incrementAndGet();
-            return HttpResponse.json(200, "{}");
-        }
-    }
-
     @Test
     void defaultPrimingNeverRunsTheRouteCode() {
         Recording h = new Recording();
@@ -45,10 +35,21 @@ class ApiHandlerPrimingTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         h.handleRequest(new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)), out, null);
         assertEquals(1, h.handled.get());
-        assertEquals("{\"statusCode\":200,\"headers\":{\"content-type\":\"application/json\"},\"body\":\"{}\",\"isBase64Encoded\":false}",
+        assertEquals(
+                "{\"statusCode\":200,\"headers\":{\"content-type\":\"application/json\"},\"body\":\"{}\",\"isBase64Encoded\":false}",
                 out.toString(StandardCharsets.UTF_8));
         var tree = JsonStreams.readTree(event.getBytes(StandardCharsets.UTF_8));
         assertEquals(dev.hydracore.voice.core.Json.MAPPER.readTree(event), tree);
         assertTrue(JsonStreams.readTree(new byte[0]).isMissingNode());
+    }
+
+    static final class Recording extends ApiHandler {
+        final AtomicInteger handled = new AtomicInteger();
+
+        @Override
+        protected HttpResponse handle(HttpRequest request) {
+            handled.incrementAndGet();
+            return HttpResponse.json(200, "{}");
+        }
     }
 }

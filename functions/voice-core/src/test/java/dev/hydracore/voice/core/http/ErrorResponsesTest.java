@@ -10,12 +10,15 @@ class ErrorResponsesTest {
     @Test
     void validationBodyIsFastApiShapedWithEveryError() {
         HttpResponse r = new ValidationException(List.of(
-                ErrorDetail.of("Field required", "missing", "body", "agent_id"),
-                ErrorDetail.of("Input should be a valid string", "string_type", "body", "items", 2))).toResponse();
+                        ErrorDetail.of("Field required", "missing", "body", "agent_id"),
+                        ErrorDetail.of("Input should be a valid string", "string_type", "body", "items", 2)))
+                .toResponse();
         assertEquals(422, r.status());
         assertEquals("application/json", r.headers().get("content-type"));
-        assertEquals("{\"detail\":[{\"loc\":[\"body\",\"agent_id\"],\"msg\":\"Field required\",\"type\":\"missing\"},"
-                + "{\"loc\":[\"body\",\"items\",2],\"msg\":\"Input should be a valid string\",\"type\":\"string_type\"}]}", r.body());
+        assertEquals(
+                "{\"detail\":[{\"loc\":[\"body\",\"agent_id\"],\"msg\":\"Field required\",\"type\":\"missing\"},"
+                        + "{\"loc\":[\"body\",\"items\",2],\"msg\":\"Input should be a valid string\",\"type\":\"string_type\"}]}",
+                r.body());
     }
 
     @Test

@@ -18,9 +18,14 @@ class InstanceIdTest {
 
     @Test
     void rejectsEverythingElseWithoutEchoingIt() {
-        for (String bad : List.of("", "497f6eca62764993bfeb53cbbbba6f08", "{497f6eca-6276-4993-bfeb-53cbbbba6f08}",
-                "497f6eca-6276-4993-bfeb-53cbbbba6f0z", "497f6eca-6276-4993-bfeb_53cbbbba6f08",
-                "497f6eca-6276-4993-bfeb-53cbbbba6f0\u0663", "497f6eca-6276-4993-bfeb-53cbbbba6f0\uff21",
+        for (String bad : List.of(
+                "",
+                "497f6eca62764993bfeb53cbbbba6f08",
+                "{497f6eca-6276-4993-bfeb-53cbbbba6f08}",
+                "497f6eca-6276-4993-bfeb-53cbbbba6f0z",
+                "497f6eca-6276-4993-bfeb_53cbbbba6f08",
+                "497f6eca-6276-4993-bfeb-53cbbbba6f0\u0663",
+                "497f6eca-6276-4993-bfeb-53cbbbba6f0\uff21",
                 " 497f6eca-6276-4993-bfeb-53cbbbba6f0")) {
             ValidationException e = assertThrows(ValidationException.class, () -> InstanceId.parse(bad), bad);
             ErrorDetail d = e.errors().getFirst();

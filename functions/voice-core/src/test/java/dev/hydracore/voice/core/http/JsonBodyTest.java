@@ -42,8 +42,15 @@ class JsonBodyTest {
     void jsonMediaTypesAndAMissingContentTypeAreReadAsJson() throws Exception {
         JsonNode expected = Json.MAPPER.readTree("{\"provider\":\"retell\"}");
         byte[] body = "{\"provider\":\"retell\"}".getBytes(StandardCharsets.UTF_8);
-        for (String ct : new String[] {"application/json", "application/json; charset=utf-8", "APPLICATION/JSON",
-                "application/vnd.api+json", " application/merge-patch+json ;q=1", null, ""}) {
+        for (String ct : new String[] {
+            "application/json",
+            "application/json; charset=utf-8",
+            "APPLICATION/JSON",
+            "application/vnd.api+json",
+            " application/merge-patch+json ;q=1",
+            null,
+            ""
+        }) {
             assertEquals(expected, JsonBody.read(request(ct, body)), String.valueOf(ct));
         }
     }
@@ -51,8 +58,15 @@ class JsonBodyTest {
     @Test
     void otherMediaTypesAre415() {
         byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
-        for (String ct : new String[] {"text/plain", "application/x-www-form-urlencoded", "text/json",
-                "application/jsonx", "multipart/form-data; boundary=x", "json", "application/json-seq"}) {
+        for (String ct : new String[] {
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "text/json",
+            "application/jsonx",
+            "multipart/form-data; boundary=x",
+            "json",
+            "application/json-seq"
+        }) {
             ApiException e = assertThrows(ApiException.class, () -> JsonBody.read(request(ct, body)), ct);
             assertEquals(415, e.status(), ct);
             assertEquals("Content-Type must be application/json", e.detail());
@@ -111,7 +125,9 @@ class JsonBodyTest {
         System.arraycopy(json, 0, body, bom.length, json.length);
         assertEquals(Json.MAPPER.readTree("{\"a\":1}"), JsonBody.read(request("application/json", body)));
         byte[] broken = {(byte) 0xef, (byte) 0xbb, (byte) 0xbf, '{', 'x'};
-        assertEquals(List.of("body", 1), onlyError(request("application/json", broken)).loc());
+        assertEquals(
+                List.of("body", 1),
+                onlyError(request("application/json", broken)).loc());
     }
 
     @Test

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hydracore.voice.core.calls.CallRecord;
 import dev.hydracore.voice.core.calls.CallState;
-import dev.hydracore.voice.core.store.CallItems;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -16,7 +15,8 @@ class CallItemsTest {
 
     @Test
     void activeCallsCarryTheSparseIndexKeysAndEndedOnesDoNot() {
-        CallRecord active = new CallRecord("i", "c1", CallState.IN_PROGRESS, T0, "+14155550123", 3, "g", 2, null, T0 / 1000 + 9000);
+        CallRecord active =
+                new CallRecord("i", "c1", CallState.IN_PROGRESS, T0, "+14155550123", 3, "g", 2, null, T0 / 1000 + 9000);
         Map<String, AttributeValue> item = CallItems.toItem(active);
         assertEquals("INSTANCE#i", item.get(TableLayout.PK).s());
         assertEquals("CALL#c1", item.get(TableLayout.SK).s());
@@ -24,7 +24,8 @@ class CallItemsTest {
         assertTrue(item.get(TableLayout.SWEEP_PK).s().startsWith("ACTIVE#"));
         assertEquals(active, CallItems.fromItem(item));
 
-        CallRecord ended = new CallRecord("i", "c1", CallState.ENDED, T0, null, 3, "g", 3, T0 + 5000, T0 / 1000 + 86400);
+        CallRecord ended =
+                new CallRecord("i", "c1", CallState.ENDED, T0, null, 3, "g", 3, T0 + 5000, T0 / 1000 + 86400);
         Map<String, AttributeValue> endedItem = CallItems.toItem(ended);
         assertFalse(endedItem.containsKey(TableLayout.ACTIVE_SINCE));
         assertFalse(endedItem.containsKey(TableLayout.SWEEP_PK));

@@ -31,8 +31,10 @@ class TimestampedHmacTest {
 
     @Test
     void tamperedBodyFails() {
-        assertFalse(TimestampedHmac.verify(HEADER, "{\"event\":\"call_ended\"} ".getBytes(StandardCharsets.UTF_8), KEY, TS));
-        assertFalse(TimestampedHmac.verify(HEADER, "{\"event\":\"call_started\"}".getBytes(StandardCharsets.UTF_8), KEY, TS));
+        assertFalse(TimestampedHmac.verify(
+                HEADER, "{\"event\":\"call_ended\"} ".getBytes(StandardCharsets.UTF_8), KEY, TS));
+        assertFalse(TimestampedHmac.verify(
+                HEADER, "{\"event\":\"call_started\"}".getBytes(StandardCharsets.UTF_8), KEY, TS));
         assertFalse(TimestampedHmac.verify(HEADER, new byte[0], KEY, TS));
     }
 
@@ -47,7 +49,11 @@ class TimestampedHmacTest {
     @Test
     void headerFormatIsStrict() {
         String[] bad = {
-            "x" + HEADER, " " + HEADER, HEADER + " ", HEADER + "\n", "sha256=" + HEADER,
+            "x" + HEADER,
+            " " + HEADER,
+            HEADER + " ",
+            HEADER + "\n",
+            "sha256=" + HEADER,
             "v=1700000000000,d=" + DIGEST.substring(0, 62),
             "v=1700000000000,d=" + DIGEST + "00",
             "v=1700000000000,d=" + DIGEST.substring(0, 63) + "g",
@@ -55,11 +61,16 @@ class TimestampedHmacTest {
             "v=1700000000000,d=" + DIGEST.toUpperCase(),
             "d=" + DIGEST + ",v=1700000000000",
             "v=1700000000000, d=" + DIGEST,
-            "v=,d=" + DIGEST, "v=-1700000000000,d=" + DIGEST, "v=1700000000000",
-            "v=99999999999999999999,d=" + DIGEST, "",
+            "v=,d=" + DIGEST,
+            "v=-1700000000000,d=" + DIGEST,
+            "v=1700000000000",
+            "v=99999999999999999999,d=" + DIGEST,
+            "",
         };
         for (String h : bad) {
-            assertFalse(TimestampedHmac.verify(h, BODY, KEY, TS), "must refuse a malformed header (case " + h.length() + ")");
+            assertFalse(
+                    TimestampedHmac.verify(h, BODY, KEY, TS),
+                    "must refuse a malformed header (case " + h.length() + ")");
         }
         assertFalse(TimestampedHmac.verify(null, BODY, KEY, TS), "missing header");
     }

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * about one copy of the body, whatever the transcript's size.
  */
 class WebhookBodyMemoryTest {
-    static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     /** A call_ended with the fields Retell's call model names, its transcript grown to about {@code bytes}. */
     static String callEnded(int bytes) {
@@ -35,20 +36,32 @@ class WebhookBodyMemoryTest {
             for (int w = 0; w < 12; w++) {
                 String word = "w" + (n * 12 + w) + "\\\"é";
                 content.append(w == 0 ? "" : " ").append(word);
-                words.append(w == 0 ? "" : ",").append("{\"word\":\"").append(word).append("\",\"start\":")
-                        .append(String.format(Locale.ROOT, "%.3f", t)).append(",\"end\":")
-                        .append(String.format(Locale.ROOT, "%.3f", t + 0.21)).append('}');
+                words.append(w == 0 ? "" : ",")
+                        .append("{\"word\":\"")
+                        .append(word)
+                        .append("\",\"start\":")
+                        .append(String.format(Locale.ROOT, "%.3f", t))
+                        .append(",\"end\":")
+                        .append(String.format(Locale.ROOT, "%.3f", t + 0.21))
+                        .append('}');
                 t += 0.25;
             }
-            turns.append(n == 0 ? "" : ",").append("{\"role\":\"").append(role).append("\",\"content\":\"").append(content)
-                    .append("\",\"words\":[").append(words).append("]}");
+            turns.append(n == 0 ? "" : ",")
+                    .append("{\"role\":\"")
+                    .append(role)
+                    .append("\",\"content\":\"")
+                    .append(content)
+                    .append("\",\"words\":[")
+                    .append(words)
+                    .append("]}");
             text.append(role).append(": ").append(content).append("\\n");
             n++;
         }
         return "{\"event\":\"call_ended\",\"call\":{\"call_type\":\"phone_call\",\"from_number\":\"+14155550123\","
                 + "\"to_number\":\"+14155550100\",\"direction\":\"inbound\",\"call_id\":\"call_mem\",\"agent_id\":\"agent_mem\","
                 + "\"call_status\":\"ended\",\"start_timestamp\":1795680000000,\"end_timestamp\":1795681500000,"
-                + "\"transcript\":\"" + text + "\",\"transcript_object\":[" + turns + "],\"transcript_with_tool_calls\":[" + turns + "],"
+                + "\"transcript\":\"" + text + "\",\"transcript_object\":[" + turns
+                + "],\"transcript_with_tool_calls\":[" + turns + "],"
                 + "\"latency\":{\"e2e\":{\"p50\":800,\"values\":[500,800,2500]}},\"call_analysis\":{\"call_summary\":\"a call\"}}}";
     }
 
@@ -77,10 +90,6 @@ class WebhookBodyMemoryTest {
         return RetellEvents.parse(r.body()).change().turnsAtLeast();
     }
 
-    interface Reading {
-        long read(byte[] event) throws Exception;
-    }
-
     static long allocated(Reading reading, byte[] event, long expectTurns) throws Exception {
         for (int i = 0; i < 3; i++) {
             assertEquals(expectTurns, reading.read(event)); // warm up: class loading and JIT are not the request's
@@ -97,13 +106,30 @@ class WebhookBodyMemoryTest {
             String body = callEnded((int) (size * 0.935)); // é is two bytes: aim the UTF-8 size at {@code size}
             int bodyBytes = body.getBytes(StandardCharsets.UTF_8).length;
             byte[] event = event(body);
-            long turns = Json.MAPPER.readTree(body).path("call").path("transcript_object").size();
+            long turns = Json.MAPPER
+                    .readTree(body)
+                    .path("call")
+                    .path("transcript_object")
+                    .size();
             long tree = allocated(WebhookBodyMemoryTest::treeReading, event, turns);
             long streamed = allocated(WebhookBodyMemoryTest::streamedReading, event, turns);
-            System.out.printf(Locale.ROOT, "webhook body %,d bytes (event %,d): tree reading allocates %,d bytes (%.1fx the body),"
-                    + " streamed reading %,d bytes (%.2fx)%n", bodyBytes, event.length, tree, (double) tree / bodyBytes, streamed,
+            System.out.printf(
+                    Locale.ROOT,
+                    "webhook body %,d bytes (event %,d): tree reading allocates %,d bytes (%.1fx the body),"
+                            + " streamed reading %,d bytes (%.2fx)%n",
+                    bodyBytes,
+                    event.length,
+                    tree,
+                    (double) tree / bodyBytes,
+                    streamed,
                     (double) streamed / bodyBytes);
-            assertTrue(streamed < bodyBytes * 1.25 + 512 * 1024, "streamed reading holds about one copy of the body: " + streamed);
+            assertTrue(
+                    streamed < bodyBytes * 1.25 + 512 * 1024,
+                    "streamed reading holds about one copy of the body: " + streamed);
         }
+    }
+
+    interface Reading {
+        long read(byte[] event) throws Exception;
     }
 }

@@ -38,16 +38,17 @@ public final class Invoker {
         Class<?> type = Class.forName(className, true, loader);
         Object instance = type.getDeclaredConstructor().newInstance();
         Class<?> contextType = Class.forName("com.amazonaws.services.lambda.runtime.Context", false, loader);
-        Object context = Proxy.newProxyInstance(loader, new Class<?>[] {contextType}, (proxy, m, args) -> switch (m.getName()) {
-            case "getAwsRequestId" -> "bench-request";
-            case "getFunctionName" -> className;
-            case "getRemainingTimeInMillis" -> 15_000;
-            case "getMemoryLimitInMB" -> 1024;
-            case "hashCode" -> System.identityHashCode(proxy);
-            case "equals" -> proxy == args[0];
-            case "toString" -> "BenchContext";
-            default -> null;
-        });
+        Object context =
+                Proxy.newProxyInstance(loader, new Class<?>[] {contextType}, (proxy, m, args) -> switch (m.getName()) {
+                    case "getAwsRequestId" -> "bench-request";
+                    case "getFunctionName" -> className;
+                    case "getRemainingTimeInMillis" -> 15_000;
+                    case "getMemoryLimitInMB" -> 1024;
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    case "toString" -> "BenchContext";
+                    default -> null;
+                });
         Method chosen = null;
         boolean stream = false;
         for (Method m : type.getMethods()) {
@@ -69,7 +70,9 @@ public final class Invoker {
         }
         Object mapper = null;
         if (!stream) {
-            mapper = Class.forName("com.fasterxml.jackson.databind.ObjectMapper", true, loader).getDeclaredConstructor().newInstance();
+            mapper = Class.forName("com.fasterxml.jackson.databind.ObjectMapper", true, loader)
+                    .getDeclaredConstructor()
+                    .newInstance();
         }
         return new Invoker(instance, chosen, stream, context, mapper);
     }
@@ -83,9 +86,15 @@ public final class Invoker {
                 return out.toByteArray();
             }
             Class<?> in = method.getParameterTypes()[0];
-            Object input = mapper.getClass().getMethod("readValue", byte[].class, Class.class).invoke(mapper, event, in);
-            Object result = method.getParameterCount() == 2 ? method.invoke(handler, input, context) : method.invoke(handler, input);
-            return (byte[]) mapper.getClass().getMethod("writeValueAsBytes", Object.class).invoke(mapper, result);
+            Object input = mapper.getClass()
+                    .getMethod("readValue", byte[].class, Class.class)
+                    .invoke(mapper, event, in);
+            Object result = method.getParameterCount() == 2
+                    ? method.invoke(handler, input, context)
+                    : method.invoke(handler, input);
+            return (byte[]) mapper.getClass()
+                    .getMethod("writeValueAsBytes", Object.class)
+                    .invoke(mapper, result);
         } catch (InvocationTargetException e) {
             throw e.getCause();
         }
@@ -93,6 +102,8 @@ public final class Invoker {
 
     /** The response on one line (JSON escapes newlines inside strings; only layout ones remain). */
     public static String oneLine(byte[] response) {
-        return new String(response, java.nio.charset.StandardCharsets.UTF_8).replace('\n', ' ').replace('\r', ' ');
+        return new String(response, java.nio.charset.StandardCharsets.UTF_8)
+                .replace('\n', ' ')
+                .replace('\r', ' ');
     }
 }

@@ -21,6 +21,7 @@ import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 public final class SdkCallMeter implements ExecutionInterceptor {
     /** The prefix of a call line; {@code Bench} parses what follows. */
     public static final String CALL_LINE = "hydra-sdk-call ";
+
     private static final ExecutionAttribute<Long> STARTED = new ExecutionAttribute<>("HydraBenchStarted");
     private static final boolean LOG_CALLS = "stderr".equals(System.getProperty("hydra.bench.sdk-calls"));
     private static long dynamodb;
@@ -28,14 +29,6 @@ public final class SdkCallMeter implements ExecutionInterceptor {
     private static long secretsmanager;
     private static long other;
     private static long sdkNanos;
-
-    /** Counters at one moment; differences give one invocation's share. */
-    public record Snapshot(long dynamodb, long kms, long secretsmanager, long other, long sdkNanos) {
-        public Snapshot minus(Snapshot o) {
-            return new Snapshot(dynamodb - o.dynamodb, kms - o.kms, secretsmanager - o.secretsmanager, other - o.other,
-                    sdkNanos - o.sdkNanos);
-        }
-    }
 
     public static synchronized Snapshot snapshot() {
         return new Snapshot(dynamodb, kms, secretsmanager, other, sdkNanos);
@@ -48,7 +41,8 @@ public final class SdkCallMeter implements ExecutionInterceptor {
 
     @Override
     public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
-        String service = String.valueOf(attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME)).toLowerCase(Locale.ROOT);
+        String service = String.valueOf(attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME))
+                .toLowerCase(Locale.ROOT);
         synchronized (SdkCallMeter.class) {
             switch (service) {
                 case "dynamodb" -> dynamodb++;
@@ -77,9 +71,24 @@ public final class SdkCallMeter implements ExecutionInterceptor {
                 sdkNanos += end - started;
             }
             if (LOG_CALLS) {
-                System.err.println(CALL_LINE + String.valueOf(attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME)).toLowerCase(Locale.ROOT)
-                        + " " + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME) + " " + started + " " + end);
+                System.err.println(CALL_LINE
+                        + String.valueOf(attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME))
+                                .toLowerCase(Locale.ROOT)
+                        + " " + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME) + " " + started + " "
+                        + end);
             }
+        }
+    }
+
+    /** Counters at one moment; differences give one invocation's share. */
+    public record Snapshot(long dynamodb, long kms, long secretsmanager, long other, long sdkNanos) {
+        public Snapshot minus(Snapshot o) {
+            return new Snapshot(
+                    dynamodb - o.dynamodb,
+                    kms - o.kms,
+                    secretsmanager - o.secretsmanager,
+                    other - o.other,
+                    sdkNanos - o.sdkNanos);
         }
     }
 }

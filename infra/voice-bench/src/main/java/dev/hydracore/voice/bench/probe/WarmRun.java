@@ -54,14 +54,21 @@ public final class WarmRun {
         sb.append(",\"first\":").append(counts(first, 1));
         sb.append(",\"warm\":").append(counts(warm, iterations));
         sb.append(",\"warm_statuses\":{");
-        statuses.forEach((k, v) -> sb.append('"').append(k).append("\":").append(v).append(','));
+        statuses.forEach(
+                (k, v) -> sb.append('"').append(k).append("\":").append(v).append(','));
         if (sb.charAt(sb.length() - 1) == ',') {
             sb.setLength(sb.length() - 1);
         }
         sb.append('}');
         sb.append(",\"iterations\":").append(iterations).append(",\"warmup\":").append(warmup);
-        sb.append(",\"p50_ms\":").append(ms(pct(wall, 0.50))).append(",\"p99_ms\":").append(ms(pct(wall, 0.99)));
-        sb.append(",\"self_p50_ms\":").append(ms(pct(self, 0.50))).append(",\"self_p99_ms\":").append(ms(pct(self, 0.99)));
+        sb.append(",\"p50_ms\":")
+                .append(ms(pct(wall, 0.50)))
+                .append(",\"p99_ms\":")
+                .append(ms(pct(wall, 0.99)));
+        sb.append(",\"self_p50_ms\":")
+                .append(ms(pct(self, 0.50)))
+                .append(",\"self_p99_ms\":")
+                .append(ms(pct(self, 0.99)));
         sb.append('}');
         System.out.println(sb);
         System.out.flush();
@@ -69,8 +76,12 @@ public final class WarmRun {
     }
 
     private static String counts(SdkCallMeter.Snapshot s, int invocations) {
-        return String.format(Locale.ROOT, "{\"dynamodb\":%s,\"kms\":%s,\"secretsmanager\":%s,\"other\":%s}",
-                per(s.dynamodb(), invocations), per(s.kms(), invocations), per(s.secretsmanager(), invocations),
+        return String.format(
+                Locale.ROOT,
+                "{\"dynamodb\":%s,\"kms\":%s,\"secretsmanager\":%s,\"other\":%s}",
+                per(s.dynamodb(), invocations),
+                per(s.kms(), invocations),
+                per(s.secretsmanager(), invocations),
                 per(s.other(), invocations));
     }
 

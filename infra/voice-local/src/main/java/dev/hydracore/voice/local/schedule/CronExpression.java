@@ -23,8 +23,8 @@ import java.util.Optional;
 public final class CronExpression implements ScheduleExpression {
     private static final int MIN_YEAR = 1970;
     private static final int MAX_YEAR = 2199;
-    private static final List<String> MONTHS = List.of("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
-            "NOV", "DEC");
+    private static final List<String> MONTHS =
+            List.of("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC");
     private static final List<String> DAYS = List.of("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT");
 
     private final String text;
@@ -34,10 +34,17 @@ public final class CronExpression implements ScheduleExpression {
     private final BitSet years;
     /** Null when the field is {@code ?}. */
     private final List<DayRule> daysOfMonth;
+
     private final List<DayRule> daysOfWeek;
 
-    private CronExpression(String text, BitSet minutes, BitSet hours, List<DayRule> daysOfMonth, BitSet months,
-                           List<DayRule> daysOfWeek, BitSet years) {
+    private CronExpression(
+            String text,
+            BitSet minutes,
+            BitSet hours,
+            List<DayRule> daysOfMonth,
+            BitSet months,
+            List<DayRule> daysOfWeek,
+            BitSet years) {
         this.text = text;
         this.minutes = minutes;
         this.hours = hours;
@@ -51,15 +58,17 @@ public final class CronExpression implements ScheduleExpression {
     public static CronExpression parse(String fields) {
         String[] f = fields.strip().split("\\s+");
         if (f.length != 6) {
-            throw new IllegalArgumentException("cron(" + fields + ") needs 6 fields (minutes hours day-of-month month day-of-week year), got "
-                    + f.length);
+            throw new IllegalArgumentException("cron(" + fields
+                    + ") needs 6 fields (minutes hours day-of-month month day-of-week year), got " + f.length);
         }
         boolean domAny = f[2].equals("?");
         boolean dowAny = f[4].equals("?");
         if (domAny == dowAny) {
-            throw new IllegalArgumentException("cron(" + fields + "): exactly one of day-of-month and day-of-week must be ?");
+            throw new IllegalArgumentException(
+                    "cron(" + fields + "): exactly one of day-of-month and day-of-week must be ?");
         }
-        return new CronExpression("cron(" + fields.strip() + ")",
+        return new CronExpression(
+                "cron(" + fields.strip() + ")",
                 values(f[0], "minutes", 0, 59, List.of()),
                 values(f[1], "hours", 0, 23, List.of()),
                 domAny ? null : daysOfMonth(f[2]),
@@ -70,7 +79,9 @@ public final class CronExpression implements ScheduleExpression {
 
     @Override
     public Optional<Instant> next(Instant after, Instant origin) {
-        LocalDateTime from = LocalDateTime.ofInstant(after, ZoneOffset.UTC).truncatedTo(ChronoUnit.MINUTES).plusMinutes(1);
+        LocalDateTime from = LocalDateTime.ofInstant(after, ZoneOffset.UTC)
+                .truncatedTo(ChronoUnit.MINUTES)
+                .plusMinutes(1);
         LocalDate day = from.toLocalDate();
         int fromMinuteOfDay = from.getHour() * 60 + from.getMinute();
         while (day.getYear() <= MAX_YEAR) {
@@ -107,11 +118,6 @@ public final class CronExpression implements ScheduleExpression {
     @Override
     public String toString() {
         return text;
-    }
-
-    /** One item of a day field, matched against a calendar date. */
-    private interface DayRule {
-        boolean matches(LocalDate day);
     }
 
     private static List<DayRule> daysOfMonth(String field) {
@@ -227,5 +233,10 @@ public final class CronExpression implements ScheduleExpression {
 
     private static IllegalArgumentException bad(String name, String item) {
         return new IllegalArgumentException("cron " + name + " field: cannot read '" + item + "'");
+    }
+
+    /** One item of a day field, matched against a calendar date. */
+    private interface DayRule {
+        boolean matches(LocalDate day);
     }
 }

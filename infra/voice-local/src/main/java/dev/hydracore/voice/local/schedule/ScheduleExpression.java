@@ -20,6 +20,7 @@ public sealed interface ScheduleExpression permits RateExpression, CronExpressio
         if (e.startsWith("cron(") && e.endsWith(")")) {
             return CronExpression.parse(e.substring(5, e.length() - 1));
         }
-        throw new IllegalArgumentException("schedule expression '" + expression + "' is neither rate(...) nor cron(...)");
+        throw new IllegalArgumentException(
+                "schedule expression '" + expression + "' is neither rate(...) nor cron(...)");
     }
 }

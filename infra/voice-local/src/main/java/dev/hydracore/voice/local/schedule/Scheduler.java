@@ -59,20 +59,23 @@ public final class Scheduler implements AutoCloseable {
                 say("schedule " + s.label() + " " + s.expression() + " is disabled in the template: it never fires");
                 continue;
             }
-            Optional<Instant> first = fireNow ? Optional.of(origin) : s.expression().next(origin, origin);
-            first.ifPresentOrElse(at -> {
-                say("schedule " + s.label() + " " + s.expression() + " -> " + s.functionId() + ", first firing " + at);
-                pending.add(new Next(s, at));
-            }, () -> say("schedule " + s.label() + " " + s.expression() + " has no future firing"));
+            Optional<Instant> first =
+                    fireNow ? Optional.of(origin) : s.expression().next(origin, origin);
+            first.ifPresentOrElse(
+                    at -> {
+                        say("schedule " + s.label() + " " + s.expression() + " -> " + s.functionId() + ", first firing "
+                                + at);
+                        pending.add(new Next(s, at));
+                    },
+                    () -> say("schedule " + s.label() + " " + s.expression() + " has no future firing"));
         }
         timer = Thread.ofPlatform().daemon().name("schedules").start(() -> run(pending, origin, region, account));
     }
 
-    private record Next(TemplateSchedule schedule, Instant at) {}
-
     private void run(List<Next> pending, Instant origin, String region, String account) {
         while (!pending.isEmpty()) {
-            Next soonest = pending.stream().min((a, b) -> a.at().compareTo(b.at())).orElseThrow();
+            Next soonest =
+                    pending.stream().min((a, b) -> a.at().compareTo(b.at())).orElseThrow();
             synchronized (this) {
                 while (!stopped) {
                     long wait = Duration.between(clock.instant(), soonest.at()).toMillis();
@@ -93,7 +96,9 @@ public final class Scheduler implements AutoCloseable {
             pending.remove(soonest);
             // From now, not from the missed time: a machine that slept skips firings, it does not replay them.
             Instant now = clock.instant();
-            soonest.schedule().expression().next(now.isBefore(soonest.at()) ? soonest.at() : now, origin)
+            soonest.schedule()
+                    .expression()
+                    .next(now.isBefore(soonest.at()) ? soonest.at() : now, origin)
                     .ifPresent(at -> pending.add(new Next(soonest.schedule(), at)));
         }
     }
@@ -105,14 +110,16 @@ public final class Scheduler implements AutoCloseable {
         String requestId = UUID.randomUUID().toString();
         Thread t = Thread.ofVirtual().name("schedule-" + s.label()).unstarted(() -> {
             try {
-                say("schedule " + s.label() + " fired (" + s.expression() + ", event " + id + ", time " + at + ") -> " + s.functionId());
+                say("schedule " + s.label() + " fired (" + s.expression() + ", event " + id + ", time " + at + ") -> "
+                        + s.functionId());
                 long started = System.nanoTime();
                 InvokeResult r = functions.invoke(s.functionId(), requestId, event);
                 long ms = (System.nanoTime() - started) / 1_000_000;
                 say("schedule " + s.label() + ": " + s.functionId() + " answered " + r.outcome() + " in " + ms + " ms: "
                         + summary(r.payloadText()));
             } catch (RuntimeException e) {
-                say("schedule " + s.label() + ": the invocation failed: " + e.getClass().getSimpleName());
+                say("schedule " + s.label() + ": the invocation failed: "
+                        + e.getClass().getSimpleName());
             } finally {
                 synchronized (this) {
                     firings.remove(Thread.currentThread());
@@ -126,7 +133,9 @@ public final class Scheduler implements AutoCloseable {
 
     static String summary(String payload) {
         String oneLine = payload.replaceAll("\\s+", " ").strip();
-        return oneLine.length() <= SUMMARY_CHARS ? oneLine : oneLine.substring(0, SUMMARY_CHARS) + "… (" + oneLine.length() + " chars)";
+        return oneLine.length() <= SUMMARY_CHARS
+                ? oneLine
+                : oneLine.substring(0, SUMMARY_CHARS) + "… (" + oneLine.length() + " chars)";
     }
 
     private void say(String line) {
@@ -176,4 +185,6 @@ public final class Scheduler implements AutoCloseable {
         }
         return true;
     }
+
+    private record Next(TemplateSchedule schedule, Instant at) {}
 }

@@ -32,20 +32,13 @@ import org.junit.jupiter.api.Test;
 class SchedulerTest {
     private static final Instant T0 = Instant.parse("2026-12-01T09:40:17.250Z");
 
-    private record Call(String functionId, String requestId, JsonNode event) {}
-
-    /** A clock the test sets. */
-    private static final class TestClock implements InstantSource {
-        final AtomicReference<Instant> now = new AtomicReference<>(T0);
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    }
-
     private static TemplateSchedule schedule(String function, String expression, boolean enabled) {
-        return new TemplateSchedule(function, "Tick", ScheduleExpression.parse(expression), enabled, "stack-" + function + "Tick",
+        return new TemplateSchedule(
+                function,
+                "Tick",
+                ScheduleExpression.parse(expression),
+                enabled,
+                "stack-" + function + "Tick",
                 Optional.empty());
     }
 
@@ -58,13 +51,22 @@ class SchedulerTest {
         BlockingQueue<Call> calls = new LinkedBlockingQueue<>();
         TestClock clock = new TestClock();
         ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
-        Scheduler scheduler = new Scheduler((fn, id, event) -> {
-            calls.add(new Call(fn, id, readTree(event)));
-            return ok("{\"ended\":1,\"orphans_removed\":0,\"contended\":0}");
-        }, clock, new PrintStream(logBytes, true, StandardCharsets.UTF_8));
+        Scheduler scheduler = new Scheduler(
+                (fn, id, event) -> {
+                    calls.add(new Call(fn, id, readTree(event)));
+                    return ok("{\"ended\":1,\"orphans_removed\":0,\"contended\":0}");
+                },
+                clock,
+                new PrintStream(logBytes, true, StandardCharsets.UTF_8));
         try {
-            scheduler.start(List.of(schedule("Sweeper", "rate(1 minute)", true), schedule("Nightly", "cron(0 3 * * ? *)", true),
-                    schedule("Off", "rate(1 minute)", false)), "us-east-1", "123456789012", false);
+            scheduler.start(
+                    List.of(
+                            schedule("Sweeper", "rate(1 minute)", true),
+                            schedule("Nightly", "cron(0 3 * * ? *)", true),
+                            schedule("Off", "rate(1 minute)", false)),
+                    "us-east-1",
+                    "123456789012",
+                    false);
             assertNull(calls.poll(300, TimeUnit.MILLISECONDS), "nothing fires before its time");
 
             clock.now.set(T0.plusSeconds(59));
@@ -79,7 +81,9 @@ class SchedulerTest {
             assertEquals("Scheduled Event", first.event().get("detail-type").asText());
             assertEquals("aws.events", first.event().get("source").asText());
             assertEquals("2026-12-01T09:41:17Z", first.event().get("time").asText());
-            assertEquals("arn:aws:events:us-east-1:123456789012:rule/stack-SweeperTick", first.event().get("resources").get(0).asText());
+            assertEquals(
+                    "arn:aws:events:us-east-1:123456789012:rule/stack-SweeperTick",
+                    first.event().get("resources").get(0).asText());
             assertNull(calls.poll(300, TimeUnit.MILLISECONDS), "once per period");
 
             clock.now.set(T0.plusSeconds(120));
@@ -88,7 +92,12 @@ class SchedulerTest {
             assertNotNull(second);
             assertEquals("Sweeper", second.functionId());
             assertFalse(second.requestId().equals(first.requestId()), "a request id per firing");
-            assertFalse(second.event().get("id").asText().equals(first.event().get("id").asText()), "an event id per firing");
+            assertFalse(
+                    second.event()
+                            .get("id")
+                            .asText()
+                            .equals(first.event().get("id").asText()),
+                    "an event id per firing");
 
             // The machine slept for hours: one firing per schedule now, not a replay of every missed one.
             clock.now.set(Instant.parse("2026-12-02T03:00:30Z"));
@@ -97,9 +106,19 @@ class SchedulerTest {
             for (Call c; (c = calls.poll(1, TimeUnit.SECONDS)) != null; ) {
                 afterSleep.add(c);
             }
-            assertEquals(List.of("Nightly", "Sweeper"), afterSleep.stream().map(Call::functionId).sorted().toList(), afterSleep::toString);
-            assertEquals("2026-12-02T03:00:00Z", afterSleep.stream().filter(c -> c.functionId().equals("Nightly")).findFirst()
-                    .orElseThrow().event().get("time").asText());
+            assertEquals(
+                    List.of("Nightly", "Sweeper"),
+                    afterSleep.stream().map(Call::functionId).sorted().toList(),
+                    afterSleep::toString);
+            assertEquals(
+                    "2026-12-02T03:00:00Z",
+                    afterSleep.stream()
+                            .filter(c -> c.functionId().equals("Nightly"))
+                            .findFirst()
+                            .orElseThrow()
+                            .event()
+                            .get("time")
+                            .asText());
             assertTrue(afterSleep.stream().noneMatch(c -> c.functionId().equals("Off")));
         } finally {
             scheduler.close();
@@ -116,15 +135,18 @@ class SchedulerTest {
         CountDownLatch release = new CountDownLatch(1);
         BlockingQueue<String> started = new LinkedBlockingQueue<>();
         TestClock clock = new TestClock();
-        Scheduler scheduler = new Scheduler((fn, id, event) -> {
-            started.add(id);
-            try {
-                release.await(20, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return ok("{}");
-        }, clock, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        Scheduler scheduler = new Scheduler(
+                (fn, id, event) -> {
+                    started.add(id);
+                    try {
+                        release.await(20, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return ok("{}");
+                },
+                clock,
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         try {
             // --schedule-now: the first firing is at once, then the schedule's own.
             scheduler.start(List.of(schedule("Sweeper", "rate(1 minute)", true)), "us-east-1", "1", true);
@@ -142,7 +164,9 @@ class SchedulerTest {
             release.countDown();
             assertTrue(scheduler.awaitFirings(Duration.ofSeconds(5)), "runs in flight finish");
             assertEquals(0, scheduler.inFlight());
-            assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().equals("schedules") && t.isAlive()),
+            assertTrue(
+                    Thread.getAllStackTraces().keySet().stream()
+                            .noneMatch(t -> t.getName().equals("schedules") && t.isAlive()),
                     "the timer thread is gone");
         } finally {
             release.countDown();
@@ -153,10 +177,13 @@ class SchedulerTest {
     @Test
     void aSchedulerClosedBeforeItStartedNeverFires() throws Exception {
         BlockingQueue<String> started = new LinkedBlockingQueue<>();
-        Scheduler scheduler = new Scheduler((fn, id, event) -> {
-            started.add(id);
-            return ok("{}");
-        }, new TestClock(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        Scheduler scheduler = new Scheduler(
+                (fn, id, event) -> {
+                    started.add(id);
+                    return ok("{}");
+                },
+                new TestClock(),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         scheduler.close();
         scheduler.start(List.of(schedule("Sweeper", "rate(1 minute)", true)), "us-east-1", "1", true);
         assertNull(started.poll(500, TimeUnit.MILLISECONDS));
@@ -166,7 +193,9 @@ class SchedulerTest {
     void theLogShowsAShortAnswerWhole() {
         assertEquals("{\"a\": 1}", Scheduler.summary("{\"a\":\n 1}\n"));
         String longAnswer = "x".repeat(Scheduler.SUMMARY_CHARS + 50);
-        assertEquals("x".repeat(Scheduler.SUMMARY_CHARS) + "… (" + longAnswer.length() + " chars)", Scheduler.summary(longAnswer));
+        assertEquals(
+                "x".repeat(Scheduler.SUMMARY_CHARS) + "… (" + longAnswer.length() + " chars)",
+                Scheduler.summary(longAnswer));
     }
 
     private static JsonNode readTree(byte[] b) {
@@ -174,6 +203,18 @@ class SchedulerTest {
             return Json.MAPPER.readTree(b);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private record Call(String functionId, String requestId, JsonNode event) {}
+
+    /** A clock the test sets. */
+    private static final class TestClock implements InstantSource {
+        final AtomicReference<Instant> now = new AtomicReference<>(T0);
+
+        @Override
+        public Instant instant() {
+            return now.get();
         }
     }
 }

@@ -21,6 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Schedule events read from a template, and the event each firing delivers. */
 class TemplateScheduleTest {
+    private static final Map<String, String> REFS =
+            Map.of("SweepMinutes", "5", "SweepOn", "true", "AWS::Region", "us-east-1");
+
     @TempDir
     Path dir;
 
@@ -58,12 +61,10 @@ class TemplateScheduleTest {
         return CfnTemplate.load(file);
     }
 
-    private static final Map<String, String> REFS = Map.of("SweepMinutes", "5", "SweepOn", "true", "AWS::Region", "us-east-1");
-
     @Test
     void theProjectsTemplateSweepsEveryMinute() {
-        List<TemplateSchedule> all = TemplateSchedule.fromTemplate(CfnTemplate.load(ProjectPaths.template()), "hydracore-voice",
-                Map.<String, String>of()::get);
+        List<TemplateSchedule> all = TemplateSchedule.fromTemplate(
+                CfnTemplate.load(ProjectPaths.template()), "hydracore-voice", Map.<String, String>of()::get);
         assertEquals(1, all.size(), all::toString);
         TemplateSchedule sweep = all.getFirst();
         assertEquals("VoiceSweeperFunction", sweep.functionId());
@@ -102,7 +103,9 @@ class TemplateScheduleTest {
                     State: DISABLED
                 """);
         List<TemplateSchedule> all = TemplateSchedule.fromTemplate(t, "stack", REFS::get);
-        assertEquals(List.of("Job.Every", "Job.Nightly", "Job.Off", "Job.OffByState"), all.stream().map(TemplateSchedule::label).toList());
+        assertEquals(
+                List.of("Job.Every", "Job.Nightly", "Job.Off", "Job.OffByState"),
+                all.stream().map(TemplateSchedule::label).toList());
         assertEquals("rate(5 minutes)", all.get(0).expression().toString());
         assertEquals("stack-JobEvery", all.get(0).ruleName());
         assertTrue(all.get(0).enabled());
@@ -114,21 +117,24 @@ class TemplateScheduleTest {
 
     @Test
     void aBadScheduleFailsAtStartNamingItsEvent() throws Exception {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TemplateSchedule.fromTemplate(template("""
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> TemplateSchedule.fromTemplate(template("""
                 Bad:
                   Type: Schedule
                   Properties:
                     Schedule: rate(1 minutes)
                 """), "stack", REFS::get));
         assertTrue(e.getMessage().startsWith("Job event Bad: "), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> TemplateSchedule.fromTemplate(template("""
+        assertThrows(
+                IllegalArgumentException.class, () -> TemplateSchedule.fromTemplate(template("""
                 NotJson:
                   Type: Schedule
                   Properties:
                     Schedule: rate(1 minute)
                     Input: not json
                 """), "stack", REFS::get));
-        assertThrows(IllegalArgumentException.class, () -> TemplateSchedule.fromTemplate(template("""
+        assertThrows(
+                IllegalArgumentException.class, () -> TemplateSchedule.fromTemplate(template("""
                 NoExpression:
                   Type: Schedule
                   Properties:
@@ -138,10 +144,11 @@ class TemplateScheduleTest {
 
     @Test
     void theEventIsEventBridgesScheduledEvent() throws Exception {
-        TemplateSchedule s = new TemplateSchedule("Job", "Every", ScheduleExpression.parse("rate(1 minute)"), true, "stack-JobEvery",
-                Optional.empty());
+        TemplateSchedule s = new TemplateSchedule(
+                "Job", "Every", ScheduleExpression.parse("rate(1 minute)"), true, "stack-JobEvery", Optional.empty());
         UUID id = UUID.randomUUID();
-        JsonNode e = Json.MAPPER.readTree(ScheduledEvent.of(s, id, Instant.parse("2026-12-01T09:41:17.250Z"), "eu-west-1", "123456789012"));
+        JsonNode e = Json.MAPPER.readTree(
+                ScheduledEvent.of(s, id, Instant.parse("2026-12-01T09:41:17.250Z"), "eu-west-1", "123456789012"));
         assertEquals(Json.MAPPER.readTree("""
                 {"version":"0","id":"%s","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012",
                  "time":"2026-12-01T09:41:17Z","region":"eu-west-1",
@@ -151,15 +158,27 @@ class TemplateScheduleTest {
         List<String> names = new java.util.ArrayList<>();
         e.fieldNames().forEachRemaining(names::add);
         List<String> sample = new java.util.ArrayList<>();
-        Json.MAPPER.readTree(ProjectPaths.root().resolve("events/voice-sweeper.json").toFile()).fieldNames().forEachRemaining(sample::add);
+        Json.MAPPER
+                .readTree(
+                        ProjectPaths.root().resolve("events/voice-sweeper.json").toFile())
+                .fieldNames()
+                .forEachRemaining(sample::add);
         assertEquals(sample, names);
     }
 
     @Test
     void aConstantInputReplacesTheEvent() throws Exception {
-        TemplateSchedule s = new TemplateSchedule("Job", "Nightly", ScheduleExpression.parse("cron(0 3 * * ? *)"), true, "n",
+        TemplateSchedule s = new TemplateSchedule(
+                "Job",
+                "Nightly",
+                ScheduleExpression.parse("cron(0 3 * * ? *)"),
+                true,
+                "n",
                 Optional.of("{\"mode\":\"full\"}"));
-        assertEquals("{\"mode\":\"full\"}", new String(ScheduledEvent.of(s, UUID.randomUUID(), Instant.now(), "us-east-1", "1"),
-                java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(
+                "{\"mode\":\"full\"}",
+                new String(
+                        ScheduledEvent.of(s, UUID.randomUUID(), Instant.now(), "us-east-1", "1"),
+                        java.nio.charset.StandardCharsets.UTF_8));
     }
 }
