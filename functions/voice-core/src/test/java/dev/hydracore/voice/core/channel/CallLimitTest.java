@@ -100,7 +100,7 @@ class CallLimitTest {
                                 "body",
                                 "max_concurrent_calls")),
                 e.errors());
-        String valid = "{\"api_key\":\"k\",\"agent_id\":\"a\",\"phone_number\":\"+14155550100\"";
+        String valid = "{\"api_key\":\"key_0123456789abcdef\",\"agent_id\":\"a\",\"phone_number\":\"+14155550100\"";
         assertEquals(
                 OptionalLong.of(7),
                 config(valid + ",\"max_concurrent_calls\":7}").limit());
