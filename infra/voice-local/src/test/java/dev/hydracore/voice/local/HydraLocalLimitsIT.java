@@ -33,7 +33,7 @@ class HydraLocalLimitsIT {
 
     @Test
     void limitsAdmitExactlyAndSetupRetriesReplay() throws Exception {
-        try (HydraLocalProcess local = HydraLocalProcess.start("hydra-local-limits.log")) {
+        try (HydraLocalProcess local = HydraLocalProcess.start("hydra-local-limits.log", List.of("--raw-logs"))) {
             URI channel = URI.create(local.baseUrl() + "/v1/instances/" + local.instanceId() + "/channels/voice");
             URI webhook = URI.create(local.baseUrl() + "/v1/webhooks/voice/" + local.instanceId());
             String retellKey = "key_" + UUID.randomUUID().toString().replace("-", "");
@@ -102,7 +102,8 @@ class HydraLocalLimitsIT {
             }
             assertEquals(2, admitted);
             assertTrue(
-                    local.log().contains("\"metric\":\"CallsRefused\""),
+                    local.log().contains("\"Name\":\"CallsRefused\"")
+                            && local.log().contains("call refused"),
                     "a refused call is a log line with its metric");
 
             // Pipecat on a fresh channel with a limit of 1: three Twilio rings at once → one is taken, two get Reject
