@@ -64,7 +64,7 @@ final class Children {
                 java.nio.file.Files.write(stderrLog.resolveSibling(stderrLog.getFileName() + ".stdout"), other);
             }
             int exit = p.waitFor(timeoutSeconds, TimeUnit.SECONDS) ? p.exitValue() : -1;
-            return new Timed(seconds, response, -1, exit, Double.NaN, Double.NaN, -1, -1);
+            return new Timed(seconds, response, -1, exit, Double.NaN, Double.NaN, -1, -1, -1, -1);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -130,7 +130,9 @@ final class Children {
                     restore,
                     init,
                     api.restoredNanos().orElse(-1L),
-                    api.firstNextNanos().orElse(-1L));
+                    api.firstNextNanos().orElse(-1L),
+                    env.startedNanos(),
+                    api.firstResponseNanos().orElse(-1L));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -175,9 +177,11 @@ final class Children {
                         Double.NaN,
                         Double.NaN,
                         -1,
-                        -1);
+                        -1,
+                        t0,
+                        api.firstResponseNanos().orElse(-1L));
             } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-                return new Timed(Double.NaN, null, -1, -1, Double.NaN, Double.NaN, -1, -1);
+                return new Timed(Double.NaN, null, -1, -1, Double.NaN, Double.NaN, -1, -1, -1, -1);
             } finally {
                 stop(p);
                 live.remove(p);
@@ -239,7 +243,8 @@ final class Children {
      * unknown), its exit status (0: a response), with SnapStart the seconds from restore to the
      * response, and the seconds from start to the client's first {@code next} (JVM start, the
      * client's init, the handler built); {@code restoredNanos} and {@code firstNextNanos}: when restore
-     * was answered and when the client first asked for an invocation ({@link System#nanoTime()}, -1: never).
+     * was answered and when the client first asked for an invocation ({@link System#nanoTime()}, -1: never);
+     * {@code startedNanos}: just before the process started; {@code respondedNanos}: when the response was posted.
      */
     record Timed(
             double seconds,
@@ -249,5 +254,7 @@ final class Children {
             double restoreSeconds,
             double initSeconds,
             long restoredNanos,
-            long firstNextNanos) {}
+            long firstNextNanos,
+            long startedNanos,
+            long respondedNanos) {}
 }

@@ -103,34 +103,62 @@ final class Table {
             }
             sb.append('\n');
         }
-        StringBuilder breakdowns = new StringBuilder();
-        for (String id : ids) {
-            JsonNode b = r.path("snapstart_restore").path(id).path("breakdown");
-            if (b.has("first_response_ms")) {
-                List<String> calls = new ArrayList<>();
-                b.path("calls").forEach(c -> calls.add(c.path("call").asText() + " " + num(c.path("ms"), 1)));
-                breakdowns.append(String.format(
-                        Locale.ROOT,
-                        "  %s: %s ms = SDK calls %s ms (%s) + the rest %s ms (the client's next %s ms after restore)%n",
-                        id,
-                        num(b.path("first_response_ms"), 1),
-                        num(b.path("sdk_calls_ms"), 1),
-                        String.join(", ", calls),
-                        num(b.path("rest_ms"), 1),
-                        num(b.path("client_next_after_restore_ms"), 1)));
-            }
-        }
-        if (!breakdowns.isEmpty()) {
-            sb.append(
-                            "\nfirst response after restore, one extra run with the SDK call meter (calls: ms inside the SDK):\n")
-                    .append(breakdowns);
-        }
+        appendTimelines(
+                sb,
+                r,
+                ids,
+                "cold_start",
+                "client's first next",
+                "client_first_next_ms",
+                "\ncold start, one extra run with the SDK call meter (from process start: each AWS call @start +ms inside the SDK):\n");
+        appendTimelines(
+                sb,
+                r,
+                ids,
+                "snapstart_restore",
+                "client's next",
+                "client_next_after_restore_ms",
+                "\nfirst response after restore, one extra run with the SDK call meter (from restore: each AWS call @start +ms inside the SDK):\n");
         JsonNode failures = r.path("failures");
         if (!failures.isEmpty()) {
             sb.append("\nproblems:\n");
             failures.forEach(f -> sb.append("  ").append(f.asText()).append('\n'));
         }
         return sb.toString();
+    }
+
+    /** One line per function: the response's time, when the client asked for it, each call, the time with AWS calls in flight. */
+    private static void appendTimelines(
+            StringBuilder sb,
+            JsonNode r,
+            Iterable<String> ids,
+            String section,
+            String nextName,
+            String nextField,
+            String title) {
+        StringBuilder lines = new StringBuilder();
+        for (String id : ids) {
+            JsonNode b = r.path(section).path(id).path("breakdown");
+            if (b.has("first_response_ms")) {
+                List<String> calls = new ArrayList<>();
+                b.path("calls")
+                        .forEach(c -> calls.add(c.path("call").asText() + " @" + num(c.path("starts_at_ms"), 1) + " +"
+                                + num(c.path("ms"), 1)));
+                lines.append(String.format(
+                        Locale.ROOT,
+                        "  %s: response at %s ms; %s at %s; %s; AWS calls in flight %s ms, the rest %s ms%n",
+                        id,
+                        num(b.path("first_response_ms"), 1),
+                        nextName,
+                        num(b.path(nextField), 1),
+                        String.join(", ", calls),
+                        num(b.path("sdk_in_flight_ms"), 1),
+                        num(b.path("rest_ms"), 1)));
+            }
+        }
+        if (!lines.isEmpty()) {
+            sb.append(title).append(lines);
+        }
     }
 
     /** SnapStart's first response after restore, in warm p50s of the same function. */
