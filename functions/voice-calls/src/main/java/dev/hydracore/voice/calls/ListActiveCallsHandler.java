@@ -2,14 +2,12 @@ package dev.hydracore.voice.calls;
 
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.auth.Authenticator;
-import dev.hydracore.voice.core.auth.Principal;
 import dev.hydracore.voice.core.auth.Tenancy;
 import dev.hydracore.voice.core.calls.ActiveCallsAnswer;
 import dev.hydracore.voice.core.calls.CallRecord;
 import dev.hydracore.voice.core.http.ApiHandler;
 import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.http.HttpResponse;
-import dev.hydracore.voice.core.http.InstanceId;
 import dev.hydracore.voice.core.store.ActiveCallsIndex;
 import dev.hydracore.voice.core.store.InstanceRecord;
 import java.time.Clock;
@@ -52,11 +50,10 @@ public final class ListActiveCallsHandler extends ApiHandler {
 
     @Override
     protected HttpResponse handle(HttpRequest request) {
-        Principal principal = authenticator.authenticate(request);
-        String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
         // Tenancy before work: one consistent read of the registration, so another tenant's instance
         // costs what a missing one does and none of its index pages is read.
-        InstanceRecord instance = tenancy.requireOwned(principal, instanceId);
+        InstanceRecord instance = tenancy.authorize(authenticator, request).instance();
+        String instanceId = instance.instanceId();
         long now = clock.millis();
         List<CallRecord> active = instance.channel()
                 .map(c -> calls.view(instanceId).activeCalls(c.generation(), now))

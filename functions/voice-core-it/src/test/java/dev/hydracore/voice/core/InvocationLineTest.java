@@ -142,9 +142,9 @@ class InvocationLineTest {
     @Test
     void aWarningDuringAnInvocationCarriesItsIdsAndPrimingWritesNothing() throws Exception {
         LogLines logs = run(() -> {
-            Invocation silent = Invocation.openSilent();
-            silent.route("GET /x").status(401);
-            silent.close();
+            Invocation priming = Invocation.openPriming();
+            priming.route("GET /x").status(401);
+            priming.close();
             Invocation i = Invocation.open(new TestContext("req-2", "fn", null), false);
             Log.warn("stored voice credentials unreadable", "instance_id", IID);
             i.route("GET /x").status(200);

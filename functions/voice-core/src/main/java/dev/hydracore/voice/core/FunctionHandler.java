@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.Set;
 import org.crac.Core;
 import org.crac.Resource;
 
@@ -32,6 +33,14 @@ public abstract class FunctionHandler implements RequestStreamHandler, Resource 
     /** No new round starts after this long (against AWS a round is ~3 requests of a few ms each). */
     static final Duration PRIMING_BUDGET = Duration.ofMillis(1500);
 
+    /** Lambda's variable naming how the environment was initialized. */
+    static final String INITIALIZATION_TYPE = "AWS_LAMBDA_INITIALIZATION_TYPE";
+    /**
+     * The kinds of init after which no snapshot is taken, so secrets may be fetched during init:
+     * on demand and provisioned concurrency, not {@code snap-start} (that fetches after restore).
+     */
+    static final Set<String> FETCH_AHEAD_AT_INIT = Set.of("on-demand", "provisioned-concurrency");
+
     private final Services services;
     private volatile boolean coldStart = true;
 
@@ -40,6 +49,20 @@ public abstract class FunctionHandler implements RequestStreamHandler, Resource 
     protected FunctionHandler(Services services) {
         this.services = services;
         Core.getGlobalContext().register(this);
+    }
+
+    /**
+     * Starts {@code work} on a thread of its own when the environment was initialized on demand
+     * (or for provisioned concurrency): work the first request would otherwise wait for, done while
+     * the runtime client finishes its start and fetches that request. Never with SnapStart, whose
+     * init ends in a snapshot that may hold no secret ({@link #afterRestore} fetches them then).
+     * A base class calls it at the end of its constructor, when what {@code work} uses is set.
+     */
+    protected final void aheadOfFirstRequest(Runnable work) {
+        String initType = System.getenv(INITIALIZATION_TYPE);
+        if (initType != null && FETCH_AHEAD_AT_INIT.contains(initType)) {
+            Overlap.ahead("ahead-of-first-request", work);
+        }
     }
 
     /**
@@ -74,11 +97,16 @@ public abstract class FunctionHandler implements RequestStreamHandler, Resource 
     @Override
     public final void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
         long start = System.nanoTime();
-        Invocation priming = Invocation.openSilent();
         try {
             for (int round = 0; round < PRIMING_ROUNDS; round++) {
-                prime();
-                clearSecrets();
+                // Each round's line is built as an invocation's is, then dropped: priming reports nothing.
+                Invocation priming = Invocation.openPriming();
+                try {
+                    prime();
+                } finally {
+                    priming.close();
+                    clearSecrets();
+                }
                 if (System.nanoTime() - start >= PRIMING_BUDGET.toNanos()) {
                     break;
                 }
@@ -87,7 +115,6 @@ public abstract class FunctionHandler implements RequestStreamHandler, Resource 
             // A snapshot without priming is slower, not wrong.
             Log.warn("snapstart priming failed", "exception", e.getClass().getSimpleName());
         } finally {
-            priming.close();
             clearSecrets();
         }
     }
@@ -100,6 +127,10 @@ public abstract class FunctionHandler implements RequestStreamHandler, Resource 
 
     @Override
     public final void afterRestore(org.crac.Context<? extends Resource> context) {
-        // Nothing to re-seed: secrets are fetched again on first use, SecureRandom reseeds itself.
+        // Nothing to re-seed (SecureRandom reseeds itself); what the first request needs is fetched
+        // now, beside the runtime client's start of its invocation loop.
+        if (services != null) {
+            Overlap.ahead("fetch-ahead", services::fetchAhead);
+        }
     }
 }

@@ -31,6 +31,7 @@ public final class Invocation {
     private static final ThreadLocal<Invocation> CURRENT = new ThreadLocal<>();
 
     private final boolean silent;
+    private final boolean dropLine;
     private final boolean coldStart;
     private final long startNanos;
     private final String functionName;
@@ -55,8 +56,13 @@ public final class Invocation {
     private final List<Metrics.Metric> metrics = new ArrayList<>();
 
     private Invocation(boolean silent, boolean coldStart, Context context) {
+        this(silent, false, coldStart, context);
+    }
+
+    private Invocation(boolean silent, boolean dropLine, boolean coldStart, Context context) {
         Log.Config c = Log.config();
         this.silent = silent;
+        this.dropLine = dropLine;
         this.coldStart = coldStart;
         this.startNanos = System.nanoTime();
         this.functionName = safe(context == null ? null : context.getFunctionName(), c.functionName());
@@ -76,11 +82,19 @@ public final class Invocation {
         return i;
     }
 
-    /** An invocation that reports nothing (SnapStart priming runs the request path inside one). */
-    public static Invocation openSilent() {
-        Invocation i = new Invocation(true, false, null);
+    /**
+     * A SnapStart priming round's invocation: its line is built as any invocation's (so that code
+     * is compiled in the snapshot) and then dropped, never written.
+     */
+    public static Invocation openPriming() {
+        Invocation i = new Invocation(false, true, false, null);
         CURRENT.set(i);
         return i;
+    }
+
+    /** True inside a priming run ({@link #openPriming()}): its requests are not the environment's. */
+    public boolean priming() {
+        return dropLine;
     }
 
     public static boolean isOpen() {
@@ -237,7 +251,7 @@ public final class Invocation {
     private void report() {
         double latencyMs = Math.round((System.nanoTime() - startNanos) / 1_000.0) / 1_000.0;
         List<Metrics.Metric> all = allMetrics();
-        Log.line(level, g -> {
+        Log.line(level, dropLine, g -> {
             Log.start(g, level, message != null ? message : defaultMessage());
             g.writeStringField("function_name", functionName);
             writeIfPresent(g, "function_version", functionVersion);

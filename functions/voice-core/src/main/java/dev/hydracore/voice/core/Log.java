@@ -86,6 +86,11 @@ public final class Log {
      * value can never break the line), when {@code level} is enabled.
      */
     static void line(Level level, Body body) {
+        line(level, false, body);
+    }
+
+    /** As {@link #line(Level, Body)}; {@code drop}: built, then not written (SnapStart priming). */
+    static void line(Level level, boolean drop, Body body) {
         if (!enabled(level)) {
             return;
         }
@@ -98,6 +103,9 @@ public final class Log {
             return;
         }
         bytes.write('\n');
+        if (drop) {
+            return;
+        }
         PrintStream err = System.err;
         err.write(bytes.toByteArray(), 0, bytes.size());
         err.flush();

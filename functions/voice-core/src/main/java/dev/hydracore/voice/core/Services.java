@@ -125,6 +125,18 @@ public final class Services {
         }
     }
 
+    /**
+     * Fetches now what the environment's first request would wait for: the API-key pepper, for a
+     * function that has one (building its Secrets Manager client and the SDK's request path on the
+     * way). {@link FunctionHandler} runs it on a thread of its own at on-demand init and after a
+     * SnapStart restore, never before a snapshot. A failure is the first request's to meet again.
+     */
+    public void fetchAhead() {
+        if (settings.get(Settings.PEPPER_SECRET_ID).isPresent()) {
+            authenticator().pepper().bytes();
+        }
+    }
+
     /** One per Services, so its key cache is shared by every request of the environment. */
     public synchronized Authenticator authenticator() {
         if (authenticator == null) {

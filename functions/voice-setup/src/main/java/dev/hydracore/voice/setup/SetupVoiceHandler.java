@@ -17,7 +17,6 @@ import dev.hydracore.voice.core.http.ErrorDetail;
 import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.Idempotency;
-import dev.hydracore.voice.core.http.InstanceId;
 import dev.hydracore.voice.core.http.JsonBody;
 import dev.hydracore.voice.core.http.ValidationException;
 import dev.hydracore.voice.core.store.ChannelRecord;
@@ -70,9 +69,10 @@ public final class SetupVoiceHandler extends ApiHandler {
 
     @Override
     protected HttpResponse handle(HttpRequest request) {
-        Principal principal = authenticator.authenticate(request);
-        String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
-        InstanceRecord instance = tenancy.requireOwned(principal, instanceId);
+        Tenancy.Owned owned = tenancy.authorize(authenticator, request);
+        Principal principal = owned.principal();
+        InstanceRecord instance = owned.instance();
+        String instanceId = instance.instanceId();
         SetupRequest setup = validated(request, instance);
         Optional<String> key = Idempotency.key(request);
         if (key.isEmpty()) {

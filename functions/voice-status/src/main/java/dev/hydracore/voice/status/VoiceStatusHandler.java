@@ -2,13 +2,11 @@ package dev.hydracore.voice.status;
 
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.auth.Authenticator;
-import dev.hydracore.voice.core.auth.Principal;
 import dev.hydracore.voice.core.auth.Tenancy;
 import dev.hydracore.voice.core.channel.ChannelStatus;
 import dev.hydracore.voice.core.http.ApiHandler;
 import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.http.HttpResponse;
-import dev.hydracore.voice.core.http.InstanceId;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,9 +28,8 @@ public final class VoiceStatusHandler extends ApiHandler {
 
     @Override
     protected HttpResponse handle(HttpRequest request) {
-        Principal principal = authenticator.authenticate(request);
-        String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
-        return ChannelStatus.of(tenancy.requireOwned(principal, instanceId)).toResponse();
+        return ChannelStatus.of(tenancy.authorize(authenticator, request).instance())
+                .toResponse();
     }
 
     @Override

@@ -8,7 +8,6 @@ import dev.hydracore.voice.core.http.ApiException;
 import dev.hydracore.voice.core.http.ApiHandler;
 import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.http.HttpResponse;
-import dev.hydracore.voice.core.http.InstanceId;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.ChannelStore;
 import dev.hydracore.voice.core.store.InstanceRecord;
@@ -49,9 +48,10 @@ public final class TeardownVoiceHandler extends ApiHandler {
 
     @Override
     protected HttpResponse handle(HttpRequest request) {
-        Principal principal = authenticator.authenticate(request);
-        String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
-        InstanceRecord instance = tenancy.requireOwned(principal, instanceId);
+        Tenancy.Owned owned = tenancy.authorize(authenticator, request);
+        Principal principal = owned.principal();
+        InstanceRecord instance = owned.instance();
+        String instanceId = instance.instanceId();
         if (instance.channel().isEmpty()) {
             throw ApiException.channelNotConfigured();
         }

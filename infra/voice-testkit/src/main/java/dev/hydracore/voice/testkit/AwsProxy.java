@@ -12,19 +12,22 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A loopback HTTP proxy in front of the emulator, for tests whose code under test runs in another
  * process (the operator CLI, function JVMs): counts AWS calls by {@code X-Amz-Target} and can answer
- * one operation with an AWS error of the test's choosing instead of forwarding it. Everything else
- * reaches the emulator unchanged.
+ * one operation with an AWS error of the test's choosing instead of forwarding it. It serves calls
+ * concurrently, can hold each one for a while before forwarding it, and records how many were in
+ * flight at once. Everything else reaches the emulator unchanged.
  */
 public final class AwsProxy implements AutoCloseable {
     private static final Set<String> RESTRICTED = Set.of("host", "connection", "content-length", "expect", "upgrade");
@@ -34,11 +37,19 @@ public final class AwsProxy implements AutoCloseable {
     private final URI target;
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     private final Map<String, String> faults = new ConcurrentHashMap<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
+    private volatile long holdMillis;
 
     public AwsProxy(URI target) throws IOException {
         this.target = target;
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::forward);
+        server.setExecutor(Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "aws-proxy");
+            t.setDaemon(true);
+            return t;
+        }));
         server.start();
     }
 
@@ -59,12 +70,28 @@ public final class AwsProxy implements AutoCloseable {
         return out;
     }
 
+    /** Holds every call this long before forwarding it (0: none), so overlapping calls are seen overlapping. */
+    public AwsProxy holdEach(Duration hold) {
+        this.holdMillis = hold.toMillis();
+        return this;
+    }
+
+    /** The most calls in flight at once since the last {@link #reset()}. */
+    public int maxInFlight() {
+        return maxInFlight.get();
+    }
+
     public void reset() {
         counts.clear();
+        maxInFlight.set(0);
     }
 
     private void forward(HttpExchange ex) throws IOException {
+        maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         try (ex) {
+            if (holdMillis > 0) {
+                Thread.sleep(holdMillis);
+            }
             byte[] body;
             try (InputStream in = ex.getRequestBody()) {
                 body = in.readAllBytes();
@@ -104,6 +131,8 @@ public final class AwsProxy implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            inFlight.decrementAndGet();
         }
     }
 

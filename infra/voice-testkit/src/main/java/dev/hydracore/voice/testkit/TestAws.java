@@ -95,6 +95,11 @@ public final class TestAws {
         return new Services(settings, clients, clock);
     }
 
+    /** Services whose every AWS call goes to {@code endpoint} (an {@link AwsProxy} in front of the emulator). */
+    public Services servicesVia(URI endpoint) {
+        return new Services(settings(), new AwsClients(aws.region(), endpoint, aws.credentials()), Clock.systemUTC());
+    }
+
     /** Services whose AWS endpoint refuses connections: a dependency outage. */
     public Services unreachableServices() {
         return new Services(

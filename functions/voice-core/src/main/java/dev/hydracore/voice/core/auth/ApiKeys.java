@@ -59,6 +59,11 @@ public final class ApiKeys {
         return true;
     }
 
+    /** The public key id of a {@link #wellFormed} key ({@code hk_} and 12 characters), what its record is found by. */
+    public static String keyId(String key) {
+        return key.substring(0, 3 + KEY_ID_CHARS);
+    }
+
     public static String digestHex(byte[] pepper, String key) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");

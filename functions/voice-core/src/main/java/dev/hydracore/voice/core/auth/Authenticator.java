@@ -1,6 +1,7 @@
 package dev.hydracore.voice.core.auth;
 
 import dev.hydracore.voice.core.Invocation;
+import dev.hydracore.voice.core.Overlap;
 import dev.hydracore.voice.core.http.ApiException;
 import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.store.ApiKeyStore;
@@ -9,7 +10,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * API-key authentication: {@code Authorization: Bearer <key>} or {@code X-Api-Key: <key>} (both
@@ -24,6 +27,7 @@ public final class Authenticator {
     private final long ttlNanos;
     private final LongSupplier nanoTime;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    private final AtomicBoolean firstLookup = new AtomicBoolean(true);
 
     public Authenticator(ApiKeyStore keys, Pepper pepper, Duration cacheTtl) {
         this(keys, pepper, cacheTtl, System::nanoTime);
@@ -37,18 +41,37 @@ public final class Authenticator {
     }
 
     public Principal authenticate(HttpRequest request) {
+        return authenticate(request, null).principal();
+    }
+
+    /**
+     * As {@link #authenticate(HttpRequest)}; on the environment's first key lookup (a cold start, or
+     * the first request after a SnapStart restore) {@code read}, a read the route needs next, runs
+     * at the same time as the pepper fetch and the key lookup, so that request waits for one round
+     * of AWS requests instead of three. Only then: a read started before the key is known to be
+     * valid is one an unauthenticated caller could make us do, and once per environment bounds it.
+     * {@code read} null: nothing alongside. The result's {@code alongside} is empty when it did not run.
+     */
+    public <T> Authenticated<T> authenticate(HttpRequest request, Supplier<T> read) {
         String key = presentedKey(request);
         if (!ApiKeys.wellFormed(key)) {
             throw ApiException.invalidApiKey();
         }
-        String digest = ApiKeys.digestHex(pepper.bytes(), key);
         long now = nanoTime.getAsLong();
-        Cached hit = cache.get(digest);
-        if (hit != null && now - hit.expiresAtNanos() < 0) {
-            Invocation.current().tenant(hit.principal().tenantId());
-            return hit.principal();
+        if (pepper.loaded()) {
+            Cached hit = cache.get(ApiKeys.digestHex(pepper.bytes(), key));
+            if (hit != null && now - hit.expiresAtNanos() < 0) {
+                Invocation.current().tenant(hit.principal().tenantId());
+                return new Authenticated<>(hit.principal(), Optional.empty());
+            }
         }
-        Optional<ApiKeyStore.StoredKey> stored = keys.findByDigest(digest);
+        // The key's record is found by its public key id, so the lookup need not wait for the pepper.
+        Overlap<byte[]> fetch = pepper.loaded() ? null : Overlap.start("pepper", pepper::bytes);
+        // Priming takes this path too, without using up the environment's first request.
+        boolean overlap = read != null && (Invocation.current().priming() || firstLookup.getAndSet(false));
+        Overlap<T> alongside = overlap ? Overlap.start("read", read) : null;
+        Optional<ApiKeyStore.StoredKey> stored = keys.findByKeyId(ApiKeys.keyId(key));
+        String digest = ApiKeys.digestHex(fetch != null ? fetch.join() : pepper.bytes(), key);
         if (stored.isEmpty()
                 || stored.get().revoked()
                 || !ApiKeys.constantTimeEquals(stored.get().digestHex(), digest)) {
@@ -62,13 +85,14 @@ public final class Authenticator {
         }
         cache.put(digest, new Cached(principal, now + ttlNanos));
         Invocation.current().tenant(principal.tenantId());
-        return principal;
+        return new Authenticated<>(principal, alongside == null ? Optional.empty() : Optional.of(alongside.join()));
     }
 
     /** Forgets every cached key and the pepper (SnapStart: nothing secret may sit in a snapshot). */
     public void clearSecrets() {
         cache.clear();
         pepper.clear();
+        firstLookup.set(true);
     }
 
     /** How many validated keys are cached now. */
@@ -106,6 +130,9 @@ public final class Authenticator {
         String token = h.substring(space + 1).trim();
         return token.isEmpty() ? null : token;
     }
+
+    /** Who the key belongs to, and the result of the read done alongside its lookup (when it ran). */
+    public record Authenticated<T>(Principal principal, Optional<T> alongside) {}
 
     private record Cached(Principal principal, long expiresAtNanos) {}
 }

@@ -17,7 +17,8 @@ import software.amazon.awssdk.services.dynamodb.model.Update;
 
 /**
  * API keys, stored only as their HMAC-SHA-256 digest under the server-side pepper. The digest is
- * the lookup key, so authentication is one GetItem.
+ * the hash item's key; a pointer item under the public key id carries the digest too, and is what
+ * authentication reads (one GetItem that need not wait for the pepper).
  */
 public final class ApiKeyStore {
     private final DynamoDbClient dynamo;
@@ -28,11 +29,26 @@ public final class ApiKeyStore {
         this.table = table;
     }
 
-    public Optional<StoredKey> findByDigest(String digestHex) {
-        Map<String, AttributeValue> item = dynamo.getItem(r ->
-                        r.tableName(table).key(TableLayout.apiKeyKey(digestHex)).consistentRead(true))
+    /**
+     * The key's record by its public key id: its pointer item, which carries the digest, the tenant
+     * and the revocation as its hash item does (both are written, and revoked, in one transaction).
+     * One consistent GetItem that needs no pepper, so it can overlap the pepper's fetch; the caller
+     * compares the digest in constant time.
+     */
+    public Optional<StoredKey> findByKeyId(String keyId) {
+        Map<String, AttributeValue> item = dynamo.getItem(
+                        r -> r.tableName(table).key(TableLayout.keyIdKey(keyId)).consistentRead(true))
                 .item();
-        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(fromItem(item));
+        if (item == null || item.isEmpty()) {
+            return Optional.empty();
+        }
+        AttributeValue revoked = item.get(TableLayout.REVOKED_AT);
+        return Optional.of(new StoredKey(
+                keyId,
+                TableLayout.str(item, TableLayout.TENANT_ID),
+                TableLayout.str(item, TableLayout.DIGEST),
+                0, // the pointer does not carry it; listings read the hash items
+                revoked == null ? null : Long.parseLong(revoked.n())));
     }
 
     /** Stores a new key for an existing tenant; false when the tenant does not exist. */
