@@ -3,6 +3,7 @@ package dev.hydracore.voice.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hydracore.voice.bench.floor.NoopHandler;
 import dev.hydracore.voice.bench.probe.SdkCallMeter;
 import dev.hydracore.voice.bench.probe.WarmRun;
 import dev.hydracore.voice.core.Json;
@@ -25,6 +26,7 @@ import dev.hydracore.voice.tooling.ProjectPaths;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -433,6 +435,7 @@ public final class Bench {
                 st.set("first", result.get("first_status"));
                 st.set("warm", result.get("warm_statuses"));
             }
+            runtimeClientFloor(report, jvmOptions, aws, creds, failures);
             if (statusFunction == null) {
                 failures.add("no function serves " + STATUS_METHOD + " " + STATUS_PATH + ": no Python comparison");
             } else if (py == null) {
@@ -589,6 +592,49 @@ public final class Bench {
      * The AOT training run: the function's cold-start command with {@code -XX:AOTCacheOutput} (so
      * the cache matches the classpath and options ./hydra local, ./hydra invoke and the timed runs use).
      */
+    /**
+     * The floor under every function's cold start: {@link NoopHandler} (reads its event, answers a
+     * constant) run exactly as a function is, with an AOT cache of its own, from process start to
+     * the response posted. What a function's cold start adds above it is its own code's.
+     */
+    private void runtimeClientFloor(
+            ObjectNode report, List<String> jvmOptions, LocalAws aws, AwsCredentials creds, ArrayNode failures)
+            throws IOException {
+        Path taskRoot = work.resolve("floor");
+        Path jar = TinyJars.write(taskRoot.resolve("lib").resolve("floor.jar"), NoopHandler.class, Map.of());
+        FunctionJvm jvm =
+                new FunctionJvm(jvmOptions, f -> List.of(jar), f -> taskRoot, f -> taskRoot.resolve("floor.aot"), true);
+        LocalFunction fn = new LocalFunction(
+                "RuntimeClientFloor", NoopHandler.class.getName() + "::handleRequest", "floor", 1024, 15, List.of());
+        FunctionLauncher launcher =
+                new FunctionLauncher(jvm, f -> LambdaEnvironment.of(f, Map.of(), aws.endpoint(), aws.region(), creds));
+        byte[] event = "{\"version\":\"2.0\",\"rawPath\":\"/\",\"headers\":{}}".getBytes(StandardCharsets.UTF_8);
+        if (options.aot() && jvm.usableAotCache(fn).isEmpty()) {
+            train(fn, jvm, launcher, event);
+        }
+        List<String> command = options.aot() ? jvm.command(fn, List.of()) : jvm.commandWithoutAot(fn, List.of());
+        progress("runtime client floor: " + options.runs() + " cold starts of a no-op stream handler");
+        List<Double> times = new ArrayList<>();
+        for (int i = 0; i < options.runs(); i++) {
+            Children.Timed t = children.timedLambda(
+                    launcher, fn, command, event, work.resolve("logs").resolve("floor.cold.log"), 30);
+            if (t.line() == null) {
+                failures.add("runtime client floor: no response (see logs/floor.cold.log)");
+                return;
+            }
+            times.add(t.seconds());
+        }
+        ObjectNode f = report.putObject("runtime_client_floor");
+        f.put("median_s", round(median(times), 4));
+        f.put("min_s", round(min(times), 4));
+        f.put("max_s", round(max(times), 4));
+        f.put("runs", times.size());
+        f.put("aot_cache", command.stream().anyMatch(a -> a.startsWith("-XX:AOTCache=")));
+        f.put(
+                "measured",
+                "a no-op stream handler under the runtime client, on demand: process start -> response posted");
+    }
+
     private void train(LocalFunction fn, FunctionJvm jvm, FunctionLauncher launcher, byte[] event) throws IOException {
         Path aot = jvm.aotCache(fn);
         progress(fn.logicalId() + ": training the AOT cache " + root.relativize(aot));

@@ -42,6 +42,23 @@ final class Table {
         } else {
             sb.append("Python baseline: not measured\n");
         }
+        JsonNode floor = r.path("runtime_client_floor");
+        if (floor.has("median_s")) {
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "Floor (a no-op stream handler under the runtime client, same options, its own AOT cache): median %.3f s, min %.3f, max %.3f, %d runs%s%n",
+                    floor.path("median_s").asDouble(),
+                    floor.path("min_s").asDouble(),
+                    floor.path("max_s").asDouble(),
+                    floor.path("runs").asInt(),
+                    py.has("median_s")
+                            ? String.format(
+                                    Locale.ROOT,
+                                    " (%.2fx Python)",
+                                    floor.path("median_s").asDouble()
+                                            / py.path("median_s").asDouble())
+                            : ""));
+        }
         sb.append('\n');
         Set<String> ids = new LinkedHashSet<>();
         r.path("status_codes").fieldNames().forEachRemaining(ids::add);
