@@ -31,6 +31,7 @@ public final class Scheduler implements AutoCloseable {
     private final Set<Thread> firings = new HashSet<>();
     private Thread timer;
     private boolean stopped;
+    private Instant waitingFor;
 
     public Scheduler(LocalGateway.Functions functions, InstantSource clock, PrintStream log) {
         this.functions = functions;
@@ -77,6 +78,8 @@ public final class Scheduler implements AutoCloseable {
             Next soonest =
                     pending.stream().min((a, b) -> a.at().compareTo(b.at())).orElseThrow();
             synchronized (this) {
+                waitingFor = soonest.at();
+                notifyAll();
                 while (!stopped) {
                     long wait = Duration.between(clock.instant(), soonest.at()).toMillis();
                     if (wait <= 0) {
@@ -148,6 +151,23 @@ public final class Scheduler implements AutoCloseable {
     /** Makes the timer look at the clock again (tests with a clock of their own move it, then wake the timer). */
     synchronized void wake() {
         notifyAll();
+    }
+
+    /**
+     * Waits up to {@code limit} until the timer has planned the firing at {@code at} and waits for
+     * it: tests that move their own clock do so only then, so what the timer plans never depends
+     * on whether it looked at the clock before or after the move. True when it has.
+     */
+    synchronized boolean awaitPlanned(Instant at, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!at.equals(waitingFor)) {
+            long left = (deadline - System.nanoTime()) / 1_000_000;
+            if (left <= 0) {
+                return false;
+            }
+            wait(left);
+        }
+        return true;
     }
 
     /** Runs still in flight, for tests and shutdown. */

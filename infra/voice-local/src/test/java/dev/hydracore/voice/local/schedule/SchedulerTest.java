@@ -86,6 +86,7 @@ class SchedulerTest {
                     first.event().get("resources").get(0).asText());
             assertNull(calls.poll(300, TimeUnit.MILLISECONDS), "once per period");
 
+            assertTrue(scheduler.awaitPlanned(T0.plusSeconds(120), Duration.ofSeconds(5)), "the next is a period on");
             clock.now.set(T0.plusSeconds(120));
             scheduler.wake();
             Call second = calls.poll(5, TimeUnit.SECONDS);
@@ -100,6 +101,7 @@ class SchedulerTest {
                     "an event id per firing");
 
             // The machine slept for hours: one firing per schedule now, not a replay of every missed one.
+            assertTrue(scheduler.awaitPlanned(T0.plusSeconds(180), Duration.ofSeconds(5)));
             clock.now.set(Instant.parse("2026-12-02T03:00:30Z"));
             scheduler.wake();
             List<Call> afterSleep = new java.util.ArrayList<>();
@@ -151,14 +153,15 @@ class SchedulerTest {
             // --schedule-now: the first firing is at once, then the schedule's own.
             scheduler.start(List.of(schedule("Sweeper", "rate(1 minute)", true)), "us-east-1", "1", true);
             assertNotNull(started.poll(5, TimeUnit.SECONDS), "fires at start with fireNow");
-            // Two periods on: due whether the timer planned the next firing before or after the clock moved.
-            clock.now.set(T0.plusSeconds(120));
+            // Moved once the timer has planned the next firing (a period on), so the move makes it due.
+            assertTrue(scheduler.awaitPlanned(T0.plusSeconds(60), Duration.ofSeconds(5)), "the next is a period on");
+            clock.now.set(T0.plusSeconds(60));
             scheduler.wake();
             assertNotNull(started.poll(5, TimeUnit.SECONDS), "the next firing starts while the first still runs");
             assertEquals(2, scheduler.inFlight());
 
             scheduler.close();
-            clock.now.set(T0.plusSeconds(180));
+            clock.now.set(T0.plusSeconds(120));
             scheduler.wake();
             assertNull(started.poll(500, TimeUnit.MILLISECONDS), "nothing fires after close");
             assertFalse(scheduler.awaitFirings(Duration.ofMillis(100)), "the two runs are still in flight");
