@@ -49,19 +49,9 @@ public abstract class FunctionHandler implements RequestStreamHandler, Resource 
     protected FunctionHandler(Services services) {
         this.services = services;
         Core.getGlobalContext().register(this);
-    }
-
-    /**
-     * Starts {@code work} on a thread of its own when the environment was initialized on demand
-     * (or for provisioned concurrency): work the first request would otherwise wait for, done while
-     * the runtime client finishes its start and fetches that request. Never with SnapStart, whose
-     * init ends in a snapshot that may hold no secret ({@link #afterRestore} fetches them then).
-     * A base class calls it at the end of its constructor, when what {@code work} uses is set.
-     */
-    protected final void aheadOfFirstRequest(Runnable work) {
         String initType = System.getenv(INITIALIZATION_TYPE);
         if (initType != null && FETCH_AHEAD_AT_INIT.contains(initType)) {
-            Overlap.ahead("ahead-of-first-request", work);
+            fetchAhead();
         }
     }
 
@@ -129,6 +119,16 @@ public abstract class FunctionHandler implements RequestStreamHandler, Resource 
     public final void afterRestore(org.crac.Context<? extends Resource> context) {
         // Nothing to re-seed (SecureRandom reseeds itself); what the first request needs is fetched
         // now, beside the runtime client's start of its invocation loop.
+        fetchAhead();
+    }
+
+    /**
+     * On a thread of its own, what the environment's first request would wait for
+     * ({@link Services#fetchAhead}), while the runtime client finishes its start (on-demand init)
+     * or its restore: never before a snapshot, which may hold no secret. It uses only the
+     * {@link Services}, which is complete before any handler's constructor runs.
+     */
+    private void fetchAhead() {
         if (services != null) {
             Overlap.ahead("fetch-ahead", services::fetchAhead);
         }

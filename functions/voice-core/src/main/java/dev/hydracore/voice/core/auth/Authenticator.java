@@ -58,20 +58,23 @@ public final class Authenticator {
             throw ApiException.invalidApiKey();
         }
         long now = nanoTime.getAsLong();
-        if (pepper.loaded()) {
-            Cached hit = cache.get(ApiKeys.digestHex(pepper.bytes(), key));
+        String digest = pepper.loaded() ? ApiKeys.digestHex(pepper.bytes(), key) : null;
+        if (digest != null) {
+            Cached hit = cache.get(digest);
             if (hit != null && now - hit.expiresAtNanos() < 0) {
                 Invocation.current().tenant(hit.principal().tenantId());
                 return new Authenticated<>(hit.principal(), Optional.empty());
             }
         }
         // The key's record is found by its public key id, so the lookup need not wait for the pepper.
-        Overlap<byte[]> fetch = pepper.loaded() ? null : Overlap.start("pepper", pepper::bytes);
+        Overlap<byte[]> fetch = digest == null ? Overlap.start("pepper", pepper::bytes) : null;
         // Priming takes this path too, without using up the environment's first request.
         boolean overlap = read != null && (Invocation.current().priming() || firstLookup.getAndSet(false));
         Overlap<T> alongside = overlap ? Overlap.start("read", read) : null;
         Optional<ApiKeyStore.StoredKey> stored = keys.findByKeyId(ApiKeys.keyId(key));
-        String digest = ApiKeys.digestHex(fetch != null ? fetch.join() : pepper.bytes(), key);
+        if (digest == null) {
+            digest = ApiKeys.digestHex(fetch.join(), key);
+        }
         if (stored.isEmpty()
                 || stored.get().revoked()
                 || !ApiKeys.constantTimeEquals(stored.get().digestHex(), digest)) {

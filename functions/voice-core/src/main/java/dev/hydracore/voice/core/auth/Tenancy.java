@@ -31,21 +31,16 @@ public final class Tenancy {
         String instanceId = InstanceId.parse(raw);
         Principal principal = caller.principal();
         Optional<InstanceRecord> found = caller.alongside().orElseGet(() -> instances.find(instanceId));
-        return new Owned(principal, found.filter(i -> owns(principal, i)).orElseThrow(ApiException::instanceNotFound));
+        return new Owned(principal, owned(principal, found));
     }
 
     public InstanceRecord requireOwned(Principal principal, String instanceId) {
-        return requireOwned(principal, instanceId, Optional.empty());
+        return owned(principal, instances.find(instanceId));
     }
 
-    /**
-     * As {@link #requireOwned(Principal, String)}, trusting {@code seen} (the instance item a read of
-     * the caller's already brought) when it is the caller's; otherwise the instance is read.
-     */
-    public InstanceRecord requireOwned(Principal principal, String instanceId, Optional<InstanceRecord> seen) {
-        return seen.filter(i -> owns(principal, i))
-                .or(() -> instances.find(instanceId).filter(i -> owns(principal, i)))
-                .orElseThrow(ApiException::instanceNotFound);
+    /** The instance when it exists and is the caller's tenant's; 404 either way otherwise. */
+    private static InstanceRecord owned(Principal principal, Optional<InstanceRecord> found) {
+        return found.filter(i -> owns(principal, i)).orElseThrow(ApiException::instanceNotFound);
     }
 
     private static boolean owns(Principal principal, InstanceRecord instance) {

@@ -50,9 +50,6 @@ public abstract class ApiHandler extends FunctionHandler {
     protected ApiHandler(Services services) {
         super(services);
         this.services = services;
-        if (services != null) {
-            aheadOfFirstRequest(services::fetchAhead);
-        }
     }
 
     @Override
