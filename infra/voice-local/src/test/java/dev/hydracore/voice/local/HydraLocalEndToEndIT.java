@@ -7,22 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.tooling.LocalAws;
-import dev.hydracore.voice.tooling.ProjectPaths;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -32,65 +23,17 @@ import org.junit.jupiter.api.Test;
  */
 class HydraLocalEndToEndIT {
 
-    /** ./hydra local on a free port, started as a user would, with stderr in a log file. */
-    private static Process startHydraLocal(int port, Path log) throws IOException {
-        Path root = ProjectPaths.root();
-        ProcessBuilder pb = new ProcessBuilder(
-                        "bash", root.resolve("hydra").toString(), "local", "--port", Integer.toString(port))
-                .directory(root.toFile())
-                .redirectError(log.toFile());
-        // We run inside `mvn verify`, which has already built what ./hydra local needs.
-        pb.environment().put("HYDRA_SKIP_BUILD", "1");
-        pb.environment().remove("HYDRA_PUBLIC_URL");
-        return pb.start();
-    }
-
-    /** The READY line; stdout keeps being drained afterwards so the server never blocks on a full pipe. */
-    private static String awaitReady(Process hydra, Path log) throws Exception {
-        BufferedReader stdout =
-                new BufferedReader(new InputStreamReader(hydra.getInputStream(), StandardCharsets.UTF_8));
-        String readyLine = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        for (String line; (line = stdout.readLine()) != null; ) {
-                            if (line.startsWith("READY ")) {
-                                return line;
-                            }
-                        }
-                        return null;
-                    } catch (IOException e) {
-                        return null;
-                    }
-                })
-                .get(180, TimeUnit.SECONDS);
-        assertTrue(readyLine != null, () -> "no READY line; ./hydra local said:\n" + read(log));
-        Thread.ofVirtual().start(() -> {
-            try {
-                stdout.transferTo(java.io.Writer.nullWriter());
-            } catch (IOException ignored) {
-                // closed on exit
-            }
-        });
-        return readyLine;
-    }
-
-    private static Path log(String name) throws IOException {
-        return Files.createDirectories(ProjectPaths.root().resolve("infra/voice-local/target"))
-                .resolve(name);
-    }
-
     @Test
     void servesTheStatusRouteWithTheDemoKeyAndLeavesNothingRunning() throws Exception {
-        int port = freePort();
-        Path log = log("hydra-local-e2e.log");
-        Process hydra = startHydraLocal(port, log);
+        int port = HydraLocalProcess.freePort();
+        Path log = HydraLocalProcess.logFile("hydra-local-e2e.log");
+        Process hydra = HydraLocalProcess.builder(port, log, List.of()).start();
         try {
-            String readyLine = awaitReady(hydra, log);
-
-            JsonNode ready = Json.MAPPER.readTree(readyLine.substring("READY ".length()));
+            JsonNode ready = HydraLocalProcess.awaitReady(hydra, log);
             assertEquals(
                     List.of("api_key", "aws_endpoint", "base_url", "instance_id", "tenant_id"),
                     fieldNames(ready),
-                    readyLine.replaceAll("hk_\\S+?\"", "hk_…\""));
+                    ready.toString().replaceAll("hk_\\S+?\"", "hk_…\""));
             assertEquals("http://127.0.0.1:" + port, ready.get("base_url").asText());
             assertTrue(ready.get("api_key").asText().startsWith("hk_"));
 
@@ -155,12 +98,12 @@ class HydraLocalEndToEndIT {
 
     @Test
     void aKilledLocalRuntimeTakesItsFunctionJvmsAndEmulatorWithIt() throws Exception {
-        int port = freePort();
-        Path log = log("hydra-local-kill.log");
-        Process hydra = startHydraLocal(port, log);
+        int port = HydraLocalProcess.freePort();
+        Path log = HydraLocalProcess.logFile("hydra-local-kill.log");
+        Process hydra = HydraLocalProcess.builder(port, log, List.of()).start();
         List<ProcessHandle> started = List.of();
         try {
-            JsonNode ready = Json.MAPPER.readTree(awaitReady(hydra, log).substring("READY ".length()));
+            JsonNode ready = HydraLocalProcess.awaitReady(hydra, log);
             HttpResponse<String> r = HttpClient.newHttpClient()
                     .send(
                             HttpRequest.newBuilder(
@@ -204,19 +147,5 @@ class HydraLocalEndToEndIT {
                 .map(p -> p.pid() + " " + p.info().command().orElse("?"))
                 .toList()
                 .toString();
-    }
-
-    private static String read(Path log) {
-        try {
-            return Files.readString(log);
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -40,23 +40,36 @@ final class HydraLocalProcess implements AutoCloseable {
 
     /** The same, with more of ./hydra local's options. */
     static HydraLocalProcess start(String logName, List<String> options) throws Exception {
-        Path root = ProjectPaths.root();
-        Path log = Files.createDirectories(root.resolve("infra/voice-local/target"))
-                .resolve(logName);
-        List<String> command = new java.util.ArrayList<>(
-                List.of("bash", root.resolve("hydra").toString(), "local", "--port", Integer.toString(freePort())));
-        command.addAll(options);
-        ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile()).redirectError(log.toFile());
-        // We run inside `mvn verify`, which has already built what ./hydra local needs.
-        pb.environment().put("HYDRA_SKIP_BUILD", "1");
-        pb.environment().remove("HYDRA_PUBLIC_URL");
-        Process process = pb.start();
+        Path log = logFile(logName);
+        Process process = builder(freePort(), log, options).start();
         try {
             return new HydraLocalProcess(process, log, awaitReady(process, log));
         } catch (Throwable t) {
             stop(process);
             throw t;
         }
+    }
+
+    /**
+     * The command a user types, {@code ./hydra local --port <port> <options>}, in the project root,
+     * stderr to {@code log}: for tests that need the bare process (how it stops, what it leaves).
+     */
+    static ProcessBuilder builder(int port, Path log, List<String> options) {
+        Path root = ProjectPaths.root();
+        List<String> command = new java.util.ArrayList<>(
+                List.of("bash", root.resolve("hydra").toString(), "local", "--port", Integer.toString(port)));
+        command.addAll(options);
+        ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile()).redirectError(log.toFile());
+        // We run inside `mvn verify`, which has already built what ./hydra local needs.
+        pb.environment().put("HYDRA_SKIP_BUILD", "1");
+        pb.environment().remove("HYDRA_PUBLIC_URL");
+        return pb;
+    }
+
+    /** A log file under infra/voice-local/target. */
+    static Path logFile(String name) throws IOException {
+        return Files.createDirectories(ProjectPaths.root().resolve("infra/voice-local/target"))
+                .resolve(name);
     }
 
     String baseUrl() {
@@ -104,7 +117,7 @@ final class HydraLocalProcess implements AutoCloseable {
     }
 
     /** The READY object; stdout keeps being drained afterwards so the server never blocks on a full pipe. */
-    private static JsonNode awaitReady(Process hydra, Path log) throws Exception {
+    static JsonNode awaitReady(Process hydra, Path log) throws Exception {
         BufferedReader stdout =
                 new BufferedReader(new InputStreamReader(hydra.getInputStream(), StandardCharsets.UTF_8));
         String readyLine = CompletableFuture.supplyAsync(() -> {
@@ -131,7 +144,7 @@ final class HydraLocalProcess implements AutoCloseable {
         return Json.MAPPER.readTree(readyLine.substring("READY ".length()));
     }
 
-    private static String readLog(Path log) {
+    static String readLog(Path log) {
         try {
             return Files.readString(log);
         } catch (IOException e) {

@@ -7,24 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.webhook.TimestampedHmac;
-import dev.hydracore.voice.tooling.ProjectPaths;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -49,37 +41,29 @@ class HydraLocalScheduleIT {
 
     @Test
     void theSweepersScheduleFiresEveryMinuteAndEndsALostCall() throws Exception {
-        int port = freePort();
-        Path log = Files.createDirectories(ProjectPaths.root().resolve("infra/voice-local/target"))
-                .resolve("hydra-local-schedule.log");
-        Path root = ProjectPaths.root();
+        int port = HydraLocalProcess.freePort();
+        Path log = HydraLocalProcess.logFile("hydra-local-schedule.log");
         // Both forms sam accepts in one run: a quoted 'A=1 B=2' argument and CloudFormation's key/value form.
-        ProcessBuilder pb = new ProcessBuilder(
-                        "bash",
-                        root.resolve("hydra").toString(),
-                        "local",
-                        "--port",
-                        Integer.toString(port),
+        ProcessBuilder pb = HydraLocalProcess.builder(
+                port,
+                log,
+                List.of(
                         "--parameter-overrides",
                         "MaxCallSeconds=5 EndedCallTtlSeconds=600",
-                        "ParameterKey=ApiKeyCacheSeconds,ParameterValue=0")
-                .directory(root.toFile())
-                .redirectError(log.toFile());
-        pb.environment().put("HYDRA_SKIP_BUILD", "1");
-        pb.environment().remove("HYDRA_PUBLIC_URL");
+                        "ParameterKey=ApiKeyCacheSeconds,ParameterValue=0"));
         Instant launched = Instant.now();
         Process hydra = pb.start();
         List<ProcessHandle> started = List.of();
         try {
-            JsonNode ready = Json.MAPPER.readTree(awaitReady(hydra, log).substring("READY ".length()));
+            JsonNode ready = HydraLocalProcess.awaitReady(hydra, log);
             String base = ready.get("base_url").asText();
             String instance = ready.get("instance_id").asText();
             String apiKey = ready.get("api_key").asText();
             URI channel = URI.create(base + "/v1/instances/" + instance + "/channels/voice");
             URI callsUri = URI.create(channel + "/calls");
 
-            Matcher first = FIRST_FIRING.matcher(read(log));
-            assertTrue(first.find(), () -> "the sweeper's schedule is announced:\n" + read(log));
+            Matcher first = FIRST_FIRING.matcher(HydraLocalProcess.readLog(log));
+            assertTrue(first.find(), () -> "the sweeper's schedule is announced:\n" + HydraLocalProcess.readLog(log));
             Instant firstFiring = Instant.parse(first.group(1));
             assertTrue(
                     !firstFiring.isBefore(launched.plusSeconds(60))
@@ -87,8 +71,9 @@ class HydraLocalScheduleIT {
                     () -> "rate(1 minute) first fires a minute after the start: " + firstFiring + ", launched "
                             + launched);
             assertTrue(
-                    read(log).contains("MaxCallSeconds=5 is outside the template's MinValue/MaxValue"),
-                    () -> read(log));
+                    HydraLocalProcess.readLog(log)
+                            .contains("MaxCallSeconds=5 is outside the template's MinValue/MaxValue"),
+                    () -> HydraLocalProcess.readLog(log));
 
             String retellKey = "key_" + UUID.randomUUID().toString().replace("-", "");
             HttpResponse<String> setup = send(HttpRequest.newBuilder(channel)
@@ -137,14 +122,17 @@ class HydraLocalScheduleIT {
                 Thread.sleep(2000);
                 active = status(channel, apiKey).get("active_calls").asInt();
             }
-            assertEquals(0, active, () -> "the sweeper ended the lost call by " + deadline + ":\n" + read(log));
+            assertEquals(
+                    0,
+                    active,
+                    () -> "the sweeper ended the lost call by " + deadline + ":\n" + HydraLocalProcess.readLog(log));
             Instant endedBy = Instant.now();
             assertTrue(
                     !endedBy.isBefore(firstFiring),
                     "nothing but the schedule ended it: not before the first firing " + firstFiring);
             assertEquals(0, calls(callsUri, apiKey).size());
 
-            String logText = read(log);
+            String logText = HydraLocalProcess.readLog(log);
             assertTrue(logText.contains("schedule VoiceSweeperFunction.Sweep fired (rate(1 minute), event "), logText);
             Matcher answer = ANSWER.matcher(logText);
             int ended = 0;
@@ -189,47 +177,5 @@ class HydraLocalScheduleIT {
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
         return http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** The READY line; stdout keeps being drained afterwards so the server never blocks on a full pipe. */
-    private static String awaitReady(Process hydra, Path log) throws Exception {
-        BufferedReader stdout =
-                new BufferedReader(new InputStreamReader(hydra.getInputStream(), StandardCharsets.UTF_8));
-        String readyLine = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        for (String line; (line = stdout.readLine()) != null; ) {
-                            if (line.startsWith("READY ")) {
-                                return line;
-                            }
-                        }
-                        return null;
-                    } catch (IOException e) {
-                        return null;
-                    }
-                })
-                .get(180, TimeUnit.SECONDS);
-        assertTrue(readyLine != null, () -> "no READY line; ./hydra local said:\n" + read(log));
-        Thread.ofVirtual().start(() -> {
-            try {
-                stdout.transferTo(java.io.Writer.nullWriter());
-            } catch (IOException ignored) {
-                // closed on exit
-            }
-        });
-        return readyLine;
-    }
-
-    private static String read(Path log) {
-        try {
-            return Files.readString(log);
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }
