@@ -28,6 +28,8 @@ import java.util.concurrent.Executors;
 public final class LocalGateway implements AutoCloseable {
     /** API Gateway's payload quota for HTTP APIs. */
     public static final int MAX_BODY_BYTES = 10 * 1024 * 1024;
+    /** How much of an oversized body is read and dropped before the 413 (beyond it, the connection just closes). */
+    static final long DRAIN_LIMIT_BYTES = 64L * 1024 * 1024;
 
     private final HttpServer server;
     private final Router router;
@@ -138,23 +140,39 @@ public final class LocalGateway implements AutoCloseable {
         }
     }
 
-    /** The body, or null when it exceeds {@link #MAX_BODY_BYTES}. */
+    /**
+     * The body, or null when it exceeds {@link #MAX_BODY_BYTES}. An oversized body is still read
+     * (and dropped) up to {@link #DRAIN_LIMIT_BYTES}: a server that answers 413 and closes while the
+     * client is still sending resets the connection under the client's feet, which then sees no
+     * answer at all instead of the 413.
+     */
     private static byte[] readBody(HttpExchange exchange) throws IOException {
         String declared = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null && Long.parseLong(declared.strip()) > MAX_BODY_BYTES) {
-            return null;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (InputStream in = exchange.getRequestBody()) {
+            if (declared != null && Long.parseLong(declared.strip()) > MAX_BODY_BYTES) {
+                discard(in, 0);
+                return null;
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[] buf = new byte[65536];
             for (int n; (n = in.read(buf)) > 0; ) {
                 out.write(buf, 0, n);
                 if (out.size() > MAX_BODY_BYTES) {
+                    discard(in, out.size());
                     return null;
                 }
             }
+            return out.toByteArray();
         }
-        return out.toByteArray();
+    }
+
+    /** Reads and drops what is left of a body, until it ends or {@link #DRAIN_LIMIT_BYTES} are read in all. */
+    private static void discard(InputStream in, long alreadyRead) throws IOException {
+        byte[] buf = new byte[65536];
+        long read = alreadyRead;
+        for (int n; read < DRAIN_LIMIT_BYTES && (n = in.read(buf)) > 0; ) {
+            read += n;
+        }
     }
 
     private static void send(HttpExchange exchange, GatewayResponse response) throws IOException {
