@@ -44,15 +44,30 @@ public abstract class FunctionHandler implements RequestStreamHandler, Resource 
     private final Services services;
     private volatile boolean coldStart = true;
 
-    /** {@code services}: whose secrets and caches are cleared before a snapshot (null: none held). */
+    static {
+        JdkWarmUp.start();
+    }
+
+    /**
+     * {@code services}: whose secrets and caches are cleared before a snapshot (null: none held).
+     * After an init that no snapshot follows (on demand, provisioned concurrency) the handler does
+     * not register with CRaC (its hooks could never fire, and registering is ~8 ms of a cold start:
+     * org.crac's reflection and a dynamic proxy) but fetches ahead instead; otherwise (SnapStart, or
+     * no init type: a JVM outside Lambda) it registers, and never fetches before a snapshot.
+     */
     @SuppressWarnings("this-escape")
     protected FunctionHandler(Services services) {
         this.services = services;
-        Core.getGlobalContext().register(this);
-        String initType = System.getenv(INITIALIZATION_TYPE);
-        if (initType != null && FETCH_AHEAD_AT_INIT.contains(initType)) {
+        if (noSnapshotFollows(System.getenv(INITIALIZATION_TYPE))) {
             fetchAhead();
+        } else {
+            Core.getGlobalContext().register(this);
         }
+    }
+
+    /** Whether an environment initialized this way is never snapshotted (Lambda's init types). */
+    static boolean noSnapshotFollows(String initType) {
+        return initType != null && FETCH_AHEAD_AT_INIT.contains(initType);
     }
 
     /**

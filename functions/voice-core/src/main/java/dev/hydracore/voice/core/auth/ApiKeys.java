@@ -16,7 +16,6 @@ import javax.crypto.spec.SecretKeySpec;
  * bytes (256 bits) base64url-encoded. Only HMAC-SHA-256(pepper, key) is ever stored.
  */
 public final class ApiKeys {
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
     private static final int KEY_ID_CHARS = 12;
     private static final int SECRET_CHARS = 43;
@@ -27,10 +26,10 @@ public final class ApiKeys {
     public static NewKey generate() {
         char[] id = new char[KEY_ID_CHARS];
         for (int i = 0; i < id.length; i++) {
-            id[i] = BASE32[RANDOM.nextInt(BASE32.length)];
+            id[i] = BASE32[Randomness.SOURCE.nextInt(BASE32.length)];
         }
         byte[] secret = new byte[32];
-        RANDOM.nextBytes(secret);
+        Randomness.SOURCE.nextBytes(secret);
         String keyId = "hk_" + new String(id);
         return new NewKey(
                 keyId, keyId + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
@@ -84,5 +83,10 @@ public final class ApiKeys {
         public String toString() {
             return "NewKey[keyId=" + keyId + ", plaintext=<redacted>]";
         }
+    }
+
+    /** Built on first use (key generation only), not when a function that only checks keys loads this class. */
+    private static final class Randomness {
+        static final SecureRandom SOURCE = new SecureRandom();
     }
 }
