@@ -68,7 +68,7 @@ public final class Services {
     /** One per Services, so its data-key cache serves every request of the environment. */
     public synchronized CredentialVault vault() {
         if (vault == null) {
-            vault = new CredentialVault(aws.kms(), settings.require(Settings.KMS_KEY_ID), settings.dataKeyCacheTtl());
+            vault = new CredentialVault(aws::kms, settings.require(Settings.KMS_KEY_ID), settings.dataKeyCacheTtl());
         }
         return vault;
     }
@@ -129,11 +129,16 @@ public final class Services {
      * Fetches now what the environment's first request would wait for: the API-key pepper, for a
      * function that has one (building its Secrets Manager client and the SDK's request path on the
      * way). {@link FunctionHandler} runs it on a thread of its own at on-demand init and after a
-     * SnapStart restore, never before a snapshot. A failure is the first request's to meet again.
+     * SnapStart restore, never before a snapshot. A function that seals or opens credentials
+     * (KMS_KEY_ID set) has its KMS client built here too, after the pepper. A failure is the first
+     * request's to meet again.
      */
     public void fetchAhead() {
         if (settings.get(Settings.PEPPER_SECRET_ID).isPresent()) {
             authenticator().pepper().bytes();
+        }
+        if (settings.get(Settings.KMS_KEY_ID).isPresent()) {
+            aws.kms(); // built here, not in the handler's constructor or its first request
         }
     }
 

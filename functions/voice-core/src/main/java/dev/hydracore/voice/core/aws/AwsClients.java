@@ -38,10 +38,10 @@ public class AwsClients {
     private final Region region;
     private final URI endpointOverride;
     private final AwsCredentialsProvider credentials;
-    private volatile SdkHttpClient http;
-    private volatile DynamoDbClient dynamo;
-    private volatile KmsClient kms;
-    private volatile SecretsManagerClient secrets;
+    private final Lazy<SdkHttpClient> http = new Lazy<>();
+    private final Lazy<DynamoDbClient> dynamo = new Lazy<>();
+    private final Lazy<KmsClient> kms = new Lazy<>();
+    private final Lazy<SecretsManagerClient> secrets = new Lazy<>();
 
     /** What a function uses: endpoint from the SDK's own settings, credentials as Lambda provides them. */
     public AwsClients(String region) {
@@ -75,32 +75,17 @@ public class AwsClients {
                 .build();
     }
 
-    public synchronized DynamoDbClient dynamo() {
-        if (dynamo == null) {
-            dynamo = configure(DynamoDbClient.builder()).build();
-        }
-        return dynamo;
+    /** Each client is built on first use, once, with a lock of its own (two can be built at once). */
+    public DynamoDbClient dynamo() {
+        return dynamo.get(() -> configure(DynamoDbClient.builder()).build());
     }
 
-    public synchronized KmsClient kms() {
-        if (kms == null) {
-            kms = configure(KmsClient.builder()).build();
-        }
-        return kms;
+    public KmsClient kms() {
+        return kms.get(() -> configure(KmsClient.builder()).build());
     }
 
-    public synchronized SecretsManagerClient secrets() {
-        if (secrets == null) {
-            secrets = configure(SecretsManagerClient.builder()).build();
-        }
-        return secrets;
-    }
-
-    private SdkHttpClient http() {
-        if (http == null) {
-            http = UrlConnectionHttpClient.create(AwsClients::openConnection);
-        }
-        return http;
+    public SecretsManagerClient secrets() {
+        return secrets.get(() -> configure(SecretsManagerClient.builder()).build());
     }
 
     /**
@@ -124,7 +109,7 @@ public class AwsClients {
     private <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder) {
         builder.region(region)
                 .credentialsProvider(credentials)
-                .httpClient(http())
+                .httpClient(http.get(() -> UrlConnectionHttpClient.create(AwsClients::openConnection)))
                 .overrideConfiguration(override());
         if (endpointOverride != null) {
             builder.endpointOverride(endpointOverride);

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
@@ -44,7 +45,7 @@ public final class CredentialVault {
     private static final int MAX_CACHED_KEYS = 1_000;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final KmsClient kms;
+    private final Supplier<KmsClient> kms;
     private final String keyId;
     private final long ttlNanos;
     private final LongSupplier nanoTime;
@@ -55,6 +56,15 @@ public final class CredentialVault {
     }
 
     public CredentialVault(KmsClient kms, String keyId, Duration cacheTtl, LongSupplier nanoTime) {
+        this(() -> kms, keyId, cacheTtl, nanoTime);
+    }
+
+    /** {@code kms}: asked for the client at each use, so a function can build it lazily (or ahead, elsewhere). */
+    public CredentialVault(Supplier<KmsClient> kms, String keyId, Duration cacheTtl) {
+        this(kms, keyId, cacheTtl, System::nanoTime);
+    }
+
+    private CredentialVault(Supplier<KmsClient> kms, String keyId, Duration cacheTtl, LongSupplier nanoTime) {
         this.kms = kms;
         this.keyId = keyId;
         this.ttlNanos = cacheTtl.toNanos();
@@ -63,8 +73,9 @@ public final class CredentialVault {
 
     /** One KMS GenerateDataKey, then local AES-GCM. */
     public Sealed seal(String instanceId, Map<String, String> credentials) {
-        GenerateDataKeyResponse dk = kms.generateDataKey(
-                r -> r.keyId(keyId).keySpec(DataKeySpec.AES_256).encryptionContext(Map.of(CONTEXT_KEY, instanceId)));
+        GenerateDataKeyResponse dk = kms.get()
+                .generateDataKey(r ->
+                        r.keyId(keyId).keySpec(DataKeySpec.AES_256).encryptionContext(Map.of(CONTEXT_KEY, instanceId)));
         byte[] raw = dk.plaintext().asByteArray();
         SecretKey key = new SecretKeySpec(raw, "AES");
         Arrays.fill(raw, (byte) 0);
@@ -120,7 +131,8 @@ public final class CredentialVault {
         }
         byte[] raw;
         try {
-            raw = kms.decrypt(r -> r.keyId(keyId)
+            raw = kms.get()
+                    .decrypt(r -> r.keyId(keyId)
                             .ciphertextBlob(SdkBytes.fromByteArray(encryptedDataKey))
                             .encryptionContext(Map.of(CONTEXT_KEY, instanceId)))
                     .plaintext()
