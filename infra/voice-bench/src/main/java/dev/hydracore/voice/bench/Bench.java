@@ -60,6 +60,9 @@ public final class Bench {
 
     static final String STATUS_METHOD = "GET";
     static final String STATUS_PATH = "/v1/instances/{instance_id}/channels/voice";
+    /** Environment variable: JVM options added to the timeline (SDK call meter) runs only, space-separated. */
+    static final String TIMELINE_OPTIONS = "HYDRA_BENCH_TIMELINE_OPTIONS";
+
     private static final Pattern STATUS = Pattern.compile("\"statusCode\"\\s*:\\s*(\\d+)");
     private static final Pattern UUID_SEGMENT =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
@@ -513,6 +516,11 @@ public final class Bench {
         int cp = cmd.indexOf("-cp");
         cmd.set(cp + 1, cmd.get(cp + 1) + File.pathSeparator + probeJar);
         cmd.add(cp, "-Dhydra.bench.sdk-calls=stderr");
+        // Extra JVM options for these timeline runs only (a profiler agent, say: docs/performance.md).
+        String extra = System.getenv(TIMELINE_OPTIONS);
+        if (extra != null && !extra.isBlank()) {
+            cmd.addAll(cp, List.of(extra.trim().split("\\s+")));
+        }
         return cmd;
     }
 
