@@ -52,6 +52,14 @@ public final class JsonStreams {
         }
     }
 
+    /**
+     * The next value of {@code p} as a tree (a MissingNode at the end of input), leaving the parser
+     * after it: the caller can check what follows (a body's trailing data, say).
+     */
+    public static JsonNode readTree(JsonParser p) throws IOException {
+        return readDocument(p);
+    }
+
     private static JsonNode readDocument(JsonParser p) throws IOException {
         JsonToken t = p.nextToken();
         return t == null ? MissingNode.getInstance() : read(p, t);

@@ -1,8 +1,6 @@
 package dev.hydracore.voice.setup;
 
-import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.Log;
-import dev.hydracore.voice.core.Overlap;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.auth.Authenticator;
@@ -53,14 +51,6 @@ public final class SetupVoiceHandler extends ApiHandler {
     private final CredentialVault vault;
     private final Settings settings;
     private final Idempotency idempotency;
-
-    static {
-        // Jackson's ObjectMapper (the body's parser: setup is the one route that uses it) reads the
-        // JDK's locale data in its static initializer (StdDateFormat's SimpleDateFormat, ~20 ms on a
-        // cold start). Begun when the runtime client loads this class, beside the handler's
-        // construction, instead of inside the first request (docs/performance.md).
-        Overlap.ahead("json-mapper-warm-up", () -> Json.MAPPER.getFactory());
-    }
 
     /** Lambda's entry: wires real clients from the function's environment. */
     public SetupVoiceHandler() {

@@ -32,6 +32,20 @@ class JsonBodyTest {
         return e.errors().get(0);
     }
 
+    /** Read without an ObjectMapper (cold start), the tree is the one ObjectMapper.readTree builds. */
+    @Test
+    void theTreeIsObjectMappersTree() throws Exception {
+        for (String body : List.of(
+                "{\"provider\":\"retell\",\"api_key\":\"k\",\"max_concurrent_calls\":5,\"x\":null}",
+                "{\"a\":[1,-2,3.5,1e3,12345678901234567890123,true,false,null,{\"b\":\"\\u00e9\"}],\"a\":0}",
+                "[]",
+                "\"text\"",
+                "-0.0",
+                "9223372036854775807")) {
+            assertEquals(Json.MAPPER.readTree(body), JsonBody.read(json(body)), body);
+        }
+    }
+
     @Test
     void emptyBodyIsAnEmptyObject() {
         assertEquals(Json.object(), JsonBody.read(request("application/json", new byte[0])));
