@@ -9,7 +9,9 @@ import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 
 /**
  * Counts the AWS requests a handler makes (each HTTP attempt, by service) and the time spent
- * inside SDK calls (from the call's first interceptor hook to its last). The bench's warm probe
+ * inside SDK calls (from a call's first interceptor hook to its last): the time with at least one
+ * call in flight, so calls that overlap (a sweep's shard queries, a first request's reads) are
+ * not counted twice. The bench's warm probe
  * registers it for every SDK client through the classpath resource
  * {@code software/amazon/awssdk/global/handlers/execution.interceptors}, so production code is
  * untouched and the cold-start runs (which don't carry the resource) are not slowed by it.
@@ -29,6 +31,8 @@ public final class SdkCallMeter implements ExecutionInterceptor {
     private static long secretsmanager;
     private static long other;
     private static long sdkNanos;
+    private static int inFlight;
+    private static long busySince;
 
     public static synchronized Snapshot snapshot() {
         return new Snapshot(dynamodb, kms, secretsmanager, other, sdkNanos);
@@ -36,7 +40,13 @@ public final class SdkCallMeter implements ExecutionInterceptor {
 
     @Override
     public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
-        attributes.putAttribute(STARTED, System.nanoTime());
+        long now = System.nanoTime();
+        attributes.putAttribute(STARTED, now);
+        synchronized (SdkCallMeter.class) {
+            if (inFlight++ == 0) {
+                busySince = now;
+            }
+        }
     }
 
     @Override
@@ -68,7 +78,9 @@ public final class SdkCallMeter implements ExecutionInterceptor {
         if (started != null) {
             long end = System.nanoTime();
             synchronized (SdkCallMeter.class) {
-                sdkNanos += end - started;
+                if (--inFlight == 0) {
+                    sdkNanos += end - busySince;
+                }
             }
             if (LOG_CALLS) {
                 System.err.println(CALL_LINE
