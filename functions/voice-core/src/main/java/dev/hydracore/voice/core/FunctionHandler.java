@@ -12,8 +12,9 @@ import org.crac.Resource;
 
 /**
  * Base of every function's handler (HTTP routes and the sweeper alike), and the one owner of its
- * SnapStart (CRaC) hooks. A handler registers itself as a CRaC {@link Resource} when it is built (unless its init is one no snapshot follows);
- * before the snapshot, {@link #prime()} runs its code path without writing anything, then every
+ * SnapStart (CRaC) hooks. A handler registers itself as a CRaC {@link Resource} when it is built
+ * (unless its init is one no snapshot follows); before the snapshot, {@link #prime()} runs its code
+ * path without writing anything, then every
  * secret and cache its {@link Services} hold is cleared, so the snapshot holds no pepper, key or
  * data key. Outside SnapStart (local runs, a JVM without CRaC) the hooks never fire.
  *
