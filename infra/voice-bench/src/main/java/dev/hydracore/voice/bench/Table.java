@@ -31,33 +31,27 @@ final class Table {
                 .append('\n');
         JsonNode py = r.path("python_baseline");
         if (py.has("median_s")) {
-            sb.append(String.format(
-                    Locale.ROOT,
-                    "Python baseline (status route, boto3 + pydantic, under awslambdaric): median %.3f s, min %.3f, max %.3f, %d runs alternating with %s%n",
-                    py.path("median_s").asDouble(),
-                    py.path("min_s").asDouble(),
-                    py.path("max_s").asDouble(),
-                    py.path("runs").asInt(),
-                    py.path("paired_with").asText()));
+            sb.append("Python baseline (status route, boto3 + pydantic, under awslambdaric): ")
+                    .append(spread(py))
+                    .append(" alternating with ")
+                    .append(py.path("paired_with").asText())
+                    .append('\n');
         } else {
             sb.append("Python baseline: not measured\n");
         }
         JsonNode floor = r.path("runtime_client_floor");
         if (floor.has("median_s")) {
-            sb.append(String.format(
-                    Locale.ROOT,
-                    "Floor (a no-op stream handler under the runtime client, same options, its own AOT cache): median %.3f s, min %.3f, max %.3f, %d runs%s%n",
-                    floor.path("median_s").asDouble(),
-                    floor.path("min_s").asDouble(),
-                    floor.path("max_s").asDouble(),
-                    floor.path("runs").asInt(),
-                    py.has("median_s")
-                            ? String.format(
-                                    Locale.ROOT,
-                                    " (%.2fx Python)",
-                                    floor.path("median_s").asDouble()
-                                            / py.path("median_s").asDouble())
-                            : ""));
+            sb.append("Floor (a no-op stream handler under the runtime client, same options, its own AOT cache): ")
+                    .append(spread(floor))
+                    .append(
+                            py.has("median_s")
+                                    ? String.format(
+                                            Locale.ROOT,
+                                            " (%.2fx Python)",
+                                            floor.path("median_s").asDouble()
+                                                    / py.path("median_s").asDouble())
+                                    : "")
+                    .append('\n');
         }
         sb.append('\n');
         Set<String> ids = new LinkedHashSet<>();
@@ -222,5 +216,16 @@ final class Table {
                                 ? e.getKey()
                                 : e.getKey() + "x" + e.getValue().asText()));
         return String.join(",", parts);
+    }
+
+    /** A set of timed runs as the table prints it: median, min, max and how many. */
+    private static String spread(JsonNode runs) {
+        return String.format(
+                Locale.ROOT,
+                "median %.3f s, min %.3f, max %.3f, %d runs",
+                runs.path("median_s").asDouble(),
+                runs.path("min_s").asDouble(),
+                runs.path("max_s").asDouble(),
+                runs.path("runs").asInt());
     }
 }
