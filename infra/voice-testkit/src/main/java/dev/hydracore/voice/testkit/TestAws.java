@@ -97,7 +97,11 @@ public final class TestAws {
 
     /** Services whose every AWS call goes to {@code endpoint} (an {@link AwsProxy} in front of the emulator). */
     public Services servicesVia(URI endpoint) {
-        return new Services(settings(), new AwsClients(aws.region(), endpoint, aws.credentials()), Clock.systemUTC());
+        return servicesVia(endpoint, settings());
+    }
+
+    public Services servicesVia(URI endpoint, Settings settings) {
+        return new Services(settings, new AwsClients(aws.region(), endpoint, aws.credentials()), Clock.systemUTC());
     }
 
     /** Services whose AWS endpoint refuses connections: a dependency outage. */
