@@ -1,0 +1,126 @@
+package dev.hydracore.voice.webhook;
+
+import static dev.hydracore.voice.webhook.AdmissionLimitIT.admissionItems;
+import static dev.hydracore.voice.webhook.AdmissionLimitIT.callRecords;
+import static dev.hydracore.voice.webhook.AdmissionLimitIT.counter;
+import static dev.hydracore.voice.webhook.AdmissionLimitIT.inboundBody;
+import static dev.hydracore.voice.webhook.AdmissionLimitIT.withAdmission;
+import static dev.hydracore.voice.webhook.Deliveries.retellBody;
+import static dev.hydracore.voice.webhook.Deliveries.twilioParams;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hydracore.voice.core.Json;
+import dev.hydracore.voice.core.Settings;
+import dev.hydracore.voice.core.http.HttpResponse;
+import dev.hydracore.voice.testkit.AwsProxy;
+import dev.hydracore.voice.testkit.AwsProxy.Fault;
+import dev.hydracore.voice.testkit.TestAws;
+import dev.hydracore.voice.testkit.TestAws.TestCaller;
+import dev.hydracore.voice.testkit.TestChannels;
+import dev.hydracore.voice.testkit.TestChannels.Channel;
+import java.util.OptionalLong;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A transaction that committed but whose answer was lost (the fault proxy forwards it, then
+ * closes the connection), at a limit of one: the retry meets its own write and must read it as
+ * done — the call connected and counted once, the admission kept — not as a refusal.
+ */
+class LostAnswerIT {
+    static TestAws aws;
+    static TestChannels channels;
+    static AwsProxy proxy;
+    static VoiceWebhookHandler webhook;
+    static TestCaller caller;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        aws = TestAws.shared();
+        AdmissionLimitIT.aws = aws;
+        channels = new TestChannels(aws);
+        proxy = new AwsProxy(aws.aws().endpoint());
+        webhook = new VoiceWebhookHandler(aws.servicesVia(
+                proxy.endpoint(), aws.settings().with(Settings.PIPECAT_STREAM_URL, "wss://bot.test.invalid/ws")));
+        caller = aws.newCaller();
+    }
+
+    @AfterEach
+    void noFaultsLeft() {
+        proxy.clearFaults();
+    }
+
+    @AfterAll
+    static void stop() {
+        proxy.close();
+    }
+
+    @Test
+    void aTwilioRingTakingTheLastPlaceWhoseAnswerIsLostIsConnectedAndCountedOnce() throws Exception {
+        Channel ch = twilioChannel(1);
+        proxy.next(AwsProxy.TRANSACT_WRITE_ITEMS, Fault.DROP_ANSWER);
+        HttpResponse r = webhook.respond(Deliveries.twilio(
+                ch,
+                "",
+                twilioParams(
+                        "CAlost" + UUID.randomUUID().toString().substring(0, 8), "+14155550100", "ringing", false)));
+        assertEquals(200, r.status(), r.body());
+        assertTrue(r.body().contains("<Connect>"), "connected, not busy: " + r.body());
+        assertEquals(1, counter(ch.instanceId()), "active_calls");
+        assertEquals(1, callRecords(ch.instanceId()), "call records");
+    }
+
+    @Test
+    void aRingWhoseTransactionIsConflictedThenThrottledThenLostIsConnectedOnce() throws Exception {
+        Channel ch = twilioChannel(1);
+        proxy.next(
+                AwsProxy.TRANSACT_WRITE_ITEMS,
+                Fault.TRANSACTION_CONFLICT,
+                Fault.PROVISIONED_THROUGHPUT_EXCEEDED,
+                Fault.DROP_ANSWER);
+        HttpResponse r = webhook.respond(Deliveries.twilio(
+                ch,
+                "",
+                twilioParams(
+                        "CAmixed" + UUID.randomUUID().toString().substring(0, 8), "+14155550100", "ringing", false)));
+        assertTrue(r.body().contains("<Connect>"), r.body());
+        assertEquals(1, counter(ch.instanceId()));
+        assertEquals(1, callRecords(ch.instanceId()));
+    }
+
+    @Test
+    void aRetellAdmissionWhoseAnswerIsLostIsAdmittedOnceAndItsCallClaimsIt() throws Exception {
+        Channel ch =
+                channels.retell(caller, aws.registerInstance(caller), "key_" + UUID.randomUUID(), OptionalLong.of(1));
+        proxy.next(AwsProxy.TRANSACT_WRITE_ITEMS, Fault.DROP_ANSWER);
+        HttpResponse r = webhook.respond(Deliveries.retell(ch, inboundBody("+14155550123")));
+        assertEquals(200, r.status(), r.body());
+        JsonNode answer = Json.MAPPER.readTree(r.body()).path("call_inbound");
+        assertTrue(answer.has("override_agent_id"), "admitted, not declined: " + r.body());
+        assertEquals(1, admissionItems(ch.instanceId()), "one admission, none orphaned");
+        assertEquals(1, counter(ch.instanceId()));
+
+        String admission = answer.path("metadata").path("hydra_admission").asText();
+        proxy.next(AwsProxy.TRANSACT_WRITE_ITEMS, Fault.DROP_ANSWER);
+        String started = withAdmission(
+                retellBody("call_started", "call_lost_" + UUID.randomUUID(), "+14155550123", 0), admission);
+        assertEquals(200, webhook.respond(Deliveries.retell(ch, started)).status());
+        assertEquals(0, admissionItems(ch.instanceId()), "claimed");
+        assertEquals(1, callRecords(ch.instanceId()));
+        assertEquals(1, counter(ch.instanceId()), "the admission's count became the call's");
+    }
+
+    private Channel twilioChannel(long limit) {
+        return channels.pipecat(
+                caller,
+                aws.registerInstance(caller),
+                "tok_" + UUID.randomUUID(),
+                "sec_" + UUID.randomUUID(),
+                OptionalLong.of(limit));
+    }
+}
