@@ -39,7 +39,9 @@ import software.amazon.awssdk.services.dynamodb.model.Update;
  *       teardown writes nothing.</li>
  * </ul>
  * A lost race re-reads and decides again (bounded); a changed or vanished generation is
- * {@link Outcome#NO_CHANNEL}.
+ * {@link Outcome#NO_CHANNEL}. Each attempt is one {@link WriteToken}: the transaction's
+ * ClientRequestToken and the call item's {@code write_token}, so a retry that meets an attempt of
+ * ours committed (its answer lost) is {@link Outcome#APPLIED}, never refused or contended.
  *
  * <p>Admission ({@code max_concurrent_calls}): the event that admits a call (Twilio's incoming-call
  * request) makes the counter's {@code ADD} also conditional on {@code active_calls < limit}, so
@@ -97,6 +99,7 @@ public final class CallTransitions {
         }
         Optional<InstanceRecord> instance = Optional.empty();
         Optional<CallRecord> call = Optional.empty();
+        Optional<String> callWriteToken = Optional.empty();
         Optional<String> marker = Optional.empty();
         Optional<String> admission = Optional.empty();
         for (Map<String, AttributeValue> item : found) {
@@ -109,9 +112,11 @@ public final class CallTransitions {
                 marker = Optional.ofNullable(TableLayout.str(item, TableLayout.GENERATION));
             } else if (sk != null) {
                 call = Optional.of(CallItems.fromItem(item));
+                callWriteToken = Optional.ofNullable(TableLayout.str(item, WriteToken.ATTRIBUTE));
             }
         }
-        return new CallRead(instanceId, instance, callId, call, turnEventId, marker, admissionId, admission);
+        return new CallRead(
+                instanceId, instance, callId, call, callWriteToken, turnEventId, marker, admissionId, admission);
     }
 
     /**
@@ -137,6 +142,7 @@ public final class CallTransitions {
         }
         String generation = seen.get();
         CallRead s = from;
+        List<String> ours = new ArrayList<>(2);
         for (int attempt = 1; ; attempt++) {
             Optional<CallLifecycle.Transition> t = lifecycle.apply(
                     s.instanceId(),
@@ -152,14 +158,20 @@ public final class CallTransitions {
             OptionalLong limit = admits && t.get().counterDelta() > 0
                     ? s.channel().map(ChannelRecord::maxConcurrentCalls).orElse(OptionalLong.empty())
                     : OptionalLong.empty();
+            WriteToken token = WriteToken.fresh();
+            ours.add(token.value());
             try {
-                write(s, generation, t.get(), limit);
+                write(s, generation, t.get(), limit, token);
                 return Outcome.APPLIED;
             } catch (TransactionCanceledException e) {
+                s = read(s.instanceId(), s.callId(), s.turnEventId(), s.admissionId());
+                if (s.callWriteToken().filter(ours::contains).isPresent()) {
+                    // An attempt of ours committed and its answer was lost: the retry met our own write.
+                    return Outcome.APPLIED;
+                }
                 if (instanceConditionFailed(e) && limit.isEmpty()) {
                     return Outcome.NO_CHANNEL;
                 }
-                s = read(s.instanceId(), s.callId(), s.turnEventId(), s.admissionId());
                 Optional<ChannelRecord> now = s.channel().filter(c -> generation.equals(c.generation()));
                 if (now.isEmpty()) {
                     return Outcome.NO_CHANNEL;
@@ -178,7 +190,8 @@ public final class CallTransitions {
                 && channel.activeCalls() >= channel.maxConcurrentCalls().getAsLong();
     }
 
-    private void write(CallRead s, String generation, CallLifecycle.Transition t, OptionalLong limit) {
+    private void write(
+            CallRead s, String generation, CallLifecycle.Transition t, OptionalLong limit, WriteToken token) {
         CallRecord next = t.next();
         List<TransactWriteItem> items = new ArrayList<>(4);
         Put.Builder call = Put.builder().tableName(table);
@@ -193,7 +206,7 @@ public final class CallTransitions {
             call.conditionExpression("attribute_not_exists(pk)");
         }
         items.add(TransactWriteItem.builder()
-                .put(call.item(CallItems.toItem(next)).build())
+                .put(call.item(token.on(CallItems.toItem(next))).build())
                 .build());
         if (t.countsTurnEvent()) {
             Map<String, AttributeValue> marker =
@@ -254,7 +267,7 @@ public final class CallTransitions {
                             .build())
                     .build());
         }
-        dynamo.transactWriteItems(r -> r.transactItems(items));
+        dynamo.transactWriteItems(r -> r.transactItems(items).clientRequestToken(token.requestToken()));
     }
 
     private static boolean instanceConditionFailed(TransactionCanceledException e) {
@@ -298,6 +311,7 @@ public final class CallTransitions {
             Optional<InstanceRecord> instance,
             String callId,
             Optional<CallRecord> storedCall,
+            Optional<String> callWriteToken,
             String turnEventId,
             Optional<String> turnMarkerGeneration,
             String admissionId,

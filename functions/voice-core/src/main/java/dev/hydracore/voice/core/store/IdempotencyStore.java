@@ -61,7 +61,9 @@ public final class IdempotencyStore {
 
     /**
      * Claims the key for a first request: true when this call wrote the IN_PROGRESS record, false
-     * when a live record is there (another request holds or completed the key).
+     * when a live record is there (another request holds or completed the key). The request's
+     * {@code token} is its write's identity: a retried claim that finds its own token (the first
+     * attempt committed, its answer lost) is this request's claim.
      */
     public boolean begin(String keyDigest, String fingerprint, String token, Duration retention, Duration lease) {
         long now = clock.millis();
@@ -87,8 +89,17 @@ public final class IdempotencyStore {
                             TableLayout.n(now))));
             return true;
         } catch (ConditionalCheckFailedException e) {
-            return false;
+            // The claim's first attempt may have committed and lost its answer: then the key is ours.
+            return ownClaim(keyDigest, token);
         }
+    }
+
+    private boolean ownClaim(String keyDigest, String token) {
+        Map<String, AttributeValue> item = dynamo.getItem(g -> g.tableName(table)
+                        .key(TableLayout.idempotencyKey(keyDigest))
+                        .consistentRead(true))
+                .item();
+        return item != null && token.equals(TableLayout.str(item, TOKEN));
     }
 
     /** Stores the answer to replay, if the record is still this request's. */

@@ -26,7 +26,9 @@ import software.amazon.awssdk.services.dynamodb.model.Update;
  * The id travels to Retell as call metadata and comes back on the call's events, where
  * {@link CallTransitions} claims it (the admission's count becomes the call record's). An
  * admission no event claims within {@link #CLAIM_WINDOW} is released by the sweeper (counter
- * decremented), so a call Retell never connected does not hold a place for long.
+ * decremented), so a call Retell never connected does not hold a place for long. The admission's id
+ * is also its transaction's ClientRequestToken, and a retry that finds the admission written
+ * (its first answer lost) admits with it rather than refusing or writing a second one.
  */
 public final class InboundAdmissions {
     /** How long an admission waits for its call's first event before the sweeper releases it. */
@@ -61,33 +63,38 @@ public final class InboundAdmissions {
             long limit = channel.maxConcurrentCalls().getAsLong();
             String generation = channel.generation();
             try {
-                dynamo.transactWriteItems(r -> r.transactItems(
-                        TransactWriteItem.builder()
-                                .put(Put.builder()
-                                        .tableName(table)
-                                        .item(item)
-                                        .conditionExpression("attribute_not_exists(pk)")
-                                        .build())
-                                .build(),
-                        TransactWriteItem.builder()
-                                .update(Update.builder()
-                                        .tableName(table)
-                                        .key(TableLayout.instanceKey(instanceId))
-                                        .updateExpression("ADD #c :one")
-                                        .conditionExpression("#g = :g AND #c < :max")
-                                        .expressionAttributeNames(
-                                                Map.of("#c", TableLayout.ACTIVE_CALLS, "#g", TableLayout.GENERATION))
-                                        .expressionAttributeValues(Map.of(
-                                                ":one",
-                                                TableLayout.n(1),
-                                                ":g",
-                                                TableLayout.s(generation),
-                                                ":max",
-                                                TableLayout.n(limit)))
-                                        .build())
-                                .build()));
+                dynamo.transactWriteItems(r -> r.clientRequestToken(id)
+                        .transactItems(
+                                TransactWriteItem.builder()
+                                        .put(Put.builder()
+                                                .tableName(table)
+                                                .item(item)
+                                                .conditionExpression("attribute_not_exists(pk)")
+                                                .build())
+                                        .build(),
+                                TransactWriteItem.builder()
+                                        .update(Update.builder()
+                                                .tableName(table)
+                                                .key(TableLayout.instanceKey(instanceId))
+                                                .updateExpression("ADD #c :one")
+                                                .conditionExpression("#g = :g AND #c < :max")
+                                                .expressionAttributeNames(Map.of(
+                                                        "#c", TableLayout.ACTIVE_CALLS, "#g", TableLayout.GENERATION))
+                                                .expressionAttributeValues(Map.of(
+                                                        ":one",
+                                                        TableLayout.n(1),
+                                                        ":g",
+                                                        TableLayout.s(generation),
+                                                        ":max",
+                                                        TableLayout.n(limit)))
+                                                .build())
+                                        .build()));
                 return Decision.admitted(id);
             } catch (TransactionCanceledException e) {
+                if (exists(TableLayout.admissionKey(instanceId, id))) {
+                    // Our admission committed and its answer was lost: the retry met our own write.
+                    return Decision.admitted(id);
+                }
                 Optional<ChannelRecord> now = currentChannel(instanceId).filter(c -> generation.equals(c.generation()));
                 if (now.isEmpty()) {
                     return Decision.of(Kind.NO_CHANNEL);
@@ -176,13 +183,21 @@ public final class InboundAdmissions {
                                 .build())
                         .build());
             }
+            String token = WriteToken.fresh().requestToken();
             try {
-                dynamo.transactWriteItems(r -> r.transactItems(items));
+                dynamo.transactWriteItems(r -> r.clientRequestToken(token).transactItems(items));
                 return true;
             } catch (TransactionCanceledException e) {
                 Backoff.CONTENTION.pauseOrGiveUp(attempt, new CallTransitions.ContentionException());
             }
         }
+    }
+
+    private boolean exists(Map<String, AttributeValue> key) {
+        Map<String, AttributeValue> item = dynamo.getItem(
+                        g -> g.tableName(table).key(key).consistentRead(true))
+                .item();
+        return item != null && !item.isEmpty();
     }
 
     private Optional<ChannelRecord> currentChannel(String instanceId) {
