@@ -4,6 +4,7 @@ import dev.hydracore.voice.core.auth.Authenticator;
 import dev.hydracore.voice.core.auth.Pepper;
 import dev.hydracore.voice.core.auth.Tenancy;
 import dev.hydracore.voice.core.aws.AwsClients;
+import dev.hydracore.voice.core.aws.RetryPolicy;
 import dev.hydracore.voice.core.crypto.CredentialVault;
 import dev.hydracore.voice.core.http.Idempotency;
 import dev.hydracore.voice.core.store.ActiveCallsIndex;
@@ -37,8 +38,13 @@ public final class Services {
     }
 
     public static Services fromEnvironment() {
+        return fromEnvironment(RetryPolicy.API);
+    }
+
+    /** As a function runs: its settings from the environment, its AWS calls under {@code retries}. */
+    public static Services fromEnvironment(RetryPolicy retries) {
         Settings settings = Settings.fromEnvironment();
-        return new Services(settings, new AwsClients(settings.region()), Clock.systemUTC());
+        return new Services(settings, new AwsClients(settings.region(), retries), Clock.systemUTC());
     }
 
     public Settings settings() {

@@ -7,6 +7,7 @@ import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Metrics;
 import dev.hydracore.voice.core.Overlap;
 import dev.hydracore.voice.core.Services;
+import dev.hydracore.voice.core.aws.RetryPolicy;
 import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.InboundAdmissions;
 import dev.hydracore.voice.core.store.PurgeJobs;
@@ -54,7 +55,7 @@ public final class SweeperHandler extends FunctionHandler {
 
     /** Lambda's entry: wires real clients from the function's environment. */
     public SweeperHandler() {
-        this(Services.fromEnvironment());
+        this(Services.fromEnvironment(RetryPolicy.SWEEPER));
     }
 
     public SweeperHandler(Services services) {

@@ -7,6 +7,7 @@ import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Metrics;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
+import dev.hydracore.voice.core.aws.RetryPolicy;
 import dev.hydracore.voice.core.channel.VoiceField;
 import dev.hydracore.voice.core.channel.VoiceProvider;
 import dev.hydracore.voice.core.crypto.CredentialVault;
@@ -72,7 +73,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
 
     /** Lambda's entry: wires real clients from the function's environment. */
     public VoiceWebhookHandler() {
-        this(Services.fromEnvironment());
+        this(Services.fromEnvironment(RetryPolicy.WEBHOOK));
     }
 
     public VoiceWebhookHandler(Services services) {

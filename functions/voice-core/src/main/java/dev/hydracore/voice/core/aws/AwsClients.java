@@ -24,35 +24,56 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
  * SDK clients, built once per execution environment and only when first used. Explicit region,
  * credentials as Lambda provides them ({@link #lambdaCredentials}), the
  * url-connection HTTP client (with {@link #openConnection}: TLS set up on first use, not at build),
- * short timeouts so an outage becomes a prompt 503. No endpoint is
+ * retries and timeouts of the caller's {@link RetryPolicy}, so an outage becomes a prompt 503. No endpoint is
  * set here: the SDK's own AWS_ENDPOINT_URL / aws.endpointUrl settings point it at an emulator.
  *
  * <p>Not final only so the test harness can stage a single-service outage (e.g. KMS unreachable
  * while DynamoDB works) by overriding one accessor; production code never subclasses it.
  */
 public class AwsClients {
+    /**
+     * The JDK's HttpURLConnection resends a POST once, unseen by the SDK, when a connection closes
+     * before the answer: a conditional write whose answer was lost would then meet its own first
+     * write and report ConditionalCheckFailed. Off, so every attempt is one the SDK counts and the
+     * stores recognise (docs/retries.md). Read once, when the JDK's HTTP client class initialises:
+     * template.yaml's JAVA_TOOL_OPTIONS sets it on Lambda before anything runs; this covers JVMs
+     * started otherwise, as long as nothing opened an HTTP connection before.
+     */
+    public static final String RETRY_POST_PROPERTY = "sun.net.http.retryPost";
+
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(5);
-    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(8);
 
     private final Region region;
     private final URI endpointOverride;
     private final AwsCredentialsProvider credentials;
+    private final RetryPolicy retries;
     private final Lazy<SdkHttpClient> http = new Lazy<>();
     private final Lazy<DynamoDbClient> dynamo = new Lazy<>();
     private final Lazy<KmsClient> kms = new Lazy<>();
     private final Lazy<SecretsManagerClient> secrets = new Lazy<>();
 
-    /** What a function uses: endpoint from the SDK's own settings, credentials as Lambda provides them. */
-    public AwsClients(String region) {
-        this(region, null, lambdaCredentials());
+    static {
+        if (System.getProperty(RETRY_POST_PROPERTY) == null) {
+            System.setProperty(RETRY_POST_PROPERTY, "false");
+        }
     }
 
-    /** For tooling and tests, which name their emulator (or a dead endpoint) explicitly. */
+    /** What a function uses: endpoint from the SDK's own settings, credentials as Lambda provides them. */
+    public AwsClients(String region, RetryPolicy retries) {
+        this(region, null, lambdaCredentials(), retries);
+    }
+
+    /** For tooling and tests, which name their emulator (or a dead endpoint) explicitly: the operator's patient policy. */
     public AwsClients(String region, URI endpointOverride, AwsCredentialsProvider credentials) {
+        this(region, endpointOverride, credentials, RetryPolicy.ADMIN);
+    }
+
+    public AwsClients(String region, URI endpointOverride, AwsCredentialsProvider credentials, RetryPolicy retries) {
         this.region = Region.of(region);
         this.endpointOverride = endpointOverride;
         this.credentials = credentials;
+        this.retries = retries;
     }
 
     /**
@@ -117,9 +138,11 @@ public class AwsClients {
         return builder;
     }
 
-    private static ClientOverrideConfiguration override() {
+    private ClientOverrideConfiguration override() {
         return ClientOverrideConfiguration.builder()
-                .apiCallTimeout(CALL_TIMEOUT)
+                .retryStrategy(retries.strategy())
+                .apiCallAttemptTimeout(retries.attemptTimeout())
+                .apiCallTimeout(retries.callTimeout())
                 .build();
     }
 }
