@@ -4,6 +4,7 @@ import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.auth.ApiKeys;
 import dev.hydracore.voice.core.aws.AwsClients;
+import dev.hydracore.voice.core.aws.RetryPolicy;
 import dev.hydracore.voice.tooling.Admin;
 import dev.hydracore.voice.tooling.Bootstrap;
 import dev.hydracore.voice.tooling.CfnTemplate;
@@ -102,6 +103,12 @@ public final class TestAws {
 
     public Services servicesVia(URI endpoint, Settings settings) {
         return new Services(settings, new AwsClients(aws.region(), endpoint, aws.credentials()), Clock.systemUTC());
+    }
+
+    /** As {@link #servicesVia(URI, Settings)}, retrying as a function's path does. */
+    public Services servicesVia(URI endpoint, Settings settings, RetryPolicy retries) {
+        return new Services(
+                settings, new AwsClients(aws.region(), endpoint, aws.credentials(), retries), Clock.systemUTC());
     }
 
     /** Services whose AWS endpoint refuses connections: a dependency outage. */
