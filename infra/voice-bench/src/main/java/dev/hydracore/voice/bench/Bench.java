@@ -42,7 +42,8 @@ import java.util.regex.Pattern;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 
 /**
- * {@code ./hydra bench [--json] [--runs N] [--warm N] [--warmup N] [--no-aot] [--only LogicalId]}.
+ * {@code ./hydra bench [--json] [--runs N] [--warm N] [--warmup N] [--no-aot] [--only LogicalId]}
+ * ({@code --ceiling …}: the per-instance ceiling scenario instead, {@link CeilingBench}).
  *
  * <p>Starts the emulator as the tests do, bootstraps template.yaml's resources, creates a tenant,
  * an API key and registers the demo instance, then for every AWS::Serverless::Function in
@@ -80,6 +81,20 @@ public final class Bench {
     }
 
     public static void main(String[] args) {
+        if (List.of(args).contains("--ceiling")) {
+            int exit;
+            try {
+                exit = CeilingBench.main(List.of(args));
+            } catch (IllegalArgumentException e) {
+                System.err.println("hydra bench: " + e.getMessage());
+                exit = 2;
+            } catch (Exception e) {
+                System.err.println("hydra bench: failed: " + e);
+                exit = 1;
+            }
+            System.exit(exit);
+            return;
+        }
         Options options;
         try {
             options = Options.parse(args);
