@@ -8,8 +8,6 @@ import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
-import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
@@ -47,7 +45,7 @@ public final class ApiKeyStore {
                 keyId,
                 TableLayout.str(item, TableLayout.TENANT_ID),
                 TableLayout.str(item, TableLayout.DIGEST),
-                0, // the pointer does not carry it; listings read the hash items
+                createdAt(item),
                 revoked == null ? null : Long.parseLong(revoked.n())));
     }
 
@@ -63,38 +61,14 @@ public final class ApiKeyStore {
         Map<String, AttributeValue> pointer = new HashMap<>(TableLayout.keyIdKey(keyId));
         pointer.put(TableLayout.DIGEST, TableLayout.s(digestHex));
         pointer.put(TableLayout.TENANT_ID, TableLayout.s(tenantId));
-        try {
-            dynamo.transactWriteItems(r -> r.transactItems(
-                    TransactWriteItem.builder()
-                            .conditionCheck(ConditionCheck.builder()
-                                    .tableName(table)
-                                    .key(TableLayout.tenantKey(tenantId))
-                                    .conditionExpression("attribute_exists(pk)")
-                                    .build())
-                            .build(),
-                    TransactWriteItem.builder()
-                            .put(Put.builder()
-                                    .tableName(table)
-                                    .item(item)
-                                    .conditionExpression("attribute_not_exists(pk)")
-                                    .build())
-                            .build(),
-                    TransactWriteItem.builder()
-                            .put(Put.builder()
-                                    .tableName(table)
-                                    .item(pointer)
-                                    .conditionExpression("attribute_not_exists(pk)")
-                                    .build())
-                            .build()));
-            return true;
-        } catch (TransactionCanceledException e) {
-            if (!e.cancellationReasons().isEmpty()
-                    && "ConditionalCheckFailed"
-                            .equals(e.cancellationReasons().get(0).code())) {
-                return false;
-            }
-            throw e;
-        }
+        pointer.put(TableLayout.CREATED_AT, TableLayout.n(nowMillis));
+        NewItems.Outcome o = NewItems.put(dynamo, table, tenantId, List.of(item, pointer));
+        return switch (o.kind()) {
+            case WRITTEN -> true;
+            case NO_TENANT -> false;
+            // 72 random bits of key id and 256 of secret: a collision is a bug, not a retry.
+            case EXISTS -> throw new IllegalStateException("an API key with this id or digest already exists");
+        };
     }
 
     public List<StoredKey> listForTenant(String tenantId) {
@@ -165,6 +139,21 @@ public final class ApiKeyStore {
                                     .toString()
                             : "[]");
         }
+    }
+
+    /** The pointer's created_at; pointers written before it carried one: the hash item's. */
+    private long createdAt(Map<String, AttributeValue> pointer) {
+        if (pointer.containsKey(TableLayout.CREATED_AT)) {
+            return TableLayout.num(pointer, TableLayout.CREATED_AT, 0);
+        }
+        String digest = TableLayout.str(pointer, TableLayout.DIGEST);
+        Map<String, AttributeValue> key = digest == null
+                ? null
+                : dynamo.getItem(r -> r.tableName(table)
+                                .key(TableLayout.apiKeyKey(digest))
+                                .consistentRead(true))
+                        .item();
+        return key == null ? 0 : TableLayout.num(key, TableLayout.CREATED_AT, 0);
     }
 
     private static StoredKey fromItem(Map<String, AttributeValue> item) {

@@ -2,16 +2,12 @@ package dev.hydracore.voice.core.store;
 
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
-import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
-import software.amazon.awssdk.services.dynamodb.model.Put;
-import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
-import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 
 /** Instance registrations (and the channel that lives on the same item). */
 public final class InstanceStore {
@@ -43,39 +39,18 @@ public final class InstanceStore {
         item.put(TableLayout.GSI1_PK, TableLayout.s(TableLayout.TENANT_PREFIX + tenantId));
         item.put(TableLayout.GSI1_SK, TableLayout.s(TableLayout.INSTANCE_PREFIX + instanceId));
         item.put(TableLayout.ACTIVE_SINCE, TableLayout.n(TableLayout.INSTANCE_ACTIVE_SINCE));
-        try {
-            dynamo.transactWriteItems(r -> r.transactItems(
-                    TransactWriteItem.builder()
-                            .conditionCheck(ConditionCheck.builder()
-                                    .tableName(table)
-                                    .key(TableLayout.tenantKey(tenantId))
-                                    .conditionExpression("attribute_exists(pk)")
-                                    .build())
-                            .build(),
-                    TransactWriteItem.builder()
-                            .put(Put.builder()
-                                    .tableName(table)
-                                    .item(item)
-                                    .conditionExpression("attribute_not_exists(pk)")
-                                    .build())
-                            .build()));
-            return Registration.REGISTERED;
-        } catch (TransactionCanceledException e) {
-            java.util.List<CancellationReason> reasons = e.cancellationReasons();
-            if (!reasons.isEmpty()
-                    && "ConditionalCheckFailed".equals(reasons.get(0).code())) {
-                return Registration.NO_SUCH_TENANT;
-            }
-            if (reasons.size() > 1
-                    && "ConditionalCheckFailed".equals(reasons.get(1).code())) {
-                return find(instanceId)
+        NewItems.Outcome o = NewItems.put(dynamo, table, tenantId, List.of(item));
+        return switch (o.kind()) {
+            case WRITTEN -> Registration.REGISTERED;
+            case NO_TENANT -> Registration.NO_SUCH_TENANT;
+            case EXISTS ->
+                o.existing()
+                        .map(InstanceRecord::fromItem)
                         .map(i -> tenantId.equals(i.tenantId())
                                 ? Registration.ALREADY_REGISTERED
                                 : Registration.OWNED_BY_OTHER_TENANT)
                         .orElse(Registration.REGISTERED);
-            }
-            throw e;
-        }
+        };
     }
 
     /** Removes the registration; refuses while a voice channel is configured (tear it down first). */

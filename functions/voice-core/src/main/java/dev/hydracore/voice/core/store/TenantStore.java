@@ -2,6 +2,7 @@ package dev.hydracore.voice.core.store;
 
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -25,7 +26,9 @@ public final class TenantStore {
         item.put(TableLayout.TENANT_ID, TableLayout.s(tenantId));
         item.put(TableLayout.NAME, TableLayout.s(name));
         item.put(TableLayout.CREATED_AT, TableLayout.n(now));
-        dynamo.putItem(r -> r.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
+        if (NewItems.put(dynamo, table, null, List.of(item)).kind() != NewItems.Kind.WRITTEN) {
+            throw new IllegalStateException("a tenant with this id already exists");
+        }
         return new Tenant(tenantId, name, now);
     }
 
