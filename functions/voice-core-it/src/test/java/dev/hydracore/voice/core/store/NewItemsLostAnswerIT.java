@@ -19,7 +19,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 /**
  * The create writes (NewItems: tenant must exist, items must be new) when their first answer is
  * lost after commit: the retry meets our own write and the outcome is the one of the first
- * attempt — the tenant created, the key stored, the instance registered — never "exists already".
+ * attempt — the tenant created, the key stored or revoked, the instance registered — never
+ * "exists already" or "already revoked".
  * Also: a key found by id carries its creation time.
  */
 class NewItemsLostAnswerIT {
@@ -67,6 +68,18 @@ class NewItemsLostAnswerIT {
                         .count());
         assertFalse(
                 direct.create("k" + UUID.randomUUID().toString().substring(0, 11), "no-such-tenant", digest + "x", 1));
+    }
+
+    @Test
+    void aRevocationWhoseAnswerIsLostIsRevokedNotAlreadyRevoked() {
+        String tenant = aws.newCaller().tenantId();
+        String keyId = "k" + UUID.randomUUID().toString().substring(0, 11);
+        ApiKeyStore direct = new ApiKeyStore(aws.dynamo(), table);
+        assertTrue(direct.create(keyId, tenant, UUID.randomUUID().toString().replace("-", ""), 1));
+        proxy.next(AwsProxy.TRANSACT_WRITE_ITEMS, Fault.DROP_ANSWER);
+        assertEquals(ApiKeyStore.Revocation.REVOKED, new ApiKeyStore(viaProxy, table).revoke(keyId, 2));
+        assertTrue(direct.findByKeyId(keyId).orElseThrow().revoked());
+        assertEquals(ApiKeyStore.Revocation.ALREADY_REVOKED, direct.revoke(keyId, 3));
     }
 
     @Test

@@ -101,34 +101,46 @@ public final class ApiKeyStore {
             return Revocation.ALREADY_REVOKED;
         }
         String digest = TableLayout.str(pointer, TableLayout.DIGEST);
-        Map<String, AttributeValue> values = Map.of(":now", TableLayout.n(nowMillis));
+        WriteToken token = WriteToken.fresh();
+        Map<String, AttributeValue> values =
+                Map.of(":now", TableLayout.n(nowMillis), ":token", TableLayout.s(token.value()));
         try {
-            dynamo.transactWriteItems(r -> r.transactItems(
-                    TransactWriteItem.builder()
-                            .update(Update.builder()
-                                    .tableName(table)
-                                    .key(TableLayout.apiKeyKey(digest))
-                                    .updateExpression("SET revoked_at = :now")
-                                    .conditionExpression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
-                                    .expressionAttributeValues(values)
-                                    .build())
-                            .build(),
-                    TransactWriteItem.builder()
-                            .update(Update.builder()
-                                    .tableName(table)
-                                    .key(TableLayout.keyIdKey(keyId))
-                                    .updateExpression("SET revoked_at = :now")
-                                    .conditionExpression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
-                                    .expressionAttributeValues(values)
-                                    .build())
-                            .build()));
+            dynamo.transactWriteItems(r -> r.clientRequestToken(token.requestToken())
+                    .transactItems(
+                            TransactWriteItem.builder()
+                                    .update(Update.builder()
+                                            .tableName(table)
+                                            .key(TableLayout.apiKeyKey(digest))
+                                            .updateExpression(
+                                                    "SET revoked_at = :now, " + WriteToken.ATTRIBUTE + " = :token")
+                                            .conditionExpression(
+                                                    "attribute_exists(pk) AND attribute_not_exists(revoked_at)")
+                                            .expressionAttributeValues(values)
+                                            .build())
+                                    .build(),
+                            TransactWriteItem.builder()
+                                    .update(Update.builder()
+                                            .tableName(table)
+                                            .key(TableLayout.keyIdKey(keyId))
+                                            .updateExpression(
+                                                    "SET revoked_at = :now, " + WriteToken.ATTRIBUTE + " = :token")
+                                            .conditionExpression(
+                                                    "attribute_exists(pk) AND attribute_not_exists(revoked_at)")
+                                            .expressionAttributeValues(values)
+                                            .build())
+                                    .build()));
             return Revocation.REVOKED;
         } catch (TransactionCanceledException e) {
             // Only a failed condition means someone revoked it first; throttling or a conflicting
             // transaction left the key working, and saying otherwise would be a lie to the operator.
             if (e.hasCancellationReasons()
                     && e.cancellationReasons().stream().anyMatch(r -> "ConditionalCheckFailed".equals(r.code()))) {
-                return Revocation.ALREADY_REVOKED;
+                // Our own first attempt may have committed, its answer lost: then this call revoked it.
+                Map<String, AttributeValue> now = dynamo.getItem(r -> r.tableName(table)
+                                .key(TableLayout.keyIdKey(keyId))
+                                .consistentRead(true))
+                        .item();
+                return token.wrote(now) ? Revocation.REVOKED : Revocation.ALREADY_REVOKED;
             }
             throw new RevocationFailedException(
                     e.hasCancellationReasons()
