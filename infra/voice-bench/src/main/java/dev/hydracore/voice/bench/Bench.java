@@ -270,21 +270,7 @@ public final class Bench {
                 boolean paired = py != null && (fn == statusFunction || pythonEnv != null);
                 if (paired && fn == statusFunction) {
                     pythonEvent = eventBytes;
-                    pythonEnv = new LinkedHashMap<>(awsEnv);
-                    pythonEnv.put("PATH", "/usr/local/bin:/usr/bin:/bin");
-                    pythonEnv.put("LANG", "en_US.UTF-8");
-                    pythonEnv.put("TZ", "UTC");
-                    pythonEnv.put("_HANDLER", "python_status_baseline.handler");
-                    pythonEnv.put("AWS_EXECUTION_ENV", "AWS_Lambda_python3");
-                    pythonEnv.put("AWS_LAMBDA_FUNCTION_NAME", "python-status-baseline");
-                    pythonEnv.put("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
-                    pythonEnv.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(lf.memoryMb()));
-                    pythonEnv.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/python-status-baseline");
-                    pythonEnv.put("AWS_LAMBDA_LOG_STREAM_NAME", "local");
-                    pythonEnv.put("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
-                    pythonEnv.put("PYTHONDONTWRITEBYTECODE", "1");
-                    pythonEnv.put("TABLE_NAME", env.get("TABLE_NAME"));
-                    pythonEnv.put("PEPPER_SECRET_ID", env.get("PEPPER_SECRET_ID"));
+                    pythonEnv = pythonEnvironment(awsEnv, env, lf);
                 }
                 progress(id + ": " + options.runs() + " cold starts"
                         + (paired ? ", alternating with the Python baseline" : ""));
@@ -369,89 +355,21 @@ public final class Bench {
                             coldBreakdown(launcher, lf, command, probeJar, eventBytes, log(fn, "cold-calls")));
                 }
 
-                // Classes loaded at first response: a separate run, logging class loading to a file.
-                Path classLog = work.resolve("logs").resolve(fn.module() + ".classes.log");
-                Files.deleteIfExists(classLog);
-                List<String> classOption = List.of("-Xlog:class+load=info:file=" + classLog);
-                List<String> counted =
-                        options.aot() ? jvm.command(lf, classOption) : jvm.commandWithoutAot(lf, classOption);
-                channel.reset();
-                children.timedLambda(launcher, lf, counted, eventBytes, log(fn, "classes"), 30);
-                if (Files.isRegularFile(classLog)) {
-                    List<String> lines = Files.readAllLines(classLog);
-                    classes.put(id, lines.size());
-                    classesAot.put(
-                            id,
-                            lines.stream()
-                                    .filter(l -> l.contains("shared objects file"))
-                                    .count());
-                }
+                countClasses(fn, lf, jvm, launcher, channel, eventBytes, classes, classesAot);
 
-                // SnapStart: init and the hooks, then (the snapshot point) restore and the first invocation.
-                if (templateFunction.initType() == InitType.SNAP_START && options.restoreRuns() > 0) {
-                    progress(id + ": " + options.restoreRuns()
-                            + " SnapStart restores (afterRestore -> response posted)");
-                    LocalFunction snap = templateFunction.withInitType(InitType.SNAP_START);
-                    List<String> snapCommand =
-                            options.aot() ? jvm.command(snap, List.of()) : jvm.commandWithoutAot(snap, List.of());
-                    List<Double> restores = new ArrayList<>();
-                    Integer restoreStatus = null;
-                    for (int i = 0; i < options.restoreRuns() && !overBudget(benchStart); i++) {
-                        channel.reset();
-                        Children.Timed t =
-                                children.timedLambda(launcher, snap, snapCommand, eventBytes, log(fn, "restore"), 60);
-                        if (t.line() == null || Double.isNaN(t.restoreSeconds())) {
-                            failures.add(id + ": SnapStart run gave no response after restore (see "
-                                    + work.relativize(log(fn, "restore")) + ")");
-                            break;
-                        }
-                        restores.add(t.restoreSeconds());
-                        restoreStatus = statusOf(t.line());
-                    }
-                    if (!restores.isEmpty()) {
-                        ObjectNode rs = restore.putObject(id);
-                        rs.put("first_response_median_ms", round(median(restores) * 1000, 3));
-                        rs.put("min_ms", round(min(restores) * 1000, 3));
-                        rs.put("max_ms", round(max(restores) * 1000, 3));
-                        rs.put("runs", restores.size());
-                        rs.put("status", restoreStatus);
-                        rs.put("measured", "restore/next answered (afterRestore starts) -> response posted");
-                        rs.set(
-                                "breakdown",
-                                restoreBreakdown(
-                                        launcher, snap, snapCommand, probeJar, eventBytes, log(fn, "restore-calls")));
-                    }
-                }
+                snapStartRestores(
+                        fn,
+                        templateFunction,
+                        jvm,
+                        launcher,
+                        channel,
+                        eventBytes,
+                        probeJar,
+                        benchStart,
+                        restore,
+                        failures);
 
-                // Warm: one JVM, warm-up, then measured invocations with the SDK call meter.
-                progress(id + ": warm probe (" + options.warmup() + " warm-up + " + options.warm() + " invocations)");
-                List<String> warmCommand = new ArrayList<>();
-                warmCommand.add(java);
-                warmCommand.addAll(jvmOptions);
-                warmCommand.addAll(List.of(
-                        "-cp",
-                        jar.get() + File.pathSeparator + probeJar,
-                        WarmRun.class.getName(),
-                        fn.handler(),
-                        event.toString(),
-                        Integer.toString(options.warmup()),
-                        Integer.toString(options.warm())));
-                channel.reset();
-                Children.Timed w = children.timedFirstLine(warmCommand, env, log(fn, "warm"), 120);
-                if (w.line() == null || !w.line().startsWith("{")) {
-                    failures.add(id + ": warm probe failed (see " + work.relativize(log(fn, "warm")) + ")");
-                    continue;
-                }
-                JsonNode result = Json.MAPPER.readTree(w.line());
-                ObjectNode wn = warm.putObject(id);
-                for (String f : List.of("p50_ms", "p99_ms", "self_p50_ms", "self_p99_ms", "iterations", "warmup")) {
-                    wn.set(f, result.get(f));
-                }
-                ObjectNode rq = requests.putObject(id);
-                rq.set("first", result.get("first"));
-                rq.set("warm", result.get("warm"));
-                st.set("first", result.get("first_status"));
-                st.set("warm", result.get("warm_statuses"));
+                warmProbe(fn, jar.get(), event, probeJar, java, jvmOptions, env, channel, warm, requests, st, failures);
             }
             runtimeClientFloor(report, jvmOptions, aws, creds, failures);
             if (statusFunction == null) {
@@ -463,6 +381,150 @@ public final class Bench {
         machine.put("loadavg_end", loadAverage());
         report.put("elapsed_s", round((System.nanoTime() - benchStart) / 1e9, 1));
         return report;
+    }
+
+    /** The Python baseline's Lambda environment: the emulator's settings and what its status handler reads. */
+    private static Map<String, String> pythonEnvironment(
+            Map<String, String> awsEnv, Map<String, String> env, LocalFunction lf) {
+        Map<String, String> pythonEnv = new LinkedHashMap<>(awsEnv);
+        pythonEnv.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+        pythonEnv.put("LANG", "en_US.UTF-8");
+        pythonEnv.put("TZ", "UTC");
+        pythonEnv.put("_HANDLER", "python_status_baseline.handler");
+        pythonEnv.put("AWS_EXECUTION_ENV", "AWS_Lambda_python3");
+        pythonEnv.put("AWS_LAMBDA_FUNCTION_NAME", "python-status-baseline");
+        pythonEnv.put("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
+        pythonEnv.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(lf.memoryMb()));
+        pythonEnv.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/python-status-baseline");
+        pythonEnv.put("AWS_LAMBDA_LOG_STREAM_NAME", "local");
+        pythonEnv.put("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+        pythonEnv.put("PYTHONDONTWRITEBYTECODE", "1");
+        pythonEnv.put("TABLE_NAME", env.get("TABLE_NAME"));
+        pythonEnv.put("PEPPER_SECRET_ID", env.get("PEPPER_SECRET_ID"));
+        return pythonEnv;
+    }
+
+    /** Classes loaded at first response: a separate run, logging class loading to a file. */
+    private void countClasses(
+            LambdaFunction fn,
+            LocalFunction lf,
+            FunctionJvm jvm,
+            FunctionLauncher launcher,
+            BenchChannel channel,
+            byte[] eventBytes,
+            ObjectNode classes,
+            ObjectNode classesAot)
+            throws Exception {
+        String id = fn.logicalId();
+        Path classLog = work.resolve("logs").resolve(fn.module() + ".classes.log");
+        Files.deleteIfExists(classLog);
+        List<String> classOption = List.of("-Xlog:class+load=info:file=" + classLog);
+        List<String> counted = options.aot() ? jvm.command(lf, classOption) : jvm.commandWithoutAot(lf, classOption);
+        channel.reset();
+        children.timedLambda(launcher, lf, counted, eventBytes, log(fn, "classes"), 30);
+        if (Files.isRegularFile(classLog)) {
+            List<String> lines = Files.readAllLines(classLog);
+            classes.put(id, lines.size());
+            classesAot.put(
+                    id,
+                    lines.stream()
+                            .filter(l -> l.contains("shared objects file"))
+                            .count());
+        }
+    }
+
+    /** SnapStart: init and the hooks, then (the snapshot point) restore and the first invocation. */
+    private void snapStartRestores(
+            LambdaFunction fn,
+            LocalFunction templateFunction,
+            FunctionJvm jvm,
+            FunctionLauncher launcher,
+            BenchChannel channel,
+            byte[] eventBytes,
+            Path probeJar,
+            long benchStart,
+            ObjectNode restore,
+            ArrayNode failures)
+            throws Exception {
+        String id = fn.logicalId();
+        if (templateFunction.initType() == InitType.SNAP_START && options.restoreRuns() > 0) {
+            progress(id + ": " + options.restoreRuns() + " SnapStart restores (afterRestore -> response posted)");
+            LocalFunction snap = templateFunction.withInitType(InitType.SNAP_START);
+            List<String> snapCommand =
+                    options.aot() ? jvm.command(snap, List.of()) : jvm.commandWithoutAot(snap, List.of());
+            List<Double> restores = new ArrayList<>();
+            Integer restoreStatus = null;
+            for (int i = 0; i < options.restoreRuns() && !overBudget(benchStart); i++) {
+                channel.reset();
+                Children.Timed t =
+                        children.timedLambda(launcher, snap, snapCommand, eventBytes, log(fn, "restore"), 60);
+                if (t.line() == null || Double.isNaN(t.restoreSeconds())) {
+                    failures.add(id + ": SnapStart run gave no response after restore (see "
+                            + work.relativize(log(fn, "restore")) + ")");
+                    break;
+                }
+                restores.add(t.restoreSeconds());
+                restoreStatus = statusOf(t.line());
+            }
+            if (!restores.isEmpty()) {
+                ObjectNode rs = restore.putObject(id);
+                rs.put("first_response_median_ms", round(median(restores) * 1000, 3));
+                rs.put("min_ms", round(min(restores) * 1000, 3));
+                rs.put("max_ms", round(max(restores) * 1000, 3));
+                rs.put("runs", restores.size());
+                rs.put("status", restoreStatus);
+                rs.put("measured", "restore/next answered (afterRestore starts) -> response posted");
+                rs.set(
+                        "breakdown",
+                        restoreBreakdown(launcher, snap, snapCommand, probeJar, eventBytes, log(fn, "restore-calls")));
+            }
+        }
+    }
+
+    /** Warm: one JVM, warm-up, then measured invocations with the SDK call meter. */
+    private void warmProbe(
+            LambdaFunction fn,
+            Path jar,
+            Path event,
+            Path probeJar,
+            String java,
+            List<String> jvmOptions,
+            Map<String, String> env,
+            BenchChannel channel,
+            ObjectNode warm,
+            ObjectNode requests,
+            ObjectNode st,
+            ArrayNode failures)
+            throws Exception {
+        String id = fn.logicalId();
+        progress(id + ": warm probe (" + options.warmup() + " warm-up + " + options.warm() + " invocations)");
+        List<String> warmCommand = new ArrayList<>();
+        warmCommand.add(java);
+        warmCommand.addAll(jvmOptions);
+        warmCommand.addAll(List.of(
+                "-cp",
+                jar + File.pathSeparator + probeJar,
+                WarmRun.class.getName(),
+                fn.handler(),
+                event.toString(),
+                Integer.toString(options.warmup()),
+                Integer.toString(options.warm())));
+        channel.reset();
+        Children.Timed w = children.timedFirstLine(warmCommand, env, log(fn, "warm"), 120);
+        if (w.line() == null || !w.line().startsWith("{")) {
+            failures.add(id + ": warm probe failed (see " + work.relativize(log(fn, "warm")) + ")");
+            return;
+        }
+        JsonNode result = Json.MAPPER.readTree(w.line());
+        ObjectNode wn = warm.putObject(id);
+        for (String f : List.of("p50_ms", "p99_ms", "self_p50_ms", "self_p99_ms", "iterations", "warmup")) {
+            wn.set(f, result.get(f));
+        }
+        ObjectNode rq = requests.putObject(id);
+        rq.set("first", result.get("first"));
+        rq.set("warm", result.get("warm"));
+        st.set("first", result.get("first_status"));
+        st.set("warm", result.get("warm_statuses"));
     }
 
     /**
