@@ -59,6 +59,11 @@ public class AwsClients {
         }
     }
 
+    /** As {@link #AwsClients(String, RetryPolicy)} with the management API's policy. */
+    public AwsClients(String region) {
+        this(region, RetryPolicy.API);
+    }
+
     /** What a function uses: endpoint from the SDK's own settings, credentials as Lambda provides them. */
     public AwsClients(String region, RetryPolicy retries) {
         this(region, null, lambdaCredentials(), retries);
