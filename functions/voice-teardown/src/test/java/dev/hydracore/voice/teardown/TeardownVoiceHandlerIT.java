@@ -19,6 +19,7 @@ import dev.hydracore.voice.core.store.CallRecordPurge;
 import dev.hydracore.voice.core.store.PurgeJobs;
 import dev.hydracore.voice.core.store.RetryLaterException;
 import dev.hydracore.voice.core.store.TableLayout;
+import dev.hydracore.voice.core.store.WriteToken;
 import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.testkit.TestAws.TestCaller;
 import dev.hydracore.voice.testkit.TestChannels;
@@ -52,8 +53,12 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 /** DELETE /v1/instances/{instance_id}/channels/voice against the emulator: every branch of the contract. */
 class TeardownVoiceHandlerIT {
     static final String ROUTE = "DELETE /v1/instances/{instance_id}/channels/voice";
-    /** What a registration is, without a channel (active_since 0: its place in the active-calls index). */
+    /**
+     * What a registration is, without a channel (active_since 0: its place in the active-calls index;
+     * write_token: the registering write's identity).
+     */
     static final Set<String> REGISTRATION_ATTRIBUTES = Set.of(
+            WriteToken.ATTRIBUTE,
             TableLayout.PK,
             TableLayout.SK,
             TableLayout.INSTANCE_ID,
