@@ -90,7 +90,7 @@ class VoiceStatusHandlerIT {
         assertEquals(
                 Json.MAPPER.readTree("{\"active_calls\":2,\"enabled\":true,\"phone_number\":\"+14155550100\","
                         + "\"provider\":\"retell\",\"status\":\"active\",\"webhook_url\":\"https://voice.test.invalid/v1/webhooks/voice/"
-                        + iid + "\",\"max_concurrent_calls\":null}"),
+                        + iid + "\",\"max_concurrent_calls\":null,\"provider_wiring\":true}"),
                 body(r));
     }
 

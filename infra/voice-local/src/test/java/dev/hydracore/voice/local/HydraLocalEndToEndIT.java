@@ -55,7 +55,7 @@ class HydraLocalEndToEndIT {
             assertEquals(
                     Json.MAPPER.readTree(
                             "{\"active_calls\":0,\"enabled\":false,\"phone_number\":null,\"provider\":null,"
-                                    + "\"status\":\"not_configured\",\"webhook_url\":null,\"max_concurrent_calls\":null}"),
+                                    + "\"status\":\"not_configured\",\"webhook_url\":null,\"max_concurrent_calls\":null,\"provider_wiring\":null}"),
                     Json.MAPPER.readTree(ok.body()));
             assertTrue(ok.headers().firstValue("content-type").orElse("").startsWith("application/json"));
 
