@@ -125,7 +125,7 @@ public final class Services {
     }
 
     public ProviderCleanup providerCleanup() {
-        return new ProviderCleanup(cleanupJobs(), instances(), vault(), providers(), clock);
+        return new ProviderCleanup(cleanupJobs(), instances(), activeCalls(), this::vault, providers(), clock);
     }
 
     public Tenancy tenancy() {

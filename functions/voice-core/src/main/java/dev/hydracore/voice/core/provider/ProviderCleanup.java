@@ -1,8 +1,10 @@
 package dev.hydracore.voice.core.provider;
 
 import dev.hydracore.voice.core.Log;
+import dev.hydracore.voice.core.calls.CallRecord;
 import dev.hydracore.voice.core.channel.VoiceProvider;
 import dev.hydracore.voice.core.crypto.CredentialVault;
+import dev.hydracore.voice.core.store.ActiveCallsIndex;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.CleanupJobs;
 import dev.hydracore.voice.core.store.InstanceRecord;
@@ -13,6 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Works through the provider clean-up jobs (the sweeper runs it every minute): restores each
@@ -41,17 +46,59 @@ public final class ProviderCleanup {
 
     private final CleanupJobs jobs;
     private final InstanceStore instances;
-    private final CredentialVault vault;
+    private final ActiveCallsIndex activeCalls;
+    /** Built on first use: a run with no job due needs no KMS key. */
+    private final Supplier<CredentialVault> vault;
+
     private final Providers providers;
     private final Clock clock;
 
     public ProviderCleanup(
-            CleanupJobs jobs, InstanceStore instances, CredentialVault vault, Providers providers, Clock clock) {
+            CleanupJobs jobs,
+            InstanceStore instances,
+            ActiveCallsIndex activeCalls,
+            Supplier<CredentialVault> vault,
+            Providers providers,
+            Clock clock) {
         this.jobs = jobs;
         this.instances = instances;
+        this.activeCalls = activeCalls;
         this.vault = vault;
         this.providers = providers;
         this.clock = clock;
+    }
+
+    /**
+     * Lists, for every teardown's job not listed yet, the calls of its dead generation that have
+     * not ended (overdue ones too: they may be phantoms still billed), from the records the purge
+     * is about to delete. The sweeper purges only after this returned (a failure here throws, and
+     * that run purges nothing).
+     */
+    public int listCalls() {
+        int listed = 0;
+        for (CleanupJobs.Job job : jobs.toList()) {
+            List<String> calls = activeCalls.view(job.instanceId()).calls().stream()
+                    .filter(c -> job.generation().equals(c.generation()))
+                    .map(CallRecord::callId)
+                    .toList();
+            if (jobs.listed(job, calls)) {
+                listed++;
+                Log.info(
+                        "provider cleanup: calls listed",
+                        "instance_id",
+                        job.instanceId(),
+                        "job_id",
+                        job.jobId(),
+                        "calls",
+                        Integer.toString(calls.size()));
+            }
+        }
+        return listed;
+    }
+
+    /** The instances with a teardown's job whose calls are not listed yet: their records must stay. */
+    public Set<String> unlistedInstances() {
+        return jobs.toList().stream().map(CleanupJobs.Job::instanceId).collect(Collectors.toSet());
     }
 
     /** Takes the due jobs one by one until none is left or {@code budget} is spent. */
@@ -70,6 +117,9 @@ public final class ProviderCleanup {
     /** One attempt at one job. */
     Result attempt(CleanupJobs.Job job, Deadline run) {
         long now = clock.millis();
+        if (job.callsToList()) {
+            return Result.NONE; // listed first, by listCalls
+        }
         Optional<ChannelRecord> current = instances.find(job.instanceId()).flatMap(InstanceRecord::channel);
         if (job.afterTeardown()
                 && current.isPresent()
@@ -99,7 +149,7 @@ public final class ProviderCleanup {
             }
         }
         try {
-            Map<String, String> credentials = vault.open(job.instanceId(), job.sealed());
+            Map<String, String> credentials = vault.get().open(job.instanceId(), job.sealed());
             VoiceProvider provider = VoiceProvider.fromWire(job.provider()).orElseThrow();
             ProviderSession session = providers.open(provider, job.twilioAccountSid(), credentials);
             restore.removeIf(w -> restored(session, job, w, run));
@@ -231,7 +281,7 @@ public final class ProviderCleanup {
 
     /** Jobs that ended (done or dropped), jobs left to retry, jobs given up, in one run. */
     public record Result(int finished, int retrying, int gaveUp) {
-        static final Result NONE = new Result(0, 0, 0);
+        public static final Result NONE = new Result(0, 0, 0);
 
         Result plus(Result o) {
             return new Result(finished + o.finished, retrying + o.retrying, gaveUp + o.gaveUp);

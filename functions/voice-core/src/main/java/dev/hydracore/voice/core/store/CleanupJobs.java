@@ -41,6 +41,7 @@ public final class CleanupJobs {
     static final String JOB_ID = "job_id";
     static final String AFTER_TEARDOWN = "after_teardown";
     static final String CALLS = "calls";
+    static final String CALLS_TO_LIST = "calls_to_list";
     static final String ATTEMPTS = "attempts";
     static final String NEXT_ATTEMPT_AT = "next_attempt_at";
 
@@ -52,6 +53,34 @@ public final class CleanupJobs {
         this.dynamo = dynamo;
         this.table = table;
         this.clock = clock;
+    }
+
+    /**
+     * A teardown's job: restore {@code restore}, and hang up the calls of {@code generation} that
+     * have not ended, which the sweeper lists ({@link #listed}) before it purges their records.
+     */
+    public Job newTeardownJob(
+            String instanceId,
+            String generation,
+            String provider,
+            String twilioAccountSid,
+            CredentialVault.Sealed sealed,
+            List<Wiring.Wired> restore) {
+        Job j = newJob(instanceId, true, generation, provider, twilioAccountSid, sealed, restore, List.of());
+        return new Job(
+                j.instanceId(),
+                j.jobId(),
+                true,
+                generation,
+                provider,
+                twilioAccountSid,
+                sealed,
+                restore,
+                List.of(),
+                true,
+                j.createdAt(),
+                j.nextAttemptAt(),
+                0);
     }
 
     /** A new job, due at once: restore {@code wiring}'s objects, hang up {@code calls}. */
@@ -75,6 +104,7 @@ public final class CleanupJobs {
                 sealed,
                 restore,
                 calls,
+                false,
                 now,
                 now,
                 0);
@@ -95,6 +125,9 @@ public final class CleanupJobs {
         item.put(
                 TableLayout.SEALED_CREDENTIALS,
                 AttributeValue.fromB(SdkBytes.fromByteArray(job.sealed().ciphertext())));
+        if (job.callsToList()) {
+            item.put(CALLS_TO_LIST, AttributeValue.fromBool(true));
+        }
         item.put(TableLayout.CREATED_AT, TableLayout.n(job.createdAt()));
         item.put(TableLayout.EXPIRES_AT, TableLayout.n((job.createdAt() + LIFETIME.toMillis()) / 1000));
         item.putAll(remaining(job.restore(), job.calls(), job.attempts(), job.nextAttemptAt()));
@@ -170,6 +203,40 @@ public final class CleanupJobs {
         }
     }
 
+    /**
+     * Records the calls a teardown's job is to hang up, listed from the dead generation's records:
+     * from then on the records may be purged. False when another run listed them first.
+     */
+    public boolean listed(Job job, List<String> calls) {
+        Map<String, String> names = new HashMap<>(Map.of("#list", CALLS_TO_LIST, "#attempts", ATTEMPTS));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":read", TableLayout.n(job.attempts())));
+        String update = "REMOVE #list";
+        if (!calls.isEmpty()) {
+            names.put("#calls", CALLS);
+            values.put(":calls", AttributeValue.fromSs(List.copyOf(calls)));
+            update = "SET #calls = :calls " + update;
+        }
+        String expression = update;
+        try {
+            dynamo.updateItem(u -> u.tableName(table)
+                    .key(key(job))
+                    .updateExpression(expression)
+                    .conditionExpression("attribute_exists(#list) AND #attempts = :read")
+                    .expressionAttributeNames(names)
+                    .expressionAttributeValues(values));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    /** Every job whose calls are still to be listed (due or not), read strongly consistent. */
+    public List<Job> toList() {
+        return due(Long.MAX_VALUE, Integer.MAX_VALUE).stream()
+                .filter(Job::callsToList)
+                .toList();
+    }
+
     /** Deletes the job and the credentials it holds (done, given up, or not needed). */
     public void finish(Job job) {
         dynamo.deleteItem(d -> d.tableName(table).key(key(job)));
@@ -212,6 +279,7 @@ public final class CleanupJobs {
                 Wiring.fromJson(TableLayout.str(item, TableLayout.PROVIDER_WIRING))
                         .objects(),
                 calls == null ? List.of() : calls.ss(),
+                item.containsKey(CALLS_TO_LIST),
                 TableLayout.num(item, TableLayout.CREATED_AT, 0),
                 TableLayout.num(item, NEXT_ATTEMPT_AT, 0),
                 (int) TableLayout.num(item, ATTEMPTS, 0));
@@ -223,7 +291,8 @@ public final class CleanupJobs {
 
     /**
      * One clean-up: for the instance's channel of {@code generation} (after a teardown) or for a
-     * re-setup's released objects, the objects to restore and calls to hang up that are left.
+     * re-setup's released objects, the objects to restore and calls to hang up that are left;
+     * {@code callsToList}: a teardown's calls are not listed yet.
      * Holds credentials only sealed; {@code toString} names no secret.
      */
     public record Job(
@@ -236,6 +305,7 @@ public final class CleanupJobs {
             CredentialVault.Sealed sealed,
             List<Wiring.Wired> restore,
             List<String> calls,
+            boolean callsToList,
             long createdAt,
             long nextAttemptAt,
             int attempts) {
