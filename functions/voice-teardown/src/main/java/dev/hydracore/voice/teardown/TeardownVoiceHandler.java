@@ -88,16 +88,21 @@ public final class TeardownVoiceHandler extends ApiHandler {
     /**
      * The clean-up of what the channel has at the provider: the objects it wired (none when
      * provider_wiring is off) and the calls that have not ended, which the sweeper lists from the
-     * dead generation's records before it purges them (the DELETE reads no call record).
+     * dead generation's records before it purges them (the DELETE reads no call record). Nothing
+     * is queued for a channel that wired nothing and counts no active call.
      */
     private void queueProviderCleanup(String instanceId, ChannelRecord channel) {
+        List<Wiring.Wired> wired = Wiring.fromJson(channel.wiring()).objects();
+        if (wired.isEmpty() && channel.activeCalls() == 0) {
+            return;
+        }
         cleanupJobs.queue(cleanupJobs.newTeardownJob(
                 instanceId,
                 channel.generation(),
                 channel.provider(),
                 channel.twilioAccountSid(),
                 channel.sealed(),
-                Wiring.fromJson(channel.wiring()).objects()));
+                wired));
     }
 
     /** True when this request removed a channel; false when there was none. */

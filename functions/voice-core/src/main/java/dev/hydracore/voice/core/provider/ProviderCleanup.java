@@ -148,6 +148,12 @@ public final class ProviderCleanup {
                 restore.add(w);
             }
         }
+        if (restore.isEmpty() && calls.isEmpty()) {
+            jobs.finish(job);
+            Log.info(
+                    "provider cleanup finished: nothing to do", "instance_id", job.instanceId(), "job_id", job.jobId());
+            return new Result(1, 0, 0);
+        }
         try {
             Map<String, String> credentials = vault.get().open(job.instanceId(), job.sealed());
             VoiceProvider provider = VoiceProvider.fromWire(job.provider()).orElseThrow();
