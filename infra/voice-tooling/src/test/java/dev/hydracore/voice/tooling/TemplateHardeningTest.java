@@ -121,7 +121,10 @@ class TemplateHardeningTest {
                     }
                 }));
         assertEquals(
-                Set.of("VoiceCallsFunction:" + TableLayout.LSI_ACTIVE, "VoiceSweeperFunction:" + TableLayout.GSI_SWEEP),
+                Set.of(
+                        "VoiceCallsFunction:" + TableLayout.LSI_ACTIVE,
+                        "VoiceSweeperFunction:" + TableLayout.GSI_SWEEP,
+                        "VoiceSweeperFunction:" + TableLayout.LSI_ACTIVE),
                 granted);
     }
 

@@ -3,6 +3,7 @@ package dev.hydracore.voice.core.provider;
 import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.channel.VoiceField;
 import dev.hydracore.voice.core.channel.VoiceProvider;
+import dev.hydracore.voice.core.http.ApiException;
 import java.util.Map;
 
 /**
@@ -13,6 +14,10 @@ import java.util.Map;
 public class Providers {
     public static final String TWILIO_DEFAULT = "https://api.twilio.com";
     public static final String RETELL_DEFAULT = "https://api.retellai.com";
+    public static final String PROVIDER_UNAVAILABLE = "Voice provider unavailable";
+
+    /** Seconds a client should wait before retrying after the provider failed. */
+    static final String RETRY_AFTER_SECONDS = "5";
 
     private final ProviderHttp http;
     private final String twilioBase;
@@ -44,6 +49,11 @@ public class Providers {
                         credentials.getOrDefault(VoiceField.TWILIO_AUTH_TOKEN.wire(), ""));
             case RETELL -> new RetellSession(http, retellBase, credentials.getOrDefault(VoiceField.API_KEY.wire(), ""));
         };
+    }
+
+    /** The 503 a provider failure answers (timeout, 429, 5xx): nothing stored, nothing left changed. */
+    public static ApiException unavailable() {
+        return new ApiException(503, PROVIDER_UNAVAILABLE, Map.of("retry-after", RETRY_AFTER_SECONDS));
     }
 
     private static String origin(String url) {

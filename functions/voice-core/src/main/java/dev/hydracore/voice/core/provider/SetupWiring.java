@@ -5,7 +5,6 @@ import dev.hydracore.voice.core.channel.MergedSetup;
 import dev.hydracore.voice.core.channel.VoiceField;
 import dev.hydracore.voice.core.channel.VoiceProvider;
 import dev.hydracore.voice.core.crypto.CredentialVault;
-import dev.hydracore.voice.core.http.ApiException;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.CleanupJobs;
 import java.time.Duration;
@@ -33,22 +32,12 @@ public final class SetupWiring {
     /** Restoring the objects a re-setup no longer uses; what does not fit is left to a clean-up job. */
     public static final Duration RELEASE_BUDGET = Duration.ofSeconds(4);
 
-    public static final String PROVIDER_UNAVAILABLE = "Voice provider unavailable";
-
-    /** Seconds a client should wait before retrying after the provider failed. */
-    static final String RETRY_AFTER_SECONDS = "5";
-
     private final Providers providers;
     private final CleanupJobs cleanups;
 
     public SetupWiring(Providers providers, CleanupJobs cleanups) {
         this.providers = providers;
         this.cleanups = cleanups;
-    }
-
-    /** The 503 a provider failure answers: nothing was stored, nothing is left changed. */
-    public static ApiException unavailable() {
-        return new ApiException(503, PROVIDER_UNAVAILABLE, Map.of("retry-after", RETRY_AFTER_SECONDS));
     }
 
     /**
@@ -100,7 +89,7 @@ public final class SetupWiring {
                     e.kind().name(),
                     "status",
                     Integer.toString(e.status()));
-            throw unavailable();
+            throw Providers.unavailable();
         }
         List<Wiring.Wired> released = sameAccount ? plan.released() : before.objects();
         Release release = released.isEmpty()
