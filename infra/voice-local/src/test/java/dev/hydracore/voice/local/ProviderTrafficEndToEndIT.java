@@ -170,6 +170,7 @@ class ProviderTrafficEndToEndIT {
                         .put("api_key", key)
                         .put("agent_id", AGENT)
                         .put("phone_number", "+14155550100")
+                        .put("provider_wiring", false)
                         .toString()
                         .getBytes(StandardCharsets.UTF_8));
         assertEquals(200, r.statusCode(), r::body);
@@ -251,7 +252,8 @@ class ProviderTrafficEndToEndIT {
                 .put("twilio_auth_token", token)
                 .put("twilio_phone_number", "+14155550199")
                 .put("webhook_secret", "whsec_" + UUID.randomUUID())
-                .put("openai_api_key", "sk-e2e-openai-0000");
+                .put("openai_api_key", "sk-e2e-openai-0000")
+                .put("provider_wiring", false);
         HttpResponse<String> r = setup(iid, body.toString().getBytes(StandardCharsets.UTF_8));
         assertEquals(200, r.statusCode(), r::body);
         String url = Json.MAPPER.readTree(r.body()).get("webhook_url").asText();
