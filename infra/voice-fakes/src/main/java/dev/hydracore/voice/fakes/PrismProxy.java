@@ -28,6 +28,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * {@code prism proxy <document> <fake> --errors} on a free loopback port, and in front of it a
@@ -64,6 +65,7 @@ final class PrismProxy implements AutoCloseable {
     private final URI prismUrl;
     private final Deque<String> output = new ArrayDeque<>();
     private final List<PrismViolation> violations = new ArrayList<>();
+    private volatile Consumer<PrismViolation> listener = v -> {};
 
     PrismProxy(String provider, Path prismBin, Path document, URI upstream) throws IOException {
         this.provider = provider;
@@ -135,6 +137,10 @@ final class PrismProxy implements AutoCloseable {
     /** The shell Prism runs under (tests: what happens when our end of its stdin closes). */
     Process process() {
         return prism;
+    }
+
+    void onViolation(Consumer<PrismViolation> l) {
+        this.listener = l;
     }
 
     synchronized List<PrismViolation> violations() {
@@ -291,6 +297,7 @@ final class PrismProxy implements AutoCloseable {
             synchronized (this) {
                 violations.addAll(found);
             }
+            found.forEach(listener);
         }
     }
 

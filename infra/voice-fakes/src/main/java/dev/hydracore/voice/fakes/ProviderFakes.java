@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 
 /**
  * Both fakes, each behind {@code prism proxy --errors} on the provider's own document in
@@ -143,6 +144,12 @@ public final class ProviderFakes implements AutoCloseable {
         List<PrismViolation> all = new ArrayList<>(twilioPrism.violations());
         all.addAll(retellPrism.violations());
         return List.copyOf(all);
+    }
+
+    /** Tells {@code listener} of each violation as Prism reports it (./hydra local prints them). */
+    public void onViolation(Consumer<PrismViolation> listener) {
+        twilioPrism.onViolation(listener);
+        retellPrism.onViolation(listener);
     }
 
     /** The violations that count against a run (see {@link PrismViolation#isRejection()}). */
