@@ -28,6 +28,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * {@code prism proxy <document> <fake> --errors} on a free loopback port, and in front of it a
@@ -41,6 +42,16 @@ import java.util.concurrent.TimeUnit;
  */
 final class PrismProxy implements AutoCloseable {
     private static final String PRISM_ERRORS = "https://stoplight.io/prism/errors#";
+    /**
+     * Prism under a shell that ends it when our end of its stdin closes: a JVM killed with SIGKILL
+     * runs no shutdown hook, and Node does not exit on its own when its parent dies. SIGTERM (our
+     * close()) ends it too.
+     */
+    private static final String TIED_TO_STDIN = "\"$@\" </dev/null & child=$!\n"
+            + "trap 'kill $child 2>/dev/null; exit 0' TERM INT HUP\n"
+            + "while read -r _; do :; done\n"
+            + "kill $child 2>/dev/null\n";
+
     private static final Set<String> HOP_HEADERS =
             Set.of("host", "connection", "content-length", "expect", "upgrade", "keep-alive", "transfer-encoding");
     private final String provider;
@@ -54,12 +65,17 @@ final class PrismProxy implements AutoCloseable {
     private final URI prismUrl;
     private final Deque<String> output = new ArrayDeque<>();
     private final List<PrismViolation> violations = new ArrayList<>();
+    private volatile Consumer<PrismViolation> listener = v -> {};
 
     PrismProxy(String provider, Path prismBin, Path document, URI upstream) throws IOException {
         this.provider = provider;
         int port = freePort();
         this.prismUrl = URI.create("http://127.0.0.1:" + port);
         ProcessBuilder pb = new ProcessBuilder(
+                        "sh",
+                        "-c",
+                        TIED_TO_STDIN,
+                        "prism",
                         prismBin.toString(),
                         "proxy",
                         document.toString(),
@@ -88,6 +104,7 @@ final class PrismProxy implements AutoCloseable {
             server.setExecutor(executor);
             server.start();
         } catch (IOException | InterruptedException | RuntimeException e) {
+            prism.descendants().forEach(ProcessHandle::destroyForcibly);
             prism.destroyForcibly();
             executor.shutdownNow();
             if (e instanceof InterruptedException) {
@@ -117,6 +134,15 @@ final class PrismProxy implements AutoCloseable {
         return prismUrl;
     }
 
+    /** The shell Prism runs under (tests: what happens when our end of its stdin closes). */
+    Process process() {
+        return prism;
+    }
+
+    void onViolation(Consumer<PrismViolation> l) {
+        this.listener = l;
+    }
+
     synchronized List<PrismViolation> violations() {
         return List.copyOf(violations);
     }
@@ -131,12 +157,20 @@ final class PrismProxy implements AutoCloseable {
             tap.stop(0);
         }
         executor.shutdownNow();
+        List<ProcessHandle> node = prism.descendants().toList();
         prism.destroy();
         try {
             if (!prism.waitFor(5, TimeUnit.SECONDS)) {
                 prism.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
+            for (ProcessHandle p : node) {
+                if (!p.onExit().completeOnTimeout(p, 5, TimeUnit.SECONDS).join().isAlive()) {
+                    continue;
+                }
+                p.destroyForcibly();
+            }
         } catch (InterruptedException e) {
+            node.forEach(ProcessHandle::destroyForcibly);
             prism.destroyForcibly();
             Thread.currentThread().interrupt();
         }
@@ -263,6 +297,7 @@ final class PrismProxy implements AutoCloseable {
             synchronized (this) {
                 violations.addAll(found);
             }
+            found.forEach(listener);
         }
     }
 

@@ -7,6 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 
 /**
  * Both fakes, each behind {@code prism proxy --errors} on the provider's own document in
@@ -50,12 +53,49 @@ public final class ProviderFakes implements AutoCloseable {
         try {
             FakeTwilio twilio = add(started, new FakeTwilio());
             FakeRetell retell = add(started, new FakeRetell());
-            PrismProxy twilioPrism = add(started, new PrismProxy("twilio", prism, twilioDoc, twilio.url()));
-            PrismProxy retellPrism = add(started, new PrismProxy("retell", prism, retellDoc, retell.url()));
-            return new ProviderFakes(twilio, retell, twilioPrism, retellPrism);
+            // Both Prism processes start at once: each takes a second or two to read its document.
+            CompletableFuture<PrismProxy> twilioPrism = prism("twilio", prism, twilioDoc, twilio.url());
+            CompletableFuture<PrismProxy> retellPrism = prism("retell", prism, retellDoc, retell.url());
+            PrismProxy t = awaitStarted(twilioPrism, retellPrism, started);
+            PrismProxy r = awaitStarted(retellPrism, twilioPrism, started);
+            return new ProviderFakes(twilio, retell, t, r);
         } catch (IOException | RuntimeException e) {
             closeAll(started, e);
             throw e;
+        }
+    }
+
+    private static CompletableFuture<PrismProxy> prism(String provider, Path bin, Path doc, URI upstream) {
+        CompletableFuture<PrismProxy> f = new CompletableFuture<>();
+        Thread.ofVirtual().name("prism-start-" + provider).start(() -> {
+            try {
+                f.complete(new PrismProxy(provider, bin, doc, upstream));
+            } catch (IOException | RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+
+    /** The started proxy; on failure, the other one too is waited for and closed with the rest. */
+    private static PrismProxy awaitStarted(
+            CompletableFuture<PrismProxy> one, CompletableFuture<PrismProxy> other, List<AutoCloseable> started)
+            throws IOException {
+        try {
+            return add(started, one.join());
+        } catch (CompletionException e) {
+            try {
+                PrismProxy p = other.join();
+                if (!started.contains(p)) {
+                    started.add(p);
+                }
+            } catch (CompletionException ignored) {
+                // Both failed: the first failure is the one reported.
+            }
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw e.getCause() instanceof RuntimeException re ? re : e;
         }
     }
 
@@ -104,6 +144,12 @@ public final class ProviderFakes implements AutoCloseable {
         List<PrismViolation> all = new ArrayList<>(twilioPrism.violations());
         all.addAll(retellPrism.violations());
         return List.copyOf(all);
+    }
+
+    /** Tells {@code listener} of each violation as Prism reports it (./hydra local prints them). */
+    public void onViolation(Consumer<PrismViolation> listener) {
+        twilioPrism.onViolation(listener);
+        retellPrism.onViolation(listener);
     }
 
     /** The violations that count against a run (see {@link PrismViolation#isRejection()}). */

@@ -31,7 +31,7 @@ class HydraLocalEndToEndIT {
         try {
             JsonNode ready = HydraLocalProcess.awaitReady(hydra, log);
             assertEquals(
-                    List.of("api_key", "aws_endpoint", "base_url", "instance_id", "tenant_id"),
+                    List.of("api_key", "aws_endpoint", "base_url", "instance_id", "providers", "tenant_id"),
                     fieldNames(ready),
                     ready.toString().replaceAll("hk_\\S+?\"", "hk_…\""));
             assertEquals("http://127.0.0.1:" + port, ready.get("base_url").asText());
