@@ -221,12 +221,14 @@ class SetupWiringIT {
                 200,
                 post(iid, pipecat(account, first.phoneNumber(), account.authToken()))
                         .status());
+        int unchanged = writes();
         int requests = requests();
         assertEquals(
                 200,
                 post(iid, "{\"provider\":\"pipecat\",\"max_concurrent_calls\":3}")
                         .status());
-        assertEquals(requests, requests(), "nothing changed at the provider: no provider call at all");
+        assertEquals(unchanged, writes(), "nothing changed: no provider write");
+        assertEquals(requests + 1, requests(), "one read: the number still holds our values");
 
         int writes = writes();
         HttpResponse moved =

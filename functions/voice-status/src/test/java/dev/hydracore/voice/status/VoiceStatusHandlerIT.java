@@ -62,7 +62,8 @@ class VoiceStatusHandlerIT {
         assertEquals("application/json", r.headers().get("content-type"));
         assertEquals(Json.MAPPER.readTree("""
                 {"active_calls":0,"enabled":false,"phone_number":null,"provider":null,
-                 "status":"not_configured","webhook_url":null,"max_concurrent_calls":null}"""), body(r));
+                 "status":"not_configured","webhook_url":null,"max_concurrent_calls":null,
+                 "provider_wiring":null}"""), body(r));
     }
 
     @Test

@@ -65,8 +65,10 @@ public final class ProviderWiring {
 
     /**
      * Makes the account hold {@code wanted}, starting from what the channel set before
-     * ({@code stored}). An object already holding our values is not touched (with {@code verify},
-     * it is read to check new credentials); a new one is found and read first. Every read happens
+     * ({@code stored}). An object the channel wired before is read (that checks the credentials,
+     * and finds an object someone else changed, or that a setup whose answer was lost put back)
+     * and written only where it does not hold our values, its stored previous values kept; a new
+     * one is found and read first. Every read happens
      * before any write: a missing object or refused credentials is a 422 with nothing changed. A
      * failure during the writes puts back what was written (best effort) and is rethrown. The
      * stored objects no longer wanted are in {@link Plan#released()}, for the caller to restore
@@ -76,7 +78,6 @@ public final class ProviderWiring {
             ProviderSession session,
             List<Wiring.Wired> stored,
             List<Wiring.Wanted> wanted,
-            boolean verify,
             Deadline d) {
         List<ErrorDetail> problems = new ArrayList<>();
         List<Wiring.Wired> next = new ArrayList<>();
@@ -87,10 +88,11 @@ public final class ProviderWiring {
             try {
                 if (before.isPresent()) {
                     Wiring.Wired s = before.get();
-                    if (!s.ours().equals(w.ours())) {
-                        writes.add(new Write(w.kind(), s.id(), w.ours(), s.ours()));
-                    } else if (verify) {
-                        session.read(w.kind(), s.id(), d);
+                    Map<String, String> now = session.read(w.kind(), s.id(), d);
+                    if (w.ours().entrySet().stream().anyMatch(f -> !f.getValue().equals(now.get(f.getKey())))) {
+                        Map<String, String> was = new LinkedHashMap<>();
+                        w.ours().keySet().forEach(f -> was.put(f, now.getOrDefault(f, "")));
+                        writes.add(new Write(w.kind(), s.id(), w.ours(), was));
                     }
                     next.add(new Wiring.Wired(w.kind(), w.name(), s.id(), w.account(), s.previous(), w.ours()));
                     continue;

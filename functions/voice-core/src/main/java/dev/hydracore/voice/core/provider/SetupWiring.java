@@ -76,10 +76,9 @@ public final class SetupWiring {
                     this, instanceId, new Wiring(enabled, List.of()), null, List.of(), List.of(), null, sealed);
         }
         ProviderSession session = providers.open(provider, account, credentials);
-        boolean verify = merged.sends(VoiceField.API_KEY) || merged.sends(VoiceField.TWILIO_AUTH_TOKEN);
         ProviderWiring.Plan plan;
         try {
-            plan = ProviderWiring.wire(session, reusable, wanted, verify, Deadline.in(BUDGET));
+            plan = ProviderWiring.wire(session, reusable, wanted, Deadline.in(BUDGET));
         } catch (ProviderException e) {
             Log.warn(
                     "provider wiring failed",

@@ -24,7 +24,7 @@ class ProviderWiringTest {
     void aNewNumberIsReadFirstThenSetAndItsPreviousValuesKept() {
         Account account = Account.withNumber("PN1", NUMBER, "https://old.example/voice", false);
         ProviderWiring.Plan plan =
-                ProviderWiring.wire(account, List.of(), ProviderWiring.twilio(SID, NUMBER, URL), false, deadline());
+                ProviderWiring.wire(account, List.of(), ProviderWiring.twilio(SID, NUMBER, URL), deadline());
         assertEquals(URL, account.objects.get("PN1").get("VoiceUrl"));
         assertEquals(URL, account.objects.get("PN1").get("StatusCallback"));
         assertEquals("https://old.example/voice", plan.wired().get(0).previous().get("VoiceUrl"));
@@ -37,7 +37,7 @@ class ProviderWiringTest {
         ValidationException e = assertThrows(
                 ValidationException.class,
                 () -> ProviderWiring.wire(
-                        account, List.of(), ProviderWiring.twilio(SID, NUMBER, URL), false, deadline()));
+                        account, List.of(), ProviderWiring.twilio(SID, NUMBER, URL), deadline()));
         assertEquals(List.of("body", "twilio_phone_number"), e.errors().get(0).loc());
         assertTrue(account.log.stream().noneMatch(l -> l.startsWith("write")));
     }
@@ -49,7 +49,7 @@ class ProviderWiringTest {
         ValidationException e = assertThrows(
                 ValidationException.class,
                 () -> ProviderWiring.wire(
-                        refused, List.of(), ProviderWiring.retell("agent_1", NUMBER, URL), false, deadline()));
+                        refused, List.of(), ProviderWiring.retell("agent_1", NUMBER, URL), deadline()));
         assertEquals(1, e.errors().size());
         assertEquals(List.of("body", "api_key"), e.errors().get(0).loc());
 
@@ -57,23 +57,32 @@ class ProviderWiringTest {
         ValidationException missing = assertThrows(
                 ValidationException.class,
                 () -> ProviderWiring.wire(
-                        empty, List.of(), ProviderWiring.retell("agent_1", NUMBER, URL), false, deadline()));
+                        empty, List.of(), ProviderWiring.retell("agent_1", NUMBER, URL), deadline()));
         assertEquals(
                 List.of(List.of("body", "phone_number"), List.of("body", "agent_id")),
                 missing.errors().stream().map(d -> d.loc()).toList());
     }
 
     @Test
-    void aReSetupThatChangesNothingMakesNoProviderCall() {
+    void aReSetupThatChangesNothingReadsButWritesNothingAndRewiresWhatWasPutBack() {
         Account account = Account.withNumber("PN1", NUMBER, "", false);
         ProviderWiring.Plan first =
-                ProviderWiring.wire(account, List.of(), ProviderWiring.twilio(SID, NUMBER, URL), false, deadline());
+                ProviderWiring.wire(account, List.of(), ProviderWiring.twilio(SID, NUMBER, URL), deadline());
         account.log.clear();
         ProviderWiring.Plan again =
-                ProviderWiring.wire(account, first.wired(), ProviderWiring.twilio(SID, NUMBER, URL), false, deadline());
-        assertEquals(List.of(), account.log);
+                ProviderWiring.wire(account, first.wired(), ProviderWiring.twilio(SID, NUMBER, URL), deadline());
+        assertEquals(List.of("read PN1"), account.log);
         assertEquals(first.wired(), again.wired());
         assertEquals(List.of(), again.released());
+        // A setup whose answer was lost after its undo put the number back: the next one wires it again,
+        // keeping the values found before the first.
+        account.objects.get("PN1").put("VoiceUrl", "");
+        account.log.clear();
+        ProviderWiring.Plan healed =
+                ProviderWiring.wire(account, first.wired(), ProviderWiring.twilio(SID, NUMBER, URL), deadline());
+        assertEquals(List.of("read PN1", "write PN1"), account.log);
+        assertEquals(URL, account.objects.get("PN1").get("VoiceUrl"));
+        assertEquals(first.wired(), healed.wired());
     }
 
     @Test
@@ -85,7 +94,7 @@ class ProviderWiringTest {
         assertThrows(
                 ProviderException.class,
                 () -> ProviderWiring.wire(
-                        account, List.of(), ProviderWiring.retell("agent_1", NUMBER, URL), false, deadline()));
+                        account, List.of(), ProviderWiring.retell("agent_1", NUMBER, URL), deadline()));
         assertEquals("null", account.objects.get(NUMBER).get("inbound_agents"));
         assertEquals("\"https://x\"", account.objects.get(NUMBER).get("inbound_webhook_url"));
     }
@@ -94,7 +103,7 @@ class ProviderWiringTest {
     void restoreGivesBackOnlyTheFieldsThatStillHoldOurs() {
         Account account = Account.withNumber("PN1", NUMBER, "https://old.example/voice", false);
         Wiring.Wired wired = ProviderWiring.wire(
-                        account, List.of(), ProviderWiring.twilio(SID, NUMBER, URL), false, deadline())
+                        account, List.of(), ProviderWiring.twilio(SID, NUMBER, URL), deadline())
                 .wired()
                 .get(0);
         account.objects.get("PN1").put("VoiceUrl", "https://someone-else.example/voice");
