@@ -71,6 +71,8 @@ class SecretsNeverLeakIT {
         b.put("provider", "pipecat");
         b.put("twilio_account_sid", SID);
         b.put("twilio_phone_number", "+14155550199");
+        // Random credentials no provider account has: this test is about our own paths.
+        b.put("provider_wiring", false);
         for (VoiceField f : VoiceField.credentials()) {
             b.put(f.wire(), secret(f.wire()));
         }
@@ -82,6 +84,7 @@ class SecretsNeverLeakIT {
         b.put("api_key", secret("api_key"));
         b.put("agent_id", "agent_leak_test");
         b.put("phone_number", "+14155550100");
+        b.put("provider_wiring", false);
         return b;
     }
 

@@ -36,13 +36,23 @@ public final class Metrics {
     /** A call refused at the channel's max_concurrent_calls (Twilio busy, Retell declined), by provider. */
     public static final String CALLS_REFUSED = "CallsRefused";
 
+    /** Provider clean-ups (teardown's restores and hang-ups) that ended this sweeper run, 0 included. */
+    public static final String PROVIDER_CLEANUPS_FINISHED = "ProviderCleanupsFinished";
+    /** Provider clean-ups left to retry with backoff after this run, 0 included. */
+    public static final String PROVIDER_CLEANUPS_RETRYING = "ProviderCleanupsRetrying";
+    /** Provider clean-ups given up (24 h passed, or credentials unreadable) this run: the alarm's. */
+    public static final String PROVIDER_CLEANUPS_GIVEN_UP = "ProviderCleanupsGivenUp";
+
     public static final List<String> NAMES = List.of(
             WEBHOOK_EVENTS,
             SIGNATURE_REJECTIONS,
             DEPENDENCY_UNAVAILABLE,
             CALLS_ENDED_BY_SWEEPER,
             COLD_START,
-            CALLS_REFUSED);
+            CALLS_REFUSED,
+            PROVIDER_CLEANUPS_FINISHED,
+            PROVIDER_CLEANUPS_RETRYING,
+            PROVIDER_CLEANUPS_GIVEN_UP);
 
     /** EMF's limits per directive. */
     static final int MAX_METRICS = 100;

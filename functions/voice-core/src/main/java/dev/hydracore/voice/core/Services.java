@@ -7,11 +7,14 @@ import dev.hydracore.voice.core.aws.AwsClients;
 import dev.hydracore.voice.core.aws.RetryPolicy;
 import dev.hydracore.voice.core.crypto.CredentialVault;
 import dev.hydracore.voice.core.http.Idempotency;
+import dev.hydracore.voice.core.provider.ProviderCleanup;
+import dev.hydracore.voice.core.provider.Providers;
 import dev.hydracore.voice.core.store.ActiveCallsIndex;
 import dev.hydracore.voice.core.store.ApiKeyStore;
 import dev.hydracore.voice.core.store.CallRecordPurge;
 import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.ChannelStore;
+import dev.hydracore.voice.core.store.CleanupJobs;
 import dev.hydracore.voice.core.store.IdempotencyStore;
 import dev.hydracore.voice.core.store.InboundAdmissions;
 import dev.hydracore.voice.core.store.InstanceStore;
@@ -30,6 +33,7 @@ public final class Services {
     private final Clock clock;
     private volatile Authenticator authenticator;
     private volatile CredentialVault vault;
+    private volatile Providers providers;
 
     public Services(Settings settings, AwsClients aws, Clock clock) {
         this.settings = settings;
@@ -111,6 +115,23 @@ public final class Services {
     /** Teardown queues purge jobs; the sweeper works them off. */
     public PurgeJobs purgeJobs() {
         return new PurgeJobs(aws.dynamo(), settings.tableName(), callRecordPurge(), clock);
+    }
+
+    /** The providers' APIs at the deployment's base URLs; one per Services, so one HTTP client per environment. */
+    public synchronized Providers providers() {
+        if (providers == null) {
+            providers = Providers.of(settings);
+        }
+        return providers;
+    }
+
+    /** Provider clean-ups: teardown and setup queue them, the sweeper works them off. */
+    public CleanupJobs cleanupJobs() {
+        return new CleanupJobs(aws.dynamo(), settings.tableName(), clock);
+    }
+
+    public ProviderCleanup providerCleanup() {
+        return new ProviderCleanup(cleanupJobs(), instances(), activeCalls(), this::vault, providers(), clock);
     }
 
     public Tenancy tenancy() {

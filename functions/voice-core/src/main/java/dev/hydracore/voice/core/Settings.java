@@ -21,6 +21,8 @@ public final class Settings {
     public static final String DATA_KEY_CACHE_SECONDS = "DATA_KEY_CACHE_SECONDS";
     public static final String QUERY_PAGE_LIMIT = "QUERY_PAGE_LIMIT";
     public static final String AWS_REGION = "AWS_REGION";
+    public static final String TWILIO_API_BASE_URL = "TWILIO_API_BASE_URL";
+    public static final String RETELL_API_BASE_URL = "RETELL_API_BASE_URL";
 
     private final Map<String, String> values;
 

@@ -19,6 +19,7 @@ import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.Idempotency;
 import dev.hydracore.voice.core.http.JsonBody;
 import dev.hydracore.voice.core.http.ValidationException;
+import dev.hydracore.voice.core.provider.SetupWiring;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.ChannelStore;
 import dev.hydracore.voice.core.store.InstanceRecord;
@@ -28,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * POST /v1/instances/{instance_id}/channels/voice — Setup Voice.
@@ -51,6 +53,7 @@ public final class SetupVoiceHandler extends ApiHandler {
     private final CredentialVault vault;
     private final Settings settings;
     private final Idempotency idempotency;
+    private final SetupWiring wiring;
 
     /** Lambda's entry: wires real clients from the function's environment. */
     public SetupVoiceHandler() {
@@ -65,6 +68,7 @@ public final class SetupVoiceHandler extends ApiHandler {
         this.vault = services.vault();
         this.settings = services.settings();
         this.idempotency = services.idempotency();
+        this.wiring = new SetupWiring(services.providers(), services.cleanupJobs());
     }
 
     @Override
@@ -142,15 +146,19 @@ public final class SetupVoiceHandler extends ApiHandler {
         ChannelStatus.of(Optional.empty()).toJson();
     }
 
-    /** Merge and validate (422), seal (KMS), then one conditional write (DynamoDB). */
+    /**
+     * Merge and validate (422), seal (KMS), wire the provider (422, 503; nothing left changed on
+     * failure), then one conditional write (DynamoDB): if it fails, the provider is put back; if it
+     * succeeds, the objects the channel no longer uses get their previous values back.
+     */
     private ChannelRecord configure(Principal principal, InstanceRecord instance, SetupRequest setup) {
         String instanceId = instance.instanceId();
         Optional<ChannelRecord> stored = instance.channel();
         MergedSetup merged = setup.mergeOnto(stored);
+        Supplier<Map<String, String>> storedBundle = new StoredBundle(vault, instanceId, stored);
         Map<String, String> credentials;
         try {
-            credentials = merged.credentials(
-                    () -> vault.open(instanceId, stored.orElseThrow().sealed()));
+            credentials = merged.credentials(storedBundle);
         } catch (CredentialVault.UnreadableCredentialsException e) {
             // Tampered or moved ciphertext: nothing to merge from. The caller can still replace
             // every credential (then nothing stored needs opening) or tear the channel down.
@@ -158,11 +166,22 @@ public final class SetupVoiceHandler extends ApiHandler {
             throw new ApiException(409, STORED_CREDENTIALS_UNREADABLE);
         }
         CredentialVault.Sealed sealed = vault.seal(instanceId, credentials);
-        return channels.save(
-                instanceId,
-                principal.tenantId(),
-                merged.toConfig(settings.webhookUrl(instanceId), sealed),
-                stored.map(ChannelRecord::generation));
+        String webhookUrl = settings.webhookUrl(instanceId);
+        SetupWiring.Change change =
+                wiring.prepare(instanceId, stored, merged, credentials, sealed, storedBundle, webhookUrl);
+        ChannelRecord saved;
+        try {
+            saved = channels.save(
+                    instanceId,
+                    principal.tenantId(),
+                    merged.toConfig(webhookUrl, sealed, change.wiring().toJson()),
+                    stored.map(ChannelRecord::generation));
+        } catch (RuntimeException e) {
+            change.undo();
+            throw e;
+        }
+        change.release();
+        return saved;
     }
 
     /** The status object, plus which credentials are configured (booleans only, never values). */
@@ -172,5 +191,27 @@ public final class SetupVoiceHandler extends ApiHandler {
             configured.put(f.wire(), saved.credentialNames().contains(f.wire()));
         }
         return HttpResponse.json(200, ChannelStatus.of(Optional.of(saved)).toJson(configured));
+    }
+
+    /** The stored credential bundle, opened (KMS) at most once and only when something asks for it. */
+    private static final class StoredBundle implements Supplier<Map<String, String>> {
+        private final CredentialVault vault;
+        private final String instanceId;
+        private final Optional<ChannelRecord> stored;
+        private Map<String, String> opened;
+
+        StoredBundle(CredentialVault vault, String instanceId, Optional<ChannelRecord> stored) {
+            this.vault = vault;
+            this.instanceId = instanceId;
+            this.stored = stored;
+        }
+
+        @Override
+        public Map<String, String> get() {
+            if (opened == null) {
+                opened = vault.open(instanceId, stored.orElseThrow().sealed());
+            }
+            return opened;
+        }
     }
 }

@@ -56,7 +56,12 @@ class SetupIdempotencyIT {
             headers.put("Idempotency-Key", key);
         }
         ObjectNode event = ApiEvents.of(
-                "POST", "/v1/instances/" + iid + "/channels/voice", ROUTE, Map.of("instance_id", iid), headers, body);
+                "POST",
+                "/v1/instances/" + iid + "/channels/voice",
+                ROUTE,
+                Map.of("instance_id", iid),
+                headers,
+                SetupVoiceHandlerIT.unwired(body));
         return h.respond(event);
     }
 

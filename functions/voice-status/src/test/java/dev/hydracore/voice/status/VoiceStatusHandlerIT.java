@@ -62,7 +62,8 @@ class VoiceStatusHandlerIT {
         assertEquals("application/json", r.headers().get("content-type"));
         assertEquals(Json.MAPPER.readTree("""
                 {"active_calls":0,"enabled":false,"phone_number":null,"provider":null,
-                 "status":"not_configured","webhook_url":null,"max_concurrent_calls":null}"""), body(r));
+                 "status":"not_configured","webhook_url":null,"max_concurrent_calls":null,
+                 "provider_wiring":null}"""), body(r));
     }
 
     @Test
@@ -90,7 +91,7 @@ class VoiceStatusHandlerIT {
         assertEquals(
                 Json.MAPPER.readTree("{\"active_calls\":2,\"enabled\":true,\"phone_number\":\"+14155550100\","
                         + "\"provider\":\"retell\",\"status\":\"active\",\"webhook_url\":\"https://voice.test.invalid/v1/webhooks/voice/"
-                        + iid + "\",\"max_concurrent_calls\":null}"),
+                        + iid + "\",\"max_concurrent_calls\":null,\"provider_wiring\":true}"),
                 body(r));
     }
 

@@ -8,6 +8,7 @@ import dev.hydracore.voice.core.Metrics;
 import dev.hydracore.voice.core.Overlap;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.aws.RetryPolicy;
+import dev.hydracore.voice.core.provider.ProviderCleanup;
 import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.InboundAdmissions;
 import dev.hydracore.voice.core.store.PurgeJobs;
@@ -28,7 +29,8 @@ import software.amazon.awssdk.core.exception.SdkException;
  * the maximum call duration, so {@code active_calls} stops counting them. Reads only the sparse
  * sweep index (active calls, sharded by start time), never the table; each end is the webhook's
  * own conditional transition, so it is safe alongside webhooks and other sweeper runs. Then it
- * works through the purge jobs teardowns queued, within {@link #PURGE_BUDGET}.
+ * works through the purge jobs teardowns queued, within {@link #PURGE_BUDGET}, and the provider
+ * clean-ups (restore the numbers, hang up the calls) within {@link #CLEANUP_BUDGET}.
  *
  * <p>SnapStart ({@link FunctionHandler}): priming runs the sweep's query path with a cutoff no call
  * can be before (sweep keys are start times, never negative), so only Queries happen and nothing
@@ -41,6 +43,12 @@ public final class SweeperHandler extends FunctionHandler {
      */
     static final Duration PURGE_BUDGET = Duration.ofSeconds(60);
 
+    /**
+     * The most of a run spent on provider clean-ups (each request at most 3 s): after the purge, so
+     * a run ends within 60 + 40 s plus the sweep, inside the 120 s timeout.
+     */
+    static final Duration CLEANUP_BUDGET = Duration.ofSeconds(40);
+
     /** Priming's cutoff: before every possible start time, so every shard's Query matches nothing. */
     static final long PRIMING_CUTOFF = -1;
 
@@ -50,6 +58,7 @@ public final class SweeperHandler extends FunctionHandler {
     private final SweepIndex calls;
     private final InboundAdmissions admissions;
     private final PurgeJobs purgeJobs;
+    private final ProviderCleanup cleanup;
     private final Clock clock;
     private final Duration maxCall;
 
@@ -63,6 +72,7 @@ public final class SweeperHandler extends FunctionHandler {
         this.calls = services.sweepIndex();
         this.admissions = services.inboundAdmissions();
         this.purgeJobs = services.purgeJobs();
+        this.cleanup = services.providerCleanup();
         this.clock = services.clock();
         this.maxCall = services.settings().maxCallDuration();
     }
@@ -120,9 +130,19 @@ public final class SweeperHandler extends FunctionHandler {
         return new Summary(ended, orphans, contended, released);
     }
 
-    /** Works through teardowns' purge jobs for at most {@link #PURGE_BUDGET}. */
+    /**
+     * Works through teardowns' purge jobs for at most {@link #PURGE_BUDGET}, after the provider
+     * clean-ups have listed the calls to hang up from the records the purge deletes; an instance
+     * whose calls are still unlisted (its teardown came meanwhile) waits for the next run.
+     */
     public PurgeJobs.Result purge() {
-        return purgeJobs.work(PURGE_BUDGET);
+        cleanup.listCalls();
+        return purgeJobs.work(PURGE_BUDGET, cleanup::unlistedInstances);
+    }
+
+    /** Works through the due provider clean-ups for at most {@link #CLEANUP_BUDGET}. */
+    public ProviderCleanup.Result cleanUp() {
+        return cleanup.work(CLEANUP_BUDGET);
     }
 
     @Override
@@ -146,6 +166,20 @@ public final class SweeperHandler extends FunctionHandler {
             // The jobs stay queued and the next run resumes them; the sweep above is done either way.
             Log.warn("purge jobs interrupted", "exception", e.getClass().getSimpleName());
         }
+        ProviderCleanup.Result cleaned = ProviderCleanup.Result.NONE;
+        try {
+            cleaned = cleanUp();
+        } catch (RetryLaterException | SdkException e) {
+            // The jobs stay queued and the next run resumes them.
+            Log.warn("provider clean-ups interrupted", "exception", e.getClass().getSimpleName());
+        }
+        invocation
+                .count("cleanups_finished", cleaned.finished())
+                .count("cleanups_retrying", cleaned.retrying())
+                .count("cleanups_given_up", cleaned.gaveUp())
+                .metric(Metrics.PROVIDER_CLEANUPS_FINISHED, Metrics.COUNT, cleaned.finished(), List.of(List.of()))
+                .metric(Metrics.PROVIDER_CLEANUPS_RETRYING, Metrics.COUNT, cleaned.retrying(), List.of(List.of()))
+                .metric(Metrics.PROVIDER_CLEANUPS_GIVEN_UP, Metrics.COUNT, cleaned.gaveUp(), List.of(List.of()));
         invocation
                 .count("ended", s.ended())
                 .count("orphans_removed", s.orphansRemoved())

@@ -8,8 +8,10 @@ import dev.hydracore.voice.core.http.ApiException;
 import dev.hydracore.voice.core.http.ApiHandler;
 import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.http.HttpResponse;
+import dev.hydracore.voice.core.provider.Wiring;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.ChannelStore;
+import dev.hydracore.voice.core.store.CleanupJobs;
 import dev.hydracore.voice.core.store.InstanceRecord;
 import dev.hydracore.voice.core.store.PurgeJobs;
 import java.util.List;
@@ -26,12 +28,18 @@ import java.util.Optional;
  * teardown whose removal failed (503) deletes nothing of the live channel. A retry after the 204
  * finds no channel: 404. (Not one transaction: DynamoDB emulators copy the table per transaction,
  * which made the DELETE as slow as the history was long there.)
+ *
+ * <p>The provider side (contract, "Provider wiring") is not done here but queued, beside the purge
+ * job and before the removal, as a clean-up job ({@link CleanupJobs}): the objects setup wired and
+ * the calls still live, with a copy of the channel's sealed credentials. The sweeper restores and
+ * hangs up on its next run (within a minute of the 204), retrying until done or 24 h.
  */
 public final class TeardownVoiceHandler extends ApiHandler {
     private final Authenticator authenticator;
     private final Tenancy tenancy;
     private final ChannelStore channels;
     private final PurgeJobs purgeJobs;
+    private final CleanupJobs cleanupJobs;
 
     /** Lambda's entry: wires real clients from the function's environment. */
     public TeardownVoiceHandler() {
@@ -44,6 +52,7 @@ public final class TeardownVoiceHandler extends ApiHandler {
         this.tenancy = services.tenancy();
         this.channels = services.channels();
         this.purgeJobs = services.purgeJobs();
+        this.cleanupJobs = services.cleanupJobs();
     }
 
     @Override
@@ -55,6 +64,9 @@ public final class TeardownVoiceHandler extends ApiHandler {
         if (instance.channel().isEmpty()) {
             throw ApiException.channelNotConfigured();
         }
+        // The clean-up job before the purge job: a sweeper that sees the purge job sees the clean-up,
+        // and lists the calls to hang up before it deletes their records.
+        queueProviderCleanup(instanceId, instance.channel().get());
         purgeJobs.queue(instanceId);
         if (!removeChannel(principal, instance)) {
             throw ApiException.channelNotConfigured();
@@ -71,6 +83,26 @@ public final class TeardownVoiceHandler extends ApiHandler {
     @Override
     protected void warmUp() {
         HttpResponse.noContent();
+    }
+
+    /**
+     * The clean-up of what the channel has at the provider: the objects it wired (none when
+     * provider_wiring is off) and the calls that have not ended, which the sweeper lists from the
+     * dead generation's records before it purges them (the DELETE reads no call record). Nothing
+     * is queued for a channel that wired nothing and counts no active call.
+     */
+    private void queueProviderCleanup(String instanceId, ChannelRecord channel) {
+        List<Wiring.Wired> wired = Wiring.fromJson(channel.wiring()).objects();
+        if (wired.isEmpty() && channel.activeCalls() == 0) {
+            return;
+        }
+        cleanupJobs.queue(cleanupJobs.newTeardownJob(
+                instanceId,
+                channel.generation(),
+                channel.provider(),
+                channel.twilioAccountSid(),
+                channel.sealed(),
+                wired));
     }
 
     /** True when this request removed a channel; false when there was none. */

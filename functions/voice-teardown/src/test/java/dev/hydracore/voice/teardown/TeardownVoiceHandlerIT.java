@@ -240,7 +240,7 @@ class TeardownVoiceHandlerIT {
         assertOnlyTheRegistrationRemains(iid);
         assertEquals(
                 "{\"active_calls\":0,\"enabled\":false,\"phone_number\":null,\"provider\":null,"
-                        + "\"status\":\"not_configured\",\"webhook_url\":null,\"max_concurrent_calls\":null}",
+                        + "\"status\":\"not_configured\",\"webhook_url\":null,\"max_concurrent_calls\":null,\"provider_wiring\":null}",
                 ChannelStatus.of(aws.services().instances().find(iid).orElseThrow())
                         .toJson());
         // The neighbour's channel and calls are untouched.

@@ -2,14 +2,11 @@ package dev.hydracore.voice.webhook;
 
 import dev.hydracore.voice.core.Invocation;
 import dev.hydracore.voice.core.Invocation.WebhookOutcome;
-import dev.hydracore.voice.core.JsonStreams;
 import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Metrics;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.aws.RetryPolicy;
-import dev.hydracore.voice.core.channel.VoiceField;
-import dev.hydracore.voice.core.channel.VoiceProvider;
 import dev.hydracore.voice.core.crypto.CredentialVault;
 import dev.hydracore.voice.core.http.ApiException;
 import dev.hydracore.voice.core.http.ApiHandler;
@@ -18,14 +15,13 @@ import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.InstanceId;
 import dev.hydracore.voice.core.http.JsonBody;
 import dev.hydracore.voice.core.http.RequestLimits;
-import dev.hydracore.voice.core.http.ValidationException;
 import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.InboundAdmissions;
-import dev.hydracore.voice.core.webhook.BotEvents;
-import dev.hydracore.voice.core.webhook.RetellEvents;
+import dev.hydracore.voice.core.webhook.ParsedWebhook;
+import dev.hydracore.voice.core.webhook.RetellInboundAnswer;
+import dev.hydracore.voice.core.webhook.SignatureScheme;
 import dev.hydracore.voice.core.webhook.TimestampedHmac;
-import dev.hydracore.voice.core.webhook.TwilioEvents;
 import dev.hydracore.voice.core.webhook.TwilioForm;
 import dev.hydracore.voice.core.webhook.TwilioSignature;
 import dev.hydracore.voice.core.webhook.TwimlAnswer;
@@ -33,7 +29,6 @@ import dev.hydracore.voice.core.webhook.WebhookEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -94,16 +89,16 @@ public final class VoiceWebhookHandler extends ApiHandler {
         if (!plausiblySigned(request)) {
             throw invalidSignature();
         }
-        Parsed parsed = Parsed.of(Scheme.guess(request), request.body());
+        ParsedWebhook parsed = ParsedWebhook.of(SignatureScheme.guess(request), request.body());
         CallTransitions.CallRead seen =
                 calls.read(instanceId, parsed.callId(), parsed.turnEventId(), parsed.admissionId());
         ChannelRecord channel = seen.channel().orElseThrow(ApiException::channelNotConfigured);
 
-        Scheme scheme =
-                Scheme.forChannel(channel.provider(), request).orElseThrow(VoiceWebhookHandler::invalidSignature);
-        invocation().provider(reported(scheme));
+        SignatureScheme scheme = SignatureScheme.forChannel(channel.provider(), request)
+                .orElseThrow(VoiceWebhookHandler::invalidSignature);
+        invocation().provider(scheme.reportedAs());
         if (scheme != parsed.scheme()) {
-            parsed = Parsed.of(scheme, request.body());
+            parsed = ParsedWebhook.of(scheme, request.body());
         }
         if (!signatureHolds(scheme, request, instanceId, channel, parsed)) {
             throw invalidSignature();
@@ -117,7 +112,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
         }
         // call_inbound names no call and, without an Inbound Call Agent on the number, no agent: only
         // the call's own events are held to the channel's agent.
-        if (scheme == Scheme.RETELL && event.changesState() && !ownAgent(channel, event)) {
+        if (scheme == SignatureScheme.RETELL && event.changesState() && !ownAgent(channel, event)) {
             // An account-level webhook sends every agent's calls here: not this channel's call.
             return HttpResponse.json(200, IGNORED);
         }
@@ -169,27 +164,9 @@ public final class VoiceWebhookHandler extends ApiHandler {
         }
         return HttpResponse.json(
                 200,
-                inboundAnswer(
+                RetellInboundAnswer.json(
                         d.kind() == InboundAdmissions.Kind.ADMITTED ? channel.agentId() : null,
                         d.admissionId().orElse(null)));
-    }
-
-    /** {@code {"call_inbound":{"override_agent_id":…,"metadata":{"hydra_admission":…}}}}; no agent: declined. */
-    static String inboundAnswer(String agentId, String admissionId) {
-        return JsonStreams.write(g -> {
-            g.writeStartObject();
-            g.writeObjectFieldStart("call_inbound");
-            if (agentId != null) {
-                g.writeStringField("override_agent_id", agentId);
-                if (admissionId != null) {
-                    g.writeObjectFieldStart("metadata");
-                    g.writeStringField(WebhookEvent.ADMISSION_METADATA, admissionId);
-                    g.writeEndObject();
-                }
-            }
-            g.writeEndObject();
-            g.writeEndObject();
-        });
     }
 
     /** A refused call: the CallsRefused metric on the invocation's line, and a line of its own. */
@@ -203,22 +180,13 @@ public final class VoiceWebhookHandler extends ApiHandler {
     protected void answered(HttpRequest request, HttpResponse response) {
         Invocation invocation = invocation();
         if (invocation.provider() == null) {
-            invocation.provider(reported(Scheme.guess(request)));
+            invocation.provider(SignatureScheme.guess(request).reportedAs());
         }
         if (response.status() == 401) {
             invocation.signatureRejected();
         } else if (response.status() >= 400 && response.status() < 500) {
             invocation.outcome(WebhookOutcome.REJECTED);
         }
-    }
-
-    /** The provider a delivery is reported (and counted) under. */
-    static String reported(Scheme scheme) {
-        return switch (scheme) {
-            case RETELL -> "retell";
-            case TWILIO -> "twilio";
-            case BOT -> "pipecat-bot";
-        };
     }
 
     /**
@@ -241,9 +209,10 @@ public final class VoiceWebhookHandler extends ApiHandler {
         byte[] retell = PRIMING_RETELL_BODY.getBytes(StandardCharsets.UTF_8);
         long now = clock.millis();
         TimestampedHmac.verify(TimestampedHmac.sign(retell, "priming", now), retell, "priming", now);
-        Parsed.of(Scheme.RETELL, retell);
-        Parsed.of(Scheme.BOT, PRIMING_BOT_BODY.getBytes(StandardCharsets.UTF_8));
-        Parsed twilio = Parsed.of(Scheme.TWILIO, PRIMING_TWILIO_BODY.getBytes(StandardCharsets.UTF_8));
+        ParsedWebhook.of(SignatureScheme.RETELL, retell);
+        ParsedWebhook.of(SignatureScheme.BOT, PRIMING_BOT_BODY.getBytes(StandardCharsets.UTF_8));
+        ParsedWebhook twilio =
+                ParsedWebhook.of(SignatureScheme.TWILIO, PRIMING_TWILIO_BODY.getBytes(StandardCharsets.UTF_8));
         List<Map.Entry<String, String>> pairs =
                 twilio.form().map(TwilioForm::pairs).orElse(List.of());
         String url = signedUrl("https://priming.invalid/v1/webhooks/voice/" + PRIMING_INSTANCE_ID, "");
@@ -265,14 +234,14 @@ public final class VoiceWebhookHandler extends ApiHandler {
      */
     private boolean plausiblySigned(HttpRequest request) {
         long now = clock.millis();
-        return request.header(Scheme.RETELL.header)
+        return request.header(SignatureScheme.RETELL.header())
                         .filter(h -> TimestampedHmac.wellFormedAndFresh(h, now))
                         .isPresent()
-                || request.header(Scheme.BOT.header)
+                || request.header(SignatureScheme.BOT.header())
                         .filter(h -> TimestampedHmac.wellFormedAndFresh(h, now))
                         .isPresent()
-                || (Scheme.isForm(request)
-                        && request.header(Scheme.TWILIO.header)
+                || (SignatureScheme.isForm(request)
+                        && request.header(SignatureScheme.TWILIO.header())
                                 .filter(TwilioSignature::wellFormed)
                                 .isPresent());
     }
@@ -285,8 +254,12 @@ public final class VoiceWebhookHandler extends ApiHandler {
     }
 
     private boolean signatureHolds(
-            Scheme scheme, HttpRequest request, String instanceId, ChannelRecord channel, Parsed parsed) {
-        Optional<String> header = request.header(scheme.header);
+            SignatureScheme scheme,
+            HttpRequest request,
+            String instanceId,
+            ChannelRecord channel,
+            ParsedWebhook parsed) {
+        Optional<String> header = request.header(scheme.header());
         if (header.isEmpty()) {
             return false;
         }
@@ -303,7 +276,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
                     request.requestId());
             return false;
         }
-        String secret = credentials.get(scheme.credential.wire());
+        String secret = credentials.get(scheme.credential().wire());
         if (secret == null || secret.isEmpty()) {
             return false;
         }
@@ -327,78 +300,5 @@ public final class VoiceWebhookHandler extends ApiHandler {
 
     private static ApiException invalidSignature() {
         return new ApiException(401, INVALID_SIGNATURE);
-    }
-
-    /** How a request is signed, which follows from the channel's provider and the request's content type. */
-    enum Scheme {
-        RETELL("x-retell-signature", VoiceField.API_KEY),
-        TWILIO("x-twilio-signature", VoiceField.TWILIO_AUTH_TOKEN),
-        BOT("x-hydra-signature", VoiceField.WEBHOOK_SECRET);
-
-        final String header;
-        final VoiceField credential;
-
-        Scheme(String header, VoiceField credential) {
-            this.header = header;
-            this.credential = credential;
-        }
-
-        /** Before the channel is known: a best guess, only to find the call id to read. */
-        static Scheme guess(HttpRequest r) {
-            if (isForm(r)) {
-                return TWILIO;
-            }
-            return r.header(BOT.header).isPresent() && r.header(RETELL.header).isEmpty() ? BOT : RETELL;
-        }
-
-        static Optional<Scheme> forChannel(String provider, HttpRequest r) {
-            return VoiceProvider.fromWire(provider).map(p -> switch (p) {
-                case RETELL -> RETELL;
-                case PIPECAT -> isForm(r) ? TWILIO : BOT;
-            });
-        }
-
-        static boolean isForm(HttpRequest r) {
-            return r.header("content-type")
-                    .map(ct -> ct.toLowerCase(Locale.ROOT).split(";")[0].strip())
-                    .filter("application/x-www-form-urlencoded"::equals)
-                    .isPresent();
-        }
-    }
-
-    /** A body parsed one way: the event, or why it is malformed (reported only once the signature holds). */
-    private record Parsed(Scheme scheme, Optional<TwilioForm> form, WebhookEvent event, ValidationException problem) {
-        String callId() {
-            return event == null ? null : event.callId();
-        }
-
-        String admissionId() {
-            return event == null ? null : event.admissionId();
-        }
-
-        String turnEventId() {
-            return event == null || event.change() == null
-                    ? null
-                    : event.change().turnEventId();
-        }
-
-        static Parsed of(Scheme scheme, byte[] body) {
-            Optional<TwilioForm> form = Optional.empty();
-            try {
-                return switch (scheme) {
-                    case RETELL -> new Parsed(scheme, form, RetellEvents.parse(body), null);
-                    case BOT -> new Parsed(scheme, form, BotEvents.parse(body), null);
-                    case TWILIO -> {
-                        form = Optional.of(TwilioForm.parse(body));
-                        yield new Parsed(scheme, form, TwilioEvents.parse(form.get()), null);
-                    }
-                };
-            } catch (ValidationException e) {
-                return new Parsed(scheme, form, null, e);
-            } catch (IllegalArgumentException e) {
-                // Not form encoding at all: there is nothing a Twilio signature could cover.
-                return new Parsed(scheme, Optional.empty(), null, null);
-            }
-        }
     }
 }

@@ -23,6 +23,7 @@ import dev.hydracore.voice.core.store.InstanceRecord;
 import dev.hydracore.voice.core.store.TableLayout;
 import dev.hydracore.voice.core.webhook.TimestampedHmac;
 import dev.hydracore.voice.core.webhook.TwilioSignature;
+import dev.hydracore.voice.testkit.RetellCallEvents;
 import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.testkit.TestAws.TestCaller;
 import dev.hydracore.voice.testkit.TestChannels;
@@ -492,52 +493,6 @@ class VoiceWebhookHandlerIT {
                         .status());
     }
 
-    /** A Retell call_ended as the SDK's call model names its fields, padded with transcript turns to about {@code bytes}. */
-    static String fullCallEnded(String callId, String agentId, String caller, int bytes) {
-        StringBuilder turns = new StringBuilder();
-        StringBuilder text = new StringBuilder();
-        int n = 0;
-        double t = 0;
-        while (2L * turns.length() + text.length() < bytes) {
-            String role = n % 2 == 0 ? "agent" : "user";
-            StringBuilder turnWords = new StringBuilder();
-            StringBuilder content = new StringBuilder();
-            for (int w = 0; w < 12; w++) {
-                String word = "word" + (n * 12 + w) + "\u00e9\\\"";
-                content.append(w == 0 ? "" : " ").append(word);
-                turnWords
-                        .append(w == 0 ? "" : ",")
-                        .append("{\"word\":\"")
-                        .append(word)
-                        .append("\",\"start\":")
-                        .append(String.format(java.util.Locale.ROOT, "%.3f", t))
-                        .append(",\"end\":")
-                        .append(String.format(java.util.Locale.ROOT, "%.3f", t + 0.21))
-                        .append('}');
-                t += 0.25;
-            }
-            turns.append(n == 0 ? "" : ",")
-                    .append("{\"role\":\"")
-                    .append(role)
-                    .append("\",\"content\":\"")
-                    .append(content)
-                    .append("\",\"words\":[")
-                    .append(turnWords)
-                    .append("]}");
-            text.append(role).append(": ").append(content).append("\\n");
-            n++;
-        }
-        return "{\"event\":\"call_ended\",\"call\":{\"call_type\":\"phone_call\",\"from_number\":\"" + caller
-                + "\",\"to_number\":\"+14155550100\",\"direction\":\"inbound\",\"call_id\":\"" + callId
-                + "\",\"agent_id\":\""
-                + agentId + "\",\"call_status\":\"ended\",\"metadata\":{},\"start_timestamp\":1795680000000,"
-                + "\"end_timestamp\":1795681500000,\"disconnection_reason\":\"user_hangup\",\"transcript\":\"" + text
-                + "\",\"transcript_object\":[" + turns + "],\"transcript_with_tool_calls\":[" + turns + "],"
-                + "\"latency\":{\"e2e\":{\"p50\":800,\"p90\":1200,\"p95\":1500,\"p99\":2000,\"max\":2500,\"min\":500,"
-                + "\"num\":3,\"values\":[500,800,2500]}},\"call_analysis\":{\"call_summary\":\"a call\",\"user_sentiment\":"
-                + "\"Positive\",\"call_successful\":true,\"in_voicemail\":false}},\"turns\":" + n + "}";
-    }
-
     @Test
     void fullSizeCallEndedIsReadUpToLambdasPayloadLimit() throws Exception {
         Channel ch = retellChannel();
@@ -545,8 +500,10 @@ class VoiceWebhookHandlerIT {
             String callId = "call_full_" + size;
             assertOk(send(Deliveries.retell(ch, retellBody("call_started", callId, "+14155550140", 0))));
             assertEquals(1, activeCalls(ch.instanceId()));
-            String body = fullCallEnded(callId, "agent_test", "+14155550140", size - 3000);
-            int turns = Json.MAPPER.readTree(body).path("turns").asInt();
+            RetellCallEvents.Event ended =
+                    RetellCallEvents.callEnded(callId, "agent_test", "+14155550140", size - 3000);
+            String body = ended.json();
+            int turns = ended.turns();
             assertTrue(body.length() > size - 6000 && body.length() <= size, "size " + body.length());
             assertOk(send(Deliveries.retell(ch, body)));
             assertEquals(0, activeCalls(ch.instanceId()), "the end of a long call stops it counting");
@@ -572,7 +529,11 @@ class VoiceWebhookHandlerIT {
         String nullAgent =
                 retellBody("call_started", "call_null_agent", "+14155550141", 0).replace("\"agent_test\"", "null");
         for (String body : List.of(
-                other, none, nullAgent, fullCallEnded("call_other_agent", "agent_other", "+14155550141", 4096))) {
+                other,
+                none,
+                nullAgent,
+                RetellCallEvents.callEnded("call_other_agent", "agent_other", "+14155550141", 4096)
+                        .json())) {
             assertIgnored(send(Deliveries.retell(ch, body)));
         }
         assertEquals(before, items(ch.instanceId()));

@@ -3,6 +3,8 @@ package dev.hydracore.voice.local;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.auth.ApiKeys;
+import dev.hydracore.voice.fakes.DemoProviders;
+import dev.hydracore.voice.fakes.ProviderFakes;
 import dev.hydracore.voice.local.schedule.Scheduler;
 import dev.hydracore.voice.local.schedule.TemplateSchedule;
 import dev.hydracore.voice.tooling.Admin;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -31,12 +34,14 @@ public final class LocalMain {
     private static final String USAGE = """
             usage:
               hydra local [--port 3000] [--public-url URL] [--parameter-overrides Name=Value ...] [--schedule-now]
-                          [--init-type snap-start|on-demand] [--raw-logs]
+                          [--init-type snap-start|on-demand] [--raw-logs] [--no-fake-providers]
               hydra invoke <FunctionLogicalId> [--event events/<module>.json | -] [--parameter-overrides Name=Value ...]
                           [--init-type snap-start|on-demand]
               hydra sam-env-vars              (prints the sam local --env-vars file; see README)
             """;
     private static final int DEFAULT_PORT = 3000;
+    /** The template parameters naming the providers' APIs: given by the user, no fakes are started. */
+    private static final List<String> PROVIDER_PARAMETERS = List.of("TwilioApiBaseUrl", "RetellApiBaseUrl");
 
     private LocalMain() {}
 
@@ -136,6 +141,7 @@ public final class LocalMain {
         int port = Integer.parseInt(option(args, "--port", Integer.toString(DEFAULT_PORT)));
         String publicFlag = option(args, "--public-url", null);
         boolean scheduleNow = flag(args, "--schedule-now");
+        boolean noFakes = flag(args, "--no-fake-providers");
         Optional<InitType> initType = initType(args);
         // Function log lines readable on this terminal, or as CloudWatch receives them.
         LogDisplay.raw(flag(args, "--raw-logs"));
@@ -152,6 +158,10 @@ public final class LocalMain {
         }
         Path root = ProjectPaths.root();
         PrintStream out = System.out;
+        boolean fakeProviders = !noFakes && PROVIDER_PARAMETERS.stream().noneMatch(overrides::containsKey);
+        // Prism reads its documents while the emulator starts.
+        CompletableFuture<ProviderFakes> fakesStarting =
+                fakeProviders ? CompletableFuture.supplyAsync(() -> startFakes(root)) : null;
 
         // Bind first: the public URL defaults to the address we actually got.
         Holder<LocalRuntime> runtime = new Holder<>();
@@ -171,6 +181,7 @@ public final class LocalMain {
         String publicUrl = publicUrl(publicFlag, baseUrl);
 
         LocalAws aws = LocalAws.start();
+        Holder<ProviderFakes> fakes = new Holder<>();
         CountDownLatch stopped = new CountDownLatch(1);
         Scheduler scheduler = new Scheduler(
                 (fn, id, event) -> runtime.value.invokeWarm(fn, id, event),
@@ -186,6 +197,7 @@ public final class LocalMain {
                             if (runtime.value != null) {
                                 runtime.value.close();
                             }
+                            closeFakes(fakes.value, fakesStarting);
                             try {
                                 scheduler.awaitFirings(java.time.Duration.ofSeconds(5));
                             } catch (InterruptedException e) {
@@ -198,6 +210,25 @@ public final class LocalMain {
 
         LocalResources resources = new Bootstrap(template, aws.clients(), Bootstrap.stackName(), aws.region()).run();
         Map<String, String> parameters = parameters(publicUrl, overrides);
+        DemoProviders demo = null;
+        if (fakesStarting != null) {
+            try {
+                fakes.value = fakesStarting.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                System.err.println("hydra: cannot start the fake providers: "
+                        + e.getCause().getMessage() + " (--no-fake-providers runs without them)");
+                return 1;
+            }
+            demo = DemoProviders.seed(fakes.value);
+            // What the parameter overrides would do: the functions call the providers through Prism.
+            parameters.put("TwilioApiBaseUrl", fakes.value.twilioBaseUrl().toString());
+            parameters.put("RetellApiBaseUrl", fakes.value.retellBaseUrl().toString());
+            fakes.value.onViolation(v -> {
+                if (v.isRejection()) {
+                    System.err.println("hydra: Prism rejected: " + v);
+                }
+            });
+        }
         runtime.value =
                 new LocalRuntime(root, template, resources, parameters, aws.endpoint(), aws.credentials(), initType);
         runtime.value.functions().forEach(f -> reportAotCache(runtime.value, f));
@@ -224,6 +255,9 @@ public final class LocalMain {
                 .put("api_key", key.plaintext())
                 .put("tenant_id", tenant)
                 .put("instance_id", instance);
+        if (demo != null) {
+            ready.set("providers", demo.toJson(fakes.value));
+        }
         out.println("READY " + ready);
         StringBuilder help = new StringBuilder();
         help.append("\nHydraCore Voice is running locally: template.yaml's routes at ")
@@ -258,6 +292,26 @@ public final class LocalMain {
         if (!overrides.isEmpty()) {
             help.append("Parameter overrides: ").append(overrides.keySet()).append('\n');
         }
+        if (demo != null) {
+            help.append("Providers: fakes behind Prism (the providers' own API documents), Twilio at ")
+                    .append(fakes.value.twilioBaseUrl())
+                    .append(" (demo account ")
+                    .append(demo.twilioAccount().sid())
+                    .append(", number ")
+                    .append(demo.twilioNumber().phoneNumber())
+                    .append("), Retell at ")
+                    .append(fakes.value.retellBaseUrl())
+                    .append(" (agent ")
+                    .append(demo.retellAgent().agentId())
+                    .append(", number ")
+                    .append(demo.retellNumber().phoneNumber())
+                    .append("); credentials and state in READY's \"providers\", state at <control_url>/_fake/numbers,")
+                    .append(" Prism's findings at <control_url>/_fake/violations and here.\n");
+        } else {
+            help.append("Providers: not faked (")
+                    .append(noFakes ? "--no-fake-providers" : "parameter overrides")
+                    .append("); the functions call what the template parameters name.\n");
+        }
         help.append("Demo tenant ")
                 .append(tenant)
                 .append(", registered instance ")
@@ -273,6 +327,29 @@ public final class LocalMain {
         out.flush();
         stopped.await();
         return 0;
+    }
+
+    private static ProviderFakes startFakes(Path root) {
+        try {
+            return ProviderFakes.start(root);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    /** The fakes, or the ones still starting when the stop came (so no Prism is left running). */
+    private static void closeFakes(ProviderFakes started, CompletableFuture<ProviderFakes> starting) {
+        ProviderFakes f = started;
+        if (f == null && starting != null) {
+            try {
+                f = starting.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                return;
+            }
+        }
+        if (f != null) {
+            f.close();
+        }
     }
 
     private static List<HttpRoute> routesOf(CfnTemplate template) {

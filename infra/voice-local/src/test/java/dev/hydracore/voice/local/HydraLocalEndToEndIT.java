@@ -31,7 +31,7 @@ class HydraLocalEndToEndIT {
         try {
             JsonNode ready = HydraLocalProcess.awaitReady(hydra, log);
             assertEquals(
-                    List.of("api_key", "aws_endpoint", "base_url", "instance_id", "tenant_id"),
+                    List.of("api_key", "aws_endpoint", "base_url", "instance_id", "providers", "tenant_id"),
                     fieldNames(ready),
                     ready.toString().replaceAll("hk_\\S+?\"", "hk_…\""));
             assertEquals("http://127.0.0.1:" + port, ready.get("base_url").asText());
@@ -55,7 +55,7 @@ class HydraLocalEndToEndIT {
             assertEquals(
                     Json.MAPPER.readTree(
                             "{\"active_calls\":0,\"enabled\":false,\"phone_number\":null,\"provider\":null,"
-                                    + "\"status\":\"not_configured\",\"webhook_url\":null,\"max_concurrent_calls\":null}"),
+                                    + "\"status\":\"not_configured\",\"webhook_url\":null,\"max_concurrent_calls\":null,\"provider_wiring\":null}"),
                     Json.MAPPER.readTree(ok.body()));
             assertTrue(ok.headers().firstValue("content-type").orElse("").startsWith("application/json"));
 

@@ -42,6 +42,7 @@ class HydraLocalLimitsIT {
                     .put("agent_id", "agent_e2e")
                     .put("phone_number", "+14155550100")
                     .put("max_concurrent_calls", 2)
+                    .put("provider_wiring", false)
                     .toString();
             String idempotencyKey = "e2e-" + UUID.randomUUID();
 
@@ -127,6 +128,7 @@ class HydraLocalLimitsIT {
                             .put("webhook_secret", "whs_" + UUID.randomUUID())
                             .put("openai_api_key", "sk-e2e")
                             .put("max_concurrent_calls", 1)
+                            .put("provider_wiring", false)
                             .toString());
             assertEquals(200, pipecat.statusCode(), pipecat::body);
             String webhookUrl =

@@ -92,6 +92,16 @@ final class HydraLocalProcess implements AutoCloseable {
         return ready.get("aws_endpoint").asText();
     }
 
+    /** The READY line's {@code providers} object (the fake providers and their demo accounts). */
+    JsonNode providers() {
+        return ready.path("providers");
+    }
+
+    /** The whole READY object. */
+    JsonNode ready() {
+        return ready;
+    }
+
     /** What ./hydra local said on stderr so far (for failure messages). */
     String log() {
         return readLog(log);

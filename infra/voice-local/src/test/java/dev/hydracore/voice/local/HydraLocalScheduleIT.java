@@ -84,6 +84,7 @@ class HydraLocalScheduleIT {
                             .put("api_key", retellKey)
                             .put("agent_id", "agent_schedule")
                             .put("phone_number", "+14155550100")
+                            .put("provider_wiring", false)
                             .toString())));
             assertEquals(200, setup.statusCode(), setup::body);
             // Warm the status and list functions first, so that the listing below comes well within the 5 s a call

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hydracore.voice.core.Json;
+import dev.hydracore.voice.testkit.RetellCallEvents;
 import dev.hydracore.voice.tooling.ProjectPaths;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -16,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -116,52 +116,6 @@ class ProviderTrafficEndToEndIT {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)));
     }
 
-    /** A Retell call event with the fields the SDK's call model names; a call_ended grown to about {@code bytes}. */
-    static String retellEvent(String event, String callId, String agentId, int bytes) {
-        StringBuilder turns = new StringBuilder();
-        StringBuilder text = new StringBuilder();
-        int n = 0;
-        double t = 0;
-        while (2L * turns.length() + text.length() < bytes) {
-            String role = n % 2 == 0 ? "agent" : "user";
-            StringBuilder words = new StringBuilder();
-            StringBuilder content = new StringBuilder();
-            for (int w = 0; w < 12; w++) {
-                String word = "word" + (n * 12 + w);
-                content.append(w == 0 ? "" : " ").append(word);
-                words.append(w == 0 ? "" : ",")
-                        .append("{\"word\":\"")
-                        .append(word)
-                        .append("\",\"start\":")
-                        .append(String.format(Locale.ROOT, "%.3f", t))
-                        .append(",\"end\":")
-                        .append(String.format(Locale.ROOT, "%.3f", t + 0.21))
-                        .append('}');
-                t += 0.25;
-            }
-            turns.append(n == 0 ? "" : ",")
-                    .append("{\"role\":\"")
-                    .append(role)
-                    .append("\",\"content\":\"")
-                    .append(content)
-                    .append("\",\"words\":[")
-                    .append(words)
-                    .append("]}");
-            text.append(role).append(": ").append(content).append("\\n");
-            n++;
-        }
-        return "{\"event\":\"" + event + "\",\"call\":{\"call_type\":\"phone_call\",\"from_number\":\"+14155550123\","
-                + "\"to_number\":\"+14155550100\",\"direction\":\"inbound\",\"call_id\":\"" + callId
-                + "\",\"agent_id\":\"" + agentId
-                + "\",\"call_status\":\"" + (event.equals("call_started") ? "ongoing" : "ended") + "\",\"metadata\":{},"
-                + "\"start_timestamp\":1795680000000,\"end_timestamp\":1795681500000,\"disconnection_reason\":\"user_hangup\","
-                + "\"transcript\":\"" + text + "\",\"transcript_object\":[" + turns
-                + "],\"transcript_with_tool_calls\":[" + turns + "],"
-                + "\"latency\":{\"e2e\":{\"p50\":800,\"p90\":1200,\"p95\":1500,\"p99\":2000,\"max\":2500,\"min\":500,\"num\":3,"
-                + "\"values\":[500,800,2500]}},\"call_analysis\":{\"call_summary\":\"a call\",\"user_sentiment\":\"Positive\","
-                + "\"call_successful\":true,\"in_voicemail\":false}}}";
-    }
-
     static String retellChannel(String iid, String key) throws Exception {
         HttpResponse<String> r = setup(
                 iid,
@@ -170,6 +124,7 @@ class ProviderTrafficEndToEndIT {
                         .put("api_key", key)
                         .put("agent_id", AGENT)
                         .put("phone_number", "+14155550100")
+                        .put("provider_wiring", false)
                         .toString()
                         .getBytes(StandardCharsets.UTF_8));
         assertEquals(200, r.statusCode(), r::body);
@@ -182,18 +137,26 @@ class ProviderTrafficEndToEndIT {
         String key = "key_" + UUID.randomUUID().toString().replace("-", "");
         retellChannel(iid, key);
         String callId = "call_" + UUID.randomUUID().toString().replace("-", "");
-        HttpResponse<String> started = retell(iid, key, retellEvent("call_started", callId, AGENT, 0));
+        HttpResponse<String> started = retell(
+                iid,
+                key,
+                RetellCallEvents.of("call_started", callId, AGENT, "+14155550123", 0)
+                        .json());
         assertEquals(200, started.statusCode(), started::body);
         assertEquals("{\"status\":\"ok\"}", started.body());
         // Another agent's call on the same account-level webhook URL is acknowledged and not counted.
-        HttpResponse<String> foreign =
-                retell(iid, key, retellEvent("call_started", "call_other_" + callId, "agent_someone_else", 0));
+        HttpResponse<String> foreign = retell(
+                iid,
+                key,
+                RetellCallEvents.of("call_started", "call_other_" + callId, "agent_someone_else", "+14155550123", 0)
+                        .json());
         assertEquals("{\"status\":\"ignored\"}", foreign.body());
         assertEquals(1, status(iid).get("active_calls").asInt());
         assertEquals(1, calls(iid).size());
 
         // A 25-minute call's call_ended: several hundred KB.
-        String ended = retellEvent("call_ended", callId, AGENT, 440 * 1024);
+        String ended = RetellCallEvents.of("call_ended", callId, AGENT, "+14155550123", 440 * 1024)
+                .json();
         assertTrue(ended.length() > 430 * 1024, "size " + ended.length());
         HttpResponse<String> r = retell(iid, key, ended);
         assertEquals(200, r.statusCode(), r::body);
@@ -208,11 +171,17 @@ class ProviderTrafficEndToEndIT {
         String longCall = "call_" + UUID.randomUUID().toString().replace("-", "");
         assertEquals(
                 "{\"status\":\"ok\"}",
-                retell(iid, key, retellEvent("call_started", longCall, AGENT, 0))
+                retell(
+                                iid,
+                                key,
+                                RetellCallEvents.of("call_started", longCall, AGENT, "+14155550123", 0)
+                                        .json())
                         .body());
-        String sample = retellEvent("call_ended", longCall, AGENT, 100_000);
+        String sample = RetellCallEvents.of("call_ended", longCall, AGENT, "+14155550123", 100_000)
+                .json();
         double escaping = (double) Json.MAPPER.writeValueAsString(sample).length() / sample.length();
-        String big = retellEvent("call_ended", longCall, AGENT, (int) (5_800_000 / escaping));
+        String big = RetellCallEvents.of("call_ended", longCall, AGENT, "+14155550123", (int) (5_800_000 / escaping))
+                .json();
         int eventBytes = Json.MAPPER.writeValueAsString(big).length();
         System.out.printf(
                 "near-limit call_ended: body %,d bytes, escaped into the event %,d bytes%n", big.length(), eventBytes);
@@ -251,7 +220,8 @@ class ProviderTrafficEndToEndIT {
                 .put("twilio_auth_token", token)
                 .put("twilio_phone_number", "+14155550199")
                 .put("webhook_secret", "whsec_" + UUID.randomUUID())
-                .put("openai_api_key", "sk-e2e-openai-0000");
+                .put("openai_api_key", "sk-e2e-openai-0000")
+                .put("provider_wiring", false);
         HttpResponse<String> r = setup(iid, body.toString().getBytes(StandardCharsets.UTF_8));
         assertEquals(200, r.statusCode(), r::body);
         String url = Json.MAPPER.readTree(r.body()).get("webhook_url").asText();

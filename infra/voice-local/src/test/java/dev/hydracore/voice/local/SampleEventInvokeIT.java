@@ -126,8 +126,9 @@ class SampleEventInvokeIT {
         JsonNode out = Json.MAPPER.readTree(result.payload());
         assertEquals(200, out.path("statusCode").asInt(), out::toString);
         assertEquals(
-                Json.MAPPER.readTree("{\"active_calls\":0,\"enabled\":false,\"phone_number\":null,\"provider\":null,"
-                        + "\"status\":\"not_configured\",\"webhook_url\":null,\"max_concurrent_calls\":null}"),
+                Json.MAPPER.readTree(
+                        "{\"active_calls\":0,\"enabled\":false,\"phone_number\":null,\"provider\":null,"
+                                + "\"status\":\"not_configured\",\"webhook_url\":null,\"max_concurrent_calls\":null,\"provider_wiring\":null}"),
                 Json.MAPPER.readTree(out.path("body").asText()));
     }
 }

@@ -88,7 +88,10 @@ class TemplateHardeningTest {
                         e.getKey() + ": instance_id must be present (ForAllValues alone allows an empty context)");
             }
         }
-        assertEquals(2, kmsStatements, "setup (GenerateDataKey, Decrypt) and webhook (Decrypt)");
+        assertEquals(
+                4,
+                kmsStatements,
+                "setup (GenerateDataKey, Decrypt), webhook, end call and the sweeper's provider clean-up (Decrypt)");
     }
 
     @Test
@@ -121,7 +124,10 @@ class TemplateHardeningTest {
                     }
                 }));
         assertEquals(
-                Set.of("VoiceCallsFunction:" + TableLayout.LSI_ACTIVE, "VoiceSweeperFunction:" + TableLayout.GSI_SWEEP),
+                Set.of(
+                        "VoiceCallsFunction:" + TableLayout.LSI_ACTIVE,
+                        "VoiceSweeperFunction:" + TableLayout.GSI_SWEEP,
+                        "VoiceSweeperFunction:" + TableLayout.LSI_ACTIVE),
                 granted);
     }
 

@@ -2,6 +2,7 @@ package dev.hydracore.voice.core.channel;
 
 import dev.hydracore.voice.core.JsonStreams;
 import dev.hydracore.voice.core.http.HttpResponse;
+import dev.hydracore.voice.core.provider.Wiring;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.InstanceRecord;
 import java.util.Map;
@@ -16,7 +17,8 @@ public record ChannelStatus(
         String provider,
         String status,
         String webhookUrl,
-        OptionalLong maxConcurrentCalls) {
+        OptionalLong maxConcurrentCalls,
+        Boolean providerWiring) {
 
     public static final String ACTIVE = "active";
     public static final String NOT_CONFIGURED = "not_configured";
@@ -33,8 +35,9 @@ public record ChannelStatus(
                         c.provider(),
                         ACTIVE,
                         c.webhookUrl(),
-                        c.maxConcurrentCalls()))
-                .orElse(new ChannelStatus(0, false, null, null, NOT_CONFIGURED, null, OptionalLong.empty()));
+                        c.maxConcurrentCalls(),
+                        Wiring.fromJson(c.wiring()).enabled()))
+                .orElse(new ChannelStatus(0, false, null, null, NOT_CONFIGURED, null, OptionalLong.empty(), null));
     }
 
     public String toJson() {
@@ -56,6 +59,12 @@ public record ChannelStatus(
                 g.writeNumberField("max_concurrent_calls", maxConcurrentCalls.getAsLong());
             } else {
                 g.writeNullField("max_concurrent_calls");
+            }
+            // Whether setup wires the provider (contract, "Provider wiring"); null without a channel.
+            if (providerWiring == null) {
+                g.writeNullField("provider_wiring");
+            } else {
+                g.writeBooleanField("provider_wiring", providerWiring);
             }
             if (!credentials.isEmpty()) {
                 g.writeObjectFieldStart("credentials");

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
@@ -23,14 +24,17 @@ public final class MergedSetup {
     private final Map<VoiceField, String> newCredentials;
     private final Set<VoiceField> keptCredentials;
     private final OptionalLong limit;
+    private final Optional<Boolean> wiring;
 
     MergedSetup(
             VoiceProvider provider,
             Map<VoiceField, String> settings,
             Map<VoiceField, String> newCredentials,
             Set<VoiceField> keptCredentials,
-            OptionalLong limit) {
+            OptionalLong limit,
+            Optional<Boolean> wiring) {
         this.limit = limit;
+        this.wiring = wiring;
         this.provider = provider;
         this.settings = Collections.unmodifiableMap(new EnumMap<>(settings));
         this.newCredentials =
@@ -41,6 +45,21 @@ public final class MergedSetup {
 
     public VoiceProvider provider() {
         return provider;
+    }
+
+    /** A clear-text setting of the merged configuration (a number, the agent id, the account SID), or null. */
+    public String setting(VoiceField field) {
+        return settings.get(field);
+    }
+
+    /** {@code provider_wiring} as sent; empty keeps the stored choice. */
+    public Optional<Boolean> wiringSent() {
+        return wiring;
+    }
+
+    /** True when the request sent a new value for this credential. */
+    public boolean sends(VoiceField credential) {
+        return newCredentials.containsKey(credential);
     }
 
     /** True when some stored credential is kept: the stored bundle must be opened to carry it over. */
@@ -82,6 +101,11 @@ public final class MergedSetup {
      * The call limit is the channel's, not the provider's: kept unless sent, also across a provider change.
      */
     public ChannelStore.ChannelConfig toConfig(String webhookUrl, CredentialVault.Sealed sealed) {
+        return toConfig(webhookUrl, sealed, null);
+    }
+
+    /** As {@link #toConfig(String, CredentialVault.Sealed)}, with the provider wiring to store (null keeps it). */
+    public ChannelStore.ChannelConfig toConfig(String webhookUrl, CredentialVault.Sealed sealed, String wiringJson) {
         return new ChannelStore.ChannelConfig(
                 provider.wire(),
                 settings.get(provider.phoneField()),
@@ -90,12 +114,14 @@ public final class MergedSetup {
                 settings.get(VoiceField.TWILIO_ACCOUNT_SID),
                 credentialNames(),
                 sealed,
-                limit);
+                limit,
+                wiringJson);
     }
 
     @Override
     public String toString() {
         return "MergedSetup[provider=" + provider.wire() + ", settings=" + settings.keySet() + ", credentials="
-                + credentialNames() + ", limit=" + limit + "]";
+                + credentialNames() + ", limit=" + limit
+                + ", wiring=" + wiring + "]";
     }
 }

@@ -27,6 +27,10 @@ public final class SetupRequest {
     static final String NOT_AN_OBJECT = "Input should be a valid dictionary or object to extract fields from";
     static final String NOT_A_STRING = "Input should be a valid string";
     static final String TOO_LONG = "String should have at most " + VoiceField.MAX_CHARS + " characters";
+    static final String NOT_A_BOOLEAN = "Input should be a valid boolean";
+    /** The optional boolean that opts a channel out of provider wiring (contract, "Provider wiring"). */
+    public static final String WIRING_FIELD = "provider_wiring";
+
     static final String CONTROL_CHARACTERS = "Value error, String should not contain control characters";
 
     /** Valid values sent, by field ("" = clear). */
@@ -37,13 +41,20 @@ public final class SetupRequest {
     private final List<ErrorDetail> problems;
     /** {@code max_concurrent_calls} sent: empty keeps the stored limit, {@link CallLimit#REMOVE} removes it. */
     private final OptionalLong limit;
+    /** {@code provider_wiring} sent: empty keeps the stored choice (true for a new channel). */
+    private final Optional<Boolean> wiring;
 
     private SetupRequest(
-            Map<VoiceField, String> sent, Set<VoiceField> invalid, List<ErrorDetail> problems, OptionalLong limit) {
+            Map<VoiceField, String> sent,
+            Set<VoiceField> invalid,
+            List<ErrorDetail> problems,
+            OptionalLong limit,
+            Optional<Boolean> wiring) {
         this.sent = sent;
         this.invalid = invalid;
         this.problems = problems;
         this.limit = limit;
+        this.wiring = wiring;
     }
 
     /** Reads the body; a JSON value other than an object is the one problem reported at once. */
@@ -76,7 +87,16 @@ public final class SetupRequest {
                 problems.add(parsed.problem());
             }
         }
-        return new SetupRequest(sent, invalid, List.copyOf(problems), limit);
+        Optional<Boolean> wiring = Optional.empty();
+        JsonNode wiringValue = body.get(WIRING_FIELD);
+        if (wiringValue != null && !wiringValue.isNull()) {
+            if (wiringValue.isBoolean()) {
+                wiring = Optional.of(wiringValue.booleanValue());
+            } else {
+                problems.add(ErrorDetail.of(NOT_A_BOOLEAN, "bool_type", "body", WIRING_FIELD));
+            }
+        }
+        return new SetupRequest(sent, invalid, List.copyOf(problems), limit, wiring);
     }
 
     /** The one problem with a sent value, or null. Order as pydantic: type, length, content, pattern. */
@@ -189,7 +209,7 @@ public final class SetupRequest {
         if (!errors.isEmpty()) {
             throw new ValidationException(errors);
         }
-        return new MergedSetup(provider, settings, newCredentials, kept, limit);
+        return new MergedSetup(provider, settings, newCredentials, kept, limit, wiring);
     }
 
     /**
@@ -220,6 +240,7 @@ public final class SetupRequest {
     @Override
     public String toString() {
         // Field names only: the values may be credentials.
-        return "SetupRequest[sent=" + sent.keySet() + ", invalid=" + invalid + ", limit=" + limit + "]";
+        return "SetupRequest[sent=" + sent.keySet() + ", invalid=" + invalid + ", limit=" + limit + ", wiring=" + wiring
+                + "]";
     }
 }

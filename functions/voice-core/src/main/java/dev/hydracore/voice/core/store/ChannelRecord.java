@@ -25,7 +25,36 @@ public record ChannelRecord(
         byte[] dataKey,
         byte[] sealedCredentials,
         Set<String> credentialNames,
-        OptionalLong maxConcurrentCalls) {
+        OptionalLong maxConcurrentCalls,
+        String wiring) {
+
+    /** A channel with nothing recorded of its provider wiring. */
+    public ChannelRecord(
+            String provider,
+            String phoneNumber,
+            String webhookUrl,
+            String generation,
+            long activeCalls,
+            String agentId,
+            String twilioAccountSid,
+            byte[] dataKey,
+            byte[] sealedCredentials,
+            Set<String> credentialNames,
+            OptionalLong maxConcurrentCalls) {
+        this(
+                provider,
+                phoneNumber,
+                webhookUrl,
+                generation,
+                activeCalls,
+                agentId,
+                twilioAccountSid,
+                dataKey,
+                sealedCredentials,
+                credentialNames,
+                maxConcurrentCalls,
+                null);
+    }
 
     /** The stored ciphertexts, as {@link dev.hydracore.voice.core.crypto.CredentialVault} opens them. */
     public dev.hydracore.voice.core.crypto.CredentialVault.Sealed sealed() {
@@ -58,7 +87,8 @@ public record ChannelRecord(
                 Set.copyOf(new TreeSet<>(nameList)),
                 item.containsKey(TableLayout.MAX_CONCURRENT_CALLS)
                         ? OptionalLong.of(TableLayout.num(item, TableLayout.MAX_CONCURRENT_CALLS, 0))
-                        : OptionalLong.empty()));
+                        : OptionalLong.empty(),
+                TableLayout.str(item, TableLayout.PROVIDER_WIRING)));
     }
 
     private static byte[] bytes(AttributeValue v) {

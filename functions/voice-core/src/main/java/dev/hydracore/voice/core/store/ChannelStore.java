@@ -38,7 +38,8 @@ public final class ChannelStore {
             TableLayout.CREDENTIAL_NAMES,
             TableLayout.CONFIGURED_AT,
             TableLayout.UPDATED_AT,
-            TableLayout.MAX_CONCURRENT_CALLS);
+            TableLayout.MAX_CONCURRENT_CALLS,
+            TableLayout.PROVIDER_WIRING);
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -130,6 +131,9 @@ public final class ChannelStore {
             long limit = cfg.limit().getAsLong();
             put(set, remove, names, values, TableLayout.MAX_CONCURRENT_CALLS, limit == 0 ? null : TableLayout.n(limit));
         }
+        if (cfg.wiring() != null) {
+            put(set, remove, names, values, TableLayout.PROVIDER_WIRING, TableLayout.s(cfg.wiring()));
+        }
         names.put("#gen", TableLayout.GENERATION);
         names.put("#tenant", TableLayout.TENANT_ID);
         values.put(":tenant", TableLayout.s(tenantId));
@@ -219,7 +223,8 @@ public final class ChannelStore {
 
     /**
      * What setup decided to store. Null fields are removed from the item. {@code limit}: empty keeps
-     * the stored {@code max_concurrent_calls}, 0 removes it, otherwise it is set.
+     * the stored {@code max_concurrent_calls}, 0 removes it, otherwise it is set. {@code wiring}
+     * (provider.Wiring's JSON): null keeps the stored one.
      */
     public record ChannelConfig(
             String provider,
@@ -229,7 +234,21 @@ public final class ChannelStore {
             String twilioAccountSid,
             Set<String> credentialNames,
             CredentialVault.Sealed sealed,
-            OptionalLong limit) {
+            OptionalLong limit,
+            String wiring) {
+        /** A configuration that leaves the stored wiring as it is. */
+        public ChannelConfig(
+                String provider,
+                String phoneNumber,
+                String webhookUrl,
+                String agentId,
+                String twilioAccountSid,
+                Set<String> credentialNames,
+                CredentialVault.Sealed sealed,
+                OptionalLong limit) {
+            this(provider, phoneNumber, webhookUrl, agentId, twilioAccountSid, credentialNames, sealed, limit, null);
+        }
+
         /** A configuration that leaves the call limit as it is. */
         public ChannelConfig(
                 String provider,

@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -47,7 +49,18 @@ public final class PurgeJobs {
 
     /** Works through the queued jobs, oldest page first, until none is left or {@code budget} is spent. */
     public Result work(Duration budget) {
+        return work(budget, Set::of);
+    }
+
+    /**
+     * As {@link #work(Duration)}, leaving for a later run the instances {@code held} names, read
+     * after each page of jobs (the sweeper holds those whose live calls the provider clean-up has
+     * not listed yet from the records; a teardown queues that job before its purge job, so a purge
+     * job read here has its clean-up job visible to {@code held}).
+     */
+    public Result work(Duration budget, Supplier<Set<String>> held) {
         long deadline = System.nanoTime() + budget.toNanos();
+        boolean later = false;
         int finished = 0;
         int deleted = 0;
         Map<String, AttributeValue> start = null;
@@ -60,11 +73,16 @@ public final class PurgeJobs {
                     .expressionAttributeNames(Map.of("#pk", TableLayout.PK))
                     .expressionAttributeValues(Map.of(":pk", TableLayout.s(TableLayout.PURGE_PARTITION)))
                     .exclusiveStartKey(from));
+            Set<String> heldNow = page.items().isEmpty() ? Set.of() : held.get();
             for (Map<String, AttributeValue> job : page.items()) {
                 if (System.nanoTime() - deadline > 0) {
                     return new Result(finished, deleted, true);
                 }
                 String instanceId = TableLayout.str(job, TableLayout.INSTANCE_ID);
+                if (heldNow.contains(instanceId)) {
+                    later = true;
+                    continue;
+                }
                 CallRecordPurge.Progress p = purge.purge(instanceId, deadline);
                 deleted += p.deleted();
                 if (!p.complete()) {
@@ -76,7 +94,7 @@ public final class PurgeJobs {
             }
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (start != null);
-        return new Result(finished, deleted, false);
+        return new Result(finished, deleted, later);
     }
 
     /** True when the job was deleted; false when a later teardown re-queued it (the next run does that one). */

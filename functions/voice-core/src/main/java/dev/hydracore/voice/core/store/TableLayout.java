@@ -82,6 +82,8 @@ public final class TableLayout {
     public static final String UPDATED_AT = "updated_at";
     /** The channel's call limit (absent: unlimited); admission is conditional on {@code active_calls < max_concurrent_calls}. */
     public static final String MAX_CONCURRENT_CALLS = "max_concurrent_calls";
+    /** What the channel changed at its provider and what was there before (JSON, no secret): provider.Wiring. */
+    public static final String PROVIDER_WIRING = "provider_wiring";
 
     // Call record attributes.
     public static final String CALL_ID = "call_id";

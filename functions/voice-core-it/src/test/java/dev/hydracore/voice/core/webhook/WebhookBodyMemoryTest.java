@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.JsonStreams;
 import dev.hydracore.voice.core.http.HttpRequest;
+import dev.hydracore.voice.testkit.RetellCallEvents;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -22,48 +23,6 @@ import org.junit.jupiter.api.Test;
 class WebhookBodyMemoryTest {
     static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
-    /** A call_ended with the fields Retell's call model names, its transcript grown to about {@code bytes}. */
-    static String callEnded(int bytes) {
-        StringBuilder turns = new StringBuilder();
-        StringBuilder text = new StringBuilder();
-        int n = 0;
-        double t = 0;
-        while (2L * turns.length() + text.length() < bytes) {
-            String role = n % 2 == 0 ? "agent" : "user";
-            StringBuilder words = new StringBuilder();
-            StringBuilder content = new StringBuilder();
-            for (int w = 0; w < 12; w++) {
-                String word = "w" + (n * 12 + w) + "\\\"é";
-                content.append(w == 0 ? "" : " ").append(word);
-                words.append(w == 0 ? "" : ",")
-                        .append("{\"word\":\"")
-                        .append(word)
-                        .append("\",\"start\":")
-                        .append(String.format(Locale.ROOT, "%.3f", t))
-                        .append(",\"end\":")
-                        .append(String.format(Locale.ROOT, "%.3f", t + 0.21))
-                        .append('}');
-                t += 0.25;
-            }
-            turns.append(n == 0 ? "" : ",")
-                    .append("{\"role\":\"")
-                    .append(role)
-                    .append("\",\"content\":\"")
-                    .append(content)
-                    .append("\",\"words\":[")
-                    .append(words)
-                    .append("]}");
-            text.append(role).append(": ").append(content).append("\\n");
-            n++;
-        }
-        return "{\"event\":\"call_ended\",\"call\":{\"call_type\":\"phone_call\",\"from_number\":\"+14155550123\","
-                + "\"to_number\":\"+14155550100\",\"direction\":\"inbound\",\"call_id\":\"call_mem\",\"agent_id\":\"agent_mem\","
-                + "\"call_status\":\"ended\",\"start_timestamp\":1795680000000,\"end_timestamp\":1795681500000,"
-                + "\"transcript\":\"" + text + "\",\"transcript_object\":[" + turns
-                + "],\"transcript_with_tool_calls\":[" + turns + "],"
-                + "\"latency\":{\"e2e\":{\"p50\":800,\"values\":[500,800,2500]}},\"call_analysis\":{\"call_summary\":\"a call\"}}}";
-    }
 
     static byte[] event(String body) throws Exception {
         ObjectNode e = Json.object();
@@ -103,7 +62,9 @@ class WebhookBodyMemoryTest {
     @Test
     void memoryIsAboutOneCopyOfTheBodyWhateverTheTranscriptsSize() throws Exception {
         for (int size : new int[] {440 * 1024, 5_900_000}) {
-            String body = callEnded((int) (size * 0.935)); // é is two bytes: aim the UTF-8 size at {@code size}
+            // é is two bytes: aim the UTF-8 size near {@code size}.
+            String body = RetellCallEvents.callEnded("call_mem", "agent_mem", "+14155550123", (int) (size * 0.935))
+                    .json();
             int bodyBytes = body.getBytes(StandardCharsets.UTF_8).length;
             byte[] event = event(body);
             long turns = Json.MAPPER

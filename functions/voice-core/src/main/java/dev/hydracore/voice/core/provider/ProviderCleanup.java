@@ -1,0 +1,296 @@
+package dev.hydracore.voice.core.provider;
+
+import dev.hydracore.voice.core.Log;
+import dev.hydracore.voice.core.calls.CallRecord;
+import dev.hydracore.voice.core.channel.VoiceProvider;
+import dev.hydracore.voice.core.crypto.CredentialVault;
+import dev.hydracore.voice.core.store.ActiveCallsIndex;
+import dev.hydracore.voice.core.store.ChannelRecord;
+import dev.hydracore.voice.core.store.CleanupJobs;
+import dev.hydracore.voice.core.store.InstanceRecord;
+import dev.hydracore.voice.core.store.InstanceStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * Works through the provider clean-up jobs (the sweeper runs it every minute): restores each
+ * object only where our value still holds, hangs up each call (already over counts as done),
+ * retries what failed with exponential backoff (1 min doubling, at most 1 h apart) until done or
+ * {@link CleanupJobs#LIFETIME} after the job was queued, then gives up. The job, with the sealed
+ * credentials in it, is deleted when it ends either way. Each outcome is one log line (instance,
+ * job, what; never a credential); the run's counts become the sweeper's metrics.
+ *
+ * <p>A teardown's job acts only once its channel generation is gone: a job left by a teardown
+ * whose removal failed finds the channel still there, waits, and is dropped after
+ * {@link #ORPHAN_AFTER}. An object that the instance's current channel (set up again since) has
+ * wired itself is left to that channel.
+ */
+public final class ProviderCleanup {
+    /** The pause after a first failed attempt; doubled after each, at most {@link #MAX_PAUSE}. */
+    static final Duration FIRST_PAUSE = Duration.ofMinutes(1);
+
+    static final Duration MAX_PAUSE = Duration.ofHours(1);
+
+    /** How long a teardown's job waits for its channel to be gone before it counts as a failed teardown's. */
+    static final Duration ORPHAN_AFTER = Duration.ofMinutes(5);
+
+    /** Jobs taken per run at most; the rest wait for the next run. */
+    static final int JOBS_PER_RUN = 50;
+
+    private final CleanupJobs jobs;
+    private final InstanceStore instances;
+    private final ActiveCallsIndex activeCalls;
+    /** Built on first use: a run with no job due needs no KMS key. */
+    private final Supplier<CredentialVault> vault;
+
+    private final Providers providers;
+    private final Clock clock;
+
+    public ProviderCleanup(
+            CleanupJobs jobs,
+            InstanceStore instances,
+            ActiveCallsIndex activeCalls,
+            Supplier<CredentialVault> vault,
+            Providers providers,
+            Clock clock) {
+        this.jobs = jobs;
+        this.instances = instances;
+        this.activeCalls = activeCalls;
+        this.vault = vault;
+        this.providers = providers;
+        this.clock = clock;
+    }
+
+    /**
+     * Lists, for every teardown's job not listed yet, the calls of its dead generation that have
+     * not ended (overdue ones too: they may be phantoms still billed), from the records the purge
+     * is about to delete. The sweeper purges only after this returned (a failure here throws, and
+     * that run purges nothing).
+     */
+    public int listCalls() {
+        int listed = 0;
+        for (CleanupJobs.Job job : jobs.toList()) {
+            List<String> calls = activeCalls.view(job.instanceId()).calls().stream()
+                    .filter(c -> job.generation().equals(c.generation()))
+                    .map(CallRecord::callId)
+                    .toList();
+            if (jobs.listed(job, calls)) {
+                listed++;
+                Log.info(
+                        "provider cleanup: calls listed",
+                        "instance_id",
+                        job.instanceId(),
+                        "job_id",
+                        job.jobId(),
+                        "calls",
+                        Integer.toString(calls.size()));
+            }
+        }
+        return listed;
+    }
+
+    /** The instances with a teardown's job whose calls are not listed yet: their records must stay. */
+    public Set<String> unlistedInstances() {
+        return jobs.toList().stream().map(CleanupJobs.Job::instanceId).collect(Collectors.toSet());
+    }
+
+    /** Takes the due jobs one by one until none is left or {@code budget} is spent. */
+    public Result work(Duration budget) {
+        Deadline run = Deadline.in(budget);
+        Result total = Result.NONE;
+        for (CleanupJobs.Job job : jobs.due(clock.millis(), JOBS_PER_RUN)) {
+            if (run.passed()) {
+                break;
+            }
+            total = total.plus(attempt(job, run));
+        }
+        return total;
+    }
+
+    /** One attempt at one job. */
+    Result attempt(CleanupJobs.Job job, Deadline run) {
+        long now = clock.millis();
+        if (job.callsToList()) {
+            return Result.NONE; // listed first, by listCalls
+        }
+        Optional<ChannelRecord> current = instances.find(job.instanceId()).flatMap(InstanceRecord::channel);
+        if (job.afterTeardown()
+                && current.isPresent()
+                && current.get().generation().equals(job.generation())) {
+            if (now - job.createdAt() < ORPHAN_AFTER.toMillis()) {
+                return Result.NONE; // the teardown's removal has not committed yet
+            }
+            jobs.finish(job);
+            Log.warn(
+                    "provider cleanup dropped: channel still configured",
+                    "instance_id",
+                    job.instanceId(),
+                    "job_id",
+                    job.jobId());
+            return new Result(1, 0, 0);
+        }
+        List<Wiring.Wired> wiredNow =
+                current.map(c -> Wiring.fromJson(c.wiring()).objects()).orElse(List.of());
+        List<Wiring.Wired> restore = new ArrayList<>();
+        List<String> calls = new ArrayList<>(job.calls());
+        for (Wiring.Wired w : job.restore()) {
+            boolean rewired = wiredNow.stream().anyMatch(c -> c.kind() == w.kind() && c.id().equals(w.id()));
+            if (rewired) {
+                Log.info("provider cleanup: object wired again by the current channel, left to it", fields(job, w));
+            } else {
+                restore.add(w);
+            }
+        }
+        if (restore.isEmpty() && calls.isEmpty()) {
+            jobs.finish(job);
+            Log.info(
+                    "provider cleanup finished: nothing to do", "instance_id", job.instanceId(), "job_id", job.jobId());
+            return new Result(1, 0, 0);
+        }
+        try {
+            Map<String, String> credentials = vault.get().open(job.instanceId(), job.sealed());
+            VoiceProvider provider = VoiceProvider.fromWire(job.provider()).orElseThrow();
+            ProviderSession session = providers.open(provider, job.twilioAccountSid(), credentials);
+            restore.removeIf(w -> restored(session, job, w, run));
+            calls.removeIf(c -> hungUp(session, job, c, run));
+        } catch (CredentialVault.UnreadableCredentialsException e) {
+            jobs.finish(job);
+            Log.error(
+                    "provider cleanup gave up: credentials unreadable",
+                    "instance_id",
+                    job.instanceId(),
+                    "job_id",
+                    job.jobId());
+            return new Result(0, 0, 1);
+        } catch (RuntimeException e) {
+            // KMS or DynamoDB failed: the job stays as it is and is tried again.
+            Log.warn(
+                    "provider cleanup interrupted",
+                    "instance_id",
+                    job.instanceId(),
+                    "job_id",
+                    job.jobId(),
+                    "exception",
+                    e.getClass().getSimpleName());
+        }
+        if (restore.isEmpty() && calls.isEmpty()) {
+            jobs.finish(job);
+            Log.info(
+                    "provider cleanup finished",
+                    "instance_id",
+                    job.instanceId(),
+                    "job_id",
+                    job.jobId(),
+                    "attempts",
+                    Integer.toString(job.attempts() + 1));
+            return new Result(1, 0, 0);
+        }
+        if (now - job.createdAt() >= CleanupJobs.LIFETIME.toMillis()) {
+            jobs.finish(job);
+            Log.error(
+                    "provider cleanup gave up",
+                    "instance_id",
+                    job.instanceId(),
+                    "job_id",
+                    job.jobId(),
+                    "objects_left",
+                    Integer.toString(restore.size()),
+                    "calls_left",
+                    Integer.toString(calls.size()));
+            return new Result(0, 0, 1);
+        }
+        jobs.progress(job, restore, calls, now + pause(job.attempts()).toMillis());
+        return new Result(0, 1, 0);
+    }
+
+    /** The pause after failed attempt {@code attempts} (0-based): 1, 2, 4 … minutes, at most an hour. */
+    static Duration pause(int attempts) {
+        long minutes = FIRST_PAUSE.toMinutes() << Math.min(attempts, 10);
+        return minutes >= MAX_PAUSE.toMinutes() ? MAX_PAUSE : Duration.ofMinutes(minutes);
+    }
+
+    private static boolean restored(ProviderSession session, CleanupJobs.Job job, Wiring.Wired w, Deadline run) {
+        try {
+            ProviderWiring.Restored r = ProviderWiring.restore(session, w, run);
+            Log.info(
+                    "provider cleanup: "
+                            + r.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
+                    fields(job, w));
+            return true;
+        } catch (ProviderException e) {
+            Log.warn(
+                    "provider cleanup: restore failed, will retry",
+                    "instance_id",
+                    job.instanceId(),
+                    "job_id",
+                    job.jobId(),
+                    "object",
+                    w.kind().wire(),
+                    "status",
+                    Integer.toString(e.status()),
+                    "kind",
+                    e.kind().name());
+            return false;
+        }
+    }
+
+    private static boolean hungUp(ProviderSession session, CleanupJobs.Job job, String callId, Deadline run) {
+        try {
+            ProviderSession.HangUp h = session.hangUp(callId, run);
+            Log.info(
+                    h == ProviderSession.HangUp.HUNG_UP
+                            ? "provider cleanup: call hung up"
+                            : "provider cleanup: call already over",
+                    "instance_id",
+                    job.instanceId(),
+                    "job_id",
+                    job.jobId(),
+                    "call_id",
+                    callId);
+            return true;
+        } catch (ProviderException e) {
+            Log.warn(
+                    "provider cleanup: hang-up failed, will retry",
+                    "instance_id",
+                    job.instanceId(),
+                    "job_id",
+                    job.jobId(),
+                    "call_id",
+                    callId,
+                    "status",
+                    Integer.toString(e.status()),
+                    "kind",
+                    e.kind().name());
+            return false;
+        }
+    }
+
+    private static String[] fields(CleanupJobs.Job job, Wiring.Wired w) {
+        return new String[] {
+            "instance_id",
+            job.instanceId(),
+            "job_id",
+            job.jobId(),
+            "object",
+            w.kind().wire(),
+            "object_id",
+            w.id()
+        };
+    }
+
+    /** Jobs that ended (done or dropped), jobs left to retry, jobs given up, in one run. */
+    public record Result(int finished, int retrying, int gaveUp) {
+        public static final Result NONE = new Result(0, 0, 0);
+
+        Result plus(Result o) {
+            return new Result(finished + o.finished, retrying + o.retrying, gaveUp + o.gaveUp);
+        }
+    }
+}

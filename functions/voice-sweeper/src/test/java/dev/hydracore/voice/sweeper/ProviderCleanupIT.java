@@ -1,0 +1,233 @@
+package dev.hydracore.voice.sweeper;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hydracore.voice.core.Json;
+import dev.hydracore.voice.core.Services;
+import dev.hydracore.voice.core.Settings;
+import dev.hydracore.voice.core.calls.CallEvent;
+import dev.hydracore.voice.core.calls.CallState;
+import dev.hydracore.voice.core.http.HttpResponse;
+import dev.hydracore.voice.core.provider.ProviderCleanup;
+import dev.hydracore.voice.core.store.CallTransitions;
+import dev.hydracore.voice.core.store.CleanupJobs;
+import dev.hydracore.voice.core.store.TableLayout;
+import dev.hydracore.voice.fakes.Fault;
+import dev.hydracore.voice.fakes.ProviderFakes;
+import dev.hydracore.voice.fakes.RetellAgent;
+import dev.hydracore.voice.fakes.RetellCall;
+import dev.hydracore.voice.fakes.RetellNumber;
+import dev.hydracore.voice.fakes.TwilioAccount;
+import dev.hydracore.voice.fakes.TwilioCall;
+import dev.hydracore.voice.fakes.TwilioNumber;
+import dev.hydracore.voice.setup.SetupVoiceHandler;
+import dev.hydracore.voice.teardown.TeardownVoiceHandler;
+import dev.hydracore.voice.testkit.TestAws;
+import dev.hydracore.voice.testkit.TestClock;
+import dev.hydracore.voice.tooling.ApiEvents;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Teardown's provider clean-up, end to end on the emulator and the Prism-fronted fakes: a real
+ * setup wires the number, calls go live, a real teardown answers 204, and the sweeper's run restores
+ * the number (only where it still holds ours) and hangs up every live call, retrying what failed.
+ */
+class ProviderCleanupIT {
+    static final String OLD_URL = "https://old.example.com/voice";
+    static TestAws aws;
+    static ProviderFakes fakes;
+    static TestAws.TestCaller caller;
+
+    @BeforeAll
+    static void start() throws Exception {
+        aws = TestAws.shared();
+        fakes = ProviderFakes.start();
+        caller = aws.newCaller();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (fakes != null) {
+            fakes.close();
+        }
+    }
+
+    @AfterEach
+    void prismRejectedNothing() {
+        fakes.assertPrismRejectedNothing();
+    }
+
+    static Services services(TestClock clock) {
+        Settings settings = aws.settings()
+                .with(Settings.TWILIO_API_BASE_URL, fakes.twilioBaseUrl().toString())
+                .with(Settings.RETELL_API_BASE_URL, fakes.retellBaseUrl().toString());
+        return aws.services(settings, clock);
+    }
+
+    static String e164() {
+        return "+1415" + (1000000 + new Random().nextInt(8999999));
+    }
+
+    static HttpResponse call(Services services, String method, String iid, String body) {
+        ObjectNode event = ApiEvents.of(
+                method,
+                "/v1/instances/" + iid + "/channels/voice",
+                method + " /v1/instances/{instance_id}/channels/voice",
+                Map.of("instance_id", iid),
+                caller.bearer(),
+                body);
+        return method.equals("POST")
+                ? new SetupVoiceHandler(services).respond(event)
+                : new TeardownVoiceHandler(services).respond(event);
+    }
+
+    static String pipecat(TwilioAccount account, String number) {
+        ObjectNode b = Json.object();
+        b.put("provider", "pipecat");
+        b.put("twilio_account_sid", account.sid());
+        b.put("twilio_auth_token", account.authToken());
+        b.put("twilio_phone_number", number);
+        b.put("webhook_secret", "whsec_" + "s".repeat(20));
+        b.put("deepgram_api_key", "dg_key");
+        b.put("openai_api_key", "oa_key");
+        b.put("cartesia_api_key", "ca_key");
+        return b.toString();
+    }
+
+    static void live(Services services, String iid, String callId) {
+        CallTransitions store = services.callTransitions();
+        assertEquals(
+                CallTransitions.Outcome.APPLIED,
+                store.apply(store.read(iid, callId, null), CallEvent.state(CallState.IN_PROGRESS, "+14155550123")));
+    }
+
+    static List<CleanupJobs.Job> jobsOf(Services services, String iid) {
+        return services.cleanupJobs().due(Long.MAX_VALUE, Integer.MAX_VALUE).stream()
+                .filter(j -> j.instanceId().equals(iid))
+                .toList();
+    }
+
+    /** What one scheduled run does after the sweep: list the calls, purge, then clean up. */
+    static ProviderCleanup.Result run(SweeperHandler sweeper) {
+        sweeper.purge();
+        return sweeper.cleanUp();
+    }
+
+    @Test
+    void teardownRestoresTheTwilioNumberAndHangsUpEveryLiveCall() {
+        TestClock clock = new TestClock(Instant.now());
+        Services services = services(clock);
+        TwilioAccount account = fakes.twilio().addAccount(TwilioAccount.random());
+        TwilioNumber number = fakes.twilio()
+                .addNumber(TwilioNumber.of(account.sid(), e164())
+                        .withVoiceUrl(OLD_URL)
+                        .withStatusCallback(OLD_URL));
+        String iid = aws.registerInstance(caller);
+        assertEquals(
+                200,
+                call(services, "POST", iid, pipecat(account, number.phoneNumber()))
+                        .status());
+        List<TwilioCall> calls = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            TwilioCall c = fakes.twilio().addCall(TwilioCall.inProgress(number, "+1415555012" + i));
+            calls.add(c);
+            live(services, iid, c.sid());
+        }
+        // One call ended at Twilio without us hearing of it: 404 there, done for us.
+        live(services, iid, "CA" + "f".repeat(32));
+
+        int before = fakes.twilio().requests().size();
+        assertEquals(204, call(services, "DELETE", iid, null).status());
+        assertEquals(before, fakes.twilio().requests().size(), "the DELETE itself makes no provider call");
+
+        assertEquals(new ProviderCleanup.Result(1, 0, 0), run(new SweeperHandler(services)));
+        TwilioNumber now = fakes.twilio().number(number.sid()).orElseThrow();
+        assertEquals(OLD_URL, now.voiceUrl());
+        assertEquals(OLD_URL, now.statusCallback());
+        for (TwilioCall c : calls) {
+            assertEquals("completed", fakes.twilio().call(c.sid()).orElseThrow().status());
+        }
+        assertEquals(List.of(), jobsOf(services, iid), "the job and its sealed credentials are gone");
+        assertEquals(
+                4 + 2, fakes.twilio().requests().size() - before, "4 hang-ups, one fetch and one update of the number");
+    }
+
+    @Test
+    void aLaterForeignChangeIsLeftAloneAndAFailedHangUpIsRetriedWithBackoff() {
+        TestClock clock = new TestClock(Instant.now());
+        Services services = services(clock);
+        String key = fakes.retell().addApiKey();
+        RetellAgent agent = fakes.retell().addAgent(RetellAgent.random().withWebhookUrl(OLD_URL));
+        RetellNumber number = fakes.retell().addNumber(RetellNumber.of(e164()).withInboundWebhookUrl(OLD_URL));
+        String iid = aws.registerInstance(caller);
+        ObjectNode b = Json.object();
+        b.put("api_key", key);
+        b.put("agent_id", agent.agentId());
+        b.put("phone_number", number.phoneNumber());
+        assertEquals(200, call(services, "POST", iid, b.toString()).status());
+        RetellCall live =
+                fakes.retell().addCall(RetellCall.ongoing(agent.agentId(), "+14155550123", number.phoneNumber()));
+        live(services, iid, live.callId());
+        // Someone points the agent elsewhere after our setup: that change stays.
+        fakes.retell().changeAgent(agent.agentId(), a -> a.withWebhookUrl("https://someone-else.example/hook"));
+
+        assertEquals(204, call(services, "DELETE", iid, null).status());
+        fakes.retell().inject(Fault.status("stopCall", 503, 1));
+        SweeperHandler sweeper = new SweeperHandler(services);
+        assertEquals(new ProviderCleanup.Result(0, 1, 0), run(sweeper));
+        assertTrue(fakes.retell().call(live.callId()).orElseThrow().isLive());
+        assertEquals(
+                OLD_URL,
+                fakes.retell().number(number.phoneNumber()).orElseThrow().inboundWebhookUrl());
+        assertEquals(
+                "https://someone-else.example/hook",
+                fakes.retell().agent(agent.agentId()).orElseThrow().webhookUrl());
+
+        assertEquals(ProviderCleanup.Result.NONE, run(sweeper), "not due before its backoff");
+        clock.advance(Duration.ofMinutes(1).plusSeconds(1));
+        assertEquals(new ProviderCleanup.Result(1, 0, 0), run(sweeper));
+        assertTrue(!fakes.retell().call(live.callId()).orElseThrow().isLive());
+        assertEquals(List.of(), jobsOf(services, iid));
+    }
+
+    @Test
+    void aCleanupThatCannotFinishGivesUpAfter24HoursAndDeletesItsCredentials() {
+        TestClock clock = new TestClock(Instant.now());
+        Services services = services(clock);
+        TwilioAccount account = fakes.twilio().addAccount(TwilioAccount.random());
+        TwilioNumber number =
+                fakes.twilio().addNumber(TwilioNumber.of(account.sid(), e164()).withVoiceUrl(OLD_URL));
+        String iid = aws.registerInstance(caller);
+        assertEquals(
+                200,
+                call(services, "POST", iid, pipecat(account, number.phoneNumber()))
+                        .status());
+        assertEquals(204, call(services, "DELETE", iid, null).status());
+        fakes.twilio().inject(Fault.status("FetchIncomingPhoneNumber", 500, 1000));
+        SweeperHandler sweeper = new SweeperHandler(services);
+        assertEquals(new ProviderCleanup.Result(0, 1, 0), run(sweeper));
+        clock.advance(Duration.ofHours(24));
+        assertEquals(new ProviderCleanup.Result(0, 0, 1), run(sweeper));
+        fakes.twilio().clearFaults();
+        assertEquals(List.of(), jobsOf(services, iid));
+        assertEquals(
+                null,
+                aws.dynamo()
+                        .getItem(g -> g.tableName(aws.resources().tableName())
+                                .key(TableLayout.instanceKey(iid))
+                                .consistentRead(true))
+                        .item()
+                        .get(TableLayout.PROVIDER));
+    }
+}

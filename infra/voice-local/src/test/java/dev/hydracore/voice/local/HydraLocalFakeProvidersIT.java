@@ -1,0 +1,135 @@
+package dev.hydracore.voice.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hydracore.voice.core.Json;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code ./hydra local} starts the fake providers behind Prism by default: its READY line names
+ * them with their demo accounts, and a request to the printed base URLs reaches the seeded state
+ * through Prism, which rejects nothing. With {@code --no-fake-providers} there are none.
+ */
+class HydraLocalFakeProvidersIT {
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Test
+    void readyNamesTheFakesAndTheirBaseUrlsReachTheSeededStateThroughPrism() throws Exception {
+        try (HydraLocalProcess local = HydraLocalProcess.start("hydra-local-fakes.log")) {
+            JsonNode twilio = local.providers().path("twilio");
+            JsonNode retell = local.providers().path("retell");
+            for (String field : List.of(
+                    "base_url",
+                    "control_url",
+                    "account_sid",
+                    "auth_token",
+                    "phone_number",
+                    "phone_number_sid",
+                    "application_phone_number",
+                    "trunk_phone_number")) {
+                assertFalse(twilio.path(field).asText().isEmpty(), () -> "twilio." + field + " in " + local.ready());
+            }
+            for (String field :
+                    List.of("base_url", "control_url", "api_key", "agent_id", "previous_agent_id", "phone_number")) {
+                assertFalse(retell.path(field).asText().isEmpty(), () -> "retell." + field + " in " + local.ready());
+            }
+
+            String basic = "Basic "
+                    + Base64.getEncoder()
+                            .encodeToString((twilio.get("account_sid").asText() + ":"
+                                            + twilio.get("auth_token").asText())
+                                    .getBytes(StandardCharsets.UTF_8));
+            JsonNode listed = get(
+                    twilio.get("base_url").asText() + "/2010-04-01/Accounts/"
+                            + twilio.get("account_sid").asText()
+                            + "/IncomingPhoneNumbers.json?PhoneNumber="
+                            + URLEncoder.encode(twilio.get("phone_number").asText(), StandardCharsets.UTF_8),
+                    basic);
+            JsonNode number = listed.get("incoming_phone_numbers").get(0);
+            assertEquals(
+                    twilio.get("phone_number_sid").asText(), number.get("sid").asText());
+            assertTrue(number.get("voice_url").asText().startsWith("https://previous.example.com/"), number::toString);
+
+            String bearer = "Bearer " + retell.get("api_key").asText();
+            JsonNode retellNumber = get(
+                    retell.get("base_url").asText() + "/get-phone-number/"
+                            + URLEncoder.encode(retell.get("phone_number").asText(), StandardCharsets.UTF_8),
+                    bearer);
+            assertEquals(
+                    retell.get("previous_agent_id").asText(),
+                    retellNumber.get("inbound_agents").get(0).get("agent_id").asText());
+            JsonNode agent = get(
+                    retell.get("base_url").asText() + "/get-agent/"
+                            + retell.get("agent_id").asText(),
+                    bearer);
+            assertTrue(agent.get("webhook_url").asText().startsWith("https://previous.example.com/"), agent::toString);
+
+            // The fakes logged what came through Prism, and Prism rejected none of it.
+            JsonNode log = get(twilio.get("control_url").asText() + "/_fake/requests", null);
+            assertEquals("ListIncomingPhoneNumber", log.get(0).get("operation").asText());
+            for (String control : List.of(
+                    twilio.get("control_url").asText(),
+                    retell.get("control_url").asText())) {
+                JsonNode violations = get(control + "/_fake/violations", null);
+                for (JsonNode v : violations) {
+                    assertFalse(v.get("rejection").asBoolean(), () -> "Prism rejected: " + v + "\n" + local.log());
+                }
+            }
+            // A request Prism rejects is reported on stderr and through the control API.
+            HttpResponse<String> invalid = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(twilio.get("base_url").asText() + "/2010-04-01/Accounts/"
+                                    + twilio.get("account_sid").asText() + "/IncomingPhoneNumbers/"
+                                    + twilio.get("phone_number_sid").asText() + ".json"))
+                            .header("Authorization", basic)
+                            .header("Content-Type", "application/x-www-form-urlencoded")
+                            .POST(HttpRequest.BodyPublishers.ofString("VoiceUrl=not-a-url"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(422, invalid.statusCode(), invalid::body);
+            JsonNode after = get(twilio.get("control_url").asText() + "/_fake/violations", null);
+            assertTrue(
+                    after.size() > 0
+                            && after.get(after.size() - 1).get("rejection").asBoolean(),
+                    after::toString);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!local.log().contains("hydra: Prism rejected: twilio POST") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(local.log().contains("hydra: Prism rejected: twilio POST"), local::log);
+        }
+    }
+
+    @Test
+    void noFakeProvidersStartsNone() throws Exception {
+        try (HydraLocalProcess local =
+                HydraLocalProcess.start("hydra-local-no-fakes.log", List.of("--no-fake-providers"))) {
+            assertTrue(local.providers().isMissingNode(), () -> local.ready().toString());
+            assertFalse(local.log().contains("prism"), local::log);
+        }
+    }
+
+    private static JsonNode get(String url, String authorization) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(30))
+                .GET();
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), () -> url + ": " + r.body());
+        return Json.MAPPER.readTree(r.body());
+    }
+}
