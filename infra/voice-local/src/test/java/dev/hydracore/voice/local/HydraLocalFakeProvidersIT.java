@@ -116,6 +116,15 @@ class HydraLocalFakeProvidersIT {
         }
     }
 
+    @Test
+    void aUsersProviderOverrideStartsNone() throws Exception {
+        try (HydraLocalProcess local = HydraLocalProcess.start(
+                "hydra-local-provider-override.log",
+                List.of("--parameter-overrides", "RetellApiBaseUrl=http://127.0.0.1:9"))) {
+            assertTrue(local.providers().isMissingNode(), () -> local.ready().toString());
+        }
+    }
+
     private static JsonNode get(String url, String authorization) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
                 .timeout(Duration.ofSeconds(30))
