@@ -2,6 +2,7 @@ package dev.hydracore.voice.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -80,14 +81,7 @@ class HydraLocalFakeProvidersIT {
             // The fakes logged what came through Prism, and Prism rejected none of it.
             JsonNode log = get(twilio.get("control_url").asText() + "/_fake/requests", null);
             assertEquals("ListIncomingPhoneNumber", log.get(0).get("operation").asText());
-            for (String control : List.of(
-                    twilio.get("control_url").asText(),
-                    retell.get("control_url").asText())) {
-                JsonNode violations = get(control + "/_fake/violations", null);
-                for (JsonNode v : violations) {
-                    assertFalse(v.get("rejection").asBoolean(), () -> "Prism rejected: " + v + "\n" + local.log());
-                }
-            }
+            local.assertPrismRejectedNothing();
             // A request Prism rejects is reported on stderr and through the control API.
             HttpResponse<String> invalid = HTTP.send(
                     HttpRequest.newBuilder(URI.create(twilio.get("base_url").asText() + "/2010-04-01/Accounts/"
@@ -109,6 +103,7 @@ class HydraLocalFakeProvidersIT {
                 Thread.sleep(100);
             }
             assertTrue(local.log().contains("hydra: Prism rejected: twilio POST"), local::log);
+            assertThrows(AssertionError.class, local::assertPrismRejectedNothing);
         }
     }
 
@@ -118,6 +113,15 @@ class HydraLocalFakeProvidersIT {
                 HydraLocalProcess.start("hydra-local-no-fakes.log", List.of("--no-fake-providers"))) {
             assertTrue(local.providers().isMissingNode(), () -> local.ready().toString());
             assertFalse(local.log().contains("prism"), local::log);
+        }
+    }
+
+    @Test
+    void aUsersProviderOverrideStartsNone() throws Exception {
+        try (HydraLocalProcess local = HydraLocalProcess.start(
+                "hydra-local-provider-override.log",
+                List.of("--parameter-overrides", "RetellApiBaseUrl=http://127.0.0.1:9"))) {
+            assertTrue(local.providers().isMissingNode(), () -> local.ready().toString());
         }
     }
 

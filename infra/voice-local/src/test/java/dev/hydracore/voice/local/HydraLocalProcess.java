@@ -97,6 +97,31 @@ final class HydraLocalProcess implements AutoCloseable {
         return ready.path("providers");
     }
 
+    /**
+     * Fails if Prism rejected any request to, or answer of, the fake providers this ./hydra local
+     * runs (their {@code /_fake/violations}, the ones marked {@code rejection}): the one check an
+     * end-to-end test through the fakes ends with.
+     */
+    void assertPrismRejectedNothing() throws Exception {
+        List<String> rejected = new java.util.ArrayList<>();
+        for (String provider : List.of("twilio", "retell")) {
+            String control = providers().path(provider).path("control_url").asText();
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient()
+                    .send(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(control + "/_fake/violations"))
+                                    .timeout(java.time.Duration.ofSeconds(10))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertTrue(r.statusCode() == 200, () -> provider + " fake's violations: " + r.statusCode());
+            for (JsonNode v : Json.MAPPER.readTree(r.body())) {
+                if (v.path("rejection").asBoolean()) {
+                    rejected.add(v.toString());
+                }
+            }
+        }
+        assertTrue(rejected.isEmpty(), () -> "Prism rejected:\n  " + String.join("\n  ", rejected));
+    }
+
     /** The whole READY object. */
     JsonNode ready() {
         return ready;
