@@ -28,7 +28,9 @@ import time
 import urllib.request
 
 HOST = "127.0.0.1"
-SERVICES = "dynamodb,kms,secretsmanager,sts"
+# What the functions call; the deploy rehearsal (infra/deploy_rehearsal.py) widens it to every service
+# the stack's resources live in with HYDRA_MINISTACK_SERVICES.
+SERVICES = os.environ.get("HYDRA_MINISTACK_SERVICES") or "dynamodb,kms,secretsmanager,sts"
 
 
 def free_port() -> int:
