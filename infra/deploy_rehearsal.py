@@ -11,6 +11,10 @@ The rehearsal of a first deploy, run by `./hydra test` (infra/voice-local Deploy
    describe calls (nothing is taken from CloudFormation's word alone), with the template's intrinsic
    functions resolved the way AWS resolves them; then every output against what it names;
 4. the operator CLI (`./hydra admin`) makes a tenant, a key and an instance from the outputs alone;
+   `./hydra deploy --dry-run` against the stack (sam build, sam deploy --no-execute-changeset: the
+   untranslated template, MiniStack's CloudFormation running SAM's translator) prints a change set
+   and changes nothing; `./hydra deploy --outputs` prints the API URL and ./hydra admin commands
+   from the outputs, and the first of them runs;
 5. UpdateStack with a changed parameter (LogRetentionDays), every check again;
 6. DeleteStack: the retained resources (the table, the KMS key) stay, the others are gone.
 
@@ -512,6 +516,10 @@ def dashboard_metrics(body):
     for widget in body.get("widgets", []):
         namespace = None
         for row in widget.get("properties", {}).get("metrics", []):
+            for options in (p for p in row if isinstance(p, dict) and "expression" in p):
+                # SEARCH('{Namespace,dimension,...} MetricName="Name" ...', ...)
+                m = re.search(r"SEARCH\('\{([^,}]+)[^}]*\}[^']*MetricName=\"([^\"]+)\"", options["expression"])
+                found.append((m.group(1), m.group(2)) if m else (None, options["expression"]))
             parts = [p for p in row if not isinstance(p, dict)]
             if not parts or parts[0] == "...":
                 continue
@@ -705,6 +713,47 @@ def admin_from_outputs(c, endpoint, outputs):
     c.true("./hydra admin made a tenant, a key and an instance in the stack's table", key and instance)
 
 
+def deploy_command(c, endpoint, stack, outputs, resources_before):
+    """./hydra deploy against the rehearsal stack: the change set of a dry run, then the outputs' report."""
+    import tempfile
+    env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_REGION=REGION, HYDRA_SKIP_BUILD="1")
+    boto3.client("s3", endpoint_url=endpoint, region_name=REGION).create_bucket(Bucket=BUCKET + "-sam")
+    with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
+        f.write(f'version = 0.1\n[default.deploy.parameters]\nstack_name = "{stack}"\nregion = "{REGION}"\n'
+                f's3_bucket = "{BUCKET}-sam"\ncapabilities = "CAPABILITY_IAM"\nconfirm_changeset = false\n'
+                f'parameter_overrides = "{" ".join(f"{k}={v}" for k, v in PARAMETERS.items())}"\n')
+        config = f.name
+    try:
+        def deploy(*args):
+            return subprocess.run([str(ROOT / "hydra"), "deploy", "--config", config, *args], env=env,
+                                  capture_output=True, text=True, timeout=600)
+        dry = deploy("--dry-run")
+        c.true(f"./hydra deploy --dry-run prints a change set (exit {dry.returncode})\n{dry.stdout[-3000:]}{dry.stderr[-3000:]}",
+               dry.returncode == 0 and "Changeset created successfully" in dry.stdout + dry.stderr)
+        cf = boto3.client("cloudformation", endpoint_url=endpoint, region_name=REGION)
+        c.equal("./hydra deploy --dry-run executes nothing", cf.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"],
+                "CREATE_COMPLETE")
+        after = {r["LogicalResourceId"]: r["PhysicalResourceId"]
+                 for r in cf.list_stack_resources(StackName=stack)["StackResourceSummaries"]}
+        c.equal("./hydra deploy --dry-run leaves the resources as they were", after, resources_before)
+        shown = deploy("--outputs")
+        c.equal(f"./hydra deploy --outputs exit\n{shown.stderr[-2000:]}", shown.returncode, 0)
+        report = shown.stdout
+        c.true(f"./hydra deploy names the API URL\n{report}", f"API:          {outputs['ApiUrl']}" in report)
+        c.true(f"./hydra deploy names the webhook base\n{report}",
+               f"{PARAMETERS['PublicBaseUrl']}/v1/webhooks/voice/{{instance_id}}" in report)
+        first = next((line.strip() for line in report.splitlines() if "./hydra admin tenant create" in line), None)
+        c.true(f"./hydra deploy prints the first ./hydra admin command\n{report}", first)
+        if first:
+            import shlex
+            ran = subprocess.run([str(ROOT / "hydra"), *shlex.split(first)[1:]], env=env, capture_output=True,
+                                 text=True, timeout=180)
+            c.true(f"the printed command runs: {first}\n{ran.stdout}{ran.stderr[-2000:]}",
+                   ran.returncode == 0 and "tenant_id" in ran.stdout)
+    finally:
+        os.unlink(config)
+
+
 def deleted(s, logical):
     t, p = s.type(logical), s.physical[logical]
     probes = {
@@ -744,7 +793,9 @@ def main():
     emulator = None
     endpoint = args.endpoint
     if not endpoint:
-        env = dict(os.environ, HYDRA_MINISTACK_SERVICES=SERVICES)
+        # SAM's translator for MiniStack's CloudFormation (./hydra deploy sends the untranslated template).
+        site = next((ROOT / ".venv" / "lib").glob("python3*/site-packages"))
+        env = dict(os.environ, HYDRA_MINISTACK_SERVICES=SERVICES, HYDRA_MINISTACK_SAM_TRANSLATOR_PATH=str(site))
         emulator = subprocess.Popen([str(ROOT / ".venv-ministack/bin/python"), str(ROOT / "infra/ministack_launcher.py")],
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
         line = emulator.stdout.readline()
@@ -790,6 +841,7 @@ def rehearse(endpoint, args):
     s, outputs = check(PARAMETERS)
     check_left_out_alarms(c, translated, left_out)
     admin_from_outputs(c, endpoint, outputs)
+    deploy_command(c, endpoint, args.stack, outputs, dict(s.physical))
     if not args.keep:
         updated = dict(PARAMETERS, **UPDATED)
         cf.update_stack(StackName=args.stack, TemplateURL=url, Parameters=cfn_parameters(updated),
