@@ -93,9 +93,12 @@ def main() -> int:
             print("hydra deploy: --outputs needs a config file (--config or ./samconfig.toml)", file=sys.stderr)
             return 2
         return print_outputs(config)
+    # sam's default build directory; the deploy rehearsal gives each run one of its own
+    # (HYDRA_DEPLOY_BUILD_DIR) so that two test runs never build into the same one.
+    build_dir = Path(os.environ.get("HYDRA_DEPLOY_BUILD_DIR") or ROOT / ".aws-sam" / "build")
     print("hydra deploy: sam build", file=sys.stderr)
-    sam("build", "-t", "template.yaml")
-    deploy = ["deploy", "--template-file", str(ROOT / ".aws-sam/build/template.yaml")]
+    sam("build", "-t", "template.yaml", "--build-dir", str(build_dir))
+    deploy = ["deploy", "--template-file", str(build_dir / "template.yaml")]
     if guided:
         print("hydra deploy: no samconfig.toml: sam deploy --guided asks once and writes it", file=sys.stderr)
         deploy += ["--guided", "--config-file", str(config)]

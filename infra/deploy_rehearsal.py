@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -716,7 +717,9 @@ def admin_from_outputs(c, endpoint, outputs):
 def deploy_command(c, endpoint, stack, outputs, resources_before):
     """./hydra deploy against the rehearsal stack: the change set of a dry run, then the outputs' report."""
     import tempfile
-    env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_REGION=REGION, HYDRA_SKIP_BUILD="1")
+    build_dir = tempfile.mkdtemp(prefix="hydra-rehearsal-sam-")
+    env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_REGION=REGION, HYDRA_SKIP_BUILD="1",
+               HYDRA_DEPLOY_BUILD_DIR=build_dir)
     boto3.client("s3", endpoint_url=endpoint, region_name=REGION).create_bucket(Bucket=BUCKET + "-sam")
     with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
         f.write(f'version = 0.1\n[default.deploy.parameters]\nstack_name = "{stack}"\nregion = "{REGION}"\n'
@@ -752,6 +755,7 @@ def deploy_command(c, endpoint, stack, outputs, resources_before):
                    ran.returncode == 0 and "tenant_id" in ran.stdout)
     finally:
         os.unlink(config)
+        shutil.rmtree(build_dir, ignore_errors=True)
 
 
 def deleted(s, logical):
