@@ -28,7 +28,9 @@ import time
 import urllib.request
 
 HOST = "127.0.0.1"
-SERVICES = "dynamodb,kms,secretsmanager,sts"
+# What the functions call; the deploy rehearsal (infra/deploy_rehearsal.py) widens it to every service
+# the stack's resources live in with HYDRA_MINISTACK_SERVICES.
+SERVICES = os.environ.get("HYDRA_MINISTACK_SERVICES") or "dynamodb,kms,secretsmanager,sts"
 
 
 def free_port() -> int:
@@ -82,6 +84,8 @@ def main() -> None:
         "SERVICES": SERVICES,
         "TMPDIR": scratch,
         "PERSIST_STATE": "0",
+        # Its IoT mTLS listener binds every interface (port 8883) whenever `cryptography` imports.
+        "IOT_MTLS_ENABLED": "0",
         "LOG_LEVEL": os.environ.get("HYDRA_MINISTACK_LOG_LEVEL", "WARNING"),
     })
     tempfile.tempdir = scratch
@@ -94,6 +98,11 @@ def main() -> None:
     if any(t.name == TTL_REAPER for t in threading.enumerate()):
         print("ministack_launcher: MiniStack's TTL reaper is running", file=sys.stderr, flush=True)
         stop(scratch, 1)
+    # The deploy test (./hydra deploy against MiniStack) sends the template untranslated, as sam
+    # deploy does: MiniStack's CloudFormation then runs SAM's translator, which lives in .venv, not
+    # here. Appended, so that MiniStack's own pinned botocore still comes first.
+    for site in filter(None, os.environ.get("HYDRA_MINISTACK_SAM_TRANSLATOR_PATH", "").split(os.pathsep)):
+        sys.path.append(site)
     from ministack.app import main as ministack_main
 
     sys.argv = ["ministack"]

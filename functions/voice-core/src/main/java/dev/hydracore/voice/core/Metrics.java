@@ -31,6 +31,11 @@ public final class Metrics {
     public static final String DEPENDENCY_UNAVAILABLE = "DependencyUnavailable";
     /** Calls the sweeper ended past the maximum call duration, per run (0 included). */
     public static final String CALLS_ENDED_BY_SWEEPER = "CallsEndedBySweeper";
+    /**
+     * Active calls across every instance, counted by each sweeper run from the sweep index it reads
+     * anyway (the dashboard's total; without dimensions).
+     */
+    public static final String ACTIVE_CALLS = "ActiveCalls";
     /** The first invocation of an execution environment (after a SnapStart restore too), by function. */
     public static final String COLD_START = "ColdStart";
     /** A call refused at the channel's max_concurrent_calls (Twilio busy, Retell declined), by provider. */
@@ -48,6 +53,7 @@ public final class Metrics {
             SIGNATURE_REJECTIONS,
             DEPENDENCY_UNAVAILABLE,
             CALLS_ENDED_BY_SWEEPER,
+            ACTIVE_CALLS,
             COLD_START,
             CALLS_REFUSED,
             PROVIDER_CLEANUPS_FINISHED,

@@ -92,20 +92,27 @@ public final class SweeperHandler extends FunctionHandler {
      * claim window ended before {@code admissionCutoff} (epoch millis).
      */
     Summary sweep(long cutoff, long admissionCutoff) {
+        return run(cutoff, admissionCutoff).summary();
+    }
+
+    private Run run(long cutoff, long admissionCutoff) {
         // Every shard's query and the admissions' at once (independent reads: one round of requests
         // instead of nine in a row); the ends below stay one at a time, shard by shard, as before.
-        List<Overlap<List<SweepIndex.CallKey>>> overdue = new ArrayList<>(calls.shards());
+        List<Overlap<SweepIndex.Shard>> shards = new ArrayList<>(calls.shards());
         for (int shard = 0; shard < calls.shards(); shard++) {
             int s = shard;
-            overdue.add(Overlap.start("sweep-shard-" + s, () -> calls.startedBefore(s, cutoff)));
+            shards.add(Overlap.start("sweep-shard-" + s, () -> calls.scan(s, cutoff)));
         }
         Overlap<List<InboundAdmissions.AdmissionKey>> unclaimed =
                 Overlap.start("sweep-admissions", () -> admissions.unclaimedBefore(admissionCutoff));
         int ended = 0;
         int orphans = 0;
         int contended = 0;
-        for (Overlap<List<SweepIndex.CallKey>> shard : overdue) {
-            for (SweepIndex.CallKey key : shard.join()) {
+        int active = 0;
+        for (Overlap<SweepIndex.Shard> overlap : shards) {
+            SweepIndex.Shard shard = overlap.join();
+            active += shard.activeCalls();
+            for (SweepIndex.CallKey key : shard.overdue()) {
                 try {
                     switch (calls.endOverdue(key, cutoff)) {
                         case ENDED -> ended++;
@@ -127,7 +134,8 @@ public final class SweeperHandler extends FunctionHandler {
                 contended++;
             }
         }
-        return new Summary(ended, orphans, contended, released);
+        // Counted as read, before this run's ends: the calls live when the minute began.
+        return new Run(new Summary(ended, orphans, contended, released), active);
     }
 
     /**
@@ -154,7 +162,9 @@ public final class SweeperHandler extends FunctionHandler {
     protected void invoke(InputStream input, OutputStream output) throws IOException {
         input.readAllBytes(); // the scheduled event carries nothing we need
         Invocation invocation = Invocation.current().route(ROUTE).message("sweep finished");
-        Summary s = sweep();
+        long now = clock.millis();
+        Run run = run(now - maxCall.toMillis(), now);
+        Summary s = run.summary();
         // Overdue calls first (they keep counting until ended), then what teardowns left to delete.
         try {
             PurgeJobs.Result purged = purge();
@@ -185,9 +195,13 @@ public final class SweeperHandler extends FunctionHandler {
                 .count("orphans_removed", s.orphansRemoved())
                 .count("contended", s.contended())
                 .count("admissions_released", s.admissionsReleased())
-                .metric(Metrics.CALLS_ENDED_BY_SWEEPER, Metrics.COUNT, s.ended(), List.of(List.of()));
+                .metric(Metrics.CALLS_ENDED_BY_SWEEPER, Metrics.COUNT, s.ended(), List.of(List.of()))
+                .metric(Metrics.ACTIVE_CALLS, Metrics.COUNT, run.activeCalls(), List.of(List.of()));
         output.write(s.toJson().getBytes(StandardCharsets.UTF_8));
     }
+
+    /** A run's summary and the active calls across every instance it read (the dashboard's total). */
+    private record Run(Summary summary, int activeCalls) {}
 
     /**
      * What one run did; {@code contended}: calls left for the next run after losing too many races;

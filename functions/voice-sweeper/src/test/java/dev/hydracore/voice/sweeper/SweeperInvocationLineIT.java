@@ -25,7 +25,7 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
-/** The sweeper's run through the Lambda entry point: one line, and CallsEndedBySweeper as valid EMF. */
+/** The sweeper's run through the Lambda entry point: one line, and CallsEndedBySweeper and ActiveCalls as valid EMF. */
 class SweeperInvocationLineIT {
     static final String SCHEDULED =
             "{\"version\":\"0\",\"id\":\"e1\",\"detail-type\":\"Scheduled Event\",\"source\":\"aws.events\","
@@ -71,6 +71,9 @@ class SweeperInvocationLineIT {
             assertEquals(List.of(), LogLines.emfProblems(line), line.toString());
             assertEquals(List.of(List.of()), LogLines.emfMetrics(line).get(Metrics.CALLS_ENDED_BY_SWEEPER));
             assertEquals(ended, line.path(Metrics.CALLS_ENDED_BY_SWEEPER).asLong());
+            // The total across every instance (the emulator's table is shared): at least the calls it ended.
+            assertEquals(List.of(List.of()), LogLines.emfMetrics(line).get(Metrics.ACTIVE_CALLS));
+            assertTrue(line.path(Metrics.ACTIVE_CALLS).asLong(-1) >= ended, line.toString());
             assertFalse(line.has("status"), "a scheduled run answers no HTTP status");
         }
         assertTrue(captured.value().get(0).path("ended").asLong() >= 2, "this test's two overdue calls were ended");

@@ -30,21 +30,22 @@ public final class SweepIndex {
         return CallItems.SWEEP_SHARDS;
     }
 
-    /** Active calls of one sweep shard that started before the cutoff (the sparse GSI; every page). */
-    public List<CallKey> startedBefore(int shard, long cutoffMillis) {
-        List<CallKey> out = new ArrayList<>();
+    /**
+     * Every active call of one sweep shard (the sparse GSI; every page), counted, and those that
+     * started before the cutoff: the whole shard is read, not only its overdue part, so that one
+     * Query per shard gives the sweeper both the calls to end and the active-calls total it publishes.
+     */
+    public Shard scan(int shard, long cutoffMillis) {
+        List<CallKey> overdue = new ArrayList<>();
+        int[] active = {0};
         Paging.forEachPage(
                 dynamo,
                 QueryRequest.builder()
                         .tableName(table)
                         .indexName(TableLayout.GSI_SWEEP)
-                        .keyConditionExpression("#p = :p AND #s < :cutoff")
-                        .expressionAttributeNames(Map.of("#p", TableLayout.SWEEP_PK, "#s", TableLayout.SWEEP_SK))
-                        .expressionAttributeValues(Map.of(
-                                ":p",
-                                TableLayout.s(CallItems.sweepPartition(shard)),
-                                ":cutoff",
-                                TableLayout.n(cutoffMillis))),
+                        .keyConditionExpression("#p = :p")
+                        .expressionAttributeNames(Map.of("#p", TableLayout.SWEEP_PK))
+                        .expressionAttributeValues(Map.of(":p", TableLayout.s(CallItems.sweepPartition(shard)))),
                 pageLimit,
                 page -> {
                     for (var item : page) {
@@ -55,13 +56,17 @@ public final class SweepIndex {
                                 && pk.startsWith(TableLayout.INSTANCE_PREFIX)
                                 && sk.startsWith(TableLayout.CALL_PREFIX)
                                 && !sk.startsWith(TableLayout.ADMISSION_PREFIX)) {
-                            out.add(new CallKey(
-                                    pk.substring(TableLayout.INSTANCE_PREFIX.length()),
-                                    sk.substring(TableLayout.CALL_PREFIX.length())));
+                            active[0]++;
+                            var started = item.get(TableLayout.SWEEP_SK);
+                            if (started != null && Long.parseLong(started.n()) < cutoffMillis) {
+                                overdue.add(new CallKey(
+                                        pk.substring(TableLayout.INSTANCE_PREFIX.length()),
+                                        sk.substring(TableLayout.CALL_PREFIX.length())));
+                            }
                         }
                     }
                 });
-        return out;
+        return new Shard(List.copyOf(overdue), active[0]);
     }
 
     /**
@@ -99,6 +104,9 @@ public final class SweepIndex {
     }
 
     public record CallKey(String instanceId, String callId) {}
+
+    /** One shard's read: the overdue calls to end, and how many active calls it holds in all. */
+    public record Shard(List<CallKey> overdue, int activeCalls) {}
 
     public enum SweepOutcome {
         ENDED,
