@@ -75,10 +75,7 @@ public final class ProviderWiring {
      * once its own write succeeded.
      */
     public static Plan wire(
-            ProviderSession session,
-            List<Wiring.Wired> stored,
-            List<Wiring.Wanted> wanted,
-            Deadline d) {
+            ProviderSession session, List<Wiring.Wired> stored, List<Wiring.Wanted> wanted, Deadline d) {
         List<ErrorDetail> problems = new ArrayList<>();
         List<Wiring.Wired> next = new ArrayList<>();
         List<Write> writes = new ArrayList<>();

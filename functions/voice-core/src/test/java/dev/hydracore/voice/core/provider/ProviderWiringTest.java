@@ -36,8 +36,7 @@ class ProviderWiringTest {
         Account account = Account.withNumber("PN1", NUMBER, "", true);
         ValidationException e = assertThrows(
                 ValidationException.class,
-                () -> ProviderWiring.wire(
-                        account, List.of(), ProviderWiring.twilio(SID, NUMBER, URL), deadline()));
+                () -> ProviderWiring.wire(account, List.of(), ProviderWiring.twilio(SID, NUMBER, URL), deadline()));
         assertEquals(List.of("body", "twilio_phone_number"), e.errors().get(0).loc());
         assertTrue(account.log.stream().noneMatch(l -> l.startsWith("write")));
     }
@@ -56,8 +55,7 @@ class ProviderWiringTest {
         Account empty = new Account();
         ValidationException missing = assertThrows(
                 ValidationException.class,
-                () -> ProviderWiring.wire(
-                        empty, List.of(), ProviderWiring.retell("agent_1", NUMBER, URL), deadline()));
+                () -> ProviderWiring.wire(empty, List.of(), ProviderWiring.retell("agent_1", NUMBER, URL), deadline()));
         assertEquals(
                 List.of(List.of("body", "phone_number"), List.of("body", "agent_id")),
                 missing.errors().stream().map(d -> d.loc()).toList());
