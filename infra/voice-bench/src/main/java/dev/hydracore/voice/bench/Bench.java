@@ -195,7 +195,6 @@ public final class Bench {
             awsEnv.put("AWS_SECRET_ACCESS_KEY", creds.secretAccessKey());
             progress("emulator ready at " + aws.endpoint() + "; demo instance " + DEMO_INSTANCE + " registered");
 
-            List<Double> pythonTimes = new ArrayList<>();
             Python py = Python.find(root);
             LambdaFunction statusFunction = functions.stream()
                     .filter(f -> f.serves(STATUS_METHOD, STATUS_PATH))
@@ -272,88 +271,24 @@ public final class Bench {
                     pythonEvent = eventBytes;
                     pythonEnv = pythonEnvironment(awsEnv, env, lf);
                 }
-                progress(id + ": " + options.runs() + " cold starts"
-                        + (paired ? ", alternating with the Python baseline" : ""));
-                List<Double> times = new ArrayList<>();
-                List<Double> ratios = new ArrayList<>();
-                List<Double> pairedPython = new ArrayList<>();
-                List<Double> inits = new ArrayList<>();
-                long peakKb = 0;
-                Integer coldStatus = null;
-                for (int i = 0; i < options.runs(); i++) {
-                    if (overBudget(benchStart)) {
-                        failures.add(id + ": " + i + " cold runs only, the bench's time budget is spent");
-                        break;
-                    }
-                    if (paired) {
-                        Children.Timed p = children.timedPythonLambda(
-                                py.command(), py.taskRoot(), pythonEnv, pythonEvent, log(fn, "python"), 30);
-                        if (p.line() == null || !Integer.valueOf(200).equals(statusOf(p.line()))) {
-                            failures.add("python baseline answered " + p.line() + " (see "
-                                    + work.relativize(log(fn, "python")) + ")");
-                        }
-                        pairedPython.add(p.seconds());
-                        if (fn == statusFunction) {
-                            pythonTimes.add(p.seconds());
-                        }
-                    }
-                    channel.reset();
-                    Children.Timed c = children.timedLambda(launcher, lf, command, eventBytes, log(fn, "cold"), 30);
-                    if (c.line() == null) {
-                        failures.add(id + ": cold run gave no response (see " + work.relativize(log(fn, "cold")) + ")");
-                        break;
-                    }
-                    times.add(c.seconds());
-                    inits.add(c.initSeconds());
-                    coldStatus = statusOf(c.line());
-                    peakKb = Math.max(peakKb, c.peakRssKb());
-                    if (paired) {
-                        ratios.add(c.seconds() / pairedPython.getLast());
-                    }
-                }
-                st.put("cold", coldStatus);
-                if (paired && fn == statusFunction && !pythonTimes.isEmpty()) {
-                    python.put("median_s", round(median(pythonTimes), 4));
-                    python.put("min_s", round(min(pythonTimes), 4));
-                    python.put("max_s", round(max(pythonTimes), 4));
-                    python.put("runs", pythonTimes.size());
-                    ArrayNode pc = python.putArray("command");
-                    py.command().forEach(pc::add);
-                    python.put("paired_with", id);
-                }
-                if (!times.isEmpty()) {
-                    ObjectNode c = cold.putObject(id);
-                    c.put("median_s", round(median(times), 4));
-                    c.put("min_s", round(min(times), 4));
-                    c.put("max_s", round(max(times), 4));
-                    c.put("peak_mib", round(peakKb / 1024.0, 1));
-                    if (paired && !ratios.isEmpty()) {
-                        c.put("ratio_vs_python", round(median(ratios), 3));
-                        c.put("ratio_basis", "median of " + ratios.size() + " paired ratios (A B A B ...)");
-                        c.put("paired_python_median_s", round(median(pairedPython), 4));
-                    } else if (python.has("median_s")) {
-                        c.put(
-                                "ratio_vs_python",
-                                round(median(times) / python.path("median_s").asDouble(), 3));
-                        c.put("ratio_basis", "median / Python median");
-                    } else {
-                        c.putNull("ratio_vs_python");
-                    }
-                    c.put("status", coldStatus);
-                    c.put(
-                            "measured",
-                            "process start -> response posted to the Runtime API (runtime interface client, on demand)");
-                    // Of which: JVM start, the client's init and the handler's construction, up to its first next.
-                    c.put("init_median_s", round(median(inits), 4));
-                    c.put("aot_cache", command.stream().anyMatch(a -> a.startsWith("-XX:AOTCache=")));
-                    c.put("runs", times.size());
-                    ArrayNode cmd = c.putArray("command");
-                    command.forEach(cmd::add);
-                    channel.reset();
-                    c.set(
-                            "breakdown",
-                            coldBreakdown(launcher, lf, command, probeJar, eventBytes, log(fn, "cold-calls")));
-                }
+                coldStarts(
+                        fn,
+                        paired,
+                        fn == statusFunction,
+                        py,
+                        pythonEnv,
+                        pythonEvent,
+                        lf,
+                        launcher,
+                        command,
+                        eventBytes,
+                        probeJar,
+                        channel,
+                        benchStart,
+                        python,
+                        cold,
+                        st,
+                        failures);
 
                 countClasses(fn, lf, jvm, launcher, channel, eventBytes, classes, classesAot);
 
@@ -381,6 +316,115 @@ public final class Bench {
         machine.put("loadavg_end", loadAverage());
         report.put("elapsed_s", round((System.nanoTime() - benchStart) / 1e9, 1));
         return report;
+    }
+
+    /**
+     * The function's cold starts (a new JVM each, on demand), alternating with the Python baseline
+     * when {@code paired}; the status route's ({@code baseline}) runs are the baseline itself.
+     * Writes the function's {@code cold_start} entry (with its call breakdown), its cold status, and
+     * for the baseline the {@code python_baseline} entry.
+     */
+    private void coldStarts(
+            LambdaFunction fn,
+            boolean paired,
+            boolean baseline,
+            Python py,
+            Map<String, String> pythonEnv,
+            byte[] pythonEvent,
+            LocalFunction lf,
+            FunctionLauncher launcher,
+            List<String> command,
+            byte[] eventBytes,
+            Path probeJar,
+            BenchChannel channel,
+            long benchStart,
+            ObjectNode python,
+            ObjectNode cold,
+            ObjectNode st,
+            ArrayNode failures)
+            throws Exception {
+        String id = fn.logicalId();
+        List<Double> pythonTimes = new ArrayList<>();
+        progress(
+                id + ": " + options.runs() + " cold starts" + (paired ? ", alternating with the Python baseline" : ""));
+        List<Double> times = new ArrayList<>();
+        List<Double> ratios = new ArrayList<>();
+        List<Double> pairedPython = new ArrayList<>();
+        List<Double> inits = new ArrayList<>();
+        long peakKb = 0;
+        Integer coldStatus = null;
+        for (int i = 0; i < options.runs(); i++) {
+            if (overBudget(benchStart)) {
+                failures.add(id + ": " + i + " cold runs only, the bench's time budget is spent");
+                break;
+            }
+            if (paired) {
+                Children.Timed p = children.timedPythonLambda(
+                        py.command(), py.taskRoot(), pythonEnv, pythonEvent, log(fn, "python"), 30);
+                if (p.line() == null || !Integer.valueOf(200).equals(statusOf(p.line()))) {
+                    failures.add("python baseline answered " + p.line() + " (see " + work.relativize(log(fn, "python"))
+                            + ")");
+                }
+                pairedPython.add(p.seconds());
+                if (baseline) {
+                    pythonTimes.add(p.seconds());
+                }
+            }
+            channel.reset();
+            Children.Timed c = children.timedLambda(launcher, lf, command, eventBytes, log(fn, "cold"), 30);
+            if (c.line() == null) {
+                failures.add(id + ": cold run gave no response (see " + work.relativize(log(fn, "cold")) + ")");
+                break;
+            }
+            times.add(c.seconds());
+            inits.add(c.initSeconds());
+            coldStatus = statusOf(c.line());
+            peakKb = Math.max(peakKb, c.peakRssKb());
+            if (paired) {
+                ratios.add(c.seconds() / pairedPython.getLast());
+            }
+        }
+        st.put("cold", coldStatus);
+        if (paired && baseline && !pythonTimes.isEmpty()) {
+            python.put("median_s", round(median(pythonTimes), 4));
+            python.put("min_s", round(min(pythonTimes), 4));
+            python.put("max_s", round(max(pythonTimes), 4));
+            python.put("runs", pythonTimes.size());
+            ArrayNode pc = python.putArray("command");
+            py.command().forEach(pc::add);
+            python.put("paired_with", id);
+        }
+        if (!times.isEmpty()) {
+            ObjectNode c = cold.putObject(id);
+            c.put("median_s", round(median(times), 4));
+            c.put("min_s", round(min(times), 4));
+            c.put("max_s", round(max(times), 4));
+            c.put("peak_mib", round(peakKb / 1024.0, 1));
+            if (paired && !ratios.isEmpty()) {
+                c.put("ratio_vs_python", round(median(ratios), 3));
+                c.put("ratio_basis", "median of " + ratios.size() + " paired ratios (A B A B ...)");
+                c.put("paired_python_median_s", round(median(pairedPython), 4));
+            } else if (python.has("median_s")) {
+                c.put(
+                        "ratio_vs_python",
+                        round(median(times) / python.path("median_s").asDouble(), 3));
+                c.put("ratio_basis", "median / Python median");
+            } else {
+                c.putNull("ratio_vs_python");
+            }
+            c.put("status", coldStatus);
+            c.put(
+                    "measured",
+                    "process start -> response posted to the Runtime API (runtime interface client, on demand)");
+            // Of which: JVM start, the client's init and the handler's construction, up to its first next.
+            c.put("init_median_s", round(median(inits), 4));
+            c.put("aot_cache", command.stream().anyMatch(a -> a.startsWith("-XX:AOTCache=")));
+            c.put("runs", times.size());
+            ArrayNode cmd = c.putArray("command");
+            command.forEach(cmd::add);
+            channel.reset();
+            c.set("breakdown", coldBreakdown(launcher, lf, command, probeJar, eventBytes, log(fn, "cold-calls")));
+        }
     }
 
     /** The Python baseline's Lambda environment: the emulator's settings and what its status handler reads. */

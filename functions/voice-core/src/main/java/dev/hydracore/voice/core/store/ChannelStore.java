@@ -23,6 +23,12 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
  * <p>The channel's {@code generation} is created with the channel and kept across re-setups (so
  * active calls survive them); teardown removes it, and call-record writes are conditional on it,
  * so a webhook racing a teardown cannot leave a record behind.
+ *
+ * <p>Lost answers: each write stamps the instance item with a fresh {@link WriteToken}. A retry
+ * whose first attempt committed (its answer lost) fails its condition — a created channel now has
+ * a generation, a removed one has none — and re-reads the item: our own token there is our own
+ * write (the save returns what it stored, the removal is done), anything else is a concurrent
+ * change.
  */
 public final class ChannelStore {
     private static final List<String> CHANNEL_ATTRIBUTES = List.of(
@@ -153,6 +159,10 @@ public final class ChannelStore {
             values.put(":expected", TableLayout.s(expectedGeneration.get()));
             condition = "attribute_exists(pk) AND #tenant = :tenant AND #gen = :expected";
         }
+        WriteToken token = WriteToken.fresh();
+        names.put("#token", WriteToken.ATTRIBUTE);
+        values.put(":token", TableLayout.s(token.value()));
+        set.add("#token = :token");
         String update =
                 "SET " + String.join(", ", set) + (remove.isEmpty() ? "" : " REMOVE " + String.join(", ", remove));
         try {
@@ -166,6 +176,11 @@ public final class ChannelStore {
                     .attributes();
             return ChannelRecord.fromItem(item).orElseThrow();
         } catch (ConditionalCheckFailedException e) {
+            Map<String, AttributeValue> stored = stored(instanceId);
+            if (token.wrote(stored)) {
+                // Our save committed and its answer was lost: the retry met our own write.
+                return ChannelRecord.fromItem(stored).orElseThrow();
+            }
             throw new ConcurrentChangeException();
         }
     }
@@ -176,7 +191,8 @@ public final class ChannelStore {
      * the caller's to delete afterwards (no new one can be written once the generation is gone).
      */
     public void remove(String instanceId, String expectedGeneration) {
-        Removal r = removal(instanceId, expectedGeneration);
+        WriteToken token = WriteToken.fresh();
+        Removal r = removal(instanceId, expectedGeneration, token);
         try {
             dynamo.updateItem(u -> u.tableName(table)
                     .key(TableLayout.instanceKey(instanceId))
@@ -185,11 +201,23 @@ public final class ChannelStore {
                     .expressionAttributeNames(r.names())
                     .expressionAttributeValues(r.values()));
         } catch (ConditionalCheckFailedException e) {
+            if (token.wrote(stored(instanceId))) {
+                return; // our removal committed and its answer was lost: the retry met our own write
+            }
             throw new ConcurrentChangeException();
         }
     }
 
-    private static Removal removal(String instanceId, String expectedGeneration) {
+    /** The instance item as stored now (strongly consistent), or null when there is none. */
+    private Map<String, AttributeValue> stored(String instanceId) {
+        Map<String, AttributeValue> item = dynamo.getItem(g -> g.tableName(table)
+                        .key(TableLayout.instanceKey(instanceId))
+                        .consistentRead(true))
+                .item();
+        return item == null || item.isEmpty() ? null : item;
+    }
+
+    private static Removal removal(String instanceId, String expectedGeneration, WriteToken token) {
         Map<String, String> names = new HashMap<>();
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < CHANNEL_ATTRIBUTES.size(); i++) {
@@ -197,11 +225,12 @@ public final class ChannelStore {
             parts.add("#a" + i);
         }
         names.put("#gen", TableLayout.GENERATION);
+        names.put("#token", WriteToken.ATTRIBUTE);
         return new Removal(
-                "REMOVE " + String.join(", ", parts),
+                "SET #token = :token REMOVE " + String.join(", ", parts),
                 "attribute_exists(pk) AND #gen = :expected",
                 names,
-                Map.of(":expected", TableLayout.s(expectedGeneration)));
+                Map.of(":expected", TableLayout.s(expectedGeneration), ":token", TableLayout.s(token.value())));
     }
 
     private static void put(

@@ -23,10 +23,13 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * at most {@link #LIFETIME} (the sweeper deletes it then, DynamoDB's TTL is the backstop).
  *
  * <p>Lost answers and races: {@link #queue} is a conditional put of a fresh id, so an SDK retry of
- * a put that did commit fails its condition and counts as queued. {@link #progress} is
- * conditional on the attempt number read, so of two overlapping sweeper runs one records its
- * progress and the other's is dropped (both did only idempotent work: a restore checks the value
- * first, a hang-up of an ended call is done). {@link #finish} is an unconditional delete.
+ * a put that did commit fails its condition and counts as queued (only our own put can hold a
+ * fresh id). {@link #progress} and {@link #listed} are conditional on the attempt number read, so
+ * of two overlapping sweeper runs one records its progress and the other's is dropped (both did
+ * only idempotent work: a restore checks the value first, a hang-up of an ended call is done);
+ * each stamps the job with its {@link WriteToken}, so a retry whose first attempt committed (its
+ * answer lost) re-reads, finds its own stamp and answers true, not "another run was first".
+ * {@link #finish} is an unconditional delete: its retry deletes nothing and answers the same.
  */
 public final class CleanupJobs {
     /** The one partition of clean-up jobs: teardowns are rare, and the sweeper reads them with one Query. */
@@ -188,8 +191,12 @@ public final class CleanupJobs {
         if (!removeCalls.isEmpty()) {
             names.put("#calls", CALLS);
         }
+        WriteToken token = WriteToken.fresh();
         names.put("#attempts", ATTEMPTS);
+        names.put("#token", WriteToken.ATTRIBUTE);
         values.put(":read", TableLayout.n(job.attempts()));
+        values.put(":token", TableLayout.s(token.value()));
+        set.add("#token = :token");
         try {
             dynamo.updateItem(u -> u.tableName(table)
                     .key(key(job))
@@ -199,7 +206,7 @@ public final class CleanupJobs {
                     .expressionAttributeValues(values));
             return true;
         } catch (ConditionalCheckFailedException e) {
-            return false;
+            return token.wrote(stored(job));
         }
     }
 
@@ -208,14 +215,18 @@ public final class CleanupJobs {
      * from then on the records may be purged. False when another run listed them first.
      */
     public boolean listed(Job job, List<String> calls) {
-        Map<String, String> names = new HashMap<>(Map.of("#list", CALLS_TO_LIST, "#attempts", ATTEMPTS));
-        Map<String, AttributeValue> values = new HashMap<>(Map.of(":read", TableLayout.n(job.attempts())));
-        String update = "REMOVE #list";
+        WriteToken token = WriteToken.fresh();
+        Map<String, String> names =
+                new HashMap<>(Map.of("#list", CALLS_TO_LIST, "#attempts", ATTEMPTS, "#token", WriteToken.ATTRIBUTE));
+        Map<String, AttributeValue> values =
+                new HashMap<>(Map.of(":read", TableLayout.n(job.attempts()), ":token", TableLayout.s(token.value())));
+        String set = "SET #token = :token";
         if (!calls.isEmpty()) {
             names.put("#calls", CALLS);
             values.put(":calls", AttributeValue.fromSs(List.copyOf(calls)));
-            update = "SET #calls = :calls " + update;
+            set += ", #calls = :calls";
         }
+        String update = set + " REMOVE #list";
         String expression = update;
         try {
             dynamo.updateItem(u -> u.tableName(table)
@@ -226,7 +237,7 @@ public final class CleanupJobs {
                     .expressionAttributeValues(values));
             return true;
         } catch (ConditionalCheckFailedException e) {
-            return false;
+            return token.wrote(stored(job));
         }
     }
 
@@ -240,6 +251,14 @@ public final class CleanupJobs {
     /** Deletes the job and the credentials it holds (done, given up, or not needed). */
     public void finish(Job job) {
         dynamo.deleteItem(d -> d.tableName(table).key(key(job)));
+    }
+
+    /** The job's item as stored now (strongly consistent), or null when it is gone. */
+    private Map<String, AttributeValue> stored(Job job) {
+        Map<String, AttributeValue> item = dynamo.getItem(
+                        g -> g.tableName(table).key(key(job)).consistentRead(true))
+                .item();
+        return item == null || item.isEmpty() ? null : item;
     }
 
     private static Map<String, AttributeValue> key(Job job) {

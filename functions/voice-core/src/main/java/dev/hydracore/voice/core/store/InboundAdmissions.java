@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.Delete;
@@ -33,6 +34,9 @@ import software.amazon.awssdk.services.dynamodb.model.Update;
 public final class InboundAdmissions {
     /** How long an admission waits for its call's first event before the sweeper releases it. */
     public static final Duration CLAIM_WINDOW = Duration.ofSeconds(60);
+
+    /** How long a release's receipt is kept if its prompt delete failed (DynamoDB's TTL removes it). */
+    static final Duration RECEIPT_LIFETIME = Duration.ofHours(1);
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -146,9 +150,14 @@ public final class InboundAdmissions {
      * Releases an unclaimed admission: deletes it and takes it off the counter in one transaction
      * (both conditional, so an event claiming it at the same moment wins or loses as a whole). An
      * admission of a generation that is gone was counted by no live counter: only deleted.
-     * Returns false when there was nothing to release (claimed or released meanwhile).
+     * Returns false when there was nothing to release (claimed or released meanwhile). The same
+     * transaction puts a receipt carrying its {@link WriteToken}: a retry whose first attempt
+     * committed (its answer lost) finds the admission gone, reads the receipt, and answers true —
+     * so the sweeper's tally counts the release once — where a claim or another run's release
+     * leaves no receipt of ours. The receipt is deleted at once; {@code expires_at} is the backstop.
      */
     public boolean release(AdmissionKey key) {
+        Map<String, AttributeValue> receiptKey = TableLayout.admissionReleaseKey(key.instanceId(), key.admissionId());
         for (int attempt = 1; ; attempt++) {
             Map<String, AttributeValue> admission = dynamo.getItem(g -> g.tableName(table)
                             .key(TableLayout.admissionKey(key.instanceId(), key.admissionId()))
@@ -183,13 +192,36 @@ public final class InboundAdmissions {
                                 .build())
                         .build());
             }
-            String token = WriteToken.fresh().requestToken();
+            WriteToken token = WriteToken.fresh();
+            Map<String, AttributeValue> receipt = new HashMap<>(receiptKey);
+            receipt.put(TableLayout.EXPIRES_AT, TableLayout.n(clock.millis() / 1000 + RECEIPT_LIFETIME.toSeconds()));
+            items.add(TransactWriteItem.builder()
+                    .put(Put.builder().tableName(table).item(token.on(receipt)).build())
+                    .build());
             try {
-                dynamo.transactWriteItems(r -> r.clientRequestToken(token).transactItems(items));
+                dynamo.transactWriteItems(
+                        r -> r.clientRequestToken(token.requestToken()).transactItems(items));
+                removeReceipt(receiptKey);
                 return true;
             } catch (TransactionCanceledException e) {
+                Map<String, AttributeValue> stored = dynamo.getItem(
+                                g -> g.tableName(table).key(receiptKey).consistentRead(true))
+                        .item();
+                if (token.wrote(stored)) {
+                    // Our release committed and its answer was lost: the retry met our own write.
+                    removeReceipt(receiptKey);
+                    return true;
+                }
                 Backoff.CONTENTION.pauseOrGiveUp(attempt, new CallTransitions.ContentionException());
             }
+        }
+    }
+
+    private void removeReceipt(Map<String, AttributeValue> receiptKey) {
+        try {
+            dynamo.deleteItem(d -> d.tableName(table).key(receiptKey));
+        } catch (SdkException e) {
+            // The release stands; the receipt expires (TTL) or goes with the call records.
         }
     }
 

@@ -53,17 +53,61 @@ public final class InstanceStore {
         };
     }
 
-    /** Removes the registration; refuses while a voice channel is configured (tear it down first). */
+    /**
+     * Removes the registration; refuses while a voice channel is configured (tear it down first).
+     * Reads the registration first and deletes it on condition that it is unchanged (its
+     * {@code write_token}) and has no channel. A delete leaves nothing to carry its identity, so a
+     * retry whose first attempt committed (its answer lost) finds the item gone; gone after a
+     * delete whose condition named the registration read means that registration was removed —
+     * by this call or by a concurrent unregister of the same one — and the answer is
+     * {@code UNREGISTERED}, not {@code NOT_REGISTERED}. A registration changed since the read is
+     * read again.
+     */
     public Unregistration unregister(String instanceId) {
-        try {
-            dynamo.deleteItem(r -> r.tableName(table)
-                    .key(TableLayout.instanceKey(instanceId))
-                    .conditionExpression("attribute_exists(pk) AND attribute_not_exists(#p)")
-                    .expressionAttributeNames(Map.of("#p", TableLayout.PROVIDER)));
-            return Unregistration.UNREGISTERED;
-        } catch (ConditionalCheckFailedException e) {
-            return find(instanceId).isPresent() ? Unregistration.CHANNEL_CONFIGURED : Unregistration.NOT_REGISTERED;
+        for (int attempt = 1; ; attempt++) {
+            Map<String, AttributeValue> read = item(instanceId);
+            if (read == null) {
+                return Unregistration.NOT_REGISTERED;
+            }
+            if (read.containsKey(TableLayout.PROVIDER)) {
+                return Unregistration.CHANNEL_CONFIGURED;
+            }
+            AttributeValue token = read.get(WriteToken.ATTRIBUTE);
+            Map<String, String> names = new HashMap<>(Map.of("#p", TableLayout.PROVIDER, "#w", WriteToken.ATTRIBUTE));
+            Map<String, AttributeValue> values = token == null ? Map.of() : Map.of(":w", token);
+            String unchanged = token == null ? "attribute_not_exists(#w)" : "#w = :w";
+            try {
+                dynamo.deleteItem(r -> {
+                    r.tableName(table)
+                            .key(TableLayout.instanceKey(instanceId))
+                            .conditionExpression("attribute_exists(pk) AND attribute_not_exists(#p) AND " + unchanged)
+                            .expressionAttributeNames(names);
+                    if (!values.isEmpty()) {
+                        r.expressionAttributeValues(values);
+                    }
+                });
+                return Unregistration.UNREGISTERED;
+            } catch (ConditionalCheckFailedException e) {
+                Map<String, AttributeValue> now = item(instanceId);
+                if (now == null) {
+                    return Unregistration.UNREGISTERED;
+                }
+                if (now.containsKey(TableLayout.PROVIDER)) {
+                    return Unregistration.CHANNEL_CONFIGURED;
+                }
+                // Changed since the read (a channel set up and torn down): decide again on what is stored now.
+                Backoff.CONTENTION.pauseOrGiveUp(
+                        attempt, new RetryLaterException("the registration kept changing under its removal"));
+            }
         }
+    }
+
+    private Map<String, AttributeValue> item(String instanceId) {
+        Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table)
+                        .key(TableLayout.instanceKey(instanceId))
+                        .consistentRead(true))
+                .item();
+        return item == null || item.isEmpty() ? null : item;
     }
 
     public enum Registration {

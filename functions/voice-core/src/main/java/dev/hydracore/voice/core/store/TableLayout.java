@@ -24,6 +24,10 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  *                                     a Retell call admitted at call_inbound (generation) that no call_started
  *                                     has claimed yet: counted in active_calls; in GSI by_sweep (ADMISSION /
  *                                     release time) so the sweeper releases it; removed with the call records
+ * INSTANCE#{iid}     CALL##RELEASED#{uuid}
+ *                                     receipt of the sweeper's release of that admission (write_token): lets a
+ *                                     retry whose first answer was lost recognise its own release; deleted
+ *                                     right after, expires_at as the backstop; removed with the call records
  * PURGE              INSTANCE#{iid}   purge job a teardown queued (queued_at): the sweeper deletes the
  *                                     instance's dead-generation call items, then the job
  * </pre>
@@ -103,6 +107,8 @@ public final class TableLayout {
     public static final String TURN_MARKER_INFIX = "#TURN#";
     /** Under the call prefix (so teardown's purge removes admissions too); no call id is empty, so no call key collides. */
     public static final String ADMISSION_PREFIX = CALL_PREFIX + "#ADMISSION#";
+    /** Under the call prefix too; the receipt a release leaves so that its retry recognises its own commit. */
+    public static final String ADMISSION_RELEASE_PREFIX = CALL_PREFIX + "#RELEASED#";
     /** The sweep index's partition of admissions; their sweep key is the time they are released if unclaimed. */
     public static final String ADMISSION_SWEEP_PARTITION = "ADMISSION";
 
@@ -148,6 +154,10 @@ public final class TableLayout {
 
     public static Map<String, AttributeValue> admissionKey(String instanceId, String admissionId) {
         return key(INSTANCE_PREFIX + instanceId, ADMISSION_PREFIX + admissionId);
+    }
+
+    public static Map<String, AttributeValue> admissionReleaseKey(String instanceId, String admissionId) {
+        return key(INSTANCE_PREFIX + instanceId, ADMISSION_RELEASE_PREFIX + admissionId);
     }
 
     public static Map<String, AttributeValue> key(String pk, String sk) {
