@@ -45,6 +45,11 @@ UNEXERCISED = {
         "transaction checks the channel's generation with a ConditionCheck when the counter does not "
         "move; an overdue call's end moves it, so no test sees one, and without the grant that shared "
         "path would fail in the sweeper",
+    ("VoiceEndCallFunction", "dynamodb:ConditionCheckItem"):
+        "End Call ends the call through the webhook's own transition (CallTransitions.apply), whose "
+        "transaction checks the channel's generation with a ConditionCheck when the counter does not "
+        "move; ending an active call moves it, so no test sees one, and without the grant that shared "
+        "path would fail in End Call",
 }
 
 

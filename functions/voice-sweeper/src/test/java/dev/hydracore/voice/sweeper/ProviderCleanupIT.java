@@ -24,6 +24,7 @@ import dev.hydracore.voice.fakes.TwilioCall;
 import dev.hydracore.voice.fakes.TwilioNumber;
 import dev.hydracore.voice.setup.SetupVoiceHandler;
 import dev.hydracore.voice.teardown.TeardownVoiceHandler;
+import dev.hydracore.voice.testkit.AwsRequestRecorder;
 import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.testkit.TestClock;
 import dev.hydracore.voice.tooling.ApiEvents;
@@ -87,9 +88,10 @@ class ProviderCleanupIT {
                 Map.of("instance_id", iid),
                 caller.bearer(),
                 body);
-        return method.equals("POST")
+        // Setup's and teardown's requests are theirs (their modules' tests record them for the IAM check).
+        return AwsRequestRecorder.fixture(() -> method.equals("POST")
                 ? new SetupVoiceHandler(services).respond(event)
-                : new TeardownVoiceHandler(services).respond(event);
+                : new TeardownVoiceHandler(services).respond(event));
     }
 
     static String pipecat(TwilioAccount account, String number) {
@@ -151,7 +153,7 @@ class ProviderCleanupIT {
         assertEquals(204, call(services, "DELETE", iid, null).status());
         assertEquals(before, fakes.twilio().requests().size(), "the DELETE itself makes no provider call");
 
-        assertEquals(new ProviderCleanup.Result(1, 0, 0), run(new SweeperHandler(services)));
+        assertEquals(new ProviderCleanup.Result(1, 0, 0), run(new SweeperHandler(services(clock))));
         TwilioNumber now = fakes.twilio().number(number.sid()).orElseThrow();
         assertEquals(OLD_URL, now.voiceUrl());
         assertEquals(OLD_URL, now.statusCallback());
@@ -184,7 +186,7 @@ class ProviderCleanupIT {
 
         assertEquals(204, call(services, "DELETE", iid, null).status());
         fakes.retell().inject(Fault.status("stopCall", 503, 1));
-        SweeperHandler sweeper = new SweeperHandler(services);
+        SweeperHandler sweeper = new SweeperHandler(services(clock));
         assertEquals(new ProviderCleanup.Result(0, 1, 0), run(sweeper));
         assertTrue(fakes.retell().call(live.callId()).orElseThrow().isLive());
         assertEquals(
@@ -215,7 +217,7 @@ class ProviderCleanupIT {
                         .status());
         assertEquals(204, call(services, "DELETE", iid, null).status());
         fakes.twilio().inject(Fault.status("FetchIncomingPhoneNumber", 500, 1000));
-        SweeperHandler sweeper = new SweeperHandler(services);
+        SweeperHandler sweeper = new SweeperHandler(services(clock));
         assertEquals(new ProviderCleanup.Result(0, 1, 0), run(sweeper));
         clock.advance(Duration.ofHours(24));
         assertEquals(new ProviderCleanup.Result(0, 0, 1), run(sweeper));

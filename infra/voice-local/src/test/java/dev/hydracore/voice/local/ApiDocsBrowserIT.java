@@ -39,7 +39,7 @@ class ApiDocsBrowserIT {
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     static final String SCREENSHOT = "infra/voice-local/target/api-docs-page.png";
     private static final List<String> OPERATIONS =
-            List.of("voice_status", "setup_voice", "teardown_voice", "list_active_calls", "voice_webhook");
+            List.of("voice_status", "setup_voice", "teardown_voice", "list_active_calls", "end_call", "voice_webhook");
 
     @Test
     void docsPageRendersEveryOperationAndTryItOutCallsVoiceStatusWithTheDemoKey() throws Exception {
@@ -72,7 +72,7 @@ class ApiDocsBrowserIT {
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
         browser.get(hydra.baseUrl() + "/docs");
 
-        // The five operations, rendered from /openapi.json.
+        // The six operations, rendered from /openapi.json.
         wait.until(d -> d.findElements(By.cssSelector(".opblock")).size() >= OPERATIONS.size());
         List<String> rendered = browser.findElements(By.cssSelector(".opblock")).stream()
                 .map(e -> e.getAttribute("id"))
