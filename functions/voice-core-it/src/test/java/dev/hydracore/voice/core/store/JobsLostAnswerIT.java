@@ -75,7 +75,7 @@ class JobsLostAnswerIT {
         proxy.nextMatching(AwsProxy.DELETE_ITEM, body -> body.contains(iid), fault);
         PurgeJobs.Result run = jobs.work(Duration.ofSeconds(30), onlyFor(iid));
         assertEquals(1, run.jobsFinished(), "the run that finished the job counts it, once");
-        assertFalse(run.jobsLeft());
+        // (Not jobsLeft: other tests' jobs in this emulator are held back by onlyFor and count as left.)
         assertTrue(purgeJob(iid).isEmpty(), "the job and its tombstone are gone");
 
         PurgeJobs.Result again = jobs.work(Duration.ofSeconds(30), onlyFor(iid));
