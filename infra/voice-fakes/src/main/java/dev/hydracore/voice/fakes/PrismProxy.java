@@ -42,6 +42,7 @@ import java.util.function.Consumer;
  */
 final class PrismProxy implements AutoCloseable {
     private static final String PRISM_ERRORS = "https://stoplight.io/prism/errors#";
+    private static final String LISTENING = "Prism is listening on";
     /**
      * Prism under a shell that ends it when our end of its stdin closes: a JVM killed with SIGKILL
      * runs no shutdown hook, and Node does not exit on its own when its parent dies. SIGTERM (our
@@ -54,6 +55,7 @@ final class PrismProxy implements AutoCloseable {
 
     private static final Set<String> HOP_HEADERS =
             Set.of("host", "connection", "content-length", "expect", "upgrade", "keep-alive", "transfer-encoding");
+
     private final String provider;
     private final Process prism;
     private final HttpServer tap;
@@ -68,9 +70,63 @@ final class PrismProxy implements AutoCloseable {
     private volatile Consumer<PrismViolation> listener = v -> {};
 
     PrismProxy(String provider, Path prismBin, Path document, URI upstream) throws IOException {
+        this(provider, prismBin, document, upstream, PrismProxy::freePort);
+    }
+
+    /** The same, with the ports to try from {@code ports} (tests: a port taken before Prism binds it). */
+    PrismProxy(String provider, Path prismBin, Path document, URI upstream, PortSource ports) throws IOException {
         this.provider = provider;
-        int port = freePort();
+        Process started = null;
+        int port = 0;
+        HttpServer server = null;
+        try {
+            // A free port is only free until Prism binds it: another process on the machine can
+            // take it in between (seen in CI as EADDRINUSE). Such a start is tried on another port.
+            for (int attempt = 1; started == null; attempt++) {
+                port = ports.next();
+                Process p = startPrism(prismBin, document, upstream, port);
+                CountDownLatch listening = new CountDownLatch(1);
+                Thread reader = new Thread(() -> readOutput(p, listening), "prism-" + provider);
+                reader.setDaemon(true);
+                reader.start();
+                if (listening.await(60, TimeUnit.SECONDS)
+                        && p.isAlive()
+                        && outputTail().contains(LISTENING)) {
+                    started = p;
+                    continue;
+                }
+                stop(p);
+                reader.join(5_000);
+                String tail = outputTail();
+                if (!tail.contains("EADDRINUSE") || attempt == 5) {
+                    throw new IOException("prism proxy for " + provider + " did not start: " + tail);
+                }
+                synchronized (this) {
+                    output.clear();
+                }
+            }
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.createContext("/", this::forward);
+            server.setExecutor(executor);
+            server.start();
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            if (started != null) {
+                stop(started);
+            }
+            executor.shutdownNow();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw e instanceof IOException io
+                    ? io
+                    : new IOException("prism proxy for " + provider + " did not start", e);
+        }
+        this.prism = started;
         this.prismUrl = URI.create("http://127.0.0.1:" + port);
+        this.tap = server;
+    }
+
+    private static Process startPrism(Path prismBin, Path document, URI upstream, int port) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(
                         "sh",
                         "-c",
@@ -89,32 +145,12 @@ final class PrismProxy implements AutoCloseable {
         // Prism's log would be coloured for a terminal; plain lines read the same in a log file.
         pb.environment().put("NO_COLOR", "1");
         pb.environment().put("FORCE_COLOR", "0");
-        this.prism = pb.start();
-        CountDownLatch listening = new CountDownLatch(1);
-        Thread reader = new Thread(() -> readOutput(listening), "prism-" + provider);
-        reader.setDaemon(true);
-        reader.start();
-        HttpServer server = null;
-        try {
-            if (!listening.await(60, TimeUnit.SECONDS) || !prism.isAlive()) {
-                throw new IOException("prism proxy for " + provider + " did not start: " + outputTail());
-            }
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            server.createContext("/", this::forward);
-            server.setExecutor(executor);
-            server.start();
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            prism.descendants().forEach(ProcessHandle::destroyForcibly);
-            prism.destroyForcibly();
-            executor.shutdownNow();
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            throw e instanceof IOException io
-                    ? io
-                    : new IOException("prism proxy for " + provider + " did not start", e);
-        }
-        this.tap = server;
+        return pb.start();
+    }
+
+    private static void stop(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
     }
 
     static Path prismBinary(Path root) {
@@ -182,9 +218,8 @@ final class PrismProxy implements AutoCloseable {
         }
     }
 
-    private void readOutput(CountDownLatch listening) {
-        try (BufferedReader r =
-                new BufferedReader(new InputStreamReader(prism.getInputStream(), StandardCharsets.UTF_8))) {
+    private void readOutput(Process p, CountDownLatch listening) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
                 synchronized (this) {
@@ -193,7 +228,9 @@ final class PrismProxy implements AutoCloseable {
                         output.removeFirst();
                     }
                 }
-                if (line.contains("Prism is listening on")) {
+                // On EADDRINUSE Prism prints its usage and the error and does not end (nor does the
+                // shell it runs under), so that line ends the wait too.
+                if (line.contains(LISTENING) || line.contains("EADDRINUSE")) {
                     listening.countDown();
                 }
             }
@@ -331,5 +368,11 @@ final class PrismProxy implements AutoCloseable {
                 v.path("severity").asText("Error"),
                 v.path("code").asText(""),
                 v.path("message").asText(""));
+    }
+
+    /** Where a start finds its next port. */
+    @FunctionalInterface
+    interface PortSource {
+        int next() throws IOException;
     }
 }
