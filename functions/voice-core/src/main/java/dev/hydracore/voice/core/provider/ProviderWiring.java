@@ -72,7 +72,9 @@ public final class ProviderWiring {
      * before any write: a missing object or refused credentials is a 422 with nothing changed. A
      * failure during the writes puts back what was written (best effort) and is rethrown. The
      * stored objects no longer wanted are in {@link Plan#released()}, for the caller to restore
-     * once its own write succeeded.
+     * once its own write succeeded. A failure of a write throws {@link Failed}: every write made, and
+     * the one in doubt (a timeout or 5xx), is put back first, and those that could not be are in it,
+     * for the caller to leave to the clean-up (a write in doubt may still land after its undo).
      */
     public static Plan wire(
             ProviderSession session, List<Wiring.Wired> stored, List<Wiring.Wanted> wanted, Deadline d) {
@@ -120,14 +122,24 @@ public final class ProviderWiring {
             throw new ValidationException(problems);
         }
         List<Write> done = new ArrayList<>();
-        try {
-            for (Write w : writes) {
+        for (Write w : writes) {
+            try {
                 session.write(w.kind(), w.id(), w.values(), d);
                 done.add(w);
+            } catch (ProviderException e) {
+                // A timeout or 5xx says nothing of whether the provider applied the write, or will
+                // yet: it is put back like the ones that succeeded, and left to the clean-up too,
+                // which looks again later and restores only what still holds our values.
+                boolean inDoubt = e.kind() == ProviderException.Kind.UNAVAILABLE;
+                if (inDoubt) {
+                    done.add(w);
+                }
+                List<Write> left = new ArrayList<>(undo(session, done, Deadline.in(UNDO_BUDGET)));
+                if (inDoubt && !left.contains(w)) {
+                    left.add(w);
+                }
+                throw new Failed(e, left);
             }
-        } catch (ProviderException e) {
-            undo(session, done, Deadline.in(UNDO_BUDGET));
-            throw e;
         }
         List<Wiring.Wired> released = new ArrayList<>();
         for (Wiring.Wired s : stored) {
@@ -211,6 +223,28 @@ public final class ProviderWiring {
             case RETELL_AGENT -> RETELL_AGENT_NOT_FOUND;
         };
         return ErrorDetail.of(msg, "value_error", "body", objectField(kind));
+    }
+
+    /**
+     * A write of {@link #wire} failed ({@link #getCause()}): what it wrote, and the write in doubt,
+     * were put back, except {@link #notPutBack()}, which still may hold our values.
+     */
+    public static final class Failed extends RuntimeException {
+        private final List<Write> notPutBack;
+
+        Failed(ProviderException cause, List<Write> notPutBack) {
+            super(cause.getMessage(), cause, false, false);
+            this.notPutBack = List.copyOf(notPutBack);
+        }
+
+        @Override
+        public ProviderException getCause() {
+            return (ProviderException) super.getCause();
+        }
+
+        public List<Write> notPutBack() {
+            return notPutBack;
+        }
     }
 
     /** One write setup made: the values set, and what the fields held before (to put back on failure). */

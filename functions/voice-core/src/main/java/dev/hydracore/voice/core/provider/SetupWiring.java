@@ -79,15 +79,15 @@ public final class SetupWiring {
         ProviderWiring.Plan plan;
         try {
             plan = ProviderWiring.wire(session, reusable, wanted, Deadline.in(BUDGET));
+        } catch (ProviderWiring.Failed f) {
+            logFailure(instanceId, f.getCause());
+            if (!f.notPutBack().isEmpty()) {
+                leaveToCleanup(
+                        instanceId, new Release(session, provider.wire(), account, sealed), unwired(f.notPutBack()));
+            }
+            throw Providers.unavailable();
         } catch (ProviderException e) {
-            Log.warn(
-                    "provider wiring failed",
-                    "instance_id",
-                    instanceId,
-                    "kind",
-                    e.kind().name(),
-                    "status",
-                    Integer.toString(e.status()));
+            logFailure(instanceId, e);
             throw Providers.unavailable();
         }
         List<Wiring.Wired> released = sameAccount ? plan.released() : before.objects();
@@ -98,6 +98,24 @@ public final class SetupWiring {
                         : oldSession(stored.orElseThrow(), storedCredentials);
         return new Change(
                 this, instanceId, new Wiring(enabled, plan.wired()), session, plan.done(), released, release, sealed);
+    }
+
+    private static void logFailure(String instanceId, ProviderException e) {
+        Log.warn(
+                "provider wiring failed",
+                "instance_id",
+                instanceId,
+                "kind",
+                e.kind().name(),
+                "status",
+                Integer.toString(e.status()));
+    }
+
+    /** Writes that may still hold our values, as objects for a clean-up to restore where they do. */
+    static List<Wiring.Wired> unwired(List<ProviderWiring.Write> writes) {
+        return writes.stream()
+                .map(w -> new Wiring.Wired(w.kind(), w.id(), w.id(), "", w.before(), w.values()))
+                .toList();
     }
 
     /** The session of the account the stored channel wired, opened with its stored credentials. */
@@ -188,11 +206,8 @@ public final class SetupWiring {
             List<ProviderWiring.Write> failed =
                     ProviderWiring.undo(session, done, Deadline.in(ProviderWiring.UNDO_BUDGET));
             if (!failed.isEmpty()) {
-                List<Wiring.Wired> left = failed.stream()
-                        .map(w -> new Wiring.Wired(w.kind(), w.id(), w.id(), "", w.before(), w.values()))
-                        .toList();
                 Release r = new Release(session, providerOf(failed.get(0).kind()), accountOf(), sealed);
-                owner.leaveToCleanup(instanceId, r, left);
+                owner.leaveToCleanup(instanceId, r, unwired(failed));
             }
         }
 

@@ -89,12 +89,47 @@ class ProviderWiringTest {
         account.objects.put("+14155550100", fields("inbound_agents", "null", "inbound_webhook_url", "\"https://x\""));
         account.objects.put("agent_1", fields("webhook_url", "\"https://agent.example\""));
         account.failWritesTo = "agent_1";
-        assertThrows(
-                ProviderException.class,
+        ProviderWiring.Failed failed = assertThrows(
+                ProviderWiring.Failed.class,
                 () -> ProviderWiring.wire(
                         account, List.of(), ProviderWiring.retell("agent_1", NUMBER, URL), deadline()));
+        assertEquals(ProviderException.Kind.UNAVAILABLE, failed.getCause().kind());
         assertEquals("null", account.objects.get(NUMBER).get("inbound_agents"));
         assertEquals("\"https://x\"", account.objects.get(NUMBER).get("inbound_webhook_url"));
+        // The agent's write failed with a 500: in doubt, and its undo failed too, so it is left to the clean-up.
+        assertEquals(
+                List.of("agent_1"),
+                failed.notPutBack().stream().map(ProviderWiring.Write::id).toList());
+        assertEquals(
+                "\"https://agent.example\"", failed.notPutBack().get(0).before().get("webhook_url"));
+    }
+
+    @Test
+    void aWriteThatTimesOutButLandedIsPutBackAndStillLeftToTheCleanup() {
+        Account account = Account.withNumber("PN1", NUMBER, "https://old.example/voice", false);
+        account.landThenTimeOut = "PN1";
+        ProviderWiring.Failed failed = assertThrows(
+                ProviderWiring.Failed.class,
+                () -> ProviderWiring.wire(account, List.of(), ProviderWiring.twilio(SID, NUMBER, URL), deadline()));
+        assertEquals(0, failed.getCause().status(), "a timeout");
+        assertEquals(List.of("locate PN1", "write PN1", "write PN1"), account.log, "written, then put back");
+        assertEquals("https://old.example/voice", account.objects.get("PN1").get("VoiceUrl"));
+        assertEquals(
+                List.of("PN1"),
+                failed.notPutBack().stream().map(ProviderWiring.Write::id).toList(),
+                "a write in doubt may land after its undo: the clean-up looks again");
+    }
+
+    @Test
+    void aWriteTheProviderRefusedIsNotPutBack() {
+        Account account = Account.withNumber("PN1", NUMBER, "https://old.example/voice", false);
+        account.rejectWritesTo = "PN1";
+        ProviderWiring.Failed failed = assertThrows(
+                ProviderWiring.Failed.class,
+                () -> ProviderWiring.wire(account, List.of(), ProviderWiring.twilio(SID, NUMBER, URL), deadline()));
+        assertEquals(ProviderException.Kind.REJECTED, failed.getCause().kind());
+        assertEquals(List.of("locate PN1"), account.log, "a 400 wrote nothing: nothing to put back");
+        assertEquals(List.of(), failed.notPutBack());
     }
 
     @Test
@@ -157,6 +192,10 @@ class ProviderWiringTest {
         final List<String> log = new ArrayList<>();
         boolean refuse;
         String failWritesTo;
+        /** Every write to this id fails with a 400, applying nothing. */
+        String rejectWritesTo;
+        /** The next write to this id is applied, then times out (its answer never comes). */
+        String landThenTimeOut;
 
         static Account withNumber(String sid, String number, String voiceUrl, boolean routedElsewhere) {
             Account a = new Account();
@@ -203,8 +242,15 @@ class ProviderWiringTest {
             if (id.equals(failWritesTo)) {
                 throw new ProviderException(ProviderException.Kind.UNAVAILABLE, "fake", "write", 500, null);
             }
+            if (id.equals(rejectWritesTo)) {
+                throw new ProviderException(ProviderException.Kind.REJECTED, "fake", "write", 400, null);
+            }
             log.add("write " + id);
             objects.get(id).putAll(values);
+            if (id.equals(landThenTimeOut)) {
+                landThenTimeOut = null; // the next write (the undo) answers
+                throw new ProviderException(ProviderException.Kind.UNAVAILABLE, "fake", "write", 0, null);
+            }
         }
 
         @Override
