@@ -216,12 +216,32 @@ class ProviderCleanupIT {
                 call(services, "POST", iid, pipecat(account, number.phoneNumber()))
                         .status());
         assertEquals(204, call(services, "DELETE", iid, null).status());
+        long teardownAt = clock.millis();
+        long lifetimeEnds = teardownAt + Duration.ofHours(24).toMillis();
         fakes.twilio().inject(Fault.status("FetchIncomingPhoneNumber", 500, 1000));
         SweeperHandler sweeper = new SweeperHandler(services(clock));
-        assertEquals(new ProviderCleanup.Result(0, 1, 0), run(sweeper));
-        clock.advance(Duration.ofHours(24));
-        assertEquals(new ProviderCleanup.Result(0, 0, 1), run(sweeper));
+        // Every attempt fails: follow the backoff (1, 2, 4 … minutes, at most an hour) attempt by
+        // attempt; no attempt may be scheduled past the lifetime, and the last one gives up within it.
+        List<Long> pauses = new ArrayList<>();
+        ProviderCleanup.Result last = ProviderCleanup.Result.NONE;
+        for (int attempt = 0; attempt < 100; attempt++) {
+            last = run(sweeper);
+            List<CleanupJobs.Job> left = jobsOf(services, iid);
+            if (left.isEmpty()) {
+                break;
+            }
+            assertEquals(new ProviderCleanup.Result(0, 1, 0), last, "attempt " + attempt);
+            long next = left.get(0).nextAttemptAt();
+            assertTrue(next <= lifetimeEnds, "an attempt scheduled past the 24 h lifetime: " + (next - teardownAt));
+            pauses.add(next - clock.millis());
+            clock.set(Instant.ofEpochMilli(next));
+        }
         fakes.twilio().clearFaults();
+        assertEquals(new ProviderCleanup.Result(0, 0, 1), last, "gave up");
+        assertTrue(clock.millis() < lifetimeEnds, "gave up within 24 h of the teardown");
+        assertEquals(Duration.ofMinutes(1).toMillis(), pauses.get(0));
+        assertEquals(Duration.ofMinutes(2).toMillis(), pauses.get(1));
+        assertEquals(Duration.ofHours(1).toMillis(), pauses.get(8), "at most an hour apart");
         assertEquals(List.of(), jobsOf(services, iid));
         assertEquals(
                 null,

@@ -41,6 +41,12 @@ public final class ProviderCleanup {
     /** How long a teardown's job waits for its channel to be gone before it counts as a failed teardown's. */
     static final Duration ORPHAN_AFTER = Duration.ofMinutes(5);
 
+    /**
+     * The last attempt's distance from the end of a job's lifetime: a sweeper run (every minute,
+     * at most its timeout long) that finds the job due then still ends it within the lifetime.
+     */
+    static final Duration LAST_ATTEMPT_MARGIN = Duration.ofMinutes(3);
+
     /** Jobs taken per run at most; the rest wait for the next run. */
     static final int JOBS_PER_RUN = 50;
 
@@ -192,7 +198,8 @@ public final class ProviderCleanup {
                     Integer.toString(job.attempts() + 1));
             return new Result(1, 0, 0);
         }
-        if (now - job.createdAt() >= CleanupJobs.LIFETIME.toMillis()) {
+        long giveUpAt = giveUpAt(job);
+        if (now >= giveUpAt) {
             jobs.finish(job);
             Log.error(
                     "provider cleanup gave up",
@@ -206,8 +213,17 @@ public final class ProviderCleanup {
                     Integer.toString(calls.size()));
             return new Result(0, 0, 1);
         }
-        jobs.progress(job, restore, calls, now + pause(job.attempts()).toMillis());
+        jobs.progress(job, restore, calls, Math.min(now + pause(job.attempts()).toMillis(), giveUpAt));
         return new Result(0, 1, 0);
+    }
+
+    /**
+     * When a job that has not finished gives up: {@link #LAST_ATTEMPT_MARGIN} before its
+     * {@link CleanupJobs#LIFETIME} ends, and no attempt is scheduled later, so with the sweeper
+     * running every minute the job and its sealed credentials are gone within the lifetime.
+     */
+    static long giveUpAt(CleanupJobs.Job job) {
+        return job.createdAt() + CleanupJobs.LIFETIME.toMillis() - LAST_ATTEMPT_MARGIN.toMillis();
     }
 
     /** The pause after failed attempt {@code attempts} (0-based): 1, 2, 4 … minutes, at most an hour. */
