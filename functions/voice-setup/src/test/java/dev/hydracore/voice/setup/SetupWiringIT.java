@@ -12,6 +12,7 @@ import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.provider.ProviderCleanup;
+import dev.hydracore.voice.core.provider.SetupWiring;
 import dev.hydracore.voice.core.store.TableLayout;
 import dev.hydracore.voice.fakes.Fault;
 import dev.hydracore.voice.fakes.ProviderFakes;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 
 /**
  * Setup's provider wiring against the stateful fakes behind {@code prism proxy --errors} on the
@@ -242,6 +244,43 @@ class SetupWiringIT {
         assertEquals(OLD_URL, old.voiceUrl());
         assertEquals(OLD_URL + "/status", old.statusCallback());
         assertEquals(2, writes() - writes, "one write wires the new number, one restores the old");
+    }
+
+    @Test
+    void aConcurrentChangesSecondRoundSharesTheFirstRoundsProviderDeadline() throws Exception {
+        TwilioAccount account = twilioAccount();
+        TwilioNumber number = twilioNumber(account);
+        String iid = aws.registerInstance(caller);
+        AtomicInteger saves = new AtomicInteger();
+        // Every save of the channel meets a concurrent change, as if another setup won each race.
+        Services raced = aws.services(settings, (operation, request, proceed) -> {
+            if (operation.equals("updateItem")) {
+                saves.incrementAndGet();
+                throw ConditionalCheckFailedException.builder()
+                        .message("injected: another writer won")
+                        .build();
+            }
+            return proceed.call();
+        });
+        // Slow answers, each inside the 3 s request timeout: the first round's lookup, update and
+        // undo take about 7.5 s. A second round with its own 12 s would take as long again (about
+        // 15 s in all, past the bound); sharing the first round's deadline it has under 0.5 s to wire.
+        fakes.twilio().inject(Fault.delay(Fault.ANY_OPERATION, 2_500, 6));
+        long start = System.nanoTime();
+        HttpResponse r =
+                post(new SetupVoiceHandler(raced), iid, pipecat(account, number.phoneNumber(), account.authToken()));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        fakes.twilio().clearFaults();
+        assertEquals(1, saves.get(), "the second round ran out of provider time before its save");
+        assertEquals(503, r.status(), r.body());
+        assertEquals("{\"detail\":\"Voice provider unavailable\"}", r.body());
+        assertTrue(
+                millis < SetupWiring.TOTAL.toMillis(),
+                "both rounds within " + SetupWiring.TOTAL + ": " + millis + " ms");
+        TwilioNumber now = fakes.twilio().number(number.sid()).orElseThrow();
+        assertEquals(OLD_URL, now.voiceUrl(), "the first round was put back");
+        assertEquals(OLD_URL + "/status", now.statusCallback());
+        assertNull(item(iid).get(TableLayout.PROVIDER));
     }
 
     @Test
