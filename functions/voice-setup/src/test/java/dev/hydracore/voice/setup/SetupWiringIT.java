@@ -24,6 +24,7 @@ import dev.hydracore.voice.fakes.TwilioNumber;
 import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.testkit.TestAws.TestCaller;
 import dev.hydracore.voice.tooling.ApiEvents;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -79,13 +80,16 @@ class SetupWiringIT {
     }
 
     static HttpResponse post(SetupVoiceHandler h, String iid, String body) {
+        return post(h, iid, body, null);
+    }
+
+    static HttpResponse post(SetupVoiceHandler h, String iid, String body, String idempotencyKey) {
+        Map<String, String> headers = new HashMap<>(caller.bearer());
+        if (idempotencyKey != null) {
+            headers.put("Idempotency-Key", idempotencyKey);
+        }
         ObjectNode event = ApiEvents.of(
-                "POST",
-                "/v1/instances/" + iid + "/channels/voice",
-                ROUTE,
-                Map.of("instance_id", iid),
-                caller.bearer(),
-                body);
+                "POST", "/v1/instances/" + iid + "/channels/voice", ROUTE, Map.of("instance_id", iid), headers, body);
         return h.respond(event);
     }
 
@@ -244,6 +248,41 @@ class SetupWiringIT {
         assertEquals(OLD_URL, old.voiceUrl());
         assertEquals(OLD_URL + "/status", old.statusCallback());
         assertEquals(2, writes() - writes, "one write wires the new number, one restores the old");
+    }
+
+    @Test
+    void anIdempotentReplayWithWiringOnAnswersTheSameWithoutAnyProviderRequest() throws Exception {
+        TwilioAccount account = twilioAccount();
+        TwilioNumber number = twilioNumber(account);
+        TwilioNumber other = twilioNumber(account);
+        String iid = aws.registerInstance(caller);
+        String key = "setup-" + UUID.randomUUID();
+        String body = pipecat(account, number.phoneNumber(), account.authToken());
+        HttpResponse first = post(handler, iid, body, key);
+        assertEquals(200, first.status(), first.body());
+        assertTrue(json(first).path("provider_wiring").asBoolean());
+        assertEquals(
+                webhookUrl(iid),
+                fakes.twilio().number(number.sid()).orElseThrow().voiceUrl());
+        int requests = requests();
+
+        HttpResponse replay = post(handler, iid, body, key);
+        assertEquals(200, replay.status(), replay.body());
+        assertEquals(first.body(), replay.body(), "the first answer again");
+        assertEquals(requests, requests(), "a replay makes no provider request");
+
+        HttpResponse reused = post(handler, iid, pipecat(account, other.phoneNumber(), account.authToken()), key);
+        assertEquals(422, reused.status(), reused.body());
+        assertEquals(
+                Json.MAPPER.readTree("{\"detail\":[{\"loc\":[\"header\",\"idempotency-key\"],"
+                        + "\"msg\":\"Value error, this Idempotency-Key was already used with a different request\","
+                        + "\"type\":\"value_error\"}]}"),
+                json(reused));
+        assertEquals(requests, requests(), "the same key with another body makes no provider request");
+        assertEquals(OLD_URL, fakes.twilio().number(other.sid()).orElseThrow().voiceUrl());
+        assertEquals(
+                webhookUrl(iid),
+                fakes.twilio().number(number.sid()).orElseThrow().voiceUrl());
     }
 
     @Test
