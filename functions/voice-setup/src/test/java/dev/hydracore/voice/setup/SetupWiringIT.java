@@ -248,6 +248,36 @@ class SetupWiringIT {
         assertEquals(OLD_URL, old.voiceUrl());
         assertEquals(OLD_URL + "/status", old.statusCallback());
         assertEquals(2, writes() - writes, "one write wires the new number, one restores the old");
+
+        // A Retell channel moved to another number gives the old one its inbound agents back too.
+        String key = retellKey();
+        RetellAgent ours = agent();
+        RetellAgent theirs = agent();
+        RetellNumber rfirst = retellNumber(theirs.agentId());
+        RetellNumber rsecond = retellNumber(theirs.agentId());
+        String riid = aws.registerInstance(caller);
+        assertEquals(
+                200,
+                post(riid, retell(key, ours.agentId(), rfirst.phoneNumber())).status());
+        assertEquals(
+                List.of(new RetellAgentWeight(ours.agentId(), 1.0)),
+                fakes.retell().number(rfirst.phoneNumber()).orElseThrow().inboundAgents());
+        HttpResponse rmoved =
+                post(riid, "{\"provider\":\"retell\",\"phone_number\":\"" + rsecond.phoneNumber() + "\"}");
+        assertEquals(200, rmoved.status(), rmoved.body());
+        RetellNumber now = fakes.retell().number(rsecond.phoneNumber()).orElseThrow();
+        assertEquals(List.of(new RetellAgentWeight(ours.agentId(), 1.0)), now.inboundAgents());
+        assertEquals(webhookUrl(riid), now.inboundWebhookUrl());
+        RetellNumber released = fakes.retell().number(rfirst.phoneNumber()).orElseThrow();
+        assertEquals(
+                List.of(new RetellAgentWeight(theirs.agentId(), 1.0)),
+                released.inboundAgents(),
+                "the old number's calls go to its previous agent again");
+        assertEquals(OLD_URL, released.inboundWebhookUrl());
+        assertEquals(
+                webhookUrl(riid),
+                fakes.retell().agent(ours.agentId()).orElseThrow().webhookUrl(),
+                "the agent is still the channel's");
     }
 
     @Test
