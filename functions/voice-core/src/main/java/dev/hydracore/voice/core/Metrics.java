@@ -48,6 +48,23 @@ public final class Metrics {
     /** Provider clean-ups given up (24 h passed, or credentials unreadable) this run: the alarm's. */
     public static final String PROVIDER_CLEANUPS_GIVEN_UP = "ProviderCleanupsGivenUp";
 
+    /** Teardown clean-up's restores that gave an object every previous value back, per sweeper run, 0 included. */
+    public static final String PROVIDER_CLEANUP_RESTORED = "ProviderCleanupRestored";
+    /** Restores that gave back only the fields still holding our values (someone changed the rest). */
+    public static final String PROVIDER_CLEANUP_PARTLY_RESTORED = "ProviderCleanupPartlyRestored";
+    /** Objects left alone: none of their fields held our value any more, or the current channel wired them again. */
+    public static final String PROVIDER_CLEANUP_LEFT_ALONE = "ProviderCleanupLeftAlone";
+    /** Objects no longer in the provider's account (nothing to restore: done). */
+    public static final String PROVIDER_CLEANUP_OBJECTS_GONE = "ProviderCleanupObjectsGone";
+    /** Restores the provider failed (timeout, 5xx, 429, refused): retried with the job's backoff. */
+    public static final String PROVIDER_CLEANUP_RESTORES_FAILED = "ProviderCleanupRestoresFailed";
+    /** Live calls hung up at the provider. */
+    public static final String PROVIDER_CLEANUP_CALLS_HUNG_UP = "ProviderCleanupCallsHungUp";
+    /** Calls the provider had already ended (Twilio 404/20404, Retell 404): done. */
+    public static final String PROVIDER_CLEANUP_CALLS_ALREADY_OVER = "ProviderCleanupCallsAlreadyOver";
+    /** Hang-ups the provider failed: retried with the job's backoff. */
+    public static final String PROVIDER_CLEANUP_HANG_UPS_FAILED = "ProviderCleanupHangUpsFailed";
+
     public static final List<String> NAMES = List.of(
             WEBHOOK_EVENTS,
             SIGNATURE_REJECTIONS,
@@ -58,7 +75,15 @@ public final class Metrics {
             CALLS_REFUSED,
             PROVIDER_CLEANUPS_FINISHED,
             PROVIDER_CLEANUPS_RETRYING,
-            PROVIDER_CLEANUPS_GIVEN_UP);
+            PROVIDER_CLEANUPS_GIVEN_UP,
+            PROVIDER_CLEANUP_RESTORED,
+            PROVIDER_CLEANUP_PARTLY_RESTORED,
+            PROVIDER_CLEANUP_LEFT_ALONE,
+            PROVIDER_CLEANUP_OBJECTS_GONE,
+            PROVIDER_CLEANUP_RESTORES_FAILED,
+            PROVIDER_CLEANUP_CALLS_HUNG_UP,
+            PROVIDER_CLEANUP_CALLS_ALREADY_OVER,
+            PROVIDER_CLEANUP_HANG_UPS_FAILED);
 
     /** EMF's limits per directive. */
     static final int MAX_METRICS = 100;

@@ -19,6 +19,7 @@ import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.Idempotency;
 import dev.hydracore.voice.core.http.JsonBody;
 import dev.hydracore.voice.core.http.ValidationException;
+import dev.hydracore.voice.core.provider.Deadline;
 import dev.hydracore.voice.core.provider.SetupWiring;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.ChannelStore;
@@ -107,13 +108,15 @@ public final class SetupVoiceHandler extends ApiHandler {
 
     private HttpResponse setUp(Principal principal, InstanceRecord instance, SetupRequest setup) {
         String instanceId = instance.instanceId();
+        // One deadline for the provider work of both rounds: a second round gets what the first left.
+        Deadline providerWork = SetupWiring.deadline();
         ChannelRecord saved;
         try {
-            saved = configure(principal, instance, setup);
+            saved = configure(principal, instance, setup, providerWork);
         } catch (ChannelStore.ConcurrentChangeException first) {
             // Another setup or a teardown won the race: decide again on what is stored now, once.
             try {
-                saved = configure(principal, tenancy.requireOwned(principal, instanceId), setup);
+                saved = configure(principal, tenancy.requireOwned(principal, instanceId), setup, providerWork);
             } catch (ChannelStore.ConcurrentChangeException second) {
                 throw ApiException.changedConcurrently();
             }
@@ -147,11 +150,12 @@ public final class SetupVoiceHandler extends ApiHandler {
     }
 
     /**
-     * Merge and validate (422), seal (KMS), wire the provider (422, 503; nothing left changed on
-     * failure), then one conditional write (DynamoDB): if it fails, the provider is put back; if it
+     * Merge and validate (422), seal (KMS), wire the provider by {@code providerWork} (422, 503;
+     * nothing left changed on failure), then one conditional write (DynamoDB): if it fails, the provider is put back; if it
      * succeeds, the objects the channel no longer uses get their previous values back.
      */
-    private ChannelRecord configure(Principal principal, InstanceRecord instance, SetupRequest setup) {
+    private ChannelRecord configure(
+            Principal principal, InstanceRecord instance, SetupRequest setup, Deadline providerWork) {
         String instanceId = instance.instanceId();
         Optional<ChannelRecord> stored = instance.channel();
         MergedSetup merged = setup.mergeOnto(stored);
@@ -168,7 +172,7 @@ public final class SetupVoiceHandler extends ApiHandler {
         CredentialVault.Sealed sealed = vault.seal(instanceId, credentials);
         String webhookUrl = settings.webhookUrl(instanceId);
         SetupWiring.Change change =
-                wiring.prepare(instanceId, stored, merged, credentials, sealed, storedBundle, webhookUrl);
+                wiring.prepare(providerWork, instanceId, stored, merged, credentials, sealed, storedBundle, webhookUrl);
         ChannelRecord saved;
         try {
             saved = channels.save(

@@ -12,6 +12,7 @@ import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.provider.ProviderCleanup;
+import dev.hydracore.voice.core.provider.SetupWiring;
 import dev.hydracore.voice.core.store.TableLayout;
 import dev.hydracore.voice.fakes.Fault;
 import dev.hydracore.voice.fakes.ProviderFakes;
@@ -23,6 +24,7 @@ import dev.hydracore.voice.fakes.TwilioNumber;
 import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.testkit.TestAws.TestCaller;
 import dev.hydracore.voice.tooling.ApiEvents;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -34,6 +36,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 
 /**
  * Setup's provider wiring against the stateful fakes behind {@code prism proxy --errors} on the
@@ -77,13 +80,16 @@ class SetupWiringIT {
     }
 
     static HttpResponse post(SetupVoiceHandler h, String iid, String body) {
+        return post(h, iid, body, null);
+    }
+
+    static HttpResponse post(SetupVoiceHandler h, String iid, String body, String idempotencyKey) {
+        Map<String, String> headers = new HashMap<>(caller.bearer());
+        if (idempotencyKey != null) {
+            headers.put("Idempotency-Key", idempotencyKey);
+        }
         ObjectNode event = ApiEvents.of(
-                "POST",
-                "/v1/instances/" + iid + "/channels/voice",
-                ROUTE,
-                Map.of("instance_id", iid),
-                caller.bearer(),
-                body);
+                "POST", "/v1/instances/" + iid + "/channels/voice", ROUTE, Map.of("instance_id", iid), headers, body);
         return h.respond(event);
     }
 
@@ -242,6 +248,108 @@ class SetupWiringIT {
         assertEquals(OLD_URL, old.voiceUrl());
         assertEquals(OLD_URL + "/status", old.statusCallback());
         assertEquals(2, writes() - writes, "one write wires the new number, one restores the old");
+
+        // A Retell channel moved to another number gives the old one its inbound agents back too.
+        String key = retellKey();
+        RetellAgent ours = agent();
+        RetellAgent theirs = agent();
+        RetellNumber rfirst = retellNumber(theirs.agentId());
+        RetellNumber rsecond = retellNumber(theirs.agentId());
+        String riid = aws.registerInstance(caller);
+        assertEquals(
+                200,
+                post(riid, retell(key, ours.agentId(), rfirst.phoneNumber())).status());
+        assertEquals(
+                List.of(new RetellAgentWeight(ours.agentId(), 1.0)),
+                fakes.retell().number(rfirst.phoneNumber()).orElseThrow().inboundAgents());
+        HttpResponse rmoved =
+                post(riid, "{\"provider\":\"retell\",\"phone_number\":\"" + rsecond.phoneNumber() + "\"}");
+        assertEquals(200, rmoved.status(), rmoved.body());
+        RetellNumber now = fakes.retell().number(rsecond.phoneNumber()).orElseThrow();
+        assertEquals(List.of(new RetellAgentWeight(ours.agentId(), 1.0)), now.inboundAgents());
+        assertEquals(webhookUrl(riid), now.inboundWebhookUrl());
+        RetellNumber released = fakes.retell().number(rfirst.phoneNumber()).orElseThrow();
+        assertEquals(
+                List.of(new RetellAgentWeight(theirs.agentId(), 1.0)),
+                released.inboundAgents(),
+                "the old number's calls go to its previous agent again");
+        assertEquals(OLD_URL, released.inboundWebhookUrl());
+        assertEquals(
+                webhookUrl(riid),
+                fakes.retell().agent(ours.agentId()).orElseThrow().webhookUrl(),
+                "the agent is still the channel's");
+    }
+
+    @Test
+    void anIdempotentReplayWithWiringOnAnswersTheSameWithoutAnyProviderRequest() throws Exception {
+        TwilioAccount account = twilioAccount();
+        TwilioNumber number = twilioNumber(account);
+        TwilioNumber other = twilioNumber(account);
+        String iid = aws.registerInstance(caller);
+        String key = "setup-" + UUID.randomUUID();
+        String body = pipecat(account, number.phoneNumber(), account.authToken());
+        HttpResponse first = post(handler, iid, body, key);
+        assertEquals(200, first.status(), first.body());
+        assertTrue(json(first).path("provider_wiring").asBoolean());
+        assertEquals(
+                webhookUrl(iid),
+                fakes.twilio().number(number.sid()).orElseThrow().voiceUrl());
+        int requests = requests();
+
+        HttpResponse replay = post(handler, iid, body, key);
+        assertEquals(200, replay.status(), replay.body());
+        assertEquals(first.body(), replay.body(), "the first answer again");
+        assertEquals(requests, requests(), "a replay makes no provider request");
+
+        HttpResponse reused = post(handler, iid, pipecat(account, other.phoneNumber(), account.authToken()), key);
+        assertEquals(422, reused.status(), reused.body());
+        assertEquals(
+                Json.MAPPER.readTree("{\"detail\":[{\"loc\":[\"header\",\"idempotency-key\"],"
+                        + "\"msg\":\"Value error, this Idempotency-Key was already used with a different request\","
+                        + "\"type\":\"value_error\"}]}"),
+                json(reused));
+        assertEquals(requests, requests(), "the same key with another body makes no provider request");
+        assertEquals(OLD_URL, fakes.twilio().number(other.sid()).orElseThrow().voiceUrl());
+        assertEquals(
+                webhookUrl(iid),
+                fakes.twilio().number(number.sid()).orElseThrow().voiceUrl());
+    }
+
+    @Test
+    void aConcurrentChangesSecondRoundSharesTheFirstRoundsProviderDeadline() throws Exception {
+        TwilioAccount account = twilioAccount();
+        TwilioNumber number = twilioNumber(account);
+        String iid = aws.registerInstance(caller);
+        AtomicInteger saves = new AtomicInteger();
+        // Every save of the channel meets a concurrent change, as if another setup won each race.
+        Services raced = aws.services(settings, (operation, request, proceed) -> {
+            if (operation.equals("updateItem")) {
+                saves.incrementAndGet();
+                throw ConditionalCheckFailedException.builder()
+                        .message("injected: another writer won")
+                        .build();
+            }
+            return proceed.call();
+        });
+        // Slow answers, each inside the 3 s request timeout: the first round's lookup, update and
+        // undo take about 7.5 s. A second round with its own 12 s would take as long again (about
+        // 15 s in all, past the bound); sharing the first round's deadline it has under 0.5 s to wire.
+        fakes.twilio().inject(Fault.delay(Fault.ANY_OPERATION, 2_500, 6));
+        long start = System.nanoTime();
+        HttpResponse r =
+                post(new SetupVoiceHandler(raced), iid, pipecat(account, number.phoneNumber(), account.authToken()));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        fakes.twilio().clearFaults();
+        assertEquals(1, saves.get(), "the second round ran out of provider time before its save");
+        assertEquals(503, r.status(), r.body());
+        assertEquals("{\"detail\":\"Voice provider unavailable\"}", r.body());
+        assertTrue(
+                millis < SetupWiring.TOTAL.toMillis(),
+                "both rounds within " + SetupWiring.TOTAL + ": " + millis + " ms");
+        TwilioNumber now = fakes.twilio().number(number.sid()).orElseThrow();
+        assertEquals(OLD_URL, now.voiceUrl(), "the first round was put back");
+        assertEquals(OLD_URL + "/status", now.statusCallback());
+        assertNull(item(iid).get(TableLayout.PROVIDER));
     }
 
     @Test

@@ -190,6 +190,10 @@ public final class SweeperHandler extends FunctionHandler {
                 .metric(Metrics.PROVIDER_CLEANUPS_FINISHED, Metrics.COUNT, cleaned.finished(), List.of(List.of()))
                 .metric(Metrics.PROVIDER_CLEANUPS_RETRYING, Metrics.COUNT, cleaned.retrying(), List.of(List.of()))
                 .metric(Metrics.PROVIDER_CLEANUPS_GIVEN_UP, Metrics.COUNT, cleaned.gaveUp(), List.of(List.of()));
+        // Each restore's and hang-up's outcome, 0 included, so every graph and alarm has a point a minute.
+        for (ProviderCleanup.Outcome o : ProviderCleanup.Outcome.values()) {
+            invocation.metric(o.metric(), Metrics.COUNT, cleaned.count(o), List.of(List.of()));
+        }
         invocation
                 .count("ended", s.ended())
                 .count("orphans_removed", s.orphansRemoved())

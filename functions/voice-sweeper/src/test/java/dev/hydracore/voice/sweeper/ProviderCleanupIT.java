@@ -3,20 +3,24 @@ package dev.hydracore.voice.sweeper;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hydracore.voice.core.Json;
+import dev.hydracore.voice.core.Metrics;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.calls.CallEvent;
 import dev.hydracore.voice.core.calls.CallState;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.provider.ProviderCleanup;
+import dev.hydracore.voice.core.provider.ProviderCleanup.Outcome;
 import dev.hydracore.voice.core.store.CallTransitions;
 import dev.hydracore.voice.core.store.CleanupJobs;
 import dev.hydracore.voice.core.store.TableLayout;
 import dev.hydracore.voice.fakes.Fault;
 import dev.hydracore.voice.fakes.ProviderFakes;
 import dev.hydracore.voice.fakes.RetellAgent;
+import dev.hydracore.voice.fakes.RetellAgentWeight;
 import dev.hydracore.voice.fakes.RetellCall;
 import dev.hydracore.voice.fakes.RetellNumber;
 import dev.hydracore.voice.fakes.TwilioAccount;
@@ -25,6 +29,7 @@ import dev.hydracore.voice.fakes.TwilioNumber;
 import dev.hydracore.voice.setup.SetupVoiceHandler;
 import dev.hydracore.voice.teardown.TeardownVoiceHandler;
 import dev.hydracore.voice.testkit.AwsRequestRecorder;
+import dev.hydracore.voice.testkit.LogLines;
 import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.testkit.TestClock;
 import dev.hydracore.voice.tooling.ApiEvents;
@@ -43,6 +48,8 @@ import org.junit.jupiter.api.Test;
  * Teardown's provider clean-up, end to end on the emulator and the Prism-fronted fakes: a real
  * setup wires the number, calls go live, a real teardown answers 204, and the sweeper's run restores
  * the number (only where it still holds ours) and hangs up every live call, retrying what failed.
+ * Each run's result carries the count of every restore's and hang-up's outcome, and the sweeper's
+ * line publishes them as EMF metrics.
  */
 class ProviderCleanupIT {
     static final String OLD_URL = "https://old.example.com/voice";
@@ -127,7 +134,7 @@ class ProviderCleanupIT {
     }
 
     @Test
-    void teardownRestoresTheTwilioNumberAndHangsUpEveryLiveCall() {
+    void teardownRestoresTheTwilioNumberAndHangsUpEveryLiveCall() throws Exception {
         TestClock clock = new TestClock(Instant.now());
         Services services = services(clock);
         TwilioAccount account = fakes.twilio().addAccount(TwilioAccount.random());
@@ -153,7 +160,34 @@ class ProviderCleanupIT {
         assertEquals(204, call(services, "DELETE", iid, null).status());
         assertEquals(before, fakes.twilio().requests().size(), "the DELETE itself makes no provider call");
 
-        assertEquals(new ProviderCleanup.Result(1, 0, 0), run(new SweeperHandler(services(clock))));
+        // Through the Lambda entry point: the run's line carries every outcome's count as a metric.
+        SweeperHandler sweeper = new SweeperHandler(services(clock));
+        LogLines.Captured<JsonNode> captured =
+                LogLines.capture(() -> SweeperInvocationLineIT.run(sweeper, "cleanup-1"));
+        List<JsonNode> lines = captured.logs().invocations();
+        assertEquals(1, lines.size(), captured.logs().text());
+        JsonNode line = lines.get(0);
+        assertEquals(List.of(), LogLines.emfProblems(line), line.toString());
+        Map<String, Long> expected = Map.of(
+                Metrics.PROVIDER_CLEANUPS_FINISHED, 1L,
+                Metrics.PROVIDER_CLEANUP_RESTORED, 1L,
+                Metrics.PROVIDER_CLEANUP_CALLS_HUNG_UP, 3L,
+                Metrics.PROVIDER_CLEANUP_CALLS_ALREADY_OVER, 1L);
+        for (String metric : List.of(
+                Metrics.PROVIDER_CLEANUPS_FINISHED,
+                Metrics.PROVIDER_CLEANUPS_RETRYING,
+                Metrics.PROVIDER_CLEANUPS_GIVEN_UP,
+                Metrics.PROVIDER_CLEANUP_RESTORED,
+                Metrics.PROVIDER_CLEANUP_PARTLY_RESTORED,
+                Metrics.PROVIDER_CLEANUP_LEFT_ALONE,
+                Metrics.PROVIDER_CLEANUP_OBJECTS_GONE,
+                Metrics.PROVIDER_CLEANUP_RESTORES_FAILED,
+                Metrics.PROVIDER_CLEANUP_CALLS_HUNG_UP,
+                Metrics.PROVIDER_CLEANUP_CALLS_ALREADY_OVER,
+                Metrics.PROVIDER_CLEANUP_HANG_UPS_FAILED)) {
+            assertEquals(List.of(List.of()), LogLines.emfMetrics(line).get(metric), metric);
+            assertEquals(expected.getOrDefault(metric, 0L), line.path(metric).asLong(-1), metric);
+        }
         TwilioNumber now = fakes.twilio().number(number.sid()).orElseThrow();
         assertEquals(OLD_URL, now.voiceUrl());
         assertEquals(OLD_URL, now.statusCallback());
@@ -171,7 +205,11 @@ class ProviderCleanupIT {
         Services services = services(clock);
         String key = fakes.retell().addApiKey();
         RetellAgent agent = fakes.retell().addAgent(RetellAgent.random().withWebhookUrl(OLD_URL));
-        RetellNumber number = fakes.retell().addNumber(RetellNumber.of(e164()).withInboundWebhookUrl(OLD_URL));
+        RetellAgent theirs = fakes.retell().addAgent(RetellAgent.random());
+        RetellNumber number = fakes.retell()
+                .addNumber(RetellNumber.of(e164())
+                        .withInboundAgent(theirs.agentId())
+                        .withInboundWebhookUrl(OLD_URL));
         String iid = aws.registerInstance(caller);
         ObjectNode b = Json.object();
         b.put("api_key", key);
@@ -184,21 +222,32 @@ class ProviderCleanupIT {
         // Someone points the agent elsewhere after our setup: that change stays.
         fakes.retell().changeAgent(agent.agentId(), a -> a.withWebhookUrl("https://someone-else.example/hook"));
 
+        assertEquals(
+                List.of(new RetellAgentWeight(agent.agentId(), 1.0)),
+                fakes.retell().number(number.phoneNumber()).orElseThrow().inboundAgents(),
+                "setup routed the number to our agent");
+
         assertEquals(204, call(services, "DELETE", iid, null).status());
         fakes.retell().inject(Fault.status("stopCall", 503, 1));
         SweeperHandler sweeper = new SweeperHandler(services(clock));
-        assertEquals(new ProviderCleanup.Result(0, 1, 0), run(sweeper));
-        assertTrue(fakes.retell().call(live.callId()).orElseThrow().isLive());
         assertEquals(
-                OLD_URL,
-                fakes.retell().number(number.phoneNumber()).orElseThrow().inboundWebhookUrl());
+                new ProviderCleanup.Result(
+                        0, 1, 0, Map.of(Outcome.RESTORED, 1, Outcome.LEFT_ALONE, 1, Outcome.HANG_UP_FAILED, 1)),
+                run(sweeper));
+        assertTrue(fakes.retell().call(live.callId()).orElseThrow().isLive());
+        RetellNumber restored = fakes.retell().number(number.phoneNumber()).orElseThrow();
+        assertEquals(OLD_URL, restored.inboundWebhookUrl());
+        assertEquals(
+                List.of(new RetellAgentWeight(theirs.agentId(), 1.0)),
+                restored.inboundAgents(),
+                "the number's calls go to its previous agent again");
         assertEquals(
                 "https://someone-else.example/hook",
                 fakes.retell().agent(agent.agentId()).orElseThrow().webhookUrl());
 
         assertEquals(ProviderCleanup.Result.NONE, run(sweeper), "not due before its backoff");
         clock.advance(Duration.ofMinutes(1).plusSeconds(1));
-        assertEquals(new ProviderCleanup.Result(1, 0, 0), run(sweeper));
+        assertEquals(new ProviderCleanup.Result(1, 0, 0, Map.of(Outcome.HUNG_UP, 1)), run(sweeper));
         assertTrue(!fakes.retell().call(live.callId()).orElseThrow().isLive());
         assertEquals(List.of(), jobsOf(services, iid));
     }
@@ -230,14 +279,15 @@ class ProviderCleanupIT {
             if (left.isEmpty()) {
                 break;
             }
-            assertEquals(new ProviderCleanup.Result(0, 1, 0), last, "attempt " + attempt);
+            assertEquals(
+                    new ProviderCleanup.Result(0, 1, 0, Map.of(Outcome.RESTORE_FAILED, 1)), last, "attempt " + attempt);
             long next = left.get(0).nextAttemptAt();
             assertTrue(next <= lifetimeEnds, "an attempt scheduled past the 24 h lifetime: " + (next - teardownAt));
             pauses.add(next - clock.millis());
             clock.set(Instant.ofEpochMilli(next));
         }
         fakes.twilio().clearFaults();
-        assertEquals(new ProviderCleanup.Result(0, 0, 1), last, "gave up");
+        assertEquals(new ProviderCleanup.Result(0, 0, 1, Map.of(Outcome.RESTORE_FAILED, 1)), last, "gave up");
         assertTrue(clock.millis() < lifetimeEnds, "gave up within 24 h of the teardown");
         assertEquals(Duration.ofMinutes(1).toMillis(), pauses.get(0));
         assertEquals(Duration.ofMinutes(2).toMillis(), pauses.get(1));

@@ -20,8 +20,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code ./hydra local} starts the fake providers behind Prism by default: its READY line names
- * them with their demo accounts, and a request to the printed base URLs reaches the seeded state
- * through Prism, which rejects nothing. With {@code --no-fake-providers} there are none.
+ * them with their demo accounts (within 30 s of a built tree), a request to the printed base URLs
+ * reaches the seeded state through Prism, which rejects nothing, and a newcomer's setup with the
+ * demo Twilio account wires the demo number; teardown answers 204. With
+ * {@code --no-fake-providers} there are none.
  */
 class HydraLocalFakeProvidersIT {
     private static final HttpClient HTTP =
@@ -30,6 +32,9 @@ class HydraLocalFakeProvidersIT {
     @Test
     void readyNamesTheFakesAndTheirBaseUrlsReachTheSeededStateThroughPrism() throws Exception {
         try (HydraLocalProcess local = HydraLocalProcess.start("hydra-local-fakes.log")) {
+            assertTrue(
+                    local.startup().compareTo(Duration.ofSeconds(30)) < 0,
+                    () -> "READY came " + local.startup().toMillis() + " ms after the start (issue: within 30 s)");
             JsonNode twilio = local.providers().path("twilio");
             JsonNode retell = local.providers().path("retell");
             for (String field : List.of(
@@ -82,6 +87,53 @@ class HydraLocalFakeProvidersIT {
             JsonNode log = get(twilio.get("control_url").asText() + "/_fake/requests", null);
             assertEquals("ListIncomingPhoneNumber", log.get(0).get("operation").asText());
             local.assertPrismRejectedNothing();
+
+            // A newcomer's first setup, with the demo Twilio account and number READY printed:
+            // the fake's number now points at the channel's webhook; teardown answers 204.
+            String channel = local.baseUrl() + "/v1/instances/" + local.instanceId() + "/channels/voice";
+            HttpResponse<String> setup = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(channel))
+                            .timeout(Duration.ofSeconds(30))
+                            .header("Authorization", "Bearer " + local.apiKey())
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(Json.object()
+                                    .put("provider", "pipecat")
+                                    .put(
+                                            "twilio_account_sid",
+                                            twilio.get("account_sid").asText())
+                                    .put(
+                                            "twilio_auth_token",
+                                            twilio.get("auth_token").asText())
+                                    .put(
+                                            "twilio_phone_number",
+                                            twilio.get("phone_number").asText())
+                                    .put("webhook_secret", "whsec_" + "d".repeat(20))
+                                    .put("deepgram_api_key", "dg_demo")
+                                    .put("openai_api_key", "sk-demo")
+                                    .put("cartesia_api_key", "ca_demo")
+                                    .toString()))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, setup.statusCode(), setup::body);
+            JsonNode configured = Json.MAPPER.readTree(setup.body());
+            assertEquals("active", configured.path("status").asText(), setup::body);
+            String webhook = configured.path("webhook_url").asText();
+            JsonNode wired = get(
+                    twilio.get("control_url").asText() + "/_fake/numbers/"
+                            + twilio.get("phone_number_sid").asText(),
+                    null);
+            assertEquals(webhook, wired.path("voice_url").asText(), wired::toString);
+            assertEquals(webhook, wired.path("status_callback").asText(), wired::toString);
+            HttpResponse<String> teardown = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(channel))
+                            .timeout(Duration.ofSeconds(30))
+                            .header("Authorization", "Bearer " + local.apiKey())
+                            .DELETE()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(204, teardown.statusCode(), teardown::body);
+            local.assertPrismRejectedNothing();
+
             // A request Prism rejects is reported on stderr and through the control API.
             HttpResponse<String> invalid = HTTP.send(
                     HttpRequest.newBuilder(URI.create(twilio.get("base_url").asText() + "/2010-04-01/Accounts/"

@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -26,11 +27,13 @@ final class HydraLocalProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
     private final JsonNode ready;
+    private final Duration startup;
 
-    private HydraLocalProcess(Process process, Path log, JsonNode ready) {
+    private HydraLocalProcess(Process process, Path log, JsonNode ready, Duration startup) {
         this.process = process;
         this.log = log;
         this.ready = ready;
+        this.startup = startup;
     }
 
     /** Starts ./hydra local and waits (up to 180 s) for its READY line. */
@@ -41,9 +44,11 @@ final class HydraLocalProcess implements AutoCloseable {
     /** The same, with more of ./hydra local's options. */
     static HydraLocalProcess start(String logName, List<String> options) throws Exception {
         Path log = logFile(logName);
+        long started = System.nanoTime();
         Process process = builder(freePort(), log, options).start();
         try {
-            return new HydraLocalProcess(process, log, awaitReady(process, log));
+            JsonNode ready = awaitReady(process, log);
+            return new HydraLocalProcess(process, log, ready, Duration.ofNanos(System.nanoTime() - started));
         } catch (Throwable t) {
             stop(process);
             throw t;
@@ -120,6 +125,11 @@ final class HydraLocalProcess implements AutoCloseable {
             }
         }
         assertTrue(rejected.isEmpty(), () -> "Prism rejected:\n  " + String.join("\n  ", rejected));
+    }
+
+    /** From starting the process to reading its READY line (the build already done: HYDRA_SKIP_BUILD). */
+    Duration startup() {
+        return startup;
     }
 
     /** The whole READY object. */

@@ -10,10 +10,12 @@ import dev.hydracore.voice.fakes.Fault;
 import dev.hydracore.voice.fakes.ProviderFakes;
 import dev.hydracore.voice.fakes.RetellAgent;
 import dev.hydracore.voice.fakes.RetellAgentWeight;
+import dev.hydracore.voice.fakes.RetellCall;
 import dev.hydracore.voice.fakes.RetellNumber;
 import dev.hydracore.voice.fakes.TwilioAccount;
 import dev.hydracore.voice.fakes.TwilioCall;
 import dev.hydracore.voice.fakes.TwilioNumber;
+import dev.hydracore.voice.testkit.RetellCallEvents;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -32,14 +34,30 @@ import org.junit.jupiter.api.Test;
 /**
  * The issue's "Must show", through {@code ./hydra local} over HTTP, its provider base URLs pointed
  * (--parameter-overrides) at the stateful fakes behind {@code prism proxy --errors}: bad
- * credentials, numbers and agents are 422s that change nothing; an outage mid-setup leaves both
- * sides as before; setup wires a Retell and a Twilio number; End Call hangs one call up (and again
- * is 404); teardown's clean-up, on the sweeper's schedule, restores the number where it still holds
- * ours (a later foreign change stays) and hangs up the 3 live calls. Prism must reject nothing.
+ * credentials, numbers and agents are 422s at their field with the contract's sentence, changing
+ * nothing; an outage mid-setup (Retell, then Twilio) leaves both sides as before and the channel
+ * not configured; setup wires a Retell and a Twilio number; End Call hangs one call up (and again
+ * is 404, with no provider request); teardown's clean-up, on the sweeper's schedule, restores the
+ * Twilio number where it still holds ours (a later foreign change stays) and hangs up its 3 live
+ * calls, and — in the same sweeper run — gives a torn-down Retell channel's number its inbound
+ * agents and webhook back, the agent its webhook, and hangs up its 2 live calls. Prism must reject
+ * nothing.
  */
 class ProviderWiringEndToEndIT {
     static final String OLD_URL = "https://old.example.com/voice";
     static final String FOREIGN_URL = "https://someone-else.example.com/status";
+    // The contract's sentences for each bad credential, number and agent (voice-core ProviderWiring).
+    static final String TWILIO_REFUSED =
+            "Value error, Twilio refused these credentials: check twilio_account_sid and twilio_auth_token";
+    static final String TWILIO_NO_NUMBER = "Value error, The Twilio account has no incoming phone number equal"
+            + " to this one: buy or port it into the account, or check twilio_account_sid";
+    static final String TWILIO_ROUTED = "Value error, This Twilio number's calls are routed by a TwiML"
+            + " application or SIP trunk, which ignore its voice URL: remove them from the number in Twilio, or"
+            + " send provider_wiring false and route the number yourself";
+    static final String RETELL_REFUSED = "Value error, Retell refused this API key: send a key of the Retell account";
+    static final String RETELL_NO_AGENT = "Value error, The Retell account has no agent with this id: check agent_id";
+    static final String RETELL_NO_NUMBER =
+            "Value error, The Retell account has no such phone number: buy or import it in Retell first";
     static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -72,17 +90,25 @@ class ProviderWiringEndToEndIT {
             int writes = writes(fakes);
             c.assert422(
                     c.setup(retell("key_wrong_" + "x".repeat(16), agent.agentId(), retellNumber.phoneNumber())),
-                    "api_key");
+                    "api_key",
+                    RETELL_REFUSED);
             c.assert422(
                     c.setup(retell(retellKey, "agent_nobody_" + "0".repeat(20), retellNumber.phoneNumber())),
-                    "agent_id");
-            c.assert422(c.setup(retell(retellKey, agent.agentId(), "+14155550100")), "phone_number");
+                    "agent_id",
+                    RETELL_NO_AGENT);
+            c.assert422(c.setup(retell(retellKey, agent.agentId(), "+14155550100")), "phone_number", RETELL_NO_NUMBER);
             c.assert422(
                     c.setup(pipecat(account.sid(), "tok_wrong_" + "x".repeat(16), number.phoneNumber())),
-                    "twilio_auth_token");
-            c.assert422(c.setup(pipecat(account.sid(), account.authToken(), "+14155550176")), "twilio_phone_number");
+                    "twilio_auth_token",
+                    TWILIO_REFUSED);
             c.assert422(
-                    c.setup(pipecat(account.sid(), account.authToken(), routed.phoneNumber())), "twilio_phone_number");
+                    c.setup(pipecat(account.sid(), account.authToken(), "+14155550176")),
+                    "twilio_phone_number",
+                    TWILIO_NO_NUMBER);
+            c.assert422(
+                    c.setup(pipecat(account.sid(), account.authToken(), routed.phoneNumber())),
+                    "twilio_phone_number",
+                    TWILIO_ROUTED);
             assertEquals(writes, writes(fakes), "nothing changed at either fake");
             assertEquals("not_configured", c.status().path("status").asText(), "nothing stored");
 
@@ -98,13 +124,25 @@ class ProviderWiringEndToEndIT {
             assertEquals(OLD_URL, after.inboundWebhookUrl());
             assertEquals("not_configured", c.status().path("status").asText());
 
+            // A Twilio outage mid-setup (the number found, its update failing): the number as before.
+            fakes.twilio().inject(Fault.status("UpdateIncomingPhoneNumber", 500, 1));
+            HttpResponse<String> twilioDown =
+                    c.setup(pipecat(account.sid(), account.authToken(), number.phoneNumber()));
+            assertEquals(503, twilioDown.statusCode(), twilioDown::body);
+            assertEquals("{\"detail\":\"Voice provider unavailable\"}", twilioDown.body());
+            assertTrue(twilioDown.headers().firstValue("retry-after").isPresent());
+            TwilioNumber untouched = fakes.twilio().number(number.sid()).orElseThrow();
+            assertEquals(OLD_URL, untouched.voiceUrl());
+            assertEquals(OLD_URL, untouched.statusCallback());
+            assertEquals("not_configured", c.status().path("status").asText());
+
             // Retell wired: the number routes to our agent and webhook, the agent's webhook is ours.
             int before = requests(fakes);
             long t0 = System.nanoTime();
             HttpResponse<String> wired = c.setup(retell(retellKey, agent.agentId(), retellNumber.phoneNumber()));
             long retellMillis = (System.nanoTime() - t0) / 1_000_000;
             assertEquals(200, wired.statusCode(), wired::body);
-            int retellCalls = requests(fakes) - before;
+            int retellSetupCalls = requests(fakes) - before;
             String webhook =
                     Json.MAPPER.readTree(wired.body()).path("webhook_url").asText();
             assertEquals(
@@ -148,15 +186,50 @@ class ProviderWiringEndToEndIT {
             assertEquals(
                     "completed",
                     fakes.twilio().call(calls.get(0).sid()).orElseThrow().status());
+            int beforeAgain = requests(fakes);
             assertEquals(404, c.endCall(calls.get(0).sid()).statusCode(), "ended: not an active call any more");
+            assertEquals(beforeAgain, requests(fakes), "the second End Call of the call makes no provider request");
             assertEquals(3, c.status().path("active_calls").asInt());
 
             // Someone else changes the status callback after our setup: that change must stay.
             fakes.twilio().changeNumber(number.sid(), n -> n.withStatusCallback(FOREIGN_URL));
             before = requests(fakes);
+            int twilioBefore = fakes.twilio().requests().size();
             HttpResponse<String> gone = c.teardown();
             assertEquals(204, gone.statusCode(), gone::body);
             assertEquals(before, requests(fakes), "the DELETE itself calls no provider");
+
+            // Retell again, with two live calls, torn down too: its clean-up shares the sweeper run
+            // (every minute) that the Twilio teardown's waits for.
+            before = requests(fakes);
+            t0 = System.nanoTime();
+            HttpResponse<String> again = c.setup(retell(retellKey, agent.agentId(), retellNumber.phoneNumber()));
+            long retellAgainMillis = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(200, again.statusCode(), again::body);
+            int retellAgainCalls = requests(fakes) - before;
+            assertEquals(
+                    List.of(new RetellAgentWeight(agent.agentId(), 1.0)),
+                    fakes.retell()
+                            .number(retellNumber.phoneNumber())
+                            .orElseThrow()
+                            .inboundAgents());
+            List<RetellCall> retellCalls = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                RetellCall call = fakes.retell()
+                        .addCall(RetellCall.ongoing(agent.agentId(), "+1415555013" + i, retellNumber.phoneNumber()));
+                retellCalls.add(call);
+                c.retellEvent(
+                        retellKey,
+                        RetellCallEvents.of("call_started", call.callId(), agent.agentId(), call.fromNumber(), 0)
+                                .json());
+            }
+            assertEquals(2, c.status().path("active_calls").asInt());
+            before = requests(fakes);
+            int retellBefore = fakes.retell().requests().size();
+            HttpResponse<String> retellGone = c.teardown();
+            assertEquals(204, retellGone.statusCode(), retellGone::body);
+            assertEquals(before, requests(fakes), "the DELETE itself calls no provider");
+
             waitFor(
                     Duration.ofSeconds(150),
                     () -> OLD_URL.equals(fakes.twilio()
@@ -168,16 +241,43 @@ class ProviderWiringEndToEndIT {
                                             .equals(fakes.twilio()
                                                     .call(call.sid())
                                                     .orElseThrow()
-                                                    .status())),
+                                                    .status()))
+                            && OLD_URL.equals(fakes.retell()
+                                    .number(retellNumber.phoneNumber())
+                                    .orElseThrow()
+                                    .inboundWebhookUrl())
+                            && retellCalls.stream()
+                                    .noneMatch(call -> fakes.retell()
+                                            .call(call.callId())
+                                            .orElseThrow()
+                                            .isLive()),
                     hydra);
             assertEquals(
                     FOREIGN_URL,
                     fakes.twilio().number(number.sid()).orElseThrow().statusCallback());
-            int teardownCalls = requests(fakes) - before;
+            RetellNumber restored =
+                    fakes.retell().number(retellNumber.phoneNumber()).orElseThrow();
+            assertEquals(
+                    List.of(new RetellAgentWeight(theirs.agentId(), 1.0)),
+                    restored.inboundAgents(),
+                    "the number's calls go to its previous agent again");
+            assertEquals(OLD_URL, restored.inboundWebhookUrl());
+            assertEquals(
+                    OLD_URL, fakes.retell().agent(agent.agentId()).orElseThrow().webhookUrl());
+            int twilioCleanup = fakes.twilio().requests().size() - twilioBefore;
+            int retellCleanup = fakes.retell().requests().size() - retellBefore;
             System.out.printf(
-                    "provider calls: retell setup %d (%d ms), twilio setup with the retell restore %d (%d ms),"
-                            + " teardown clean-up %d%n",
-                    retellCalls, retellMillis, twilioCalls, twilioMillis, teardownCalls);
+                    "provider requests: retell setup %d (%d ms; again %d, %d ms), twilio setup with the retell"
+                            + " restore %d (%d ms); clean-up after teardown: twilio %d (3 live calls),"
+                            + " retell %d (2 live calls)%n",
+                    retellSetupCalls,
+                    retellMillis,
+                    retellAgainCalls,
+                    retellAgainMillis,
+                    twilioCalls,
+                    twilioMillis,
+                    twilioCleanup,
+                    retellCleanup);
             fakes.assertPrismRejectedNothing();
         }
     }
@@ -258,10 +358,28 @@ class ProviderWiringEndToEndIT {
             return Json.MAPPER.readTree(r.body());
         }
 
-        void assert422(HttpResponse<String> r, String field) throws Exception {
+        /** A 422 with one problem: at {@code field} of the body, saying {@code sentence}. */
+        void assert422(HttpResponse<String> r, String field, String sentence) throws Exception {
             assertEquals(422, r.statusCode(), r::body);
             JsonNode d = Json.MAPPER.readTree(r.body()).path("detail");
+            assertEquals(1, d.size(), r.body());
             assertEquals("[\"body\",\"" + field + "\"]", d.get(0).path("loc").toString(), r.body());
+            assertEquals(sentence, d.get(0).path("msg").asText(), r.body());
+            assertEquals("value_error", d.get(0).path("type").asText(), r.body());
+        }
+
+        /** A Retell webhook event, signed with the workspace's API key as Retell signs it. */
+        void retellEvent(String apiKey, String body) throws Exception {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            HttpResponse<String> r = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(hydra.baseUrl() + "/v1/webhooks/voice/" + hydra.instanceId()))
+                            .timeout(Duration.ofSeconds(60))
+                            .header("Content-Type", "application/json")
+                            .header("x-retell-signature", ProviderTrafficEndToEndIT.retellSignature(apiKey, bytes))
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r::body);
         }
 
         /** A Twilio status callback, signed as Twilio signs it (infra/provider_sign.py). */

@@ -17,6 +17,16 @@ public final class Deadline {
         return new Deadline(System.nanoTime() + budget.toNanos());
     }
 
+    /**
+     * A deadline {@code budget} from now, but no later than {@code reserve} before this one ends:
+     * a step's own budget inside a larger piece of work, leaving time for what must follow it.
+     */
+    public Deadline within(Duration budget, Duration reserve) {
+        long own = System.nanoTime() + budget.toNanos();
+        long latest = endNanos - reserve.toNanos();
+        return new Deadline(own - latest < 0 ? own : latest);
+    }
+
     public boolean passed() {
         return System.nanoTime() - endNanos >= 0;
     }

@@ -1,6 +1,7 @@
 package dev.hydracore.voice.core.provider;
 
 import dev.hydracore.voice.core.Log;
+import dev.hydracore.voice.core.Metrics;
 import dev.hydracore.voice.core.calls.CallRecord;
 import dev.hydracore.voice.core.channel.VoiceProvider;
 import dev.hydracore.voice.core.crypto.CredentialVault;
@@ -12,7 +13,9 @@ import dev.hydracore.voice.core.store.InstanceStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -25,7 +28,8 @@ import java.util.stream.Collectors;
  * retries what failed with exponential backoff (1 min doubling, at most 1 h apart) until done or
  * {@link CleanupJobs#LIFETIME} after the job was queued, then gives up. The job, with the sealed
  * credentials in it, is deleted when it ends either way. Each outcome is one log line (instance,
- * job, what; never a credential); the run's counts become the sweeper's metrics.
+ * job, what; never a credential) and one count of its {@link Outcome}; the run's counts (jobs and
+ * outcomes) become the sweeper's metrics.
  *
  * <p>A teardown's job acts only once its channel generation is gone: a job left by a teardown
  * whose removal failed finds the channel still there, waits, and is dropped after
@@ -144,11 +148,13 @@ public final class ProviderCleanup {
         }
         List<Wiring.Wired> wiredNow =
                 current.map(c -> Wiring.fromJson(c.wiring()).objects()).orElse(List.of());
+        Map<Outcome, Integer> outcomes = new EnumMap<>(Outcome.class);
         List<Wiring.Wired> restore = new ArrayList<>();
         List<String> calls = new ArrayList<>(job.calls());
         for (Wiring.Wired w : job.restore()) {
             boolean rewired = wiredNow.stream().anyMatch(c -> c.kind() == w.kind() && c.id().equals(w.id()));
             if (rewired) {
+                outcomes.merge(Outcome.LEFT_ALONE, 1, Integer::sum);
                 Log.info("provider cleanup: object wired again by the current channel, left to it", fields(job, w));
             } else {
                 restore.add(w);
@@ -158,14 +164,14 @@ public final class ProviderCleanup {
             jobs.finish(job);
             Log.info(
                     "provider cleanup finished: nothing to do", "instance_id", job.instanceId(), "job_id", job.jobId());
-            return new Result(1, 0, 0);
+            return new Result(1, 0, 0, outcomes);
         }
         try {
             Map<String, String> credentials = vault.get().open(job.instanceId(), job.sealed());
             VoiceProvider provider = VoiceProvider.fromWire(job.provider()).orElseThrow();
             ProviderSession session = providers.open(provider, job.twilioAccountSid(), credentials);
-            restore.removeIf(w -> restored(session, job, w, run));
-            calls.removeIf(c -> hungUp(session, job, c, run));
+            restore.removeIf(w -> restored(session, job, w, run, outcomes));
+            calls.removeIf(c -> hungUp(session, job, c, run, outcomes));
         } catch (CredentialVault.UnreadableCredentialsException e) {
             jobs.finish(job);
             Log.error(
@@ -174,7 +180,7 @@ public final class ProviderCleanup {
                     job.instanceId(),
                     "job_id",
                     job.jobId());
-            return new Result(0, 0, 1);
+            return new Result(0, 0, 1, outcomes);
         } catch (RuntimeException e) {
             // KMS or DynamoDB failed: the job stays as it is and is tried again.
             Log.warn(
@@ -196,7 +202,7 @@ public final class ProviderCleanup {
                     job.jobId(),
                     "attempts",
                     Integer.toString(job.attempts() + 1));
-            return new Result(1, 0, 0);
+            return new Result(1, 0, 0, outcomes);
         }
         long giveUpAt = giveUpAt(job);
         if (now >= giveUpAt) {
@@ -211,10 +217,10 @@ public final class ProviderCleanup {
                     Integer.toString(restore.size()),
                     "calls_left",
                     Integer.toString(calls.size()));
-            return new Result(0, 0, 1);
+            return new Result(0, 0, 1, outcomes);
         }
         jobs.progress(job, restore, calls, Math.min(now + pause(job.attempts()).toMillis(), giveUpAt));
-        return new Result(0, 1, 0);
+        return new Result(0, 1, 0, outcomes);
     }
 
     /**
@@ -232,15 +238,19 @@ public final class ProviderCleanup {
         return minutes >= MAX_PAUSE.toMinutes() ? MAX_PAUSE : Duration.ofMinutes(minutes);
     }
 
-    private static boolean restored(ProviderSession session, CleanupJobs.Job job, Wiring.Wired w, Deadline run) {
+    private static boolean restored(
+            ProviderSession session,
+            CleanupJobs.Job job,
+            Wiring.Wired w,
+            Deadline run,
+            Map<Outcome, Integer> outcomes) {
         try {
             ProviderWiring.Restored r = ProviderWiring.restore(session, w, run);
-            Log.info(
-                    "provider cleanup: "
-                            + r.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
-                    fields(job, w));
+            outcomes.merge(Outcome.of(r), 1, Integer::sum);
+            Log.info("provider cleanup: " + r.name().toLowerCase(Locale.ROOT).replace('_', ' '), fields(job, w));
             return true;
         } catch (ProviderException e) {
+            outcomes.merge(Outcome.RESTORE_FAILED, 1, Integer::sum);
             Log.warn(
                     "provider cleanup: restore failed, will retry",
                     "instance_id",
@@ -257,9 +267,12 @@ public final class ProviderCleanup {
         }
     }
 
-    private static boolean hungUp(ProviderSession session, CleanupJobs.Job job, String callId, Deadline run) {
+    private static boolean hungUp(
+            ProviderSession session, CleanupJobs.Job job, String callId, Deadline run, Map<Outcome, Integer> outcomes) {
         try {
             ProviderSession.HangUp h = session.hangUp(callId, run);
+            outcomes.merge(
+                    h == ProviderSession.HangUp.HUNG_UP ? Outcome.HUNG_UP : Outcome.ALREADY_OVER, 1, Integer::sum);
             Log.info(
                     h == ProviderSession.HangUp.HUNG_UP
                             ? "provider cleanup: call hung up"
@@ -272,6 +285,7 @@ public final class ProviderCleanup {
                     callId);
             return true;
         } catch (ProviderException e) {
+            outcomes.merge(Outcome.HANG_UP_FAILED, 1, Integer::sum);
             Log.warn(
                     "provider cleanup: hang-up failed, will retry",
                     "instance_id",
@@ -301,12 +315,74 @@ public final class ProviderCleanup {
         };
     }
 
-    /** Jobs that ended (done or dropped), jobs left to retry, jobs given up, in one run. */
-    public record Result(int finished, int retrying, int gaveUp) {
+    /**
+     * What one restore or hang-up came to, each with its own metric (a count per sweeper run).
+     * {@link #LEFT_ALONE}: no field held our value any more (someone changed it since), or the
+     * instance's current channel wired the object again; {@link #GONE}: the object is no longer in
+     * the account (done).
+     */
+    public enum Outcome {
+        RESTORED(Metrics.PROVIDER_CLEANUP_RESTORED),
+        PARTLY_RESTORED(Metrics.PROVIDER_CLEANUP_PARTLY_RESTORED),
+        LEFT_ALONE(Metrics.PROVIDER_CLEANUP_LEFT_ALONE),
+        GONE(Metrics.PROVIDER_CLEANUP_OBJECTS_GONE),
+        RESTORE_FAILED(Metrics.PROVIDER_CLEANUP_RESTORES_FAILED),
+        HUNG_UP(Metrics.PROVIDER_CLEANUP_CALLS_HUNG_UP),
+        ALREADY_OVER(Metrics.PROVIDER_CLEANUP_CALLS_ALREADY_OVER),
+        HANG_UP_FAILED(Metrics.PROVIDER_CLEANUP_HANG_UPS_FAILED);
+
+        private final String metric;
+
+        Outcome(String metric) {
+            this.metric = metric;
+        }
+
+        /** The metric that counts this outcome. */
+        public String metric() {
+            return metric;
+        }
+
+        static Outcome of(ProviderWiring.Restored r) {
+            return switch (r) {
+                case RESTORED -> RESTORED;
+                case PARTLY_RESTORED -> PARTLY_RESTORED;
+                case LEFT_ALONE -> LEFT_ALONE;
+                case GONE -> GONE;
+            };
+        }
+    }
+
+    /**
+     * Jobs that ended (done or dropped), jobs left to retry, jobs given up, in one run; and how
+     * many restores and hang-ups came to each {@link Outcome} (only those that happened).
+     */
+    public record Result(int finished, int retrying, int gaveUp, Map<Outcome, Integer> outcomes) {
         public static final Result NONE = new Result(0, 0, 0);
 
+        public Result {
+            Map<Outcome, Integer> counted = new EnumMap<>(Outcome.class);
+            outcomes.forEach((o, n) -> {
+                if (n != 0) {
+                    counted.put(o, n);
+                }
+            });
+            outcomes = java.util.Collections.unmodifiableMap(counted);
+        }
+
+        public Result(int finished, int retrying, int gaveUp) {
+            this(finished, retrying, gaveUp, Map.of());
+        }
+
+        /** How many restores or hang-ups came to {@code o}; 0 when none did. */
+        public int count(Outcome o) {
+            return outcomes.getOrDefault(o, 0);
+        }
+
         Result plus(Result o) {
-            return new Result(finished + o.finished, retrying + o.retrying, gaveUp + o.gaveUp);
+            Map<Outcome, Integer> sum = new EnumMap<>(Outcome.class);
+            sum.putAll(outcomes);
+            o.outcomes.forEach((k, n) -> sum.merge(k, n, Integer::sum));
+            return new Result(finished + o.finished, retrying + o.retrying, gaveUp + o.gaveUp, sum);
         }
     }
 }

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The rules of provider wiring, as pure code over a {@link ProviderSession}: what setup sets on
@@ -78,6 +79,16 @@ public final class ProviderWiring {
      */
     public static Plan wire(
             ProviderSession session, List<Wiring.Wired> stored, List<Wiring.Wanted> wanted, Deadline d) {
+        return wire(session, stored, wanted, d, () -> Deadline.in(UNDO_BUDGET));
+    }
+
+    /** As {@link #wire(ProviderSession, List, List, Deadline)}, putting back within {@code undoBy}'s deadline. */
+    public static Plan wire(
+            ProviderSession session,
+            List<Wiring.Wired> stored,
+            List<Wiring.Wanted> wanted,
+            Deadline d,
+            Supplier<Deadline> undoBy) {
         List<ErrorDetail> problems = new ArrayList<>();
         List<Wiring.Wired> next = new ArrayList<>();
         List<Write> writes = new ArrayList<>();
@@ -134,7 +145,7 @@ public final class ProviderWiring {
                 if (inDoubt) {
                     done.add(w);
                 }
-                List<Write> left = new ArrayList<>(undo(session, done, Deadline.in(UNDO_BUDGET)));
+                List<Write> left = new ArrayList<>(undo(session, done, undoBy.get()));
                 if (inDoubt && !left.contains(w)) {
                     left.add(w);
                 }

@@ -20,13 +20,21 @@ import java.util.function.Supplier;
  * {@link Change#undo}es (its write failed: the provider is put back) or {@link Change#release}s
  * (the objects the channel no longer uses get their previous values back).
  *
- * <p>Time bound: at most {@link #BUDGET} for the reads and writes of the new objects (each request
- * at most {@link ProviderHttp#REQUEST_TIMEOUT}), then at most {@link ProviderWiring#UNDO_BUDGET}
- * to put them back on a failure, or {@link #RELEASE_BUDGET} to restore released objects: a setup's
- * provider work ends within 12 s, inside the function's 20 s timeout and API Gateway's 30 s.
+ * <p>Time bound: a setup's provider work, every round of it, ends within {@link #TOTAL} (12 s) of
+ * its {@link #deadline()}, inside the function's 20 s timeout and API Gateway's 30 s. Within it:
+ * at most {@link #BUDGET} for the reads and writes of the new objects (each request at most
+ * {@link ProviderHttp#REQUEST_TIMEOUT}), ending early enough to leave
+ * {@link ProviderWiring#UNDO_BUDGET} to put them back on a failure; at most
+ * {@link #RELEASE_BUDGET} to restore released objects. A setup that meets a concurrent change
+ * undoes its first round and wires again on what is stored now: that second round gets only
+ * what the first left of the same deadline (none left: 503, nothing changed), so the two rounds
+ * together keep the bound.
  */
 public final class SetupWiring {
-    /** The reads and writes that wire the new configuration. */
+    /** The whole setup's provider work, across both rounds a concurrent change can cause. */
+    public static final Duration TOTAL = Duration.ofSeconds(12);
+
+    /** The reads and writes that wire the new configuration (at most; less when less is left). */
     public static final Duration BUDGET = Duration.ofSeconds(8);
 
     /** Restoring the objects a re-setup no longer uses; what does not fit is left to a clean-up job. */
@@ -40,13 +48,20 @@ public final class SetupWiring {
         this.cleanups = cleanups;
     }
 
+    /** The deadline of one setup's provider work: made once per request, shared by every round. */
+    public static Deadline deadline() {
+        return Deadline.in(TOTAL);
+    }
+
     /**
      * Wires the provider for {@code merged} (or checks it needs nothing): a 422 for refused
      * credentials or missing objects, a 503 for a provider failure — in both cases nothing is left
      * changed at the provider. {@code storedCredentials} opens the stored bundle (KMS) only if the
-     * old objects belong to another account.
+     * old objects belong to another account. Every request, and the undo or release that follows,
+     * ends by {@code setup} (the request's {@link #deadline()}).
      */
     public Change prepare(
+            Deadline setup,
             String instanceId,
             Optional<ChannelRecord> stored,
             MergedSetup merged,
@@ -73,12 +88,17 @@ public final class SetupWiring {
         List<Wiring.Wired> reusable = sameAccount ? before.objects() : List.of();
         if (wanted.isEmpty() && before.objects().isEmpty()) {
             return new Change(
-                    this, instanceId, new Wiring(enabled, List.of()), null, List.of(), List.of(), null, sealed);
+                    this, setup, instanceId, new Wiring(enabled, List.of()), null, List.of(), List.of(), null, sealed);
         }
         ProviderSession session = providers.open(provider, account, credentials);
         ProviderWiring.Plan plan;
         try {
-            plan = ProviderWiring.wire(session, reusable, wanted, Deadline.in(BUDGET));
+            plan = ProviderWiring.wire(
+                    session,
+                    reusable,
+                    wanted,
+                    setup.within(BUDGET, ProviderWiring.UNDO_BUDGET),
+                    () -> setup.within(ProviderWiring.UNDO_BUDGET, Duration.ZERO));
         } catch (ProviderWiring.Failed f) {
             logFailure(instanceId, f.getCause());
             if (!f.notPutBack().isEmpty()) {
@@ -97,7 +117,15 @@ public final class SetupWiring {
                         ? new Release(session, provider.wire(), account, sealed)
                         : oldSession(stored.orElseThrow(), storedCredentials);
         return new Change(
-                this, instanceId, new Wiring(enabled, plan.wired()), session, plan.done(), released, release, sealed);
+                this,
+                setup,
+                instanceId,
+                new Wiring(enabled, plan.wired()),
+                session,
+                plan.done(),
+                released,
+                release,
+                sealed);
     }
 
     private static void logFailure(String instanceId, ProviderException e) {
@@ -161,6 +189,7 @@ public final class SetupWiring {
     /** A prepared provider change, for the caller to undo (its write failed) or release (it succeeded). */
     public static final class Change {
         private final SetupWiring owner;
+        private final Deadline setup;
         private final String instanceId;
         private final Wiring wiring;
         private final ProviderSession session;
@@ -171,6 +200,7 @@ public final class SetupWiring {
 
         Change(
                 SetupWiring owner,
+                Deadline setup,
                 String instanceId,
                 Wiring wiring,
                 ProviderSession session,
@@ -179,6 +209,7 @@ public final class SetupWiring {
                 Release release,
                 CredentialVault.Sealed sealed) {
             this.owner = owner;
+            this.setup = setup;
             this.instanceId = instanceId;
             this.wiring = wiring;
             this.session = session;
@@ -204,7 +235,7 @@ public final class SetupWiring {
                 return;
             }
             List<ProviderWiring.Write> failed =
-                    ProviderWiring.undo(session, done, Deadline.in(ProviderWiring.UNDO_BUDGET));
+                    ProviderWiring.undo(session, done, setup.within(ProviderWiring.UNDO_BUDGET, Duration.ZERO));
             if (!failed.isEmpty()) {
                 Release r = new Release(session, providerOf(failed.get(0).kind()), accountOf(), sealed);
                 owner.leaveToCleanup(instanceId, r, unwired(failed));
@@ -225,7 +256,7 @@ public final class SetupWiring {
                         Integer.toString(released.size()));
                 return;
             }
-            Deadline d = Deadline.in(RELEASE_BUDGET);
+            Deadline d = setup.within(RELEASE_BUDGET, Duration.ZERO);
             List<Wiring.Wired> left = new java.util.ArrayList<>();
             for (Wiring.Wired w : released) {
                 try {
