@@ -539,6 +539,42 @@ def check_dashboard(c, s, logical, props):
     d = s.aws("cloudwatch").get_dashboard(DashboardName=s.physical[logical])
     c.equal(f"{logical} (dashboard) body", json.loads(d["DashboardBody"]), expected)
     check_dashboard_metrics(c, logical, expected, s.params["MetricsNamespace"])
+    functions = sorted(s.physical[k] for k in s.physical if s.type(k) == "AWS::Lambda::Function")
+    check_dashboard_functions(c, logical, expected, functions)
+
+
+def search_expressions(body):
+    return [o["expression"] for w in body.get("widgets", []) for row in w.get("properties", {}).get("metrics", [])
+            for o in row if isinstance(o, dict) and "expression" in o and "SEARCH(" in o["expression"]]
+
+
+def lambda_rows(body):
+    """{(metric, stat): [FunctionName, ...]} of the widgets' explicit AWS/Lambda rows."""
+    found = {}
+    for w in body.get("widgets", []):
+        props = w.get("properties", {})
+        for row in props.get("metrics", []):
+            parts = [p for p in row if not isinstance(p, dict)]
+            options = next((p for p in row if isinstance(p, dict)), {})
+            if len(parts) >= 4 and parts[0] == "AWS/Lambda" and parts[2] == "FunctionName":
+                key = (parts[1], options.get("stat", props.get("stat")))
+                found.setdefault(key, []).append(parts[3])
+    return found
+
+
+def check_dashboard_functions(c, logical, body, functions):
+    """CloudWatch search: a quoted value is an exact match, an unquoted one a partial (token) match.
+    A SEARCH here may quote MetricName only, so that no quoted prefix (FunctionName="<stack>-") matches
+    nothing on AWS; and the Lambda widgets name every function of the stack, for each metric and statistic."""
+    for expression in search_expressions(body):
+        quoted = sorted(set(re.findall(r'(\w+)\s*=\s*"', expression)))
+        c.equal(f"{logical} SEARCH quotes MetricName only (a quoted value is an exact match): {expression}",
+                quoted, ["MetricName"])
+    rows = lambda_rows(body)
+    c.true(f"{logical} graphs the functions' Lambda metrics", rows)
+    for (metric, stat), names in sorted(rows.items(), key=str):
+        c.equal(f"{logical} AWS/Lambda {metric} ({stat}): every function of the stack, once", sorted(names),
+                functions)
 
 
 def check_dashboard_metrics(c, logical, body, namespace):
