@@ -11,7 +11,8 @@ The rehearsal of a first deploy, run by `./hydra test` (infra/voice-local Deploy
    describe calls (nothing is taken from CloudFormation's word alone), with the template's intrinsic
    functions resolved the way AWS resolves them; then every output against what it names;
 4. the operator CLI (`./hydra admin`) makes a tenant, a key and an instance from the outputs alone;
-   `./hydra deploy --dry-run` against the stack (sam build, sam deploy --no-execute-changeset: the
+   `./hydra deploy --dry-run` with infra/deploy-config.example.toml (checked, then pointed at the
+   emulator's stack, region and bucket) against the stack (sam build, sam deploy --no-execute-changeset: the
    untranslated template, MiniStack's CloudFormation running SAM's translator) prints a change set
    and changes nothing; `./hydra deploy --outputs` prints the API URL and ./hydra admin commands
    from the outputs, and the first of them runs; `./hydra local --stack` runs the functions against
@@ -53,6 +54,9 @@ SERVICES = ("dynamodb,kms,secretsmanager,sts,cloudformation,s3,iam,lambda,logs,c
 PARAMETERS = {"PublicBaseUrl": "https://voice.example.com"}
 UPDATED = {"LogRetentionDays": "14"}
 METRICS_SOURCE = ROOT / "functions/voice-core/src/main/java/dev/hydracore/voice/core/Metrics.java"
+EXAMPLE_CONFIG = ROOT / "infra/deploy-config.example.toml"
+sys.path.insert(0, str(ROOT / "infra"))
+import deploy as deploy_py  # noqa: E402  (./hydra deploy's own reading of a config file)
 
 EMULATOR_DIFFERENCES = {
     "alarm-metric-math": "MiniStack's AWS::CloudWatch::Alarm refuses Metrics (metric math: the API 5xx rate, "
@@ -869,6 +873,29 @@ def channel_key(ddb, table, iid):
     return {schema["HASH"]: {"S": f"INSTANCE#{iid}"}, schema["RANGE"]: {"S": "INSTANCE"}}
 
 
+def example_config(c, stack):
+    """infra/deploy-config.example.toml, read as ./hydra deploy reads it (infra/deploy.py) and checked:
+    SAM's layout, the settings a deploy needs, parameter overrides that are template parameters with
+    PublicBaseUrl among them. Returned with the emulator's stack, region and bucket in place of the
+    example's, for the rehearsal's own ./hydra deploy runs."""
+    settings = deploy_py.deploy_settings(EXAMPLE_CONFIG)
+    c.equal("infra/deploy-config.example.toml: [default.deploy.parameters] has what a deploy needs",
+            sorted(k for k in ("stack_name", "region", "capabilities", "parameter_overrides") if k in settings),
+            ["capabilities", "parameter_overrides", "region", "stack_name"])
+    c.true("infra/deploy-config.example.toml names an artifact bucket (resolve_s3 or s3_bucket)",
+           settings.get("resolve_s3") is True or settings.get("s3_bucket"))
+    c.true("infra/deploy-config.example.toml grants CAPABILITY_IAM (the template makes roles)",
+           "CAPABILITY_IAM" in str(settings.get("capabilities")))
+    overrides = deploy_py.parameter_overrides(settings)
+    declared = yaml_parse((ROOT / "template.yaml").read_text()).get("Parameters", {})
+    c.equal("infra/deploy-config.example.toml overrides only template parameters",
+            sorted(set(overrides) - set(declared)), [])
+    c.true("infra/deploy-config.example.toml sets PublicBaseUrl (required)", overrides.get("PublicBaseUrl"))
+    settings = {k: v for k, v in settings.items() if k not in ("resolve_s3", "profile")}
+    settings.update(stack_name=stack, region=REGION, s3_bucket=BUCKET + "-sam")
+    return settings
+
+
 def deploy_command(c, endpoint, stack, outputs, resources_before):
     """./hydra deploy against the rehearsal stack: the change set of a dry run, then the outputs' report."""
     import tempfile
@@ -876,10 +903,11 @@ def deploy_command(c, endpoint, stack, outputs, resources_before):
     env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_REGION=REGION, HYDRA_SKIP_BUILD="1",
                HYDRA_DEPLOY_BUILD_DIR=build_dir)
     boto3.client("s3", endpoint_url=endpoint, region_name=REGION).create_bucket(Bucket=BUCKET + "-sam")
+    settings = example_config(c, stack)
+    public_base_url = deploy_py.parameter_overrides(settings).get("PublicBaseUrl")
     with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
-        f.write(f'version = 0.1\n[default.deploy.parameters]\nstack_name = "{stack}"\nregion = "{REGION}"\n'
-                f's3_bucket = "{BUCKET}-sam"\ncapabilities = "CAPABILITY_IAM"\nconfirm_changeset = false\n'
-                f'parameter_overrides = "{" ".join(f"{k}={v}" for k, v in PARAMETERS.items())}"\n')
+        f.write("version = 0.1\n[default.deploy.parameters]\n"
+                + "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items()))
         config = f.name
     try:
         def deploy(*args):
@@ -899,7 +927,7 @@ def deploy_command(c, endpoint, stack, outputs, resources_before):
         report = shown.stdout
         c.true(f"./hydra deploy names the API URL\n{report}", f"API:          {outputs['ApiUrl']}" in report)
         c.true(f"./hydra deploy names the webhook base\n{report}",
-               f"{PARAMETERS['PublicBaseUrl']}/v1/webhooks/voice/{{instance_id}}" in report)
+               f"{public_base_url}/v1/webhooks/voice/{{instance_id}}" in report)
         first = next((line.strip() for line in report.splitlines() if "./hydra admin tenant create" in line), None)
         c.true(f"./hydra deploy prints the first ./hydra admin command\n{report}", first)
         if first:
