@@ -778,10 +778,16 @@ def local_against_stack(c, endpoint, stack, outputs, made):
     tables_before = sorted(ddb.list_tables()["TableNames"])
     keys_before = sorted(k["KeyId"] for k in kms.list_keys()["Keys"])
     port = free_port()
-    log = ROOT / "infra/voice-local/target/rehearsal-hydra-local.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_REGION=REGION, HYDRA_SKIP_BUILD="1")
     env.pop("HYDRA_PUBLIC_URL", None)
+    missing = subprocess.run([str(ROOT / "hydra"), "local", "--stack", stack + "-missing", "--port", str(port),
+                              "--no-fake-providers"], env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                             text=True, timeout=180)
+    c.true(f"./hydra local --stack of no such stack exits 1 and says so\n{missing.stderr[-2000:]}",
+           missing.returncode == 1 and f"cannot run against stack {stack}-missing" in missing.stderr
+           and "READY" not in missing.stdout)
+    log = ROOT / "infra/voice-local/target/rehearsal-hydra-local.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as err:
         # Its own process group, so that whatever it leaves (function JVMs) can be ended with it.
         local = subprocess.Popen([str(ROOT / "hydra"), "local", "--stack", stack, "--port", str(port),
