@@ -12,9 +12,12 @@ infra/voice-local IamPolicyIT runs `--self-test` first.
 
 Checks (exit 1 when one fails):
 1. every recorded request is allowed by its function's role (and, for KMS, the key policy);
-2. a Decrypt without the instance_id context, or with another context key beside it, is denied
-   (another instance's *value* is not an IAM question: the role serves every instance; KMS refuses
-   the ciphertext under another instance's context, CredentialVaultIT);
+2. a Decrypt without the instance_id context, or with another context key beside it, is denied.
+   A Decrypt with another instance's instance_id *value* is allowed by IAM, and the report says so:
+   one role serves every instance, so no condition can name the request's instance. The denial comes
+   from KMS: a data key is bound to the encryption context it was generated with, and KMS refuses
+   it under any other (InvalidCiphertextException; voice-core-it CredentialVaultIT
+   kmsRefusesADataKeyUnderAnotherInstancesEncryptionContext, on moto and MiniStack);
 3. each function is denied every action only other functions were seen to need;
 4. every granted action no test exercised is listed, and each has a reason in UNEXERCISED.
 
@@ -302,6 +305,11 @@ def check():
             lines.append(f"  {'ALLOWED' if ok else 'denied '} {fn}: kms:Decrypt with {label}")
             if ok:
                 failures.append(f"{fn}: kms:Decrypt with {label} is allowed")
+        # Another instance's value: IAM's answer, and where the denial really comes from.
+        ok = allowed(role, key_policy, "kms:Decrypt", key_arn, kms_context({"instance_id": "another-instance"}))
+        lines.append(f"  {'allowed by IAM' if ok else 'denied by IAM'} {fn}: kms:Decrypt with another instance's "
+                     "instance_id (one role serves every instance); denied by KMS itself: a data key opens only "
+                     "under the encryption context it was made with (CredentialVaultIT, moto and MiniStack)")
     # 3. Each function denied what only the others need.
     for fn, (module, role, key_policy) in roles.items():
         mine = {(a, r) for a, r, _ in seen.get(fn, {})}
