@@ -11,10 +11,13 @@ The rehearsal of a first deploy, run by `./hydra test` (infra/voice-local Deploy
    describe calls (nothing is taken from CloudFormation's word alone), with the template's intrinsic
    functions resolved the way AWS resolves them; then every output against what it names;
 4. the operator CLI (`./hydra admin`) makes a tenant, a key and an instance from the outputs alone;
-   `./hydra deploy --dry-run` against the stack (sam build, sam deploy --no-execute-changeset: the
+   `./hydra deploy --dry-run` with infra/deploy-config.example.toml (checked, then pointed at the
+   emulator's stack, region and bucket) against the stack (sam build, sam deploy --no-execute-changeset: the
    untranslated template, MiniStack's CloudFormation running SAM's translator) prints a change set
    and changes nothing; `./hydra deploy --outputs` prints the API URL and ./hydra admin commands
-   from the outputs, and the first of them runs;
+   from the outputs, and the first of them runs; `./hydra local --stack` runs the functions against
+   the stack's table, key and secret, and setup, a signed webhook, status, list and teardown go
+   through it over HTTP with the key and instance ./hydra admin made;
 5. UpdateStack with a changed parameter (LogRetentionDays), every check again;
 6. DeleteStack: the retained resources (the table, the KMS key) stay, the others are gone.
 
@@ -51,6 +54,9 @@ SERVICES = ("dynamodb,kms,secretsmanager,sts,cloudformation,s3,iam,lambda,logs,c
 PARAMETERS = {"PublicBaseUrl": "https://voice.example.com"}
 UPDATED = {"LogRetentionDays": "14"}
 METRICS_SOURCE = ROOT / "functions/voice-core/src/main/java/dev/hydracore/voice/core/Metrics.java"
+EXAMPLE_CONFIG = ROOT / "infra/deploy-config.example.toml"
+sys.path.insert(0, str(ROOT / "infra"))
+import deploy as deploy_py  # noqa: E402  (./hydra deploy's own reading of a config file)
 
 EMULATOR_DIFFERENCES = {
     "alarm-metric-math": "MiniStack's AWS::CloudWatch::Alarm refuses Metrics (metric math: the API 5xx rate, "
@@ -537,6 +543,42 @@ def check_dashboard(c, s, logical, props):
     d = s.aws("cloudwatch").get_dashboard(DashboardName=s.physical[logical])
     c.equal(f"{logical} (dashboard) body", json.loads(d["DashboardBody"]), expected)
     check_dashboard_metrics(c, logical, expected, s.params["MetricsNamespace"])
+    functions = sorted(s.physical[k] for k in s.physical if s.type(k) == "AWS::Lambda::Function")
+    check_dashboard_functions(c, logical, expected, functions)
+
+
+def search_expressions(body):
+    return [o["expression"] for w in body.get("widgets", []) for row in w.get("properties", {}).get("metrics", [])
+            for o in row if isinstance(o, dict) and "expression" in o and "SEARCH(" in o["expression"]]
+
+
+def lambda_rows(body):
+    """{(metric, stat): [FunctionName, ...]} of the widgets' explicit AWS/Lambda rows."""
+    found = {}
+    for w in body.get("widgets", []):
+        props = w.get("properties", {})
+        for row in props.get("metrics", []):
+            parts = [p for p in row if not isinstance(p, dict)]
+            options = next((p for p in row if isinstance(p, dict)), {})
+            if len(parts) >= 4 and parts[0] == "AWS/Lambda" and parts[2] == "FunctionName":
+                key = (parts[1], options.get("stat", props.get("stat")))
+                found.setdefault(key, []).append(parts[3])
+    return found
+
+
+def check_dashboard_functions(c, logical, body, functions):
+    """CloudWatch search: a quoted value is an exact match, an unquoted one a partial (token) match.
+    A SEARCH here may quote MetricName only, so that no quoted prefix (FunctionName="<stack>-") matches
+    nothing on AWS; and the Lambda widgets name every function of the stack, for each metric and statistic."""
+    for expression in search_expressions(body):
+        quoted = sorted(set(re.findall(r'(\w+)\s*=\s*"', expression)))
+        c.equal(f"{logical} SEARCH quotes MetricName only (a quoted value is an exact match): {expression}",
+                quoted, ["MetricName"])
+    rows = lambda_rows(body)
+    c.true(f"{logical} graphs the functions' Lambda metrics", rows)
+    for (metric, stat), names in sorted(rows.items(), key=str):
+        c.equal(f"{logical} AWS/Lambda {metric} ({stat}): every function of the stack, once", sorted(names),
+                functions)
 
 
 def check_dashboard_metrics(c, logical, body, namespace):
@@ -708,10 +750,156 @@ def admin_from_outputs(c, endpoint, outputs):
         return json.loads(r.stdout)
     tenant = admin("tenant", "create", "Rehearsal")
     if not tenant:
-        return
+        return None
     key = admin("key", "create", "--tenant", tenant["tenant_id"])
     instance = admin("instance", "register", str(uuid.uuid4()), "--tenant", tenant["tenant_id"])
     c.true("./hydra admin made a tenant, a key and an instance in the stack's table", key and instance)
+    return {"api_key": key["api_key"], "instance_id": instance["instance_id"]} if key and instance else None
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def local_against_stack(c, endpoint, stack, outputs, made):
+    """./hydra local --stack: the functions run against the table, key and secret CloudFormation made,
+    and the end-to-end flow runs over HTTP: setup, a signed webhook, status, list, teardown."""
+    import http.client
+    import threading
+    from retell.lib import webhook_auth
+    if not made:
+        c.fail("./hydra local --stack: no tenant, key and instance from ./hydra admin to run with")
+        return
+    ddb = boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION)
+    kms = boto3.client("kms", endpoint_url=endpoint, region_name=REGION)
+    tables_before = sorted(ddb.list_tables()["TableNames"])
+    keys_before = sorted(k["KeyId"] for k in kms.list_keys()["Keys"])
+    port = free_port()
+    env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_REGION=REGION, HYDRA_SKIP_BUILD="1")
+    env.pop("HYDRA_PUBLIC_URL", None)
+    missing = subprocess.run([str(ROOT / "hydra"), "local", "--stack", stack + "-missing", "--port", str(port),
+                              "--no-fake-providers"], env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                             text=True, timeout=180)
+    c.true(f"./hydra local --stack of no such stack exits 1 and says so\n{missing.stderr[-2000:]}",
+           missing.returncode == 1 and f"cannot run against stack {stack}-missing" in missing.stderr
+           and "READY" not in missing.stdout)
+    log = ROOT / "infra/voice-local/target/rehearsal-hydra-local.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as err:
+        # Its own process group, so that whatever it leaves (function JVMs) can be ended with it.
+        local = subprocess.Popen([str(ROOT / "hydra"), "local", "--stack", stack, "--port", str(port),
+                                  "--no-fake-providers"], env=env, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=err, text=True, start_new_session=True)
+    try:
+        ready = {}
+
+        def read_ready():
+            for line in local.stdout:
+                if line.startswith("READY "):
+                    ready.update(json.loads(line[len("READY "):]))
+                    break
+            for _ in local.stdout:  # drained, so that it never blocks on a full pipe
+                pass
+        reader = threading.Thread(target=read_ready, daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 180
+        while not ready and local.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if not ready:
+            c.fail(f"./hydra local --stack {stack}: no READY line\n{log.read_text()[-3000:]}")
+            return
+        c.equal("./hydra local --stack names the stack's table, key and secret",
+                [ready.get("stack"), ready.get("table"), ready.get("kms_key"), "api_key" in ready],
+                [stack, outputs["TableName"], outputs["CredentialsKeyArn"].rsplit("/", 1)[1], False])
+        iid, auth = made["instance_id"], {"Authorization": f"Bearer {made['api_key']}"}
+
+        def call(method, path, body=None, headers=None):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            try:
+                conn.request(method, path, body=body, headers=headers or {})
+                r = conn.getresponse()
+                return r.status, r.read().decode()
+            finally:
+                conn.close()
+        channel = f"/v1/instances/{iid}/channels/voice"
+        agent, provider_key = "agent_rehearsal", "key_" + uuid.uuid4().hex
+        status, body = call("POST", channel, json.dumps({
+            "provider": "retell", "api_key": provider_key, "agent_id": agent, "phone_number": "+14155550100",
+            "provider_wiring": False}), dict(auth, **{"Content-Type": "application/json"}))
+        c.equal(f"setup through ./hydra local --stack\n{body}", status, 200)
+        item = ddb.get_item(TableName=outputs["TableName"], Key=channel_key(ddb, outputs["TableName"], iid))
+        c.true("the channel is stored in the stack's table", "Item" in item)
+        if "data_key" in item.get("Item", {}):
+            # Sealed under the stack's key, bound to this instance: KMS opens the data key with that context.
+            opened = kms.decrypt(CiphertextBlob=item["Item"]["data_key"]["B"], EncryptionContext={"instance_id": iid})
+            c.equal("the channel's data key is the stack's KMS key's", opened["KeyId"], outputs["CredentialsKeyArn"])
+        else:
+            c.fail("the stored channel has no data_key (sealed credentials)")
+        call_id = "call_" + uuid.uuid4().hex
+        event = json.dumps({"event": "call_started", "call": {
+            "call_type": "phone_call", "from_number": "+14155550123", "to_number": "+14155550100",
+            "direction": "inbound", "call_id": call_id, "agent_id": agent, "call_status": "ongoing",
+            "metadata": {}, "start_timestamp": int(time.time() * 1000)}})
+        signature = webhook_auth.symmetric["sign"](event, provider_key, int(time.time() * 1000))
+        status, body = call("POST", f"/v1/webhooks/voice/{iid}", event.encode(),
+                            {"Content-Type": "application/json", "x-retell-signature": signature})
+        c.equal("a signed call_started through ./hydra local --stack", [status, body], [200, '{"status":"ok"}'])
+        status, body = call("GET", channel, headers=auth)
+        c.equal(f"status shows the call\n{body}", [status, json.loads(body).get("active_calls") if status == 200 else body],
+                [200, 1])
+        status, body = call("GET", channel + "/calls", headers=auth)
+        listed = json.loads(body) if status == 200 else []
+        c.equal(f"the list shows the call\n{body}", [status, [x.get("call_id") for x in listed]], [200, [call_id]])
+        status, body = call("DELETE", channel, headers=auth)
+        c.equal(f"teardown through ./hydra local --stack\n{body}", status, 204)
+        status, body = call("GET", channel, headers=auth)
+        c.equal("status after teardown", json.loads(body).get("status") if status == 200 else body, "not_configured")
+        c.equal("./hydra local --stack created no table", sorted(ddb.list_tables()["TableNames"]), tables_before)
+        c.equal("./hydra local --stack created no KMS key", sorted(k["KeyId"] for k in kms.list_keys()["Keys"]),
+                keys_before)
+    finally:
+        local.terminate()  # SIGTERM: its shutdown hook ends the function JVMs
+        try:
+            local.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(local.pid, 9)  # whatever is left of its group
+        except ProcessLookupError:
+            pass
+        local.wait(timeout=30)
+
+
+def channel_key(ddb, table, iid):
+    """The instance item, which holds its voice channel (voice-core TableLayout): INSTANCE#<iid> / INSTANCE."""
+    schema = {k["KeyType"]: k["AttributeName"] for k in ddb.describe_table(TableName=table)["Table"]["KeySchema"]}
+    return {schema["HASH"]: {"S": f"INSTANCE#{iid}"}, schema["RANGE"]: {"S": "INSTANCE"}}
+
+
+def example_config(c, stack):
+    """infra/deploy-config.example.toml, read as ./hydra deploy reads it (infra/deploy.py) and checked:
+    SAM's layout, the settings a deploy needs, parameter overrides that are template parameters with
+    PublicBaseUrl among them. Returned with the emulator's stack, region and bucket in place of the
+    example's, for the rehearsal's own ./hydra deploy runs."""
+    settings = deploy_py.deploy_settings(EXAMPLE_CONFIG)
+    c.equal("infra/deploy-config.example.toml: [default.deploy.parameters] has what a deploy needs",
+            sorted(k for k in ("stack_name", "region", "capabilities", "parameter_overrides") if k in settings),
+            ["capabilities", "parameter_overrides", "region", "stack_name"])
+    c.true("infra/deploy-config.example.toml names an artifact bucket (resolve_s3 or s3_bucket)",
+           settings.get("resolve_s3") is True or settings.get("s3_bucket"))
+    c.true("infra/deploy-config.example.toml grants CAPABILITY_IAM (the template makes roles)",
+           "CAPABILITY_IAM" in str(settings.get("capabilities")))
+    overrides = deploy_py.parameter_overrides(settings)
+    declared = yaml_parse((ROOT / "template.yaml").read_text()).get("Parameters", {})
+    c.equal("infra/deploy-config.example.toml overrides only template parameters",
+            sorted(set(overrides) - set(declared)), [])
+    c.true("infra/deploy-config.example.toml sets PublicBaseUrl (required)", overrides.get("PublicBaseUrl"))
+    settings = {k: v for k, v in settings.items() if k not in ("resolve_s3", "profile")}
+    settings.update(stack_name=stack, region=REGION, s3_bucket=BUCKET + "-sam")
+    return settings
 
 
 def deploy_command(c, endpoint, stack, outputs, resources_before):
@@ -721,10 +909,11 @@ def deploy_command(c, endpoint, stack, outputs, resources_before):
     env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_REGION=REGION, HYDRA_SKIP_BUILD="1",
                HYDRA_DEPLOY_BUILD_DIR=build_dir)
     boto3.client("s3", endpoint_url=endpoint, region_name=REGION).create_bucket(Bucket=BUCKET + "-sam")
+    settings = example_config(c, stack)
+    public_base_url = deploy_py.parameter_overrides(settings).get("PublicBaseUrl")
     with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
-        f.write(f'version = 0.1\n[default.deploy.parameters]\nstack_name = "{stack}"\nregion = "{REGION}"\n'
-                f's3_bucket = "{BUCKET}-sam"\ncapabilities = "CAPABILITY_IAM"\nconfirm_changeset = false\n'
-                f'parameter_overrides = "{" ".join(f"{k}={v}" for k, v in PARAMETERS.items())}"\n')
+        f.write("version = 0.1\n[default.deploy.parameters]\n"
+                + "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items()))
         config = f.name
     try:
         def deploy(*args):
@@ -744,7 +933,7 @@ def deploy_command(c, endpoint, stack, outputs, resources_before):
         report = shown.stdout
         c.true(f"./hydra deploy names the API URL\n{report}", f"API:          {outputs['ApiUrl']}" in report)
         c.true(f"./hydra deploy names the webhook base\n{report}",
-               f"{PARAMETERS['PublicBaseUrl']}/v1/webhooks/voice/{{instance_id}}" in report)
+               f"{public_base_url}/v1/webhooks/voice/{{instance_id}}" in report)
         first = next((line.strip() for line in report.splitlines() if "./hydra admin tenant create" in line), None)
         c.true(f"./hydra deploy prints the first ./hydra admin command\n{report}", first)
         if first:
@@ -844,7 +1033,8 @@ def rehearse(endpoint, args):
         return s, outputs
     s, outputs = check(PARAMETERS)
     check_left_out_alarms(c, translated, left_out)
-    admin_from_outputs(c, endpoint, outputs)
+    made = admin_from_outputs(c, endpoint, outputs)
+    local_against_stack(c, endpoint, args.stack, outputs, made)
     deploy_command(c, endpoint, args.stack, outputs, dict(s.physical))
     if not args.keep:
         updated = dict(PARAMETERS, **UPDATED)

@@ -12,11 +12,16 @@ infra/voice-local IamPolicyIT runs `--self-test` first.
 
 Checks (exit 1 when one fails):
 1. every recorded request is allowed by its function's role (and, for KMS, the key policy);
-2. a Decrypt without the instance_id context, or with another context key beside it, is denied
-   (another instance's *value* is not an IAM question: the role serves every instance; KMS refuses
-   the ciphertext under another instance's context, CredentialVaultIT);
+2. a Decrypt without the instance_id context, or with another context key beside it, is denied.
+   A Decrypt with another instance's instance_id *value* is allowed by IAM, and the report says so:
+   one role serves every instance, so no condition can name the request's instance. The denial comes
+   from KMS: a data key is bound to the encryption context it was generated with, and KMS refuses
+   it under any other (InvalidCiphertextException; voice-core-it CredentialVaultIT
+   kmsRefusesADataKeyUnderAnotherInstancesEncryptionContext, on moto and MiniStack);
 3. each function is denied every action only other functions were seen to need;
-4. every granted action no test exercised is listed, and each has a reason in UNEXERCISED.
+4. every grant, per action and resource, that no test exercised is listed, and each has a reason in
+   UNEXERCISED: an action exercised on one resource and granted on another (an index nobody
+   queries) is reported like an action never exercised.
 
 Usage: .venv/bin/python infra/iam_check.py [--self-test]
 """
@@ -34,6 +39,8 @@ ACCOUNT, REGION = "123456789012", "us-east-1"
 ROOT_PRINCIPAL = f"arn:aws:iam::{ACCOUNT}:root"
 
 # Granted, never seen in the tests, and why that is right. A grant missing here fails the check.
+# Keys: an action (pattern) for every function and resource; (function, action) for every resource;
+# (function, action, resource suffix) for one resource of one function.
 UNEXERCISED = {
     "logs:CreateLogGroup": "AWSLambdaBasicExecutionRole: Lambda's runtime writes the function's logs, not its code",
     "logs:CreateLogStream": "AWSLambdaBasicExecutionRole: Lambda's runtime writes the function's logs",
@@ -53,11 +60,28 @@ UNEXERCISED = {
 }
 
 
-def reason(fn, action):
+def reason(fn, action, resource="*"):
     """Why a grant no test exercised is right, or None."""
+    for k, v in UNEXERCISED.items():
+        if isinstance(k, tuple) and len(k) == 3 and k[:2] == (fn, action) and resource.endswith(k[2]):
+            return v
     if (fn, action) in UNEXERCISED:
         return UNEXERCISED[(fn, action)]
     return next((v for k, v in UNEXERCISED.items() if isinstance(k, str) and _match(k, action, False)), None)
+
+
+def unexercised_grants(role, used):
+    """(action, resource) of every Allow grant no recorded (action, resource) falls under: per resource,
+    so an extra resource on an exercised action (an index nobody queries) is one too."""
+    out = []
+    for st in role:
+        if st["Effect"] != "Allow":
+            continue
+        for action in _list(st.get("Action", [])):
+            for resource in _list(st.get("Resource", "*")):
+                if not any(_match(action, a, case=False) and _match(resource, r) for a, r in used):
+                    out.append((action, resource))
+    return out
 
 
 # --- the template's policies, resolved with synthetic ARNs ----------------------------------------
@@ -302,6 +326,11 @@ def check():
             lines.append(f"  {'ALLOWED' if ok else 'denied '} {fn}: kms:Decrypt with {label}")
             if ok:
                 failures.append(f"{fn}: kms:Decrypt with {label} is allowed")
+        # Another instance's value: IAM's answer, and where the denial really comes from.
+        ok = allowed(role, key_policy, "kms:Decrypt", key_arn, kms_context({"instance_id": "another-instance"}))
+        lines.append(f"  {'allowed by IAM' if ok else 'denied by IAM'} {fn}: kms:Decrypt with another instance's "
+                     "instance_id (one role serves every instance); denied by KMS itself: a data key opens only "
+                     "under the encryption context it was made with (CredentialVaultIT, moto and MiniStack)")
     # 3. Each function denied what only the others need.
     for fn, (module, role, key_policy) in roles.items():
         mine = {(a, r) for a, r, _ in seen.get(fn, {})}
@@ -311,19 +340,15 @@ def check():
                     continue
                 if allowed(role, key_policy, action, resource, context):
                     failures.append(f"{fn}: allowed {action} on {resource}, which only {other} was seen to need")
-    # 4. Granted and never exercised.
+    # 4. Granted and never exercised, per action and resource.
     for fn, (module, role, key_policy) in roles.items():
-        used = {a for a, _, _ in seen.get(fn, {})}
-        for st in role:
-            if st["Effect"] != "Allow":
-                continue
-            for action in _list(st["Action"]):
-                if action in used:
-                    continue
-                why = reason(fn, action)
-                lines.append(f"  unexercised {fn}: {action} — {why or 'NO REASON'}")
-                if not why:
-                    failures.append(f"{fn}: {action} is granted and no test exercised it (narrow the policy, or say why in UNEXERCISED)")
+        used = {(a, r) for a, r, _ in seen.get(fn, {})}
+        for action, resource in unexercised_grants(role, used):
+            why = reason(fn, action, resource)
+            lines.append(f"  unexercised {fn}: {action} on {resource} — {why or 'NO REASON'}")
+            if not why:
+                failures.append(f"{fn}: {action} on {resource} is granted and no test exercised it "
+                                "(narrow the policy, or say why in UNEXERCISED)")
     print("\n".join(sorted(set(lines))))
     for f in failures:
         print(f"FAILED {f}")
@@ -361,6 +386,25 @@ def self_test():
     bad = [c for c in cases if decide(c[0], c[1], c[2], c[3]) != c[4]]
     for c in bad:
         print(f"FAILED self-test: {c[1]} {c[2]} {c[3]} expected {c[4]}")
+    # Unexercised grants are counted per action and resource.
+    table = "arn:t"
+    role = [{"Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": [f"{table}/index/by_sweep", f"{table}/index/by_tenant"]},
+            {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Resource": table},
+            {"Effect": "Allow", "Action": ["logs:*"], "Resource": "*"}]
+    grants = [
+        ({("dynamodb:Query", f"{table}/index/by_sweep"), ("dynamodb:GetItem", table), ("dynamodb:PutItem", table),
+          ("logs:PutLogEvents", "arn:g")}, [("dynamodb:Query", f"{table}/index/by_tenant")]),
+        ({("dynamodb:Query", f"{table}/index/by_sweep"), ("dynamodb:Query", f"{table}/index/by_tenant"),
+          ("dynamodb:getitem", table), ("logs:PutLogEvents", "arn:g")}, [("dynamodb:PutItem", table)]),
+        (set(), [("dynamodb:Query", f"{table}/index/by_sweep"), ("dynamodb:Query", f"{table}/index/by_tenant"),
+                 ("dynamodb:GetItem", table), ("dynamodb:PutItem", table), ("logs:*", "*")]),
+    ]
+    for used, expected in grants:
+        got = unexercised_grants(role, used)
+        cases.append(None)
+        if sorted(got) != sorted(expected):
+            bad.append(None)
+            print(f"FAILED self-test: unexercised grants with {sorted(used)}: {got}, expected {expected}")
     print(f"iam self-test: {len(cases) - len(bad)} of {len(cases)} cases")
     return 1 if bad else 0
 

@@ -58,8 +58,13 @@ public final class LambdaEnvironment {
             }
         }
         env.putAll(templateVariables);
-        // After the template's variables: locally the emulator is the only AWS there is.
-        env.put("AWS_ENDPOINT_URL", awsEndpoint.toString());
+        // After the template's variables: locally the emulator is the only AWS there is (none when
+        // ./hydra local --stack runs against a stack in AWS itself).
+        if (awsEndpoint != null) {
+            env.put("AWS_ENDPOINT_URL", awsEndpoint.toString());
+        } else {
+            env.remove("AWS_ENDPOINT_URL");
+        }
         env.put("AWS_REGION", region);
         if (snapStart) {
             for (String v : CREDENTIAL_VARIABLES) {

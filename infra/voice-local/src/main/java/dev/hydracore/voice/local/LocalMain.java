@@ -10,6 +10,7 @@ import dev.hydracore.voice.local.schedule.TemplateSchedule;
 import dev.hydracore.voice.tooling.Admin;
 import dev.hydracore.voice.tooling.Bootstrap;
 import dev.hydracore.voice.tooling.CfnTemplate;
+import dev.hydracore.voice.tooling.DeployedStack;
 import dev.hydracore.voice.tooling.LocalAws;
 import dev.hydracore.voice.tooling.LocalResources;
 import dev.hydracore.voice.tooling.ProjectPaths;
@@ -34,7 +35,7 @@ public final class LocalMain {
     private static final String USAGE = """
             usage:
               hydra local [--port 3000] [--public-url URL] [--parameter-overrides Name=Value ...] [--schedule-now]
-                          [--init-type snap-start|on-demand] [--raw-logs] [--no-fake-providers]
+                          [--init-type snap-start|on-demand] [--raw-logs] [--no-fake-providers] [--stack NAME]
               hydra invoke <FunctionLogicalId> [--event events/<module>.json | -] [--parameter-overrides Name=Value ...]
                           [--init-type snap-start|on-demand]
               hydra sam-env-vars              (prints the sam local --env-vars file; see README)
@@ -142,6 +143,8 @@ public final class LocalMain {
         String publicFlag = option(args, "--public-url", null);
         boolean scheduleNow = flag(args, "--schedule-now");
         boolean noFakes = flag(args, "--no-fake-providers");
+        // A deployed stack's table, key and secret instead of our own (AWS_ENDPOINT_URL's emulator, else AWS).
+        String stack = option(args, "--stack", null);
         Optional<InitType> initType = initType(args);
         // Function log lines readable on this terminal, or as CloudWatch receives them.
         LogDisplay.raw(flag(args, "--raw-logs"));
@@ -158,6 +161,15 @@ public final class LocalMain {
         }
         Path root = ProjectPaths.root();
         PrintStream out = System.out;
+        LocalAws deployed = null;
+        if (stack != null) {
+            try {
+                deployed = LocalAws.deployed();
+            } catch (IllegalStateException e) {
+                System.err.println("hydra: --stack " + stack + ": " + e.getMessage());
+                return 1;
+            }
+        }
         boolean fakeProviders = !noFakes && PROVIDER_PARAMETERS.stream().noneMatch(overrides::containsKey);
         // Prism reads its documents while the emulator starts.
         CompletableFuture<ProviderFakes> fakesStarting =
@@ -180,7 +192,7 @@ public final class LocalMain {
         String baseUrl = gateway.baseUrl();
         String publicUrl = publicUrl(publicFlag, baseUrl);
 
-        LocalAws aws = LocalAws.start();
+        LocalAws aws = deployed != null ? deployed : LocalAws.start();
         Holder<ProviderFakes> fakes = new Holder<>();
         CountDownLatch stopped = new CountDownLatch(1);
         Scheduler scheduler = new Scheduler(
@@ -208,7 +220,17 @@ public final class LocalMain {
                         },
                         "local-stop"));
 
-        LocalResources resources = new Bootstrap(template, aws.clients(), Bootstrap.stackName(), aws.region()).run();
+        LocalResources resources;
+        if (stack == null) {
+            resources = new Bootstrap(template, aws.clients(), Bootstrap.stackName(), aws.region()).run();
+        } else {
+            try {
+                resources = DeployedStack.read(template, aws, stack);
+            } catch (RuntimeException e) {
+                System.err.println("hydra: cannot run against stack " + stack + ": " + e.getMessage());
+                return 1;
+            }
+        }
         Map<String, String> parameters = parameters(publicUrl, overrides);
         DemoProviders demo = null;
         if (fakesStarting != null) {
@@ -241,20 +263,33 @@ public final class LocalMain {
             System.err.println("hydra: template.yaml: " + e.getMessage());
             return 1;
         }
-        Admin admin = new Admin(aws.clients(), resources.tableName(), resources.pepperSecretId(), Clock.systemUTC());
-        String tenant = admin.createTenant("Local demo").tenantId();
-        ApiKeys.NewKey key = admin.createKey(tenant);
-        String instance = UUID.randomUUID().toString();
-        admin.registerInstance(instance, tenant);
+        // A demo tenant, key and instance of our own; a deployed stack's table gets none (./hydra admin makes them).
+        String tenant = null;
+        ApiKeys.NewKey key = null;
+        String instance = null;
+        if (stack == null) {
+            Admin admin =
+                    new Admin(aws.clients(), resources.tableName(), resources.pepperSecretId(), Clock.systemUTC());
+            tenant = admin.createTenant("Local demo").tenantId();
+            key = admin.createKey(tenant);
+            instance = UUID.randomUUID().toString();
+            admin.registerInstance(instance, tenant);
+        }
         gateway.start();
         scheduler.start(schedules, resources.region(), resources.ref("AWS::AccountId"), scheduleNow);
 
-        ObjectNode ready = Json.object()
-                .put("base_url", baseUrl)
-                .put("aws_endpoint", aws.endpoint().toString())
-                .put("api_key", key.plaintext())
-                .put("tenant_id", tenant)
-                .put("instance_id", instance);
+        ObjectNode ready = Json.object().put("base_url", baseUrl);
+        if (aws.endpoint() != null) {
+            ready.put("aws_endpoint", aws.endpoint().toString());
+        }
+        if (stack == null) {
+            ready.put("api_key", key.plaintext()).put("tenant_id", tenant).put("instance_id", instance);
+        } else {
+            ready.put("stack", resources.stackName())
+                    .put("table", resources.tableName())
+                    .put("kms_key", resources.kmsKeyId())
+                    .put("pepper_secret", resources.pepperSecretId());
+        }
         if (demo != null) {
             ready.set("providers", demo.toJson(fakes.value));
         }
@@ -263,7 +298,7 @@ public final class LocalMain {
         help.append("\nHydraCore Voice is running locally: template.yaml's routes at ")
                 .append(baseUrl)
                 .append(", AWS at ")
-                .append(aws.endpoint())
+                .append(aws.endpoint() != null ? aws.endpoint() : "AWS (" + aws.region() + ")")
                 .append(aws.ownsEmulator() ? " (" + LocalAws.emulator() + ", stopped with us)" : "")
                 .append(".\nAPI docs (Swagger UI, local only) at ")
                 .append(baseUrl)
@@ -311,6 +346,27 @@ public final class LocalMain {
             help.append("Providers: not faked (")
                     .append(noFakes ? "--no-fake-providers" : "parameter overrides")
                     .append("); the functions call what the template parameters name.\n");
+        }
+        if (stack != null) {
+            help.append("Against stack ")
+                    .append(resources.stackName())
+                    .append("'s resources (nothing bootstrapped, no demo tenant): table ")
+                    .append(resources.tableName())
+                    .append(", KMS key ")
+                    .append(resources.kmsKeyId())
+                    .append(", pepper secret ")
+                    .append(resources.pepperSecretId())
+                    .append(
+                            ", its parameters. A tenant, key and instance of its own:\n  ./hydra admin tenant create NAME")
+                    .append(" --table ")
+                    .append(resources.tableName())
+                    .append(" --pepper-secret ")
+                    .append(resources.pepperSecretId())
+                    .append(" (then key create, instance register)\nStop with Ctrl-C.");
+            out.println(help);
+            out.flush();
+            stopped.await();
+            return 0;
         }
         help.append("Demo tenant ")
                 .append(tenant)

@@ -54,6 +54,33 @@ public final class LocalAws implements AutoCloseable {
         };
     }
 
+    /**
+     * The AWS a deployed stack lives in ({@code ./hydra local --stack}): the emulator AWS_ENDPOINT_URL
+     * names, else AWS itself with the usual settings (the SDK's default credentials: AWS_PROFILE,
+     * ~/.aws, environment; the region from AWS_REGION or AWS_DEFAULT_REGION). Never starts an
+     * emulator; {@link #endpoint()} is null for AWS itself.
+     */
+    public static LocalAws deployed() {
+        String external = System.getenv("AWS_ENDPOINT_URL");
+        if (external != null && !external.isBlank()) {
+            return new LocalAws(
+                    URI.create(external.trim()),
+                    System.getenv().getOrDefault("AWS_REGION", REGION),
+                    emulatorCredentials(),
+                    null);
+        }
+        String region = firstSetOrNull(System.getenv("AWS_REGION"), System.getenv("AWS_DEFAULT_REGION"));
+        if (region == null) {
+            throw new IllegalStateException("no region: set AWS_REGION (or AWS_ENDPOINT_URL for an emulator)");
+        }
+        return new LocalAws(
+                null,
+                region.trim(),
+                software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider.builder()
+                        .build(),
+                null);
+    }
+
     /** The emulator {@link #start()} runs when no AWS_ENDPOINT_URL is set: moto, ministack or localstack. */
     public static String emulator() {
         String mode = firstSet(System.getenv("HYDRA_TEST_AWS"), System.getenv("HYDRA_EMULATOR"), "moto")
@@ -76,6 +103,15 @@ public final class LocalAws implements AutoCloseable {
         throw new IllegalStateException("no default");
     }
 
+    private static String firstSetOrNull(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v;
+            }
+        }
+        return null;
+    }
+
     private static AwsCredentialsProvider testCredentials() {
         return StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
     }
@@ -94,6 +130,7 @@ public final class LocalAws implements AutoCloseable {
         return StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
     }
 
+    /** The emulator's endpoint; null for AWS itself ({@link #deployed()} without AWS_ENDPOINT_URL). */
     public URI endpoint() {
         return endpoint;
     }

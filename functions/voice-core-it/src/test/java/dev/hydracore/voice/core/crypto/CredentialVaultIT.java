@@ -12,8 +12,19 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.kms.KmsClient;
+import software.amazon.awssdk.services.kms.model.DataKeySpec;
+import software.amazon.awssdk.services.kms.model.DecryptResponse;
+import software.amazon.awssdk.services.kms.model.GenerateDataKeyResponse;
+import software.amazon.awssdk.services.kms.model.InvalidCiphertextException;
 
-/** Envelope encryption against the emulator's KMS: round trip, binding to the instance, no plaintext. */
+/**
+ * Envelope encryption against the emulator's KMS: round trip, binding to the instance, no plaintext;
+ * and KMS itself refusing a data key under another instance's encryption context (the one place that
+ * denial comes from: every instance's requests run under one role, which IAM allows with any
+ * instance_id; docs/deploy.md).
+ */
 class CredentialVaultIT {
     static final TestAws aws = TestAws.shared();
 
@@ -38,6 +49,28 @@ class CredentialVaultIT {
         CredentialVault.Sealed sealed = vault().seal(UUID.randomUUID().toString(), Map.of("api_key", "abc"));
         String other = UUID.randomUUID().toString();
         assertThrows(CredentialVault.UnreadableCredentialsException.class, () -> vault().open(other, sealed));
+    }
+
+    @Test
+    void kmsRefusesADataKeyUnderAnotherInstancesEncryptionContext() {
+        KmsClient kms = aws.clients().kms();
+        String a = UUID.randomUUID().toString();
+        String b = UUID.randomUUID().toString();
+        GenerateDataKeyResponse key =
+                kms.generateDataKey(r -> r.keyId(aws.resources().kmsKeyId())
+                        .keySpec(DataKeySpec.AES_256)
+                        .encryptionContext(Map.of("instance_id", a)));
+        SdkBytes blob = key.ciphertextBlob();
+        assertThrows(
+                InvalidCiphertextException.class,
+                () -> kms.decrypt(r -> r.ciphertextBlob(blob).encryptionContext(Map.of("instance_id", b))),
+                "instance B's context opens A's data key");
+        assertThrows(
+                InvalidCiphertextException.class,
+                () -> kms.decrypt(r -> r.ciphertextBlob(blob)),
+                "no context opens A's data key");
+        DecryptResponse opened = kms.decrypt(r -> r.ciphertextBlob(blob).encryptionContext(Map.of("instance_id", a)));
+        assertArrayEquals(key.plaintext().asByteArray(), opened.plaintext().asByteArray());
     }
 
     @Test
