@@ -20,19 +20,24 @@ import dev.hydracore.voice.testkit.TestAws.TestCaller;
 import dev.hydracore.voice.testkit.TestChannels;
 import dev.hydracore.voice.testkit.TestChannels.Channel;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The webhook's 503s (docs/retries.md), each scripted at the fault proxy: the event's deadline
  * ({@link RetryPolicy#WEBHOOK_EVENT_BUDGET}) ends a store loop that would otherwise outlast
- * Retell's 10 s. It answers 503 with Retry-After having counted nothing, and the provider's
- * redeliveries once the faults clear count the event exactly once.
+ * Retell's 10 s; lost races past the store's attempts; throttles past the SDK's. Each answers 503
+ * with Retry-After having counted nothing, and the provider's redeliveries once the faults clear
+ * count the event exactly once.
  */
 class WebhookRetryLaterIT {
     /** Every call held this long, so each re-decision (a transaction and its re-read) takes at least twice it. */
@@ -119,6 +124,57 @@ class WebhookRetryLaterIT {
                 "admitted: " + admitted.body());
         assertEquals(1, admissionItems(ch.instanceId()));
         assertEquals(1, counter(ch.instanceId()));
+    }
+
+    @Test
+    void lostRacesPastTheStoresAttemptsAre503AndTheRedeliveriesCountOnce() {
+        Channel ch = twilioChannel();
+        String sid = "CAraced" + UUID.randomUUID().toString().substring(0, 8);
+        ObjectNode ring = Deliveries.twilio(ch, "", twilioParams(sid, "+14155550100", "ringing", false));
+        ObjectNode end = Deliveries.twilio(ch, "", twilioParams(sid, "+14155550100", "completed", true));
+
+        proxy.atRandom(AwsProxy.TRANSACT_WRITE_ITEMS, Map.of(Fault.TRANSACTION_CONFLICT, 1.0));
+        assertUnavailable(webhook.respond(ring));
+        assertTrue(transactions() > 1, "the store re-decided before giving up: " + transactions());
+        assertEquals(0, counter(ch.instanceId()));
+        noFaultsLeft();
+        assertConnected(webhook.respond(ring));
+        assertConnected(webhook.respond(ring));
+        assertEquals(1, counter(ch.instanceId()), "counted once");
+
+        proxy.atRandom(AwsProxy.TRANSACT_WRITE_ITEMS, Map.of(Fault.TRANSACTION_CONFLICT, 1.0));
+        assertUnavailable(webhook.respond(end));
+        assertEquals(1, counter(ch.instanceId()), "the end not yet applied");
+        noFaultsLeft();
+        assertEquals(200, webhook.respond(end).status());
+        assertEquals(200, webhook.respond(end).status());
+        assertEquals(0, counter(ch.instanceId()), "ended once: not below zero");
+        assertEquals(1, callRecords(ch.instanceId()));
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = Fault.class,
+            names = {"PROVISIONED_THROUGHPUT_EXCEEDED", "THROTTLING"})
+    void throttlesPastTheSdksAttemptsAre503AndTheRedeliveriesCountOnce(Fault throttle) {
+        Channel ch = twilioChannel();
+        ObjectNode ring = ring(ch, "CAthrottled");
+        proxy.atRandom(AwsProxy.TRANSACT_WRITE_ITEMS, Map.of(throttle, 1.0));
+        assertUnavailable(webhook.respond(ring));
+        List<Optional<String>> tokens = proxy.seen().stream()
+                .filter(s -> s.operation().equals(AwsProxy.TRANSACT_WRITE_ITEMS))
+                .map(AwsProxy.Seen::token)
+                .toList();
+        assertEquals(RetryPolicy.WEBHOOK.attempts(), tokens.size(), "the SDK's attempts, then the 503");
+        assertEquals(1, tokens.stream().distinct().count(), "one transaction, retried with its token: " + tokens);
+        assertEquals(0, counter(ch.instanceId()));
+        assertEquals(0, callRecords(ch.instanceId()));
+
+        noFaultsLeft();
+        assertConnected(webhook.respond(ring));
+        assertConnected(webhook.respond(ring));
+        assertEquals(1, counter(ch.instanceId()), "counted once");
+        assertEquals(1, callRecords(ch.instanceId()));
     }
 
     private static void assertUnavailable(HttpResponse r) {
