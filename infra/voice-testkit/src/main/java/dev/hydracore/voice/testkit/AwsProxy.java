@@ -1,6 +1,7 @@
 package dev.hydracore.voice.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.hydracore.voice.core.Json;
@@ -26,6 +27,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -198,6 +200,7 @@ public final class AwsProxy implements AutoCloseable {
                         return; // forwarded and committed; the connection closes without the answer
                     }
                     case HOLD_PAST_TIMEOUT -> Thread.sleep(holdPastTimeoutMillis);
+                    case NEW_TOKEN -> body = withFreshToken(text).getBytes(StandardCharsets.UTF_8);
                     default -> {
                         answer(ex, fault.get().status, fault.get().body(text));
                         return;
@@ -275,6 +278,16 @@ public final class AwsProxy implements AutoCloseable {
         }
     }
 
+    /** The request with its ClientRequestToken (if any) replaced by a fresh one, everything else as sent. */
+    private static String withFreshToken(String body) {
+        JsonNode root = readTree(body);
+        if (!(root instanceof ObjectNode o) || !o.path("ClientRequestToken").isTextual()) {
+            return body;
+        }
+        o.put("ClientRequestToken", UUID.randomUUID().toString());
+        return o.toString();
+    }
+
     private static Optional<String> token(String body) {
         JsonNode t = readTree(body).path("ClientRequestToken");
         return t.isTextual() ? Optional.of(t.asText()) : Optional.empty();
@@ -301,6 +314,13 @@ public final class AwsProxy implements AutoCloseable {
         RESET_BEFORE_FORWARD(0, null),
         /** Held past the client's read timeout ({@link #holdPastTimeout}), then forwarded. */
         HOLD_PAST_TIMEOUT(0, null),
+        /**
+         * Forwarded with its {@code ClientRequestToken} replaced by a fresh one: the emulator executes
+         * it as a new request, as DynamoDB does a retry once the token's 10 minutes have passed (and moto
+         * every retry), where MiniStack would replay the first success. For a retry after
+         * {@link #DROP_ANSWER}: the retry meets our own committed write on either emulator.
+         */
+        NEW_TOKEN(0, null),
         /** TransactWriteItems cancelled: the last item (the counter, in our transactions) conflicted. */
         TRANSACTION_CONFLICT(400, "com.amazonaws.dynamodb.v20120810#TransactionCanceledException"),
         PROVISIONED_THROUGHPUT_EXCEEDED(400, "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"),
@@ -355,4 +375,5 @@ public final class AwsProxy implements AutoCloseable {
     public record Seen(String operation, Optional<String> token, Optional<Fault> fault) {}
 
     private record Scripted(Fault fault, Predicate<String> matches) {}
+
 }

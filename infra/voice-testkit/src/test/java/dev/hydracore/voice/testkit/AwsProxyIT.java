@@ -159,6 +159,33 @@ class AwsProxyIT {
     }
 
     @Test
+    void aRetryWithAFreshTokenIsExecutedAsANewRequestAndMeetsTheFirstAttemptsWrite() {
+        String a = UUID.randomUUID().toString();
+        String token = UUID.randomUUID().toString();
+        proxy.next(AwsProxy.TRANSACT_WRITE_ITEMS, Fault.DROP_ANSWER, Fault.NEW_TOKEN);
+        TransactWriteItem absent = TransactWriteItem.builder()
+                .put(Put.builder()
+                        .tableName(table)
+                        .item(key(a))
+                        .conditionExpression("attribute_not_exists(pk)")
+                        .build())
+                .build();
+        // Neither emulator replays the first success: the retry is a new request and fails its condition.
+        TransactionCanceledException e = assertThrows(
+                TransactionCanceledException.class,
+                () -> via(RetryPolicy.WEBHOOK)
+                        .transactWriteItems(r -> r.clientRequestToken(token).transactItems(absent)));
+        assertEquals(
+                List.of("ConditionalCheckFailed"),
+                e.cancellationReasons().stream().map(r -> r.code()).toList());
+        assertTrue(stored(a), "the first attempt committed");
+        assertEquals(
+                List.of(Optional.of(token), Optional.of(token)),
+                proxy.seen().stream().map(AwsProxy.Seen::token).toList(),
+                "recorded as the client sent them");
+    }
+
+    @Test
     void aCallHeldPastTheAttemptTimeoutTimesOutAndIsForwardedAfterwards() throws Exception {
         String id = UUID.randomUUID().toString();
         proxy.holdPastTimeout(Duration.ofMillis(800));
