@@ -201,6 +201,38 @@ class AwsProxyIT {
     }
 
     @Test
+    void aDealtPlanGivesEveryRunOfCallsExactlyItsFaults() {
+        DynamoDbClient once = via(RetryPolicy.NONE);
+        proxy.seed(7)
+                .dealt("DynamoDB_20120810.GetItem", 10, Map.of(Fault.THROTTLING, 3, Fault.INTERNAL_SERVER_ERROR, 1));
+        String id = UUID.randomUUID().toString();
+        for (int i = 0; i < 30; i++) {
+            try {
+                once.getItem(g -> g.tableName(table).key(key(id)));
+            } catch (DynamoDbException expected) {
+                // a dealt fault
+            }
+        }
+        List<Optional<Fault>> faults =
+                proxy.seen().stream().map(AwsProxy.Seen::fault).toList();
+        for (int run = 0; run < 3; run++) {
+            List<Optional<Fault>> cards = faults.subList(run * 10, run * 10 + 10);
+            assertEquals(
+                    3,
+                    cards.stream()
+                            .filter(f -> f.equals(Optional.of(Fault.THROTTLING)))
+                            .count(),
+                    "run " + run);
+            assertEquals(
+                    1,
+                    cards.stream()
+                            .filter(f -> f.equals(Optional.of(Fault.INTERNAL_SERVER_ERROR)))
+                            .count(),
+                    "run " + run);
+        }
+    }
+
+    @Test
     void theSameSeedDrawsTheSameFaults() {
         DynamoDbClient once = via(RetryPolicy.NONE);
         proxy.atRandom("DynamoDB_20120810.GetItem", Map.of(Fault.THROTTLING, 0.3, Fault.INTERNAL_SERVER_ERROR, 0.2));
