@@ -1,5 +1,6 @@
 package dev.hydracore.voice.endcall;
 
+import dev.hydracore.voice.core.Deadline;
 import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.auth.Authenticator;
@@ -15,7 +16,6 @@ import dev.hydracore.voice.core.http.ErrorDetail;
 import dev.hydracore.voice.core.http.HttpRequest;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.ValidationException;
-import dev.hydracore.voice.core.provider.Deadline;
 import dev.hydracore.voice.core.provider.ProviderException;
 import dev.hydracore.voice.core.provider.ProviderSession;
 import dev.hydracore.voice.core.provider.Providers;

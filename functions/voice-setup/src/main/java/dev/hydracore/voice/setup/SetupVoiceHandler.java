@@ -1,5 +1,6 @@
 package dev.hydracore.voice.setup;
 
+import dev.hydracore.voice.core.Deadline;
 import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
@@ -19,7 +20,6 @@ import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.http.Idempotency;
 import dev.hydracore.voice.core.http.JsonBody;
 import dev.hydracore.voice.core.http.ValidationException;
-import dev.hydracore.voice.core.provider.Deadline;
 import dev.hydracore.voice.core.provider.SetupWiring;
 import dev.hydracore.voice.core.store.ChannelRecord;
 import dev.hydracore.voice.core.store.ChannelStore;

@@ -1,5 +1,6 @@
 package dev.hydracore.voice.webhook;
 
+import dev.hydracore.voice.core.Deadline;
 import dev.hydracore.voice.core.Invocation;
 import dev.hydracore.voice.core.Invocation.WebhookOutcome;
 import dev.hydracore.voice.core.Log;
@@ -82,6 +83,9 @@ public final class VoiceWebhookHandler extends ApiHandler {
 
     @Override
     protected HttpResponse handle(HttpRequest request) {
+        // One budget for the event's store work: past it, 503 (Retry-After) rather than an answer Retell no longer
+        // waits for.
+        Deadline deadline = Deadline.in(RetryPolicy.WEBHOOK_EVENT_BUDGET);
         String instanceId = InstanceId.parse(request.pathParameter("instance_id"));
         JsonBody.requireWithinLimit(request, RequestLimits.MAX_WEBHOOK_BODY_BYTES);
         // Cheap checks first: without a well-formed, fresh signature header there is nothing to read
@@ -91,7 +95,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
         }
         ParsedWebhook parsed = ParsedWebhook.of(SignatureScheme.guess(request), request.body());
         CallTransitions.CallRead seen =
-                calls.read(instanceId, parsed.callId(), parsed.turnEventId(), parsed.admissionId());
+                calls.read(instanceId, parsed.callId(), parsed.turnEventId(), parsed.admissionId(), deadline);
         ChannelRecord channel = seen.channel().orElseThrow(ApiException::channelNotConfigured);
 
         SignatureScheme scheme = SignatureScheme.forChannel(channel.provider(), request)
@@ -108,7 +112,7 @@ public final class VoiceWebhookHandler extends ApiHandler {
         }
         WebhookEvent event = parsed.event();
         if (event.retellInbound()) {
-            return answerInbound(instanceId, channel);
+            return answerInbound(instanceId, channel, deadline);
         }
         // call_inbound names no call and, without an Inbound Call Agent on the number, no agent: only
         // the call's own events are held to the channel's agent.
@@ -122,10 +126,12 @@ public final class VoiceWebhookHandler extends ApiHandler {
             if (!Objects.equals(event.callId(), seen.callId())
                     || !Objects.equals(event.change().turnEventId(), seen.turnEventId())
                     || !Objects.equals(event.admissionId(), seen.admissionId())) {
-                seen = calls.read(instanceId, event.callId(), event.change().turnEventId(), event.admissionId());
+                seen = calls.read(
+                        instanceId, event.callId(), event.change().turnEventId(), event.admissionId(), deadline);
             }
-            // Too many lost races (ContentionException): ApiHandler answers 503 and the provider retries.
-            CallTransitions.Outcome outcome = calls.apply(seen, event.change(), event.incomingCall());
+            // Too many lost races (ContentionException) or the deadline passed (OutOfTimeException): ApiHandler
+            // answers 503 with Retry-After and the provider retries.
+            CallTransitions.Outcome outcome = calls.apply(seen, event.change(), event.incomingCall(), deadline);
             if (outcome == CallTransitions.Outcome.NO_CHANNEL) {
                 throw ApiException.channelNotConfigured();
             }
@@ -154,8 +160,8 @@ public final class VoiceWebhookHandler extends ApiHandler {
      * the call's events); at the limit, the answer names no agent, so Retell declines the call —
      * provided the number has no Inbound Call Agent of its own (see the README).
      */
-    private HttpResponse answerInbound(String instanceId, ChannelRecord channel) {
-        InboundAdmissions.Decision d = admissions.admit(instanceId, channel);
+    private HttpResponse answerInbound(String instanceId, ChannelRecord channel, Deadline deadline) {
+        InboundAdmissions.Decision d = admissions.admit(instanceId, channel, deadline);
         if (d.kind() == InboundAdmissions.Kind.NO_CHANNEL) {
             throw ApiException.channelNotConfigured();
         }

@@ -17,19 +17,21 @@ import dev.hydracore.voice.core.store.CallItems;
 import dev.hydracore.voice.core.store.InboundAdmissions;
 import dev.hydracore.voice.core.store.TableLayout;
 import dev.hydracore.voice.core.webhook.TwimlAnswer;
+import dev.hydracore.voice.sweeper.SweeperHandler;
 import dev.hydracore.voice.testkit.AwsProxy;
 import dev.hydracore.voice.testkit.AwsProxy.Fault;
 import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.testkit.TestAws.TestCaller;
 import dev.hydracore.voice.testkit.TestChannels;
 import dev.hydracore.voice.testkit.TestChannels.Channel;
+import dev.hydracore.voice.testkit.TestClock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Random;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,7 +43,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,11 +51,11 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 /**
  * The webhook invariant under DynamoDB's own failures: the concurrency test's shape (seeds × calls
  * × threads, every event delivered 1–3 times, shuffled) through the fault proxy, which loses the
- * answer of a fifth of the transactions after they committed and conflicts or throttles more than
- * a tenth, with admissions at a limit (Twilio rings and Retell call_inbound, all at once, more than
+ * answer of more than a fifth of the transactions after they committed and conflicts or throttles
+ * more than a tenth, with admissions at a limit (Twilio rings and Retell call_inbound, all at once, more than
  * the limit, on several channels per seed: each channel's last place is one race). Every 503 is redelivered, as Retell and Twilio retry. After quiescence:
- * {@code active_calls} equals the live records plus live admissions, and after the sweeper's
- * release the calls whose last event is not an end; every call has one record with the right
+ * {@code active_calls} equals the live records plus live admissions, and after a sweeper run
+ * ({@code SweeperHandler}'s sweep, its clock past the claim window) the calls whose last event is not an end; every call has one record with the right
  * state and turns; no call answered busy holds a place; no delivery was lost.
  */
 class WebhookChaosIT {
@@ -70,12 +71,20 @@ class WebhookChaosIT {
     /** A provider's redeliveries of one event before it gives up (Retell retries, Twilio's fallback): never reached here. */
     static final int MAX_DELIVERIES = 12;
 
-    static final Map<Fault, Double> TRANSACTION_FAULTS = Map.of(
-            Fault.DROP_ANSWER, 0.22,
-            Fault.TRANSACTION_CONFLICT, 0.07,
-            Fault.PROVISIONED_THROUGHPUT_EXCEEDED, 0.03,
-            Fault.THROTTLING, 0.02,
-            Fault.RESET_BEFORE_FORWARD, 0.02);
+    /**
+     * Dealt to every run of {@link #TRANSACTION_DECK} transactions: 28 % lost after commit, 16 %
+     * conflicted or throttled, 4 % reset. Dealt, not drawn, so every seed has at least 24 % and 13 %
+     * of its 120 or more transactions whatever the threads' timing: its ≥ 20 % and ≥ 10 % hold.
+     */
+    static final Map<Fault, Integer> TRANSACTION_FAULTS = Map.of(
+            Fault.DROP_ANSWER, 7,
+            Fault.TRANSACTION_CONFLICT, 2,
+            Fault.PROVISIONED_THROUGHPUT_EXCEEDED, 1,
+            Fault.THROTTLING, 1,
+            Fault.RESET_BEFORE_FORWARD, 1);
+
+    static final int TRANSACTION_DECK = 25;
+
     static final Map<Fault, Double> READ_FAULTS = Map.of(
             Fault.DROP_ANSWER, 0.04, Fault.PROVISIONED_THROUGHPUT_EXCEEDED, 0.03, Fault.INTERNAL_SERVER_ERROR, 0.02);
 
@@ -129,7 +138,7 @@ class WebhookChaosIT {
         }
         proxy.reset();
         proxy.clearFaults().seed(seed);
-        proxy.atRandom(AwsProxy.TRANSACT_WRITE_ITEMS, TRANSACTION_FAULTS);
+        proxy.dealt(AwsProxy.TRANSACT_WRITE_ITEMS, TRANSACTION_DECK, TRANSACTION_FAULTS);
         proxy.atRandom("DynamoDB_20120810.BatchGetItem", READ_FAULTS);
         proxy.atRandom("DynamoDB_20120810.GetItem", READ_FAULTS);
 
@@ -259,14 +268,18 @@ class WebhookChaosIT {
             }
         }
 
-        // The sweeper releases every unclaimed admission (never-connected calls, and those a redelivered
-        // call_inbound left behind): then the counter is the calls whose last event is not an end.
+        // The sweeper's own sweep, its clock past the claim window, releases every unclaimed admission
+        // (never-connected calls, and those a redelivered call_inbound left behind): then the counter is the
+        // calls whose last event is not an end.
         proxy.clearFaults();
-        InboundAdmissions admissions = aws.services().inboundAdmissions();
-        Set<String> mineOnly = every.stream().map(Channel::instanceId).collect(Collectors.toSet());
-        admissions.unclaimedBefore(Long.MAX_VALUE).stream()
-                .filter(k -> mineOnly.contains(k.instanceId()))
-                .forEach(admissions::release);
+        long unclaimed =
+                every.stream().mapToLong(ch -> liveAdmissions(ch.instanceId())).sum();
+        TestClock later =
+                new TestClock(Instant.now().plus(InboundAdmissions.CLAIM_WINDOW).plusSeconds(1));
+        SweeperHandler.Summary swept = new SweeperHandler(aws.services(aws.settings(), later)).sweep();
+        assertEquals(0, swept.contended(), "seed " + seed + ": " + swept);
+        // Other test classes' leftovers in the shared emulator are released too: at least this run's.
+        assertTrue(swept.admissionsReleased() >= unclaimed, "seed " + seed + ": " + unclaimed + " unclaimed, " + swept);
         for (Channel ch : every) {
             long open = calls.stream()
                     .filter(c -> !c.events().isEmpty() && c.instanceId().equals(ch.instanceId()) && !c.ends())
@@ -285,9 +298,9 @@ class WebhookChaosIT {
         long refused = faults.getOrDefault(Fault.TRANSACTION_CONFLICT.name(), 0L)
                 + faults.getOrDefault(Fault.PROVISIONED_THROUGHPUT_EXCEEDED.name(), 0L)
                 + faults.getOrDefault(Fault.THROTTLING.name(), 0L);
-        assertTrue(lost * 100 >= transactions * 15, "seed " + seed + ": lost answers were injected: " + faults);
+        assertTrue(lost * 100 >= transactions * 20, "seed " + seed + ": lost answers were injected: " + faults);
         assertTrue(
-                refused * 100 >= transactions * 8,
+                refused * 100 >= transactions * 10,
                 "seed " + seed + ": conflicts and throttles were injected: " + faults);
         for (Channel ch : every) {
             channels.teardown(ch.instanceId(), ch.generation());

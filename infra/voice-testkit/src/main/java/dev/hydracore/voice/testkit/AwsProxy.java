@@ -1,6 +1,7 @@
 package dev.hydracore.voice.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.hydracore.voice.core.Json;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.EnumMap;
 import java.util.List;
@@ -26,6 +28,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -35,8 +38,9 @@ import java.util.function.Predicate;
 /**
  * A loopback HTTP proxy between code under test and the emulator (moto or MiniStack), for faults
  * no emulator makes: counts AWS calls by {@code X-Amz-Target}, and per operation injects a
- * {@link Fault} — scripted ({@link #next}: the next matching calls, in order) or at random from a
- * seed ({@link #atRandom}: the same seed, the same sequence of decisions). It serves calls
+ * {@link Fault} — scripted ({@link #next}: the next matching calls, in order), at random from a
+ * seed ({@link #atRandom}: the same seed, the same sequence of decisions) or dealt in exact
+ * proportions ({@link #dealt}). It serves calls
  * concurrently, can hold each one before forwarding it, records how many were in flight at once,
  * and records every request it saw with its {@code ClientRequestToken} and the fault it got
  * ({@link #seen}). Everything not faulted reaches the emulator unchanged.
@@ -57,6 +61,7 @@ public final class AwsProxy implements AutoCloseable {
     private final Map<String, String> failWith = new ConcurrentHashMap<>();
     private final Map<String, Deque<Scripted>> scripts = new ConcurrentHashMap<>();
     private final Map<String, Map<Fault, Double>> chances = new ConcurrentHashMap<>();
+    private final Map<String, Deck> decks = new ConcurrentHashMap<>();
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
@@ -116,6 +121,29 @@ public final class AwsProxy implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Each run of {@code size} consecutive calls of {@code operation} gets exactly these faults
+     * ({@code counts}: how many of each), in an order shuffled by the generator {@link #seed}
+     * seeds: the proportions hold over every full run whatever the timing, so a test can assert
+     * them (with {@link #atRandom}, a seed fixes the draws but not which concurrent call gets each).
+     */
+    public AwsProxy dealt(String operation, int size, Map<Fault, Integer> counts) {
+        List<Fault> cards = new ArrayList<>(size);
+        counts.forEach((f, n) -> {
+            for (int i = 0; i < n; i++) {
+                cards.add(f);
+            }
+        });
+        if (cards.size() > size) {
+            throw new IllegalArgumentException("more faults than calls: " + counts + " in " + size);
+        }
+        while (cards.size() < size) {
+            cards.add(null);
+        }
+        decks.put(operation, new Deck(cards));
+        return this;
+    }
+
     /** Restarts the random plan's generator: with one thread calling, the same seed gives the same faults. */
     public synchronized AwsProxy seed(long seed) {
         this.random = new SplittableRandom(seed);
@@ -126,6 +154,7 @@ public final class AwsProxy implements AutoCloseable {
     public AwsProxy clearFaults() {
         scripts.clear();
         chances.clear();
+        decks.clear();
         failWith.clear();
         return this;
     }
@@ -198,6 +227,7 @@ public final class AwsProxy implements AutoCloseable {
                         return; // forwarded and committed; the connection closes without the answer
                     }
                     case HOLD_PAST_TIMEOUT -> Thread.sleep(holdPastTimeoutMillis);
+                    case NEW_TOKEN -> body = withFreshToken(text).getBytes(StandardCharsets.UTF_8);
                     default -> {
                         answer(ex, fault.get().status, fault.get().body(text));
                         return;
@@ -235,6 +265,10 @@ public final class AwsProxy implements AutoCloseable {
                     }
                 }
             }
+        }
+        Deck deck = decks.get(operation);
+        if (deck != null) {
+            return deck.deal();
         }
         Map<Fault, Double> plan = chances.get(operation);
         if (plan == null) {
@@ -275,6 +309,16 @@ public final class AwsProxy implements AutoCloseable {
         }
     }
 
+    /** The request with its ClientRequestToken (if any) replaced by a fresh one, everything else as sent. */
+    private static String withFreshToken(String body) {
+        JsonNode root = readTree(body);
+        if (!(root instanceof ObjectNode o) || !o.path("ClientRequestToken").isTextual()) {
+            return body;
+        }
+        o.put("ClientRequestToken", UUID.randomUUID().toString());
+        return o.toString();
+    }
+
     private static Optional<String> token(String body) {
         JsonNode t = readTree(body).path("ClientRequestToken");
         return t.isTextual() ? Optional.of(t.asText()) : Optional.empty();
@@ -301,6 +345,13 @@ public final class AwsProxy implements AutoCloseable {
         RESET_BEFORE_FORWARD(0, null),
         /** Held past the client's read timeout ({@link #holdPastTimeout}), then forwarded. */
         HOLD_PAST_TIMEOUT(0, null),
+        /**
+         * Forwarded with its {@code ClientRequestToken} replaced by a fresh one: the emulator executes
+         * it as a new request, as DynamoDB does a retry once the token's 10 minutes have passed (and moto
+         * every retry), where MiniStack would replay the first success. For a retry after
+         * {@link #DROP_ANSWER}: the retry meets our own committed write on either emulator.
+         */
+        NEW_TOKEN(0, null),
         /** TransactWriteItems cancelled: the last item (the counter, in our transactions) conflicted. */
         TRANSACTION_CONFLICT(400, "com.amazonaws.dynamodb.v20120810#TransactionCanceledException"),
         PROVISIONED_THROUGHPUT_EXCEEDED(400, "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"),
@@ -355,4 +406,27 @@ public final class AwsProxy implements AutoCloseable {
     public record Seen(String operation, Optional<String> token, Optional<Fault> fault) {}
 
     private record Scripted(Fault fault, Predicate<String> matches) {}
+
+    /** The cards of one {@link #dealt} plan (null: no fault), reshuffled whenever all have been dealt. */
+    private final class Deck {
+        private final List<Fault> cards;
+        private int next;
+
+        Deck(List<Fault> cards) {
+            this.cards = cards;
+            this.next = cards.size();
+        }
+
+        synchronized Optional<Fault> deal() {
+            if (next == cards.size()) {
+                synchronized (AwsProxy.this) {
+                    for (int i = cards.size() - 1; i > 0; i--) {
+                        Collections.swap(cards, i, random.nextInt(i + 1));
+                    }
+                }
+                next = 0;
+            }
+            return Optional.ofNullable(cards.get(next++));
+        }
+    }
 }

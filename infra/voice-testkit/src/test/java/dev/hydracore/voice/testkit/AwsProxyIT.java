@@ -159,6 +159,33 @@ class AwsProxyIT {
     }
 
     @Test
+    void aRetryWithAFreshTokenIsExecutedAsANewRequestAndMeetsTheFirstAttemptsWrite() {
+        String a = UUID.randomUUID().toString();
+        String token = UUID.randomUUID().toString();
+        proxy.next(AwsProxy.TRANSACT_WRITE_ITEMS, Fault.DROP_ANSWER, Fault.NEW_TOKEN);
+        TransactWriteItem absent = TransactWriteItem.builder()
+                .put(Put.builder()
+                        .tableName(table)
+                        .item(key(a))
+                        .conditionExpression("attribute_not_exists(pk)")
+                        .build())
+                .build();
+        // Neither emulator replays the first success: the retry is a new request and fails its condition.
+        TransactionCanceledException e = assertThrows(
+                TransactionCanceledException.class,
+                () -> via(RetryPolicy.WEBHOOK)
+                        .transactWriteItems(r -> r.clientRequestToken(token).transactItems(absent)));
+        assertEquals(
+                List.of("ConditionalCheckFailed"),
+                e.cancellationReasons().stream().map(r -> r.code()).toList());
+        assertTrue(stored(a), "the first attempt committed");
+        assertEquals(
+                List.of(Optional.of(token), Optional.of(token)),
+                proxy.seen().stream().map(AwsProxy.Seen::token).toList(),
+                "recorded as the client sent them");
+    }
+
+    @Test
     void aCallHeldPastTheAttemptTimeoutTimesOutAndIsForwardedAfterwards() throws Exception {
         String id = UUID.randomUUID().toString();
         proxy.holdPastTimeout(Duration.ofMillis(800));
@@ -171,6 +198,38 @@ class AwsProxyIT {
             Thread.sleep(50);
         }
         assertTrue(stored(id), "forwarded after the hold: committed after the caller gave up");
+    }
+
+    @Test
+    void aDealtPlanGivesEveryRunOfCallsExactlyItsFaults() {
+        DynamoDbClient once = via(RetryPolicy.NONE);
+        proxy.seed(7)
+                .dealt("DynamoDB_20120810.GetItem", 10, Map.of(Fault.THROTTLING, 3, Fault.INTERNAL_SERVER_ERROR, 1));
+        String id = UUID.randomUUID().toString();
+        for (int i = 0; i < 30; i++) {
+            try {
+                once.getItem(g -> g.tableName(table).key(key(id)));
+            } catch (DynamoDbException expected) {
+                // a dealt fault
+            }
+        }
+        List<Optional<Fault>> faults =
+                proxy.seen().stream().map(AwsProxy.Seen::fault).toList();
+        for (int run = 0; run < 3; run++) {
+            List<Optional<Fault>> cards = faults.subList(run * 10, run * 10 + 10);
+            assertEquals(
+                    3,
+                    cards.stream()
+                            .filter(f -> f.equals(Optional.of(Fault.THROTTLING)))
+                            .count(),
+                    "run " + run);
+            assertEquals(
+                    1,
+                    cards.stream()
+                            .filter(f -> f.equals(Optional.of(Fault.INTERNAL_SERVER_ERROR)))
+                            .count(),
+                    "run " + run);
+        }
     }
 
     @Test

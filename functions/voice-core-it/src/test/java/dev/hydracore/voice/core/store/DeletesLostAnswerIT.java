@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hydracore.voice.core.aws.AwsClients;
 import dev.hydracore.voice.core.aws.RetryPolicy;
+import dev.hydracore.voice.core.calls.CallRecord;
+import dev.hydracore.voice.core.calls.CallState;
 import dev.hydracore.voice.testkit.AwsProxy;
 import dev.hydracore.voice.testkit.AwsProxy.Fault;
 import dev.hydracore.voice.testkit.TestAws;
 import dev.hydracore.voice.testkit.TestChannels;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.UUID;
@@ -26,7 +29,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * The deletes whose answer is lost after commit ({@code DROP_ANSWER}) or that were never forwarded
  * ({@code RESET_BEFORE_FORWARD}): an unregistration is reported as done, not "not registered"; the
  * sweeper's release of an unclaimed admission is reported (and so tallied) once, the counter
- * taken down once, and the release leaves nothing behind.
+ * taken down once, and the release leaves nothing behind; the sweeper's removal of an orphaned
+ * call record is reported as removed, not as nothing done.
  */
 class DeletesLostAnswerIT {
     static TestAws aws;
@@ -102,6 +106,38 @@ class DeletesLostAnswerIT {
         assertTrue(item(TableLayout.admissionReleaseKey(iid, admission)).isEmpty(), "no receipt left");
         assertFalse(direct.release(key), "nothing left to release");
         assertEquals(0, counter(iid));
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = Fault.class,
+            names = {"DROP_ANSWER", "RESET_BEFORE_FORWARD"})
+    void anOrphanRemovalWhoseAnswerIsLostIsReportedAsRemoved(Fault fault) {
+        TestAws.TestCaller caller = aws.newCaller();
+        String iid = aws.registerInstance(caller);
+        long fiveHoursAgo = System.currentTimeMillis() - Duration.ofHours(5).toMillis();
+        // Left by an interrupted teardown: a generation the instance no longer has, counted nowhere.
+        CallRecord orphan = new CallRecord(
+                iid,
+                "call_orphan",
+                CallState.IN_PROGRESS,
+                fiveHoursAgo,
+                "+14155550153",
+                2,
+                "generation-gone",
+                3,
+                null,
+                fiveHoursAgo / 1000 + 4 * 3600 + 86_400);
+        aws.dynamo().putItem(p -> p.tableName(table).item(CallItems.toItem(orphan)));
+        SweepIndex sweep = new SweepIndex(
+                viaProxy, aws.settings(), new CallTransitions(viaProxy, aws.settings(), Clock.systemUTC()));
+        SweepIndex.CallKey key = new SweepIndex.CallKey(iid, "call_orphan");
+        long cutoff = System.currentTimeMillis() - Duration.ofHours(4).toMillis();
+
+        proxy.nextMatching(AwsProxy.DELETE_ITEM, body -> body.contains(iid), fault);
+        assertEquals(SweepIndex.SweepOutcome.ORPHAN_REMOVED, sweep.endOverdue(key, cutoff));
+        assertTrue(item(TableLayout.callKey(iid, "call_orphan")).isEmpty(), "the orphan is gone");
+        assertEquals(SweepIndex.SweepOutcome.NOTHING, sweep.endOverdue(key, cutoff), "nothing left to remove");
     }
 
     private static long counter(String iid) {

@@ -40,6 +40,13 @@ public record RetryPolicy(
             Duration.ofMillis(25),
             Duration.ofMillis(100),
             Duration.ofMillis(400));
+    /**
+     * One webhook event, every call and re-decision together (the webhook handler's {@code
+     * Deadline}): the store's loop starts no read or transaction past it, and caps each call's
+     * timeout to what is left, so the 503 comes by 7 s, 3 s before Retell gives up at 10 s (room for
+     * Lambda and the network), however many races are lost or calls are slow.
+     */
+    public static final Duration WEBHOOK_EVENT_BUDGET = Duration.ofSeconds(7);
     /** The management API (setup, teardown, status, calls): a client waiting on API Gateway's 30 s, a few calls each. */
     public static final RetryPolicy API = new RetryPolicy(
             3,

@@ -1,5 +1,6 @@
 package dev.hydracore.voice.core.provider;
 
+import dev.hydracore.voice.core.Deadline;
 import java.util.Map;
 
 /**

@@ -1,5 +1,6 @@
 package dev.hydracore.voice.core.provider;
 
+import dev.hydracore.voice.core.Deadline;
 import dev.hydracore.voice.core.http.ErrorDetail;
 import dev.hydracore.voice.core.http.ValidationException;
 import java.time.Duration;

@@ -2,6 +2,7 @@ package dev.hydracore.voice.core.provider;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hydracore.voice.core.Deadline;
 import dev.hydracore.voice.core.JsonStreams;
 import java.io.IOException;
 import java.net.URI;

@@ -1,5 +1,6 @@
 package dev.hydracore.voice.core.provider;
 
+import dev.hydracore.voice.core.Deadline;
 import dev.hydracore.voice.core.Log;
 import dev.hydracore.voice.core.channel.MergedSetup;
 import dev.hydracore.voice.core.channel.VoiceField;

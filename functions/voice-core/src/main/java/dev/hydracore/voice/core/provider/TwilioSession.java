@@ -1,6 +1,7 @@
 package dev.hydracore.voice.core.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hydracore.voice.core.Deadline;
 import dev.hydracore.voice.core.JsonStreams;
 import java.io.IOException;
 import java.net.URI;

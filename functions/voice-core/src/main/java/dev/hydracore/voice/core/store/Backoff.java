@@ -1,5 +1,7 @@
 package dev.hydracore.voice.core.store;
 
+import dev.hydracore.voice.core.Deadline;
+import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -22,11 +24,23 @@ record Backoff(long baseMillis, long capMillis, int maxAttempts) {
 
     /** Pauses after failed attempt {@code attempt}, or throws {@code giveUp} once it was the last one. */
     void pauseOrGiveUp(int attempt, RetryLaterException giveUp) {
+        pauseOrGiveUp(attempt, Deadline.none(), giveUp);
+    }
+
+    /**
+     * As {@link #pauseOrGiveUp(int, RetryLaterException)}, and throws {@link OutOfTimeException}
+     * when the deadline has passed or would pass during the pause: no attempt starts after it.
+     */
+    void pauseOrGiveUp(int attempt, Deadline deadline, RetryLaterException giveUp) {
         if (attempt >= maxAttempts) {
             throw giveUp;
         }
+        long pause = millis(attempt);
+        if (deadline.passed() || deadline.cap(Duration.ofMillis(pause)).toMillis() < pause) {
+            throw new OutOfTimeException();
+        }
         try {
-            Thread.sleep(millis(attempt));
+            Thread.sleep(pause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw giveUp;

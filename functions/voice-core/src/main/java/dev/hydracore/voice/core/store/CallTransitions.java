@@ -1,5 +1,6 @@
 package dev.hydracore.voice.core.store;
 
+import dev.hydracore.voice.core.Deadline;
 import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.calls.CallEvent;
 import dev.hydracore.voice.core.calls.CallLifecycle;
@@ -73,6 +74,11 @@ public final class CallTransitions {
 
     /** As {@link #read(String, String, String)}, and the call's admission item when the event names one. */
     public CallRead read(String instanceId, String callId, String turnEventId, String admissionId) {
+        return read(instanceId, callId, turnEventId, admissionId, Deadline.none());
+    }
+
+    /** As {@link #read(String, String, String, String)}, within {@code deadline} (see {@link #apply(CallRead, CallEvent, boolean, Deadline)}). */
+    public CallRead read(String instanceId, String callId, String turnEventId, String admissionId, Deadline deadline) {
         List<Map<String, AttributeValue>> keys = new ArrayList<>(4);
         keys.add(TableLayout.instanceKey(instanceId));
         if (callId != null) {
@@ -90,11 +96,12 @@ public final class CallTransitions {
         List<Map<String, AttributeValue>> found = new ArrayList<>(3);
         for (int attempt = 1; !pending.isEmpty(); attempt++) {
             Map<String, KeysAndAttributes> request = pending;
-            BatchGetItemResponse r = dynamo.batchGetItem(b -> b.requestItems(request));
+            BatchGetItemResponse r = dynamo.batchGetItem(
+                    b -> b.requestItems(request).overrideConfiguration(WithinDeadline.call(dynamo, deadline)));
             found.addAll(r.responses().getOrDefault(table, List.of()));
             pending = r.hasUnprocessedKeys() ? r.unprocessedKeys() : Map.of();
             if (!pending.isEmpty()) {
-                Backoff.CONTENTION.pauseOrGiveUp(attempt, new ContentionException());
+                Backoff.CONTENTION.pauseOrGiveUp(attempt, deadline, new ContentionException());
             }
         }
         Optional<InstanceRecord> instance = Optional.empty();
@@ -133,6 +140,16 @@ public final class CallTransitions {
      *               written and the outcome is {@link Outcome#REFUSED}
      */
     public Outcome apply(CallRead from, CallEvent event, boolean admits) {
+        return apply(from, event, admits, Deadline.none());
+    }
+
+    /**
+     * As {@link #apply(CallRead, CallEvent, boolean)}, within {@code deadline}: each read and
+     * transaction's call timeout is at most what is left, and no re-read or transaction starts
+     * once it has passed ({@link OutOfTimeException}). A transaction cut short either committed —
+     * a redelivery finds the call's state already there, a duplicate — or did not.
+     */
+    public Outcome apply(CallRead from, CallEvent event, boolean admits, Deadline deadline) {
         if (from.callId() == null) {
             throw new IllegalArgumentException("the read names no call");
         }
@@ -161,10 +178,10 @@ public final class CallTransitions {
             WriteToken token = WriteToken.fresh();
             ours.add(token.value());
             try {
-                write(s, generation, t.get(), limit, token);
+                write(s, generation, t.get(), limit, token, deadline);
                 return Outcome.APPLIED;
             } catch (TransactionCanceledException e) {
-                s = read(s.instanceId(), s.callId(), s.turnEventId(), s.admissionId());
+                s = read(s.instanceId(), s.callId(), s.turnEventId(), s.admissionId(), deadline);
                 if (s.callWriteToken().filter(ours::contains).isPresent()) {
                     // An attempt of ours committed and its answer was lost: the retry met our own write.
                     return Outcome.APPLIED;
@@ -179,7 +196,7 @@ public final class CallTransitions {
                 if (instanceConditionFailed(e) && atLimit(now.get())) {
                     return Outcome.REFUSED;
                 }
-                Backoff.CONTENTION.pauseOrGiveUp(attempt, new ContentionException());
+                Backoff.CONTENTION.pauseOrGiveUp(attempt, deadline, new ContentionException());
             }
         }
     }
@@ -191,7 +208,12 @@ public final class CallTransitions {
     }
 
     private void write(
-            CallRead s, String generation, CallLifecycle.Transition t, OptionalLong limit, WriteToken token) {
+            CallRead s,
+            String generation,
+            CallLifecycle.Transition t,
+            OptionalLong limit,
+            WriteToken token,
+            Deadline deadline) {
         CallRecord next = t.next();
         List<TransactWriteItem> items = new ArrayList<>(4);
         Put.Builder call = Put.builder().tableName(table);
@@ -267,7 +289,9 @@ public final class CallTransitions {
                             .build())
                     .build());
         }
-        dynamo.transactWriteItems(r -> r.transactItems(items).clientRequestToken(token.requestToken()));
+        dynamo.transactWriteItems(r -> r.transactItems(items)
+                .clientRequestToken(token.requestToken())
+                .overrideConfiguration(WithinDeadline.call(dynamo, deadline)));
     }
 
     private static boolean instanceConditionFailed(TransactionCanceledException e) {

@@ -1,5 +1,6 @@
 package dev.hydracore.voice.core.store;
 
+import dev.hydracore.voice.core.Deadline;
 import dev.hydracore.voice.core.Settings;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,6 +53,16 @@ public final class InboundAdmissions {
 
     /** Admits one inbound call on the channel {@code seen} read, or refuses it at the limit. */
     public Decision admit(String instanceId, ChannelRecord seen) {
+        return admit(instanceId, seen, Deadline.none());
+    }
+
+    /**
+     * As {@link #admit(String, ChannelRecord)}, within {@code deadline}: each call's timeout is at
+     * most what is left, and no re-read or transaction starts once it has passed
+     * ({@link OutOfTimeException}). An admission cut short that committed is one no answer named:
+     * the sweeper releases it after {@link #CLAIM_WINDOW}.
+     */
+    public Decision admit(String instanceId, ChannelRecord seen, Deadline deadline) {
         ChannelRecord channel = seen;
         for (int attempt = 1; ; attempt++) {
             if (channel.maxConcurrentCalls().isEmpty()) {
@@ -68,6 +79,7 @@ public final class InboundAdmissions {
             String generation = channel.generation();
             try {
                 dynamo.transactWriteItems(r -> r.clientRequestToken(id)
+                        .overrideConfiguration(WithinDeadline.call(dynamo, deadline))
                         .transactItems(
                                 TransactWriteItem.builder()
                                         .put(Put.builder()
@@ -95,11 +107,12 @@ public final class InboundAdmissions {
                                         .build()));
                 return Decision.admitted(id);
             } catch (TransactionCanceledException e) {
-                if (exists(TableLayout.admissionKey(instanceId, id))) {
+                if (exists(TableLayout.admissionKey(instanceId, id), deadline)) {
                     // Our admission committed and its answer was lost: the retry met our own write.
                     return Decision.admitted(id);
                 }
-                Optional<ChannelRecord> now = currentChannel(instanceId).filter(c -> generation.equals(c.generation()));
+                Optional<ChannelRecord> now =
+                        currentChannel(instanceId, deadline).filter(c -> generation.equals(c.generation()));
                 if (now.isEmpty()) {
                     return Decision.of(Kind.NO_CHANNEL);
                 }
@@ -107,7 +120,7 @@ public final class InboundAdmissions {
                     return Decision.of(Kind.REFUSED);
                 }
                 // A lost race with a call ending (or a limit raised): decide again on what is stored now.
-                Backoff.CONTENTION.pauseOrGiveUp(attempt, new CallTransitions.ContentionException());
+                Backoff.CONTENTION.pauseOrGiveUp(attempt, deadline, new CallTransitions.ContentionException());
                 channel = now.get();
             }
         }
@@ -225,17 +238,24 @@ public final class InboundAdmissions {
         }
     }
 
-    private boolean exists(Map<String, AttributeValue> key) {
-        Map<String, AttributeValue> item = dynamo.getItem(
-                        g -> g.tableName(table).key(key).consistentRead(true))
+    private boolean exists(Map<String, AttributeValue> key, Deadline deadline) {
+        Map<String, AttributeValue> item = dynamo.getItem(g -> g.tableName(table)
+                        .key(key)
+                        .consistentRead(true)
+                        .overrideConfiguration(WithinDeadline.call(dynamo, deadline)))
                 .item();
         return item != null && !item.isEmpty();
     }
 
     private Optional<ChannelRecord> currentChannel(String instanceId) {
+        return currentChannel(instanceId, Deadline.none());
+    }
+
+    private Optional<ChannelRecord> currentChannel(String instanceId, Deadline deadline) {
         Map<String, AttributeValue> item = dynamo.getItem(g -> g.tableName(table)
                         .key(TableLayout.instanceKey(instanceId))
-                        .consistentRead(true))
+                        .consistentRead(true)
+                        .overrideConfiguration(WithinDeadline.call(dynamo, deadline)))
                 .item();
         return item == null || item.isEmpty()
                 ? Optional.empty()

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 
@@ -73,7 +74,11 @@ public final class SweepIndex {
      * Ends a call that started before the cutoff through the same conditional transition as a
      * webhook's call end (so the counter follows, and concurrent sweeps or webhooks are safe). A
      * record whose generation is no longer the channel's is an orphan of an interrupted teardown,
-     * counted nowhere: it is deleted.
+     * counted nowhere: it is deleted, conditional on the version and generation read. A retry of
+     * that delete whose first attempt committed (its answer lost) fails the condition: a re-read
+     * that finds the record gone is {@link SweepOutcome#ORPHAN_REMOVED} (this run's delete, or a
+     * concurrent run's or the teardown's purge of the same orphan: it is gone either way), one
+     * found rewritten is {@link SweepOutcome#NOTHING}.
      */
     public SweepOutcome endOverdue(CallKey key, long cutoffMillis) {
         CallTransitions.CallRead s = transitions.read(key.instanceId(), key.callId(), null);
@@ -95,7 +100,11 @@ public final class SweepIndex {
                                 TableLayout.s(stored.get().generation()))));
                 return SweepOutcome.ORPHAN_REMOVED;
             } catch (ConditionalCheckFailedException e) {
-                return SweepOutcome.NOTHING;
+                Map<String, AttributeValue> now = dynamo.getItem(g -> g.tableName(table)
+                                .key(TableLayout.callKey(key.instanceId(), key.callId()))
+                                .consistentRead(true))
+                        .item();
+                return now == null || now.isEmpty() ? SweepOutcome.ORPHAN_REMOVED : SweepOutcome.NOTHING;
             }
         }
         return transitions.apply(s, CallEvent.state(CallState.ENDED, null)) == CallTransitions.Outcome.APPLIED

@@ -31,6 +31,18 @@ class RetryPolicyTest {
     }
 
     @Test
+    void aWebhookEventsBudgetBoundsItsStoreLoopAndEndsBeforeRetellGivesUp() {
+        Duration retell = Duration.ofSeconds(10);
+        // The calls the budget does not cap (the first read and a KMS decrypt, each within its call timeout)
+        // fit inside it, so the budget is what bounds the event, however many re-decisions the store makes.
+        assertTrue(RetryPolicy.WEBHOOK.callTimeout().multipliedBy(2).compareTo(RetryPolicy.WEBHOOK_EVENT_BUDGET) < 0);
+        // At least 2 s left for Lambda and the network before Retell's timeout.
+        assertTrue(RetryPolicy.WEBHOOK_EVENT_BUDGET.plusSeconds(2).compareTo(retell) <= 0);
+        // And one lost race plus its re-read at their slowest fits: the store can re-decide at least once.
+        assertTrue(RetryPolicy.WEBHOOK.callTimeout().multipliedBy(3).compareTo(RetryPolicy.WEBHOOK_EVENT_BUDGET) < 0);
+    }
+
+    @Test
     void theJdksSilentPostResendIsOffOnceClientsAreBuilt() {
         assertEquals("sun.net.http.retryPost", AwsClients.RETRY_POST_PROPERTY);
         new AwsClients("us-east-1", RetryPolicy.API);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hydracore.voice.core.Deadline;
 import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.http.ValidationException;
 import java.time.Duration;
