@@ -253,6 +253,71 @@ class ProviderCleanupIT {
     }
 
     @Test
+    void aSetupBeforeTheTeardownsCleanupKeepsTheTwilioNumbersOriginalValues() {
+        TestClock clock = new TestClock(Instant.now());
+        Services services = services(clock);
+        TwilioAccount account = fakes.twilio().addAccount(TwilioAccount.random());
+        TwilioNumber number = fakes.twilio()
+                .addNumber(TwilioNumber.of(account.sid(), e164())
+                        .withVoiceUrl(OLD_URL)
+                        .withStatusCallback(OLD_URL + "/status"));
+        String iid = aws.registerInstance(caller);
+        String body = pipecat(account, number.phoneNumber());
+        assertEquals(200, call(services, "POST", iid, body).status());
+        assertEquals(204, call(services, "DELETE", iid, null).status());
+        // Set up again at once: the number still holds our URL, the teardown's clean-up has not run.
+        assertEquals(200, call(services, "POST", iid, body).status());
+        SweeperHandler sweeper = new SweeperHandler(services(clock));
+        assertEquals(
+                new ProviderCleanup.Result(1, 0, 0, Map.of(Outcome.LEFT_ALONE, 1)),
+                run(sweeper),
+                "the number is the current channel's, and the original values are handed to it");
+        assertEquals(
+                services.settings().webhookUrl(iid),
+                fakes.twilio().number(number.sid()).orElseThrow().voiceUrl(),
+                "the current channel's wiring stays");
+
+        assertEquals(204, call(services, "DELETE", iid, null).status());
+        assertEquals(new ProviderCleanup.Result(1, 0, 0, Map.of(Outcome.RESTORED, 1)), run(sweeper));
+        TwilioNumber now = fakes.twilio().number(number.sid()).orElseThrow();
+        assertEquals(OLD_URL, now.voiceUrl());
+        assertEquals(OLD_URL + "/status", now.statusCallback());
+        assertEquals(List.of(), jobsOf(services, iid));
+    }
+
+    @Test
+    void aSetupBeforeTheTeardownsCleanupKeepsTheRetellObjectsOriginalValues() {
+        TestClock clock = new TestClock(Instant.now());
+        Services services = services(clock);
+        String key = fakes.retell().addApiKey();
+        RetellAgent agent = fakes.retell().addAgent(RetellAgent.random().withWebhookUrl(OLD_URL));
+        RetellAgent theirs = fakes.retell().addAgent(RetellAgent.random());
+        RetellNumber number = fakes.retell()
+                .addNumber(RetellNumber.of(e164())
+                        .withInboundAgent(theirs.agentId())
+                        .withInboundWebhookUrl(OLD_URL + "/inbound"));
+        String iid = aws.registerInstance(caller);
+        ObjectNode b = Json.object();
+        b.put("api_key", key);
+        b.put("agent_id", agent.agentId());
+        b.put("phone_number", number.phoneNumber());
+        assertEquals(200, call(services, "POST", iid, b.toString()).status());
+        assertEquals(204, call(services, "DELETE", iid, null).status());
+        assertEquals(200, call(services, "POST", iid, b.toString()).status());
+        SweeperHandler sweeper = new SweeperHandler(services(clock));
+        assertEquals(new ProviderCleanup.Result(1, 0, 0, Map.of(Outcome.LEFT_ALONE, 2)), run(sweeper));
+
+        assertEquals(204, call(services, "DELETE", iid, null).status());
+        assertEquals(new ProviderCleanup.Result(1, 0, 0, Map.of(Outcome.RESTORED, 2)), run(sweeper));
+        RetellNumber restored = fakes.retell().number(number.phoneNumber()).orElseThrow();
+        assertEquals(OLD_URL + "/inbound", restored.inboundWebhookUrl());
+        assertEquals(List.of(new RetellAgentWeight(theirs.agentId(), 1.0)), restored.inboundAgents());
+        assertEquals(
+                OLD_URL, fakes.retell().agent(agent.agentId()).orElseThrow().webhookUrl());
+        assertEquals(List.of(), jobsOf(services, iid));
+    }
+
+    @Test
     void aCleanupThatCannotFinishGivesUpAfter24HoursAndDeletesItsCredentials() {
         TestClock clock = new TestClock(Instant.now());
         Services services = services(clock);
