@@ -131,7 +131,8 @@ public final class Services {
     }
 
     public ProviderCleanup providerCleanup() {
-        return new ProviderCleanup(cleanupJobs(), instances(), activeCalls(), this::vault, providers(), clock);
+        return new ProviderCleanup(
+                cleanupJobs(), instances(), channels(), activeCalls(), this::vault, providers(), clock);
     }
 
     public Tenancy tenancy() {

@@ -9,6 +9,7 @@ import dev.hydracore.voice.core.Json;
 import dev.hydracore.voice.core.Metrics;
 import dev.hydracore.voice.core.Services;
 import dev.hydracore.voice.core.Settings;
+import dev.hydracore.voice.core.aws.RetryPolicy;
 import dev.hydracore.voice.core.calls.CallEvent;
 import dev.hydracore.voice.core.calls.CallState;
 import dev.hydracore.voice.core.http.HttpResponse;
@@ -28,6 +29,7 @@ import dev.hydracore.voice.fakes.TwilioCall;
 import dev.hydracore.voice.fakes.TwilioNumber;
 import dev.hydracore.voice.setup.SetupVoiceHandler;
 import dev.hydracore.voice.teardown.TeardownVoiceHandler;
+import dev.hydracore.voice.testkit.AwsProxy;
 import dev.hydracore.voice.testkit.AwsRequestRecorder;
 import dev.hydracore.voice.testkit.LogLines;
 import dev.hydracore.voice.testkit.TestAws;
@@ -39,10 +41,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /**
  * Teardown's provider clean-up, end to end on the emulator and the Prism-fronted fakes: a real
@@ -250,6 +254,148 @@ class ProviderCleanupIT {
         assertEquals(new ProviderCleanup.Result(1, 0, 0, Map.of(Outcome.HUNG_UP, 1)), run(sweeper));
         assertTrue(!fakes.retell().call(live.callId()).orElseThrow().isLive());
         assertEquals(List.of(), jobsOf(services, iid));
+    }
+
+    @Test
+    void aSetupBeforeTheTeardownsCleanupKeepsTheTwilioNumbersOriginalValues() {
+        TestClock clock = new TestClock(Instant.now());
+        Services services = services(clock);
+        TwilioAccount account = fakes.twilio().addAccount(TwilioAccount.random());
+        TwilioNumber number = fakes.twilio()
+                .addNumber(TwilioNumber.of(account.sid(), e164())
+                        .withVoiceUrl(OLD_URL)
+                        .withStatusCallback(OLD_URL + "/status"));
+        String iid = aws.registerInstance(caller);
+        String body = pipecat(account, number.phoneNumber());
+        assertEquals(200, call(services, "POST", iid, body).status());
+        assertEquals(204, call(services, "DELETE", iid, null).status());
+        // Set up again at once: the number still holds our URL, the teardown's clean-up has not run.
+        assertEquals(200, call(services, "POST", iid, body).status());
+        SweeperHandler sweeper = new SweeperHandler(services(clock));
+        assertEquals(
+                new ProviderCleanup.Result(1, 0, 0, Map.of(Outcome.LEFT_ALONE, 1)),
+                run(sweeper),
+                "the number is the current channel's, and the original values are handed to it");
+        assertEquals(
+                services.settings().webhookUrl(iid),
+                fakes.twilio().number(number.sid()).orElseThrow().voiceUrl(),
+                "the current channel's wiring stays");
+
+        assertEquals(204, call(services, "DELETE", iid, null).status());
+        assertEquals(new ProviderCleanup.Result(1, 0, 0, Map.of(Outcome.RESTORED, 1)), run(sweeper));
+        TwilioNumber now = fakes.twilio().number(number.sid()).orElseThrow();
+        assertEquals(OLD_URL, now.voiceUrl());
+        assertEquals(OLD_URL + "/status", now.statusCallback());
+        assertEquals(List.of(), jobsOf(services, iid));
+    }
+
+    @Test
+    void aSetupBeforeTheTeardownsCleanupKeepsTheRetellObjectsOriginalValues() {
+        TestClock clock = new TestClock(Instant.now());
+        Services services = services(clock);
+        String key = fakes.retell().addApiKey();
+        RetellAgent agent = fakes.retell().addAgent(RetellAgent.random().withWebhookUrl(OLD_URL));
+        RetellAgent theirs = fakes.retell().addAgent(RetellAgent.random());
+        RetellNumber number = fakes.retell()
+                .addNumber(RetellNumber.of(e164())
+                        .withInboundAgent(theirs.agentId())
+                        .withInboundWebhookUrl(OLD_URL + "/inbound"));
+        String iid = aws.registerInstance(caller);
+        ObjectNode b = Json.object();
+        b.put("api_key", key);
+        b.put("agent_id", agent.agentId());
+        b.put("phone_number", number.phoneNumber());
+        assertEquals(200, call(services, "POST", iid, b.toString()).status());
+        assertEquals(204, call(services, "DELETE", iid, null).status());
+        assertEquals(200, call(services, "POST", iid, b.toString()).status());
+        SweeperHandler sweeper = new SweeperHandler(services(clock));
+        assertEquals(new ProviderCleanup.Result(1, 0, 0, Map.of(Outcome.LEFT_ALONE, 2)), run(sweeper));
+
+        assertEquals(204, call(services, "DELETE", iid, null).status());
+        assertEquals(new ProviderCleanup.Result(1, 0, 0, Map.of(Outcome.RESTORED, 2)), run(sweeper));
+        RetellNumber restored = fakes.retell().number(number.phoneNumber()).orElseThrow();
+        assertEquals(OLD_URL + "/inbound", restored.inboundWebhookUrl());
+        assertEquals(List.of(new RetellAgentWeight(theirs.agentId(), 1.0)), restored.inboundAgents());
+        assertEquals(
+                OLD_URL, fakes.retell().agent(agent.agentId()).orElseThrow().webhookUrl());
+        assertEquals(List.of(), jobsOf(services, iid));
+    }
+
+    @Test
+    void aHandOverThatMeetsATeardownAndSetupOfTheChannelIsTriedAgainOnTheChannelThere() {
+        TestClock clock = new TestClock(Instant.now());
+        Services services = services(clock);
+        TwilioAccount account = fakes.twilio().addAccount(TwilioAccount.random());
+        TwilioNumber number = fakes.twilio()
+                .addNumber(TwilioNumber.of(account.sid(), e164())
+                        .withVoiceUrl(OLD_URL)
+                        .withStatusCallback(OLD_URL));
+        String iid = aws.registerInstance(caller);
+        String body = pipecat(account, number.phoneNumber());
+        assertEquals(200, call(services, "POST", iid, body).status());
+        assertEquals(204, call(services, "DELETE", iid, null).status());
+        assertEquals(200, call(services, "POST", iid, body).status());
+        // Just before the clean-up's hand-over is written, the channel is torn down and set up again.
+        AtomicBoolean raced = new AtomicBoolean();
+        Services racing = aws.services(services.settings(), (op, request, proceed) -> {
+            if (op.equals("updateItem")
+                    && request instanceof UpdateItemRequest u
+                    && u.key().equals(TableLayout.instanceKey(iid))
+                    && u.updateExpression().contains(":wiring")
+                    && raced.compareAndSet(false, true)) {
+                assertEquals(204, call(services, "DELETE", iid, null).status());
+                assertEquals(200, call(services, "POST", iid, body).status());
+            }
+            return proceed.call();
+        });
+        SweeperHandler sweeper = new SweeperHandler(racing);
+        assertEquals(new ProviderCleanup.Result(0, 1, 0), run(sweeper), "the hand-over is refused: tried again");
+        assertTrue(raced.get());
+        // The second teardown's job finds the number the current channel's and nothing to hand over.
+        assertEquals(new ProviderCleanup.Result(1, 0, 0, Map.of(Outcome.LEFT_ALONE, 1)), run(sweeper));
+        // Past the refused attempt's backoff (that run's clock was the real one).
+        clock.advance(Duration.ofMinutes(3));
+        SweeperHandler later = new SweeperHandler(services(clock));
+        assertEquals(new ProviderCleanup.Result(1, 0, 0, Map.of(Outcome.LEFT_ALONE, 1)), run(later));
+
+        assertEquals(204, call(services, "DELETE", iid, null).status());
+        assertEquals(new ProviderCleanup.Result(1, 0, 0, Map.of(Outcome.RESTORED, 1)), run(later));
+        TwilioNumber now = fakes.twilio().number(number.sid()).orElseThrow();
+        assertEquals(OLD_URL, now.voiceUrl());
+        assertEquals(OLD_URL, now.statusCallback());
+        assertEquals(List.of(), jobsOf(services, iid));
+    }
+
+    @Test
+    void aHandOverWhoseAnswerIsLostCountsAsDone() throws Exception {
+        TestClock clock = new TestClock(Instant.now());
+        Services services = services(clock);
+        TwilioAccount account = fakes.twilio().addAccount(TwilioAccount.random());
+        TwilioNumber number = fakes.twilio()
+                .addNumber(TwilioNumber.of(account.sid(), e164())
+                        .withVoiceUrl(OLD_URL)
+                        .withStatusCallback(OLD_URL));
+        String iid = aws.registerInstance(caller);
+        String body = pipecat(account, number.phoneNumber());
+        assertEquals(200, call(services, "POST", iid, body).status());
+        assertEquals(204, call(services, "DELETE", iid, null).status());
+        assertEquals(200, call(services, "POST", iid, body).status());
+        try (AwsProxy proxy = new AwsProxy(aws.aws().endpoint())) {
+            proxy.nextMatching(
+                    AwsProxy.UPDATE_ITEM, b -> b.contains(iid) && b.contains(":wiring"), AwsProxy.Fault.DROP_ANSWER);
+            SweeperHandler sweeper =
+                    new SweeperHandler(aws.servicesVia(proxy.endpoint(), services.settings(), RetryPolicy.SWEEPER));
+            assertEquals(
+                    new ProviderCleanup.Result(1, 0, 0, Map.of(Outcome.LEFT_ALONE, 1)),
+                    run(sweeper),
+                    "the retry finds its own write");
+            assertTrue(proxy.seen().stream().anyMatch(x -> x.fault().isPresent()), "the answer was dropped");
+        }
+        assertEquals(204, call(services, "DELETE", iid, null).status());
+        assertEquals(
+                new ProviderCleanup.Result(1, 0, 0, Map.of(Outcome.RESTORED, 1)),
+                run(new SweeperHandler(services(clock))));
+        assertEquals(OLD_URL, fakes.twilio().number(number.sid()).orElseThrow().voiceUrl());
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.hydracore.voice.core.channel.VoiceProvider;
 import dev.hydracore.voice.core.crypto.CredentialVault;
 import dev.hydracore.voice.core.store.ActiveCallsIndex;
 import dev.hydracore.voice.core.store.ChannelRecord;
+import dev.hydracore.voice.core.store.ChannelStore;
 import dev.hydracore.voice.core.store.CleanupJobs;
 import dev.hydracore.voice.core.store.InstanceRecord;
 import dev.hydracore.voice.core.store.InstanceStore;
@@ -15,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,7 +37,13 @@ import java.util.stream.Collectors;
  * <p>A teardown's job acts only once its channel generation is gone: a job left by a teardown
  * whose removal failed finds the channel still there, waits, and is dropped after
  * {@link #ORPHAN_AFTER}. An object that the instance's current channel (set up again since) has
- * wired itself is left to that channel.
+ * wired itself is left to that channel. A setup that came before the job ran found the object still
+ * holding our values and stored those as its previous ones: where the channel's previous value of
+ * a field is the value this job was to take away, the job hands its own previous value over to
+ * the channel ({@link ChannelStore#replaceWiring}, conditional on the channel's generation and
+ * wiring as read) before it lets the object go, so the next teardown gives the object back what it
+ * had before our first setup. A hand-over that meets a concurrent change keeps the object in the
+ * job, and the next attempt decides again on what is stored then.
  */
 public final class ProviderCleanup {
     /** The pause after a first failed attempt; doubled after each, at most {@link #MAX_PAUSE}. */
@@ -57,6 +65,7 @@ public final class ProviderCleanup {
 
     private final CleanupJobs jobs;
     private final InstanceStore instances;
+    private final ChannelStore channels;
     private final ActiveCallsIndex activeCalls;
     /** Built on first use: a run with no job due needs no KMS key. */
     private final Supplier<CredentialVault> vault;
@@ -67,12 +76,14 @@ public final class ProviderCleanup {
     public ProviderCleanup(
             CleanupJobs jobs,
             InstanceStore instances,
+            ChannelStore channels,
             ActiveCallsIndex activeCalls,
             Supplier<CredentialVault> vault,
             Providers providers,
             Clock clock) {
         this.jobs = jobs;
         this.instances = instances;
+        this.channels = channels;
         this.activeCalls = activeCalls;
         this.vault = vault;
         this.providers = providers;
@@ -147,53 +158,78 @@ public final class ProviderCleanup {
                     job.jobId());
             return new Result(1, 0, 0);
         }
-        List<Wiring.Wired> wiredNow =
-                current.map(c -> Wiring.fromJson(c.wiring()).objects()).orElse(List.of());
+        Wiring wiredNow = current.map(c -> Wiring.fromJson(c.wiring())).orElse(Wiring.NONE);
+        Wiring handedOver = wiredNow;
         Map<Outcome, Integer> outcomes = new EnumMap<>(Outcome.class);
         List<Wiring.Wired> restore = new ArrayList<>();
+        List<Wiring.Wired> handing = new ArrayList<>();
         List<String> calls = new ArrayList<>(job.calls());
         for (Wiring.Wired w : job.restore()) {
-            boolean rewired = wiredNow.stream().anyMatch(c -> c.kind() == w.kind() && c.id().equals(w.id()));
-            if (rewired) {
+            boolean rewired = wiredNow.objects().stream().anyMatch(c -> c.kind() == w.kind() && c.id().equals(w.id()));
+            if (!rewired) {
+                restore.add(w);
+                continue;
+            }
+            Wiring next = handOver(handedOver, w);
+            if (next.equals(handedOver)) {
                 outcomes.merge(Outcome.LEFT_ALONE, 1, Integer::sum);
                 Log.info("provider cleanup: object wired again by the current channel, left to it", fields(job, w));
             } else {
-                restore.add(w);
+                handedOver = next;
+                handing.add(w);
             }
         }
-        if (restore.isEmpty() && calls.isEmpty()) {
+        // Objects whose previous values could not be handed over yet: kept, not restored.
+        List<Wiring.Wired> kept = new ArrayList<>();
+        if (!handing.isEmpty()) {
+            if (handOverStored(job, current.orElseThrow(), handedOver)) {
+                for (Wiring.Wired w : handing) {
+                    outcomes.merge(Outcome.LEFT_ALONE, 1, Integer::sum);
+                    Log.info(
+                            "provider cleanup: object wired again by the current channel, left to it with the"
+                                    + " previous values handed over",
+                            fields(job, w));
+                }
+            } else {
+                kept.addAll(handing);
+            }
+        }
+        if (restore.isEmpty() && calls.isEmpty() && kept.isEmpty()) {
             jobs.finish(job);
             Log.info(
                     "provider cleanup finished: nothing to do", "instance_id", job.instanceId(), "job_id", job.jobId());
             return new Result(1, 0, 0, outcomes);
         }
-        try {
-            Map<String, String> credentials = vault.get().open(job.instanceId(), job.sealed());
-            VoiceProvider provider = VoiceProvider.fromWire(job.provider()).orElseThrow();
-            ProviderSession session = providers.open(provider, job.twilioAccountSid(), credentials);
-            restore.removeIf(w -> restored(session, job, w, run, outcomes));
-            calls.removeIf(c -> hungUp(session, job, c, run, outcomes));
-        } catch (CredentialVault.UnreadableCredentialsException e) {
-            jobs.finish(job);
-            Log.error(
-                    "provider cleanup gave up: credentials unreadable",
-                    "instance_id",
-                    job.instanceId(),
-                    "job_id",
-                    job.jobId());
-            return new Result(0, 0, 1, outcomes);
-        } catch (RuntimeException e) {
-            // KMS or DynamoDB failed: the job stays as it is and is tried again.
-            Log.warn(
-                    "provider cleanup interrupted",
-                    "instance_id",
-                    job.instanceId(),
-                    "job_id",
-                    job.jobId(),
-                    "exception",
-                    e.getClass().getSimpleName());
+        // Only hand-overs left (kept for the next attempt): no credentials needed now.
+        if (!restore.isEmpty() || !calls.isEmpty()) {
+            try {
+                Map<String, String> credentials = vault.get().open(job.instanceId(), job.sealed());
+                VoiceProvider provider = VoiceProvider.fromWire(job.provider()).orElseThrow();
+                ProviderSession session = providers.open(provider, job.twilioAccountSid(), credentials);
+                restore.removeIf(w -> restored(session, job, w, run, outcomes));
+                calls.removeIf(c -> hungUp(session, job, c, run, outcomes));
+            } catch (CredentialVault.UnreadableCredentialsException e) {
+                jobs.finish(job);
+                Log.error(
+                        "provider cleanup gave up: credentials unreadable",
+                        "instance_id",
+                        job.instanceId(),
+                        "job_id",
+                        job.jobId());
+                return new Result(0, 0, 1, outcomes);
+            } catch (RuntimeException e) {
+                // KMS or DynamoDB failed: the job stays as it is and is tried again.
+                Log.warn(
+                        "provider cleanup interrupted",
+                        "instance_id",
+                        job.instanceId(),
+                        "job_id",
+                        job.jobId(),
+                        "exception",
+                        e.getClass().getSimpleName());
+            }
         }
-        if (restore.isEmpty() && calls.isEmpty()) {
+        if (restore.isEmpty() && calls.isEmpty() && kept.isEmpty()) {
             jobs.finish(job);
             Log.info(
                     "provider cleanup finished",
@@ -215,11 +251,12 @@ public final class ProviderCleanup {
                     "job_id",
                     job.jobId(),
                     "objects_left",
-                    Integer.toString(restore.size()),
+                    Integer.toString(restore.size() + kept.size()),
                     "calls_left",
                     Integer.toString(calls.size()));
             return new Result(0, 0, 1, outcomes);
         }
+        restore.addAll(kept);
         jobs.progress(job, restore, calls, Math.min(now + pause(job.attempts()).toMillis(), giveUpAt));
         return new Result(0, 1, 0, outcomes);
     }
@@ -237,6 +274,58 @@ public final class ProviderCleanup {
     static Duration pause(int attempts) {
         long minutes = FIRST_PAUSE.toMinutes() << Math.min(attempts, 10);
         return minutes >= MAX_PAUSE.toMinutes() ? MAX_PAUSE : Duration.ofMinutes(minutes);
+    }
+
+    /**
+     * {@code wiring} with {@code job}'s previous values handed over to the channel's own record of
+     * the same object, field by field, where the channel's previous value is the one the job set
+     * (a setup before the job ran found it still there); {@code wiring} itself when no field is.
+     */
+    static Wiring handOver(Wiring wiring, Wiring.Wired job) {
+        List<Wiring.Wired> objects = new ArrayList<>();
+        boolean changed = false;
+        for (Wiring.Wired c : wiring.objects()) {
+            if (c.kind() != job.kind() || !c.id().equals(job.id())) {
+                objects.add(c);
+                continue;
+            }
+            Map<String, String> previous = new LinkedHashMap<>(c.previous());
+            for (Map.Entry<String, String> f : c.previous().entrySet()) {
+                String set = job.ours().get(f.getKey());
+                String before = job.previous().get(f.getKey());
+                if (set != null && before != null && set.equals(f.getValue()) && !before.equals(f.getValue())) {
+                    previous.put(f.getKey(), before);
+                    changed = true;
+                }
+            }
+            objects.add(new Wiring.Wired(c.kind(), c.name(), c.id(), c.account(), previous, c.ours()));
+        }
+        return changed ? new Wiring(wiring.enabled(), objects) : wiring;
+    }
+
+    /** Stores {@code wiring} as the channel's, if the channel and its wiring are still as read. */
+    private boolean handOverStored(CleanupJobs.Job job, ChannelRecord channel, Wiring wiring) {
+        try {
+            if (channels.replaceWiring(job.instanceId(), channel.generation(), channel.wiring(), wiring.toJson())) {
+                return true;
+            }
+            Log.warn(
+                    "provider cleanup: hand-over met a concurrent change of the channel, will retry",
+                    "instance_id",
+                    job.instanceId(),
+                    "job_id",
+                    job.jobId());
+        } catch (RuntimeException e) {
+            Log.warn(
+                    "provider cleanup: hand-over failed, will retry",
+                    "instance_id",
+                    job.instanceId(),
+                    "job_id",
+                    job.jobId(),
+                    "exception",
+                    e.getClass().getSimpleName());
+        }
+        return false;
     }
 
     private static boolean restored(

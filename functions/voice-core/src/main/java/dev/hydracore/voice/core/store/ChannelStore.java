@@ -208,6 +208,44 @@ public final class ChannelStore {
         }
     }
 
+    /**
+     * Replaces the channel's stored provider wiring by {@code wiring} (provider.Wiring's JSON), if
+     * the channel is still of {@code generation} and its wiring still exactly {@code read}: one
+     * conditional UpdateItem. False when either changed since (a re-setup or a teardown came
+     * first: the caller decides again on what is stored then); a retry whose first attempt
+     * committed (its answer lost) finds its own token there and is true.
+     */
+    public boolean replaceWiring(String instanceId, String generation, String read, String wiring) {
+        WriteToken token = WriteToken.fresh();
+        Map<String, String> names = Map.of(
+                "#gen", TableLayout.GENERATION, "#wiring", TableLayout.PROVIDER_WIRING, "#token", WriteToken.ATTRIBUTE);
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(
+                ":gen",
+                TableLayout.s(generation),
+                ":wiring",
+                TableLayout.s(wiring),
+                ":token",
+                TableLayout.s(token.value())));
+        String condition;
+        if (read == null || read.isEmpty()) {
+            condition = "attribute_exists(pk) AND #gen = :gen AND attribute_not_exists(#wiring)";
+        } else {
+            values.put(":read", TableLayout.s(read));
+            condition = "attribute_exists(pk) AND #gen = :gen AND #wiring = :read";
+        }
+        try {
+            dynamo.updateItem(u -> u.tableName(table)
+                    .key(TableLayout.instanceKey(instanceId))
+                    .updateExpression("SET #wiring = :wiring, #token = :token")
+                    .conditionExpression(condition)
+                    .expressionAttributeNames(names)
+                    .expressionAttributeValues(values));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return token.wrote(stored(instanceId));
+        }
+    }
+
     /** The instance item as stored now (strongly consistent), or null when there is none. */
     private Map<String, AttributeValue> stored(String instanceId) {
         Map<String, AttributeValue> item = dynamo.getItem(g -> g.tableName(table)
