@@ -12,14 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hydracore.voice.core.Json;
-import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.store.TableLayout;
 import dev.hydracore.voice.testkit.AwsProxy;
 import dev.hydracore.voice.testkit.AwsProxy.Fault;
-import dev.hydracore.voice.testkit.TestAws;
-import dev.hydracore.voice.testkit.TestAws.TestCaller;
-import dev.hydracore.voice.testkit.TestChannels;
 import dev.hydracore.voice.testkit.TestChannels.Channel;
 import java.util.List;
 import java.util.OptionalLong;
@@ -37,38 +33,28 @@ import org.junit.jupiter.params.provider.EnumSource;
  * done — the call connected and counted once, the admission kept — not as a refusal.
  */
 class LostAnswerIT {
-    static TestAws aws;
-    static TestChannels channels;
-    static AwsProxy proxy;
-    static VoiceWebhookHandler webhook;
-    static TestCaller caller;
+    static ThroughProxy t;
 
     @BeforeAll
     static void setUp() throws Exception {
-        aws = TestAws.shared();
-        AdmissionLimitIT.aws = aws;
-        channels = new TestChannels(aws);
-        proxy = new AwsProxy(aws.aws().endpoint());
-        webhook = new VoiceWebhookHandler(aws.servicesVia(
-                proxy.endpoint(), aws.settings().with(Settings.PIPECAT_STREAM_URL, "wss://bot.test.invalid/ws")));
-        caller = aws.newCaller();
+        t = ThroughProxy.withToolRetries();
     }
 
     @AfterEach
     void noFaultsLeft() {
-        proxy.clearFaults();
+        t.proxy.clearFaults();
     }
 
     @AfterAll
     static void stop() {
-        proxy.close();
+        t.close();
     }
 
     @Test
     void aTwilioRingTakingTheLastPlaceWhoseAnswerIsLostIsConnectedAndCountedOnce() throws Exception {
         Channel ch = twilioChannel(1);
-        proxy.next(AwsProxy.TRANSACT_WRITE_ITEMS, Fault.DROP_ANSWER);
-        HttpResponse r = webhook.respond(Deliveries.twilio(
+        t.proxy.next(AwsProxy.TRANSACT_WRITE_ITEMS, Fault.DROP_ANSWER);
+        HttpResponse r = t.webhook.respond(Deliveries.twilio(
                 ch,
                 "",
                 twilioParams(
@@ -82,12 +68,12 @@ class LostAnswerIT {
     @Test
     void aRingWhoseTransactionIsConflictedThenThrottledThenLostIsConnectedOnce() throws Exception {
         Channel ch = twilioChannel(1);
-        proxy.next(
+        t.proxy.next(
                 AwsProxy.TRANSACT_WRITE_ITEMS,
                 Fault.TRANSACTION_CONFLICT,
                 Fault.PROVISIONED_THROUGHPUT_EXCEEDED,
                 Fault.DROP_ANSWER);
-        HttpResponse r = webhook.respond(Deliveries.twilio(
+        HttpResponse r = t.webhook.respond(Deliveries.twilio(
                 ch,
                 "",
                 twilioParams(
@@ -99,10 +85,10 @@ class LostAnswerIT {
 
     @Test
     void aRetellAdmissionWhoseAnswerIsLostIsAdmittedOnceAndItsCallClaimsIt() throws Exception {
-        Channel ch =
-                channels.retell(caller, aws.registerInstance(caller), "key_" + UUID.randomUUID(), OptionalLong.of(1));
-        proxy.next(AwsProxy.TRANSACT_WRITE_ITEMS, Fault.DROP_ANSWER);
-        HttpResponse r = webhook.respond(Deliveries.retell(ch, inboundBody("+14155550123")));
+        Channel ch = t.channels.retell(
+                t.caller, t.aws.registerInstance(t.caller), "key_" + UUID.randomUUID(), OptionalLong.of(1));
+        t.proxy.next(AwsProxy.TRANSACT_WRITE_ITEMS, Fault.DROP_ANSWER);
+        HttpResponse r = t.webhook.respond(Deliveries.retell(ch, inboundBody("+14155550123")));
         assertEquals(200, r.status(), r.body());
         JsonNode answer = Json.MAPPER.readTree(r.body()).path("call_inbound");
         assertTrue(answer.has("override_agent_id"), "admitted, not declined: " + r.body());
@@ -110,10 +96,10 @@ class LostAnswerIT {
         assertEquals(1, counter(ch.instanceId()));
 
         String admission = answer.path("metadata").path("hydra_admission").asText();
-        proxy.next(AwsProxy.TRANSACT_WRITE_ITEMS, Fault.DROP_ANSWER);
+        t.proxy.next(AwsProxy.TRANSACT_WRITE_ITEMS, Fault.DROP_ANSWER);
         String started = withAdmission(
                 retellBody("call_started", "call_lost_" + UUID.randomUUID(), "+14155550123", 0), admission);
-        assertEquals(200, webhook.respond(Deliveries.retell(ch, started)).status());
+        assertEquals(200, t.webhook.respond(Deliveries.retell(ch, started)).status());
         assertEquals(0, admissionItems(ch.instanceId()), "claimed");
         assertEquals(1, callRecords(ch.instanceId()));
         assertEquals(1, counter(ch.instanceId()), "the admission's count became the call's");
@@ -128,8 +114,8 @@ class LostAnswerIT {
     @Test
     void aRingTakingTheLastPlaceWhoseLostAnswersRetryIsANewRequestIsConnectedAndCountedOnce() throws Exception {
         Channel ch = twilioChannel(1);
-        proxy.next(AwsProxy.TRANSACT_WRITE_ITEMS, Fault.DROP_ANSWER, Fault.NEW_TOKEN);
-        HttpResponse r = webhook.respond(Deliveries.twilio(
+        t.proxy.next(AwsProxy.TRANSACT_WRITE_ITEMS, Fault.DROP_ANSWER, Fault.NEW_TOKEN);
+        HttpResponse r = t.webhook.respond(Deliveries.twilio(
                 ch,
                 "",
                 twilioParams(
@@ -150,10 +136,10 @@ class LostAnswerIT {
             value = Fault.class,
             names = {"TRANSACTION_CONFLICT", "NEW_TOKEN"})
     void aRetellAdmissionWhoseLostAnswersRetryIsCancelledIsAdmittedOnce(Fault retry) throws Exception {
-        Channel ch =
-                channels.retell(caller, aws.registerInstance(caller), "key_" + UUID.randomUUID(), OptionalLong.of(1));
-        proxy.next(AwsProxy.TRANSACT_WRITE_ITEMS, Fault.DROP_ANSWER, retry);
-        HttpResponse r = webhook.respond(Deliveries.retell(ch, inboundBody("+14155550123")));
+        Channel ch = t.channels.retell(
+                t.caller, t.aws.registerInstance(t.caller), "key_" + UUID.randomUUID(), OptionalLong.of(1));
+        t.proxy.next(AwsProxy.TRANSACT_WRITE_ITEMS, Fault.DROP_ANSWER, retry);
+        HttpResponse r = t.webhook.respond(Deliveries.retell(ch, inboundBody("+14155550123")));
         assertEquals(200, r.status(), r.body());
         JsonNode answer = Json.MAPPER.readTree(r.body()).path("call_inbound");
         assertTrue(answer.has("override_agent_id"), "admitted, not declined: " + r.body());
@@ -172,9 +158,9 @@ class LostAnswerIT {
     }
 
     private Channel twilioChannel(long limit) {
-        return channels.pipecat(
-                caller,
-                aws.registerInstance(caller),
+        return t.channels.pipecat(
+                t.caller,
+                t.aws.registerInstance(t.caller),
                 "tok_" + UUID.randomUUID(),
                 "sec_" + UUID.randomUUID(),
                 OptionalLong.of(limit));

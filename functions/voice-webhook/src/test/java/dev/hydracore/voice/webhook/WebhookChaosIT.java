@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hydracore.voice.core.Json;
-import dev.hydracore.voice.core.Settings;
-import dev.hydracore.voice.core.aws.RetryPolicy;
 import dev.hydracore.voice.core.calls.CallRecord;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.core.store.CallItems;
@@ -20,9 +18,7 @@ import dev.hydracore.voice.core.webhook.TwimlAnswer;
 import dev.hydracore.voice.sweeper.SweeperHandler;
 import dev.hydracore.voice.testkit.AwsProxy;
 import dev.hydracore.voice.testkit.AwsProxy.Fault;
-import dev.hydracore.voice.testkit.TestAws;
-import dev.hydracore.voice.testkit.TestAws.TestCaller;
-import dev.hydracore.voice.testkit.TestChannels;
+import dev.hydracore.voice.testkit.AwsRequestRecorder;
 import dev.hydracore.voice.testkit.TestChannels.Channel;
 import dev.hydracore.voice.testkit.TestClock;
 import java.time.Instant;
@@ -88,28 +84,16 @@ class WebhookChaosIT {
     static final Map<Fault, Double> READ_FAULTS = Map.of(
             Fault.DROP_ANSWER, 0.04, Fault.PROVISIONED_THROUGHPUT_EXCEEDED, 0.03, Fault.INTERNAL_SERVER_ERROR, 0.02);
 
-    static TestAws aws;
-    static TestChannels channels;
-    static AwsProxy proxy;
-    static VoiceWebhookHandler webhook;
-    static TestCaller caller;
+    static ThroughProxy t;
 
     @BeforeAll
     static void setUp() throws Exception {
-        aws = TestAws.shared();
-        AdmissionLimitIT.aws = aws;
-        channels = new TestChannels(aws);
-        proxy = new AwsProxy(aws.aws().endpoint());
-        webhook = new VoiceWebhookHandler(aws.servicesVia(
-                proxy.endpoint(),
-                aws.settings().with(Settings.PIPECAT_STREAM_URL, "wss://bot.test.invalid/ws"),
-                RetryPolicy.WEBHOOK));
-        caller = aws.newCaller();
+        t = ThroughProxy.withWebhookRetries();
     }
 
     @AfterAll
     static void stop() {
-        proxy.close();
+        t.close();
     }
 
     @Test
@@ -127,20 +111,20 @@ class WebhookChaosIT {
         List<Channel> retells = new ArrayList<>();
         List<Channel> pipecats = new ArrayList<>();
         for (int k = 0; k < CHANNELS; k++) {
-            retells.add(channels.retell(
-                    caller, aws.registerInstance(caller), "key_" + UUID.randomUUID(), OptionalLong.of(LIMIT)));
-            pipecats.add(channels.pipecat(
-                    caller,
-                    aws.registerInstance(caller),
+            retells.add(t.channels.retell(
+                    t.caller, t.aws.registerInstance(t.caller), "key_" + UUID.randomUUID(), OptionalLong.of(LIMIT)));
+            pipecats.add(t.channels.pipecat(
+                    t.caller,
+                    t.aws.registerInstance(t.caller),
                     "tok_" + UUID.randomUUID(),
                     "sec_" + UUID.randomUUID(),
                     OptionalLong.of(LIMIT)));
         }
-        proxy.reset();
-        proxy.clearFaults().seed(seed);
-        proxy.dealt(AwsProxy.TRANSACT_WRITE_ITEMS, TRANSACTION_DECK, TRANSACTION_FAULTS);
-        proxy.atRandom("DynamoDB_20120810.BatchGetItem", READ_FAULTS);
-        proxy.atRandom("DynamoDB_20120810.GetItem", READ_FAULTS);
+        t.proxy.reset();
+        t.proxy.clearFaults().seed(seed);
+        t.proxy.dealt(AwsProxy.TRANSACT_WRITE_ITEMS, TRANSACTION_DECK, TRANSACTION_FAULTS);
+        t.proxy.atRandom("DynamoDB_20120810.BatchGetItem", READ_FAULTS);
+        t.proxy.atRandom("DynamoDB_20120810.GetItem", READ_FAULTS);
 
         // Stage 1: every admission at once, each delivered 1-3 times: Twilio rings and Retell's call_inbound,
         // more than each channel's limit, so every channel's last place is taken by a write that may lose its answer.
@@ -271,12 +255,14 @@ class WebhookChaosIT {
         // The sweeper's own sweep, its clock past the claim window, releases every unclaimed admission
         // (never-connected calls, and those a redelivered call_inbound left behind): then the counter is the
         // calls whose last event is not an end.
-        proxy.clearFaults();
+        t.proxy.clearFaults();
         long unclaimed =
                 every.stream().mapToLong(ch -> liveAdmissions(ch.instanceId())).sum();
         TestClock later =
                 new TestClock(Instant.now().plus(InboundAdmissions.CLAIM_WINDOW).plusSeconds(1));
-        SweeperHandler.Summary swept = new SweeperHandler(aws.services(aws.settings(), later)).sweep();
+        // The sweeper's requests are its own function's (its module's tests record them), not the webhook's.
+        SweeperHandler.Summary swept =
+                AwsRequestRecorder.fixture(() -> new SweeperHandler(t.aws.services(t.aws.settings(), later)).sweep());
         assertEquals(0, swept.contended(), "seed " + seed + ": " + swept);
         // Other test classes' leftovers in the shared emulator are released too: at least this run's.
         assertTrue(swept.admissionsReleased() >= unclaimed, "seed " + seed + ": " + unclaimed + " unclaimed, " + swept);
@@ -289,7 +275,7 @@ class WebhookChaosIT {
             assertEquals(open, activeRecords(ch.instanceId()), "seed " + seed + ": active records");
         }
         Map<String, Long> faults = new TreeMap<>();
-        proxy.seen().stream()
+        t.proxy.seen().stream()
                 .filter(s -> s.operation().equals(AwsProxy.TRANSACT_WRITE_ITEMS))
                 .forEach(s -> faults.merge(s.fault().map(Fault::name).orElse("none"), 1L, Long::sum));
         long transactions = faults.values().stream().mapToLong(Long::longValue).sum();
@@ -303,7 +289,7 @@ class WebhookChaosIT {
                 refused * 100 >= transactions * 10,
                 "seed " + seed + ": conflicts and throttles were injected: " + faults);
         for (Channel ch : every) {
-            channels.teardown(ch.instanceId(), ch.generation());
+            t.channels.teardown(ch.instanceId(), ch.generation());
         }
     }
 
@@ -370,20 +356,20 @@ class WebhookChaosIT {
         CountDownLatch go = new CountDownLatch(1);
         try {
             List<Future<?>> running = new ArrayList<>();
-            for (int t = 0; t < THREADS; t++) {
+            for (int thread = 0; thread < THREADS; thread++) {
                 running.add(pool.submit(() -> {
                     go.await();
                     for (ObjectNode e; (e = queue.poll()) != null; ) {
                         List<HttpResponse> mine =
                                 answers.computeIfAbsent(e, k -> Collections.synchronizedList(new ArrayList<>()));
-                        HttpResponse resp = webhook.respond(e);
+                        HttpResponse resp = t.webhook.respond(e);
                         for (int n = 1; resp.status() >= 500 && n < MAX_DELIVERIES; n++) {
                             assertEquals(503, resp.status(), resp.body());
                             assertTrue(resp.headers().containsKey("retry-after"), "503 with Retry-After");
                             mine.add(resp);
                             redelivered.incrementAndGet();
                             Thread.sleep(20);
-                            resp = webhook.respond(e);
+                            resp = t.webhook.respond(e);
                         }
                         if (resp.status() >= 500) {
                             lost.incrementAndGet();
@@ -422,8 +408,8 @@ class WebhookChaosIT {
 
     private static long liveAdmissions(String iid) {
         String generation = TableLayout.str(
-                aws.dynamo()
-                        .getItem(g -> g.tableName(aws.resources().tableName())
+                t.aws.dynamo()
+                        .getItem(g -> g.tableName(t.aws.resources().tableName())
                                 .key(TableLayout.instanceKey(iid))
                                 .consistentRead(true))
                         .item(),
@@ -434,9 +420,10 @@ class WebhookChaosIT {
     }
 
     private static long activeRecords(String iid) {
-        return aws
+        return t
+                .aws
                 .dynamo()
-                .queryPaginator(q -> q.tableName(aws.resources().tableName())
+                .queryPaginator(q -> q.tableName(t.aws.resources().tableName())
                         .indexName(TableLayout.LSI_ACTIVE)
                         .consistentRead(true)
                         .keyConditionExpression("pk = :pk AND active_since > :registration")

@@ -10,14 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hydracore.voice.core.Json;
-import dev.hydracore.voice.core.Settings;
 import dev.hydracore.voice.core.aws.RetryPolicy;
 import dev.hydracore.voice.core.http.HttpResponse;
 import dev.hydracore.voice.testkit.AwsProxy;
 import dev.hydracore.voice.testkit.AwsProxy.Fault;
-import dev.hydracore.voice.testkit.TestAws;
-import dev.hydracore.voice.testkit.TestAws.TestCaller;
-import dev.hydracore.voice.testkit.TestChannels;
 import dev.hydracore.voice.testkit.TestChannels.Channel;
 import java.time.Duration;
 import java.util.List;
@@ -43,42 +39,30 @@ class WebhookRetryLaterIT {
     /** Every call held this long, so each re-decision (a transaction and its re-read) takes at least twice it. */
     static final Duration SLOW = Duration.ofMillis(500);
 
-    static TestAws aws;
-    static TestChannels channels;
-    static AwsProxy proxy;
-    static VoiceWebhookHandler webhook;
-    static TestCaller caller;
+    static ThroughProxy t;
 
     @BeforeAll
     static void setUp() throws Exception {
-        aws = TestAws.shared();
-        AdmissionLimitIT.aws = aws;
-        channels = new TestChannels(aws);
-        proxy = new AwsProxy(aws.aws().endpoint());
-        webhook = new VoiceWebhookHandler(aws.servicesVia(
-                proxy.endpoint(),
-                aws.settings().with(Settings.PIPECAT_STREAM_URL, "wss://bot.test.invalid/ws"),
-                RetryPolicy.WEBHOOK));
-        caller = aws.newCaller();
+        t = ThroughProxy.withWebhookRetries();
     }
 
     @AfterEach
     void noFaultsLeft() {
-        proxy.clearFaults().holdEach(Duration.ZERO).reset();
+        t.proxy.clearFaults().holdEach(Duration.ZERO).reset();
     }
 
     @AfterAll
     static void stop() {
-        proxy.close();
+        t.close();
     }
 
     @Test
     void aRingWhoseEveryTransactionIsSlowAndConflictedIsA503WithinTheEventsBudget() {
         Channel ch = twilioChannel();
         ObjectNode ring = ring(ch, "CAslow");
-        proxy.holdEach(SLOW).atRandom(AwsProxy.TRANSACT_WRITE_ITEMS, Map.of(Fault.TRANSACTION_CONFLICT, 1.0));
+        t.proxy.holdEach(SLOW).atRandom(AwsProxy.TRANSACT_WRITE_ITEMS, Map.of(Fault.TRANSACTION_CONFLICT, 1.0));
         long started = System.nanoTime();
-        HttpResponse r = webhook.respond(ring);
+        HttpResponse r = t.webhook.respond(ring);
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         assertUnavailable(r);
         // Ten re-decisions of at least 1 s each would take past Retell's 10 s; the budget ends the loop first.
@@ -93,20 +77,20 @@ class WebhookRetryLaterIT {
         assertEquals(0, callRecords(ch.instanceId()), "nothing recorded");
 
         noFaultsLeft();
-        assertConnected(webhook.respond(ring));
-        assertConnected(webhook.respond(ring));
+        assertConnected(t.webhook.respond(ring));
+        assertConnected(t.webhook.respond(ring));
         assertEquals(1, counter(ch.instanceId()), "the redeliveries counted once");
         assertEquals(1, callRecords(ch.instanceId()));
     }
 
     @Test
     void aRetellAdmissionWhoseEveryTransactionIsSlowAndConflictedIsA503WithinTheEventsBudget() throws Exception {
-        Channel ch =
-                channels.retell(caller, aws.registerInstance(caller), "key_" + UUID.randomUUID(), OptionalLong.of(1));
+        Channel ch = t.channels.retell(
+                t.caller, t.aws.registerInstance(t.caller), "key_" + UUID.randomUUID(), OptionalLong.of(1));
         ObjectNode inbound = Deliveries.retell(ch, inboundBody("+14155550123"));
-        proxy.holdEach(SLOW).atRandom(AwsProxy.TRANSACT_WRITE_ITEMS, Map.of(Fault.TRANSACTION_CONFLICT, 1.0));
+        t.proxy.holdEach(SLOW).atRandom(AwsProxy.TRANSACT_WRITE_ITEMS, Map.of(Fault.TRANSACTION_CONFLICT, 1.0));
         long started = System.nanoTime();
-        HttpResponse r = webhook.respond(inbound);
+        HttpResponse r = t.webhook.respond(inbound);
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         assertUnavailable(r);
         assertTrue(
@@ -117,7 +101,7 @@ class WebhookRetryLaterIT {
         assertEquals(0, counter(ch.instanceId()));
 
         noFaultsLeft();
-        HttpResponse admitted = webhook.respond(inbound);
+        HttpResponse admitted = t.webhook.respond(inbound);
         assertEquals(200, admitted.status(), admitted.body());
         assertTrue(
                 Json.MAPPER.readTree(admitted.body()).path("call_inbound").has("override_agent_id"),
@@ -133,21 +117,21 @@ class WebhookRetryLaterIT {
         ObjectNode ring = Deliveries.twilio(ch, "", twilioParams(sid, "+14155550100", "ringing", false));
         ObjectNode end = Deliveries.twilio(ch, "", twilioParams(sid, "+14155550100", "completed", true));
 
-        proxy.atRandom(AwsProxy.TRANSACT_WRITE_ITEMS, Map.of(Fault.TRANSACTION_CONFLICT, 1.0));
-        assertUnavailable(webhook.respond(ring));
+        t.proxy.atRandom(AwsProxy.TRANSACT_WRITE_ITEMS, Map.of(Fault.TRANSACTION_CONFLICT, 1.0));
+        assertUnavailable(t.webhook.respond(ring));
         assertTrue(transactions() > 1, "the store re-decided before giving up: " + transactions());
         assertEquals(0, counter(ch.instanceId()));
         noFaultsLeft();
-        assertConnected(webhook.respond(ring));
-        assertConnected(webhook.respond(ring));
+        assertConnected(t.webhook.respond(ring));
+        assertConnected(t.webhook.respond(ring));
         assertEquals(1, counter(ch.instanceId()), "counted once");
 
-        proxy.atRandom(AwsProxy.TRANSACT_WRITE_ITEMS, Map.of(Fault.TRANSACTION_CONFLICT, 1.0));
-        assertUnavailable(webhook.respond(end));
+        t.proxy.atRandom(AwsProxy.TRANSACT_WRITE_ITEMS, Map.of(Fault.TRANSACTION_CONFLICT, 1.0));
+        assertUnavailable(t.webhook.respond(end));
         assertEquals(1, counter(ch.instanceId()), "the end not yet applied");
         noFaultsLeft();
-        assertEquals(200, webhook.respond(end).status());
-        assertEquals(200, webhook.respond(end).status());
+        assertEquals(200, t.webhook.respond(end).status());
+        assertEquals(200, t.webhook.respond(end).status());
         assertEquals(0, counter(ch.instanceId()), "ended once: not below zero");
         assertEquals(1, callRecords(ch.instanceId()));
     }
@@ -159,9 +143,9 @@ class WebhookRetryLaterIT {
     void throttlesPastTheSdksAttemptsAre503AndTheRedeliveriesCountOnce(Fault throttle) {
         Channel ch = twilioChannel();
         ObjectNode ring = ring(ch, "CAthrottled");
-        proxy.atRandom(AwsProxy.TRANSACT_WRITE_ITEMS, Map.of(throttle, 1.0));
-        assertUnavailable(webhook.respond(ring));
-        List<Optional<String>> tokens = proxy.seen().stream()
+        t.proxy.atRandom(AwsProxy.TRANSACT_WRITE_ITEMS, Map.of(throttle, 1.0));
+        assertUnavailable(t.webhook.respond(ring));
+        List<Optional<String>> tokens = t.proxy.seen().stream()
                 .filter(s -> s.operation().equals(AwsProxy.TRANSACT_WRITE_ITEMS))
                 .map(AwsProxy.Seen::token)
                 .toList();
@@ -171,8 +155,8 @@ class WebhookRetryLaterIT {
         assertEquals(0, callRecords(ch.instanceId()));
 
         noFaultsLeft();
-        assertConnected(webhook.respond(ring));
-        assertConnected(webhook.respond(ring));
+        assertConnected(t.webhook.respond(ring));
+        assertConnected(t.webhook.respond(ring));
         assertEquals(1, counter(ch.instanceId()), "counted once");
         assertEquals(1, callRecords(ch.instanceId()));
     }
@@ -188,7 +172,7 @@ class WebhookRetryLaterIT {
     }
 
     private static long transactions() {
-        return proxy.seen().stream()
+        return t.proxy.seen().stream()
                 .filter(s -> s.operation().equals(AwsProxy.TRANSACT_WRITE_ITEMS))
                 .count();
     }
@@ -199,9 +183,9 @@ class WebhookRetryLaterIT {
     }
 
     private Channel twilioChannel() {
-        return channels.pipecat(
-                caller,
-                aws.registerInstance(caller),
+        return t.channels.pipecat(
+                t.caller,
+                t.aws.registerInstance(t.caller),
                 "tok_" + UUID.randomUUID(),
                 "sec_" + UUID.randomUUID(),
                 OptionalLong.of(1));
