@@ -69,15 +69,20 @@ class WebhookChaosIT {
 
     /**
      * Dealt to every run of {@link #TRANSACTION_DECK} transactions: 28 % lost after commit, 16 %
-     * conflicted or throttled, 4 % reset. Dealt, not drawn, so every seed has at least 24 % and 13 %
-     * of its 120 or more transactions whatever the threads' timing: its ≥ 20 % and ≥ 10 % hold.
+     * conflicted or throttled, 4 % reset, and 16 % sent on with a fresh {@code ClientRequestToken}
+     * (the SDK's retry of a lost answer that draws it is a new request to the emulator: MiniStack,
+     * which replays a same-token retry as DynamoDB does, then re-executes it as moto always does, so
+     * the stores' own recognition of their write is exercised on both). Dealt, not drawn, so every
+     * seed has at least 24 % and 13 % of its 120 or more transactions whatever the threads' timing:
+     * its ≥ 20 % and ≥ 10 % hold.
      */
     static final Map<Fault, Integer> TRANSACTION_FAULTS = Map.of(
             Fault.DROP_ANSWER, 7,
             Fault.TRANSACTION_CONFLICT, 2,
             Fault.PROVISIONED_THROUGHPUT_EXCEEDED, 1,
             Fault.THROTTLING, 1,
-            Fault.RESET_BEFORE_FORWARD, 1);
+            Fault.RESET_BEFORE_FORWARD, 1,
+            Fault.NEW_TOKEN, 4);
 
     static final int TRANSACTION_DECK = 25;
 
