@@ -260,17 +260,10 @@ class ProviderCleanupIT {
     void aSetupBeforeTheTeardownsCleanupKeepsTheTwilioNumbersOriginalValues() {
         TestClock clock = new TestClock(Instant.now());
         Services services = services(clock);
-        TwilioAccount account = fakes.twilio().addAccount(TwilioAccount.random());
-        TwilioNumber number = fakes.twilio()
-                .addNumber(TwilioNumber.of(account.sid(), e164())
-                        .withVoiceUrl(OLD_URL)
-                        .withStatusCallback(OLD_URL + "/status"));
-        String iid = aws.registerInstance(caller);
-        String body = pipecat(account, number.phoneNumber());
-        assertEquals(200, call(services, "POST", iid, body).status());
-        assertEquals(204, call(services, "DELETE", iid, null).status());
         // Set up again at once: the number still holds our URL, the teardown's clean-up has not run.
-        assertEquals(200, call(services, "POST", iid, body).status());
+        SetUpAgain again = setUpAgainBeforeTheCleanup(services, OLD_URL + "/status");
+        TwilioNumber number = again.number();
+        String iid = again.instanceId();
         SweeperHandler sweeper = new SweeperHandler(services(clock));
         assertEquals(
                 new ProviderCleanup.Result(1, 0, 0, Map.of(Outcome.LEFT_ALONE, 1)),
@@ -325,16 +318,10 @@ class ProviderCleanupIT {
     void aHandOverThatMeetsATeardownAndSetupOfTheChannelIsTriedAgainOnTheChannelThere() {
         TestClock clock = new TestClock(Instant.now());
         Services services = services(clock);
-        TwilioAccount account = fakes.twilio().addAccount(TwilioAccount.random());
-        TwilioNumber number = fakes.twilio()
-                .addNumber(TwilioNumber.of(account.sid(), e164())
-                        .withVoiceUrl(OLD_URL)
-                        .withStatusCallback(OLD_URL));
-        String iid = aws.registerInstance(caller);
-        String body = pipecat(account, number.phoneNumber());
-        assertEquals(200, call(services, "POST", iid, body).status());
-        assertEquals(204, call(services, "DELETE", iid, null).status());
-        assertEquals(200, call(services, "POST", iid, body).status());
+        SetUpAgain again = setUpAgainBeforeTheCleanup(services, OLD_URL);
+        TwilioNumber number = again.number();
+        String iid = again.instanceId();
+        String body = again.body();
         // Just before the clean-up's hand-over is written, the channel is torn down and set up again.
         AtomicBoolean raced = new AtomicBoolean();
         Services racing = aws.services(services.settings(), (op, request, proceed) -> {
@@ -370,16 +357,10 @@ class ProviderCleanupIT {
     void aHandOverWhoseAnswerIsLostCountsAsDone() throws Exception {
         TestClock clock = new TestClock(Instant.now());
         Services services = services(clock);
-        TwilioAccount account = fakes.twilio().addAccount(TwilioAccount.random());
-        TwilioNumber number = fakes.twilio()
-                .addNumber(TwilioNumber.of(account.sid(), e164())
-                        .withVoiceUrl(OLD_URL)
-                        .withStatusCallback(OLD_URL));
-        String iid = aws.registerInstance(caller);
-        String body = pipecat(account, number.phoneNumber());
-        assertEquals(200, call(services, "POST", iid, body).status());
-        assertEquals(204, call(services, "DELETE", iid, null).status());
-        assertEquals(200, call(services, "POST", iid, body).status());
+        SetUpAgain again = setUpAgainBeforeTheCleanup(services, OLD_URL);
+        TwilioNumber number = again.number();
+        String iid = again.instanceId();
+        String body = again.body();
         try (AwsProxy proxy = new AwsProxy(aws.aws().endpoint())) {
             proxy.nextMatching(
                     AwsProxy.UPDATE_ITEM, b -> b.contains(iid) && b.contains(":wiring"), AwsProxy.Fault.DROP_ANSWER);
@@ -448,4 +429,24 @@ class ProviderCleanupIT {
                         .item()
                         .get(TableLayout.PROVIDER));
     }
+
+    /**
+     * A Twilio number holding {@code OLD_URL} (and {@code statusCallback}), a channel set up on it,
+     * torn down, and set up again at once, before the teardown's clean-up has run.
+     */
+    SetUpAgain setUpAgainBeforeTheCleanup(Services services, String statusCallback) {
+        TwilioAccount account = fakes.twilio().addAccount(TwilioAccount.random());
+        TwilioNumber number = fakes.twilio()
+                .addNumber(TwilioNumber.of(account.sid(), e164())
+                        .withVoiceUrl(OLD_URL)
+                        .withStatusCallback(statusCallback));
+        String iid = aws.registerInstance(caller);
+        String body = pipecat(account, number.phoneNumber());
+        assertEquals(200, call(services, "POST", iid, body).status());
+        assertEquals(204, call(services, "DELETE", iid, null).status());
+        assertEquals(200, call(services, "POST", iid, body).status());
+        return new SetUpAgain(number, iid, body);
+    }
+
+    record SetUpAgain(TwilioNumber number, String instanceId, String body) {}
 }
