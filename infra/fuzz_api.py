@@ -66,8 +66,14 @@ def schemathesis(config: str, base_url: str, api_key: str, seconds: int, seed: i
 
 def main() -> int:
     port = free_port()
-    local = subprocess.Popen(["bash", str(ROOT / "hydra"), "local", "--port", str(port)], cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    # ./hydra local's own output (the functions' log lines: a 500's exception class and where) stays
+    # for whoever reads a failed run.
+    log_path = ROOT / "target" / "hydra-test" / "fuzz-hydra-local.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "w")
+    local = subprocess.Popen(["bash", str(ROOT / "hydra"), "local", "--port", str(port), "--raw-logs"], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=log, text=True)
+    print(f"fuzz: ./hydra local's log: {log_path.relative_to(ROOT)}", flush=True)
     try:
         demo = wait_ready(local, 240)
         seed = int(os.environ.get("HYDRA_FUZZ_SEED", "20261125"))
@@ -84,6 +90,7 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             local.kill()
             local.wait()
+        log.close()
 
 
 if __name__ == "__main__":
