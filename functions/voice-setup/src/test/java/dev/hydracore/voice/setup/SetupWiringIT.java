@@ -388,6 +388,13 @@ class SetupWiringIT {
                 post(iid, retell("key_wrong_" + "x".repeat(20), agent.agentId(), rnumber.phoneNumber())),
                 "api_key",
                 "Retell refused");
+        // A key HTTP cannot carry in a header (a character beyond Latin-1, a line separator): no
+        // Retell key, refused without a request (it was a 500: the JDK's client throws on it).
+        for (String unsendable : List.of("key_\u0101" + "x".repeat(20), "key_x\u2028" + "x".repeat(20))) {
+            HttpResponse r = post(iid, retell(unsendable, agent.agentId(), rnumber.phoneNumber()));
+            assertLoc(r, "api_key", "Retell refused");
+            assertFalse(r.body().contains(unsendable.substring(4, 10)), "the key is not echoed");
+        }
         assertLoc(
                 post(iid, retell(key, "agent_" + UUID.randomUUID().toString().replace("-", ""), rnumber.phoneNumber())),
                 "agent_id",

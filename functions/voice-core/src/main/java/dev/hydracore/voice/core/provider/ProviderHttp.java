@@ -33,7 +33,8 @@ public final class ProviderHttp {
 
     /**
      * Sends one request; an unanswered request (timeout, connection failure, interrupted) is
-     * {@link ProviderException.Kind#UNAVAILABLE}, any answer is returned as it came.
+     * {@link ProviderException.Kind#UNAVAILABLE}, a header value HTTP cannot carry is
+     * {@link ProviderException.Kind#REFUSED_CREDENTIALS} (nothing sent), any answer is returned as it came.
      */
     Answer send(
             String provider,
@@ -49,7 +50,13 @@ public final class ProviderHttp {
             throw new ProviderException(ProviderException.Kind.UNAVAILABLE, provider, operation, 0, null);
         }
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json");
-        headers.forEach(b::header);
+        try {
+            headers.forEach(b::header);
+        } catch (IllegalArgumentException e) {
+            // A credential HTTP cannot carry (a character beyond Latin-1, a line separator) is no
+            // provider's credential: refused, unsent. The JDK's message quotes the value: dropped.
+            throw new ProviderException(ProviderException.Kind.REFUSED_CREDENTIALS, provider, operation, 0, null);
+        }
         if (body == null) {
             b.method(method, HttpRequest.BodyPublishers.noBody());
         } else {
