@@ -393,7 +393,7 @@ class SetupWiringIT {
         for (String unsendable : List.of("key_\u0101" + "x".repeat(20), "key_x\u2028" + "x".repeat(20))) {
             HttpResponse r = post(iid, retell(unsendable, agent.agentId(), rnumber.phoneNumber()));
             assertLoc(r, "api_key", "Retell refused");
-            assertFalse(r.body().contains(unsendable.substring(4, 10)), "the key is not echoed");
+            assertFalse(r.body().contains("x".repeat(20)), "the key is not echoed, whole or in part");
         }
         assertLoc(
                 post(iid, retell(key, "agent_" + UUID.randomUUID().toString().replace("-", ""), rnumber.phoneNumber())),
