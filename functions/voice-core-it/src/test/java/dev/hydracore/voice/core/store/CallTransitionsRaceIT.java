@@ -14,6 +14,7 @@ import dev.hydracore.voice.testkit.TestChannels.Channel;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -103,6 +104,23 @@ class CallTransitionsRaceIT {
         assertEquals(CallTransitions.Outcome.APPLIED, store.apply(a, STARTED));
         assertEquals(2, counter(ch.instanceId()));
         assertEquals(CallTransitions.Outcome.APPLIED, store.apply(b, ENDED));
+        assertEquals(1, counter(ch.instanceId()));
+    }
+
+    @Test
+    void twoDeliveriesOfARingForTheLastPlaceReadBeforeEitherWritesAreBothAdmitted() {
+        Channel ch =
+                channels.retell(caller, aws.registerInstance(caller), "key_" + UUID.randomUUID(), OptionalLong.of(1));
+        CallTransitions.CallRead first = store.read(ch.instanceId(), "c8", null);
+        CallTransitions.CallRead second = store.read(ch.instanceId(), "c8", null);
+        assertEquals(CallTransitions.Outcome.APPLIED, store.apply(first, STARTED, true));
+        // The second one's transaction fails both the call's and the limit's condition: the place it
+        // lost is its own call's, so it is connected too (it was refused: a ring answered both ways).
+        assertEquals(CallTransitions.Outcome.UNCHANGED, store.apply(second, STARTED, true));
+        assertEquals(1, counter(ch.instanceId()));
+        // Another call still meets a full channel.
+        assertEquals(
+                CallTransitions.Outcome.REFUSED, store.apply(store.read(ch.instanceId(), "c9", null), STARTED, true));
         assertEquals(1, counter(ch.instanceId()));
     }
 

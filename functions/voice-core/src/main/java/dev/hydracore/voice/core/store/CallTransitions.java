@@ -177,6 +177,7 @@ public final class CallTransitions {
                     : OptionalLong.empty();
             WriteToken token = WriteToken.fresh();
             ours.add(token.value());
+            Optional<CallRecord> decidedOn = s.callOf(generation);
             try {
                 write(s, generation, t.get(), limit, token, deadline);
                 return Outcome.APPLIED;
@@ -193,7 +194,11 @@ public final class CallTransitions {
                 if (now.isEmpty()) {
                     return Outcome.NO_CHANNEL;
                 }
-                if (instanceConditionFailed(e) && atLimit(now.get())) {
+                // Full, and the call as we decided on it: refused. A call changed since (a duplicate
+                // delivery of the same ring admitted it, filling the last place) is decided again.
+                if (instanceConditionFailed(e)
+                        && atLimit(now.get())
+                        && s.callOf(generation).equals(decidedOn)) {
                     return Outcome.REFUSED;
                 }
                 Backoff.CONTENTION.pauseOrGiveUp(attempt, deadline, new ContentionException());
