@@ -2,9 +2,12 @@ package dev.hydracore.voice.local;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -49,38 +52,51 @@ public final class FunctionCode {
         Path dir = target.resolve("lambda-task");
         Path stamp = dir.resolve(".unpacked");
         try {
+            // One unpacking at a time: in this JVM, and across processes (./hydra test runs two
+            // ./hydra local side by side on a fresh tree), so that no process deletes a task root
+            // another process's function JVMs were just started on.
             synchronized (FunctionCode.class) {
-                if (Files.isRegularFile(stamp)
-                        && Files.readString(stamp)
-                                .equals(zip.getFileName() + " "
-                                        + Files.getLastModifiedTime(zip).toMillis())) {
-                    return dir;
-                }
-                Path fresh = Files.createTempDirectory(target, "lambda-task.");
-                try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
-                    for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
-                        Path out = fresh.resolve(e.getName()).normalize();
-                        if (!out.startsWith(fresh)) {
-                            throw new IOException("entry outside the package: " + e.getName());
-                        }
-                        if (e.isDirectory()) {
-                            Files.createDirectories(out);
-                        } else {
-                            Files.createDirectories(out.getParent());
-                            Files.copy(in, out, StandardCopyOption.REPLACE_EXISTING);
+                try (FileChannel lock = FileChannel.open(
+                                lockFile(target), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                        FileLock held = lock.lock()) {
+                    if (Files.isRegularFile(stamp)
+                            && Files.readString(stamp)
+                                    .equals(zip.getFileName() + " "
+                                            + Files.getLastModifiedTime(zip).toMillis())) {
+                        return dir;
+                    }
+                    Path fresh = Files.createTempDirectory(target, "lambda-task.");
+                    try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
+                        for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                            Path out = fresh.resolve(e.getName()).normalize();
+                            if (!out.startsWith(fresh)) {
+                                throw new IOException("entry outside the package: " + e.getName());
+                            }
+                            if (e.isDirectory()) {
+                                Files.createDirectories(out);
+                            } else {
+                                Files.createDirectories(out.getParent());
+                                Files.copy(in, out, StandardCopyOption.REPLACE_EXISTING);
+                            }
                         }
                     }
+                    Files.writeString(
+                            fresh.resolve(".unpacked"),
+                            zip.getFileName() + " "
+                                    + Files.getLastModifiedTime(zip).toMillis());
+                    deleteTree(dir);
+                    Files.move(fresh, dir, StandardCopyOption.ATOMIC_MOVE);
+                    return dir;
                 }
-                Files.writeString(
-                        fresh.resolve(".unpacked"),
-                        zip.getFileName() + " " + Files.getLastModifiedTime(zip).toMillis());
-                deleteTree(dir);
-                Files.move(fresh, dir, StandardCopyOption.ATOMIC_MOVE);
-                return dir;
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot unpack " + zip, e);
         }
+    }
+
+    /** The file whose lock {@link #taskRoot} holds while it checks and unpacks a module's task root. */
+    static Path lockFile(Path target) {
+        return target.resolve("lambda-task.lock");
     }
 
     /** The jar Lambda's java runtime loads from the task root ({@code lib/*.jar}). */
